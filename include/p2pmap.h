@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * p2pmap: in-kernel API for DMA client drivers.
+ *
+ * One call turns user memory (RAM and/or PCI P2P pages) or a kernel sg_table into a
+ * DMA-mapped sg_table for a client device. For every P2P provider in the buffer, p2pmap
+ * decides (built-in rule or an attached BPF policy) whether the client reaches the memory
+ * peer to peer or through bounce buffers in system RAM. A mapping is never partially valid:
+ * on any error everything is unwound and an ERR_PTR is returned.
+ *
+ * Typical use:
+ *
+ *	map = p2pmap_map_user(&pdev->dev, uaddr, len, DMA_FROM_DEVICE, 0);
+ *	if (IS_ERR(map))
+ *		return PTR_ERR(map);
+ *	for_each_sgtable_dma_sg(p2pmap_sgtable(map), sg, i)
+ *		program_device(sg_dma_address(sg), sg_dma_len(sg));
+ *	wait_for_device();
+ *	p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory
+ */
+#ifndef _P2PMAP_H
+#define _P2PMAP_H
+
+#include <linux/dma-direction.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+struct device;
+struct p2pmap_mapping;
+
+/**
+ * struct p2pmap_summary - what a mapping is made of
+ * @nr_segments: runs of RAM, P2P or bounced pages
+ * @bytes_ram: bytes of system RAM mapped as is
+ * @bytes_p2p: bytes of P2P memory mapped directly
+ * @bytes_bounce: bytes of P2P memory replaced by bounce buffers
+ */
+struct p2pmap_summary {
+	unsigned int nr_segments;
+	u64 bytes_ram;
+	u64 bytes_p2p;
+	u64 bytes_bounce;
+};
+
+struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uaddr,
+				       size_t len, enum dma_data_direction dir,
+				       unsigned int flags);
+struct p2pmap_mapping *p2pmap_map_sgtable(struct device *client, struct sg_table *sgt,
+					  enum dma_data_direction dir, unsigned int flags);
+struct sg_table *p2pmap_sgtable(struct p2pmap_mapping *map);
+void p2pmap_summary(struct p2pmap_mapping *map, struct p2pmap_summary *sum);
+void p2pmap_sync_for_device(struct p2pmap_mapping *map);
+void p2pmap_sync_for_cpu(struct p2pmap_mapping *map);
+void p2pmap_unmap(struct p2pmap_mapping *map);
+
+#endif /* _P2PMAP_H */

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * p2pmap UAPI: the ABI of /dev/p2pmap and the enums shared by the kernel module, BPF policies
+ * and userspace tools.
+ *
+ * Conventions for every ioctl argument struct:
+ *
+ *  - It starts with @argsz (the size userspace passes, normally sizeof(the struct)) and
+ *    @flags. The kernel accepts smaller structs from older userspace as long as they hold every
+ *    field up to the end of the first version, and larger ones whose extra tail is all zero
+ *    (otherwise -E2BIG). @argsz below the first version's size is -EINVAL.
+ *  - Unknown @flags bits and non-zero reserved fields are -EINVAL.
+ *  - Devices are named by PCI address (struct p2pmap_pci_addr).
+ *
+ * errno values common to every ioctl:
+ *   EFAULT  the argument (or a buffer it points to) is not readable/writable
+ *   EINVAL  bad argsz, unknown flag, non-zero reserved field, bad enum value
+ *   E2BIG   argsz larger than the kernel knows and the extra bytes are not zero
+ *   ENOTTY  unknown ioctl
+ */
+#ifndef _UAPI_P2PMAP_H
+#define _UAPI_P2PMAP_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define P2PMAP_IOC_MAGIC	0xB9
+
+/**
+ * enum p2pmap_dir - direction of a mapping, seen from the client device
+ * @P2PMAP_DIR_TO_DEVICE: the device reads the buffer
+ * @P2PMAP_DIR_FROM_DEVICE: the device writes the buffer
+ * @P2PMAP_DIR_BIDIRECTIONAL: both
+ */
+enum p2pmap_dir {
+	P2PMAP_DIR_TO_DEVICE		= 1,
+	P2PMAP_DIR_FROM_DEVICE		= 2,
+	P2PMAP_DIR_BIDIRECTIONAL	= 3,
+};
+
+/**
+ * enum p2pmap_verdict - how the P2P pages of one provider reach the client
+ * @P2PMAP_VERDICT_P2P: directly, peer to peer (PCI bus address or through the host bridge)
+ * @P2PMAP_VERDICT_BOUNCE: through bounce buffers in system RAM, copied by the CPU
+ * @P2PMAP_VERDICT_REJECT: not at all: the whole mapping fails with -EPERM
+ *
+ * Zero is deliberately not a verdict, so an uninitialised value is caught.
+ */
+enum p2pmap_verdict {
+	P2PMAP_VERDICT_P2P		= 1,
+	P2PMAP_VERDICT_BOUNCE		= 2,
+	P2PMAP_VERDICT_REJECT		= 3,
+};
+
+/**
+ * enum p2pmap_kernel_verdict - what the PCI core says about a (provider, client) pair
+ * @P2PMAP_KV_NOT_SUPPORTED: pci_p2pdma_distance() refuses the pair
+ * @P2PMAP_KV_BUS_ADDR: common upstream switch, no ACS redirect: PCI bus addresses
+ * @P2PMAP_KV_HOST_BRIDGE: through a whitelisted host bridge (CPU physical addresses)
+ */
+enum p2pmap_kernel_verdict {
+	P2PMAP_KV_NOT_SUPPORTED		= 1,
+	P2PMAP_KV_BUS_ADDR		= 2,
+	P2PMAP_KV_HOST_BRIDGE		= 3,
+};
+
+/**
+ * enum p2pmap_reason - why a decision came out the way it did
+ * @P2PMAP_REASON_NONE: no P2P memory involved (RAM segment)
+ * @P2PMAP_REASON_TOPOLOGY_P2P: built-in rule: the kernel's topology check allows P2P
+ * @P2PMAP_REASON_NO_COMMON_BRIDGE: built-in rule: no common upstream bridge and the host
+ *	bridge is not whitelisted
+ * @P2PMAP_REASON_ACS_REDIRECT: built-in rule: ACS redirect on the path sends traffic to a
+ *	host bridge that is not whitelisted
+ * @P2PMAP_REASON_CLIENT_NOT_PCI: the client is not a PCI device
+ * @P2PMAP_REASON_POLICY: the attached policy chose this verdict
+ * @P2PMAP_REASON_POLICY_DEMOTED: the policy chose P2P where the kernel refuses it; bounced
+ * @P2PMAP_REASON_POLICY_ERROR: the policy returned an invalid verdict; built-in rule used
+ * @P2PMAP_REASON_BOUNCE_CAP: bounce would exceed the bounce pool cap (the mapping fails)
+ */
+enum p2pmap_reason {
+	P2PMAP_REASON_NONE		= 0,
+	P2PMAP_REASON_TOPOLOGY_P2P	= 1,
+	P2PMAP_REASON_NO_COMMON_BRIDGE	= 2,
+	P2PMAP_REASON_ACS_REDIRECT	= 3,
+	P2PMAP_REASON_CLIENT_NOT_PCI	= 4,
+	P2PMAP_REASON_POLICY		= 5,
+	P2PMAP_REASON_POLICY_DEMOTED	= 6,
+	P2PMAP_REASON_POLICY_ERROR	= 7,
+	P2PMAP_REASON_BOUNCE_CAP	= 8,
+	__P2PMAP_REASON_MAX,
+};
+
+/**
+ * enum p2pmap_seg_kind - what backs one segment of a mapping
+ * @P2PMAP_SEG_RAM: ordinary system RAM, mapped as is
+ * @P2PMAP_SEG_P2P: P2P memory of a provider, mapped directly
+ * @P2PMAP_SEG_BOUNCE: P2P memory of a provider, replaced by bounce pages in RAM
+ */
+enum p2pmap_seg_kind {
+	P2PMAP_SEG_RAM			= 1,
+	P2PMAP_SEG_P2P			= 2,
+	P2PMAP_SEG_BOUNCE		= 3,
+};
+
+/**
+ * struct p2pmap_pci_addr - a PCI function
+ * @domain: PCI domain (segment); can exceed 0xffff (e.g. VMD)
+ * @bus: bus number
+ * @devfn: device << 3 | function
+ * @reserved: must be zero
+ */
+struct p2pmap_pci_addr {
+	__u32 domain;
+	__u8  bus;
+	__u8  devfn;
+	__u16 reserved;
+};
+
+/**
+ * struct p2pmap_map - P2PMAP_IOC_MAP: pin and DMA-map a user buffer for a client
+ * @argsz: sizeof(struct p2pmap_map)
+ * @flags: none defined, must be 0
+ * @client: the PCI device that will do the DMA
+ * @dir: enum p2pmap_dir
+ * @reserved: must be zero
+ * @addr: user virtual address of the buffer (any alignment)
+ * @len: length in bytes, 1 .. the module parameter max_map_bytes
+ * @handle: (out) handle of the mapping, valid for this open file only
+ * @nr_segments: (out) number of segments (runs of RAM, P2P or bounced pages)
+ * @bytes_ram: (out) bytes of system RAM mapped as is
+ * @bytes_p2p: (out) bytes of P2P memory mapped directly
+ * @bytes_bounce: (out) bytes of P2P memory replaced by bounce buffers
+ *
+ * Needs CAP_SYS_ADMIN. Errors: ENODEV (no such PCI device), EPERM (no CAP_SYS_ADMIN, or a
+ * policy rejected a provider), EFAULT (the range is not mapped / not writable for
+ * FROM_DEVICE), ENOMEM or EBUSY (bounce pool cap reached), EMFILE (too many mappings on this
+ * file), EINVAL (len 0, len > max_map_bytes, address range wraps). A failed MAP leaves nothing
+ * behind.
+ */
+struct p2pmap_map {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 reserved;
+	__u64 addr;
+	__u64 len;
+	__u64 handle;
+	__u32 nr_segments;
+	__u32 reserved2;
+	__u64 bytes_ram;
+	__u64 bytes_p2p;
+	__u64 bytes_bounce;
+};
+
+/**
+ * struct p2pmap_handle_arg - P2PMAP_IOC_UNMAP and P2PMAP_IOC_SYNC
+ * @argsz: sizeof(struct p2pmap_handle_arg)
+ * @flags: UNMAP: 0. SYNC: exactly one of P2PMAP_SYNC_FOR_CPU, P2PMAP_SYNC_FOR_DEVICE
+ * @handle: a handle returned by MAP on this open file
+ *
+ * Errors: ENOENT (no such handle on this file, e.g. already unmapped).
+ */
+struct p2pmap_handle_arg {
+	__u32 argsz;
+	__u32 flags;
+	__u64 handle;
+};
+
+#define P2PMAP_SYNC_FOR_CPU	(1U << 0)	/* device writes become visible to the CPU */
+#define P2PMAP_SYNC_FOR_DEVICE	(1U << 1)	/* CPU writes become visible to the device */
+
+/**
+ * struct p2pmap_segment - one segment of a mapping, as reported by P2PMAP_IOC_SEGMENTS
+ * @offset: byte offset of the segment in the buffer
+ * @len: length in bytes
+ * @dma_addr: DMA address of the segment's first byte, as the client sees it
+ * @kind: enum p2pmap_seg_kind
+ * @reason: enum p2pmap_reason of the decision for this segment's provider
+ * @provider: the provider of a P2P or bounced segment (all zero for RAM)
+ * @dma_contiguous: 1 if the segment is one contiguous DMA range
+ * @reserved: zero
+ */
+struct p2pmap_segment {
+	__u64 offset;
+	__u64 len;
+	__u64 dma_addr;
+	__u32 kind;
+	__u32 reason;
+	struct p2pmap_pci_addr provider;
+	__u32 dma_contiguous;
+	__u32 reserved;
+};
+
+/**
+ * struct p2pmap_segments - P2PMAP_IOC_SEGMENTS: describe a mapping's segments
+ * @argsz: sizeof(struct p2pmap_segments)
+ * @flags: none defined, must be 0
+ * @handle: a handle returned by MAP on this open file
+ * @segs: user pointer to an array of struct p2pmap_segment
+ * @nr: (in) capacity of @segs; (out) number of segments of the mapping (may exceed the
+ *	capacity: then only the first capacity entries were written)
+ * @seg_size: sizeof(struct p2pmap_segment) as userspace knows it (>= 48)
+ */
+struct p2pmap_segments {
+	__u32 argsz;
+	__u32 flags;
+	__u64 handle;
+	__u64 segs;
+	__u32 nr;
+	__u32 seg_size;
+};
+
+/**
+ * struct p2pmap_explain - P2PMAP_IOC_EXPLAIN: what would a mapping do, without doing it
+ * @argsz: sizeof(struct p2pmap_explain)
+ * @flags: none defined, must be 0
+ * @provider: the P2P provider (must publish p2pmem, else ENODEV)
+ * @client: the client device
+ * @dir: enum p2pmap_dir
+ * @reserved: must be zero
+ * @len: request length in bytes (what a size-aware policy would see)
+ * @verdict: (out) enum p2pmap_verdict the mapping would get
+ * @reason: (out) enum p2pmap_reason
+ * @kernel_verdict: (out) enum p2pmap_kernel_verdict
+ * @distance: (out) pci_p2pdma_distance(), -1 when not supported
+ * @hops_provider: (out) bridges from the provider up to the common bridge (or to the root)
+ * @hops_client: (out) the same from the client
+ * @common_bridge: (out) the closest common upstream bridge (zero if none)
+ * @has_common_bridge: (out) 1 if @common_bridge is valid
+ * @acs_redirect: (out) number of bridges with ACS redirect on the path
+ * @link_speed_mbps: (out) slowest link on the path, in Mb/s per lane (0 unknown)
+ * @link_width: (out) narrowest link width on the path (0 unknown)
+ */
+struct p2pmap_explain {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 reserved;
+	__u64 len;
+	__u32 verdict;
+	__u32 reason;
+	__u32 kernel_verdict;
+	__s32 distance;
+	__u32 hops_provider;
+	__u32 hops_client;
+	struct p2pmap_pci_addr common_bridge;
+	__u32 has_common_bridge;
+	__u32 acs_redirect;
+	__u32 link_speed_mbps;
+	__u32 link_width;
+};
+
+#define P2PMAP_IOC_MAP		_IO(P2PMAP_IOC_MAGIC, 0x00)
+#define P2PMAP_IOC_UNMAP	_IO(P2PMAP_IOC_MAGIC, 0x01)
+#define P2PMAP_IOC_SYNC		_IO(P2PMAP_IOC_MAGIC, 0x02)
+#define P2PMAP_IOC_SEGMENTS	_IO(P2PMAP_IOC_MAGIC, 0x03)
+#define P2PMAP_IOC_EXPLAIN	_IO(P2PMAP_IOC_MAGIC, 0x04)
+
+/* ------------------------------------------------------------------------------------------
+ * p2pmap_edu: the reference client driver for QEMU's edu device, /dev/p2pmap-edu<N>.
+ */
+
+/**
+ * struct p2pmap_edu_window - a part of the buffers that the edu engine really moves
+ * @offset: byte offset into both buffers
+ * @len: length in bytes
+ */
+struct p2pmap_edu_window {
+	__u64 offset;
+	__u64 len;
+};
+
+/**
+ * struct p2pmap_edu_copy - P2PMAP_EDU_IOC_COPY: copy @src to @dst through the edu device
+ * @argsz: sizeof(struct p2pmap_edu_copy)
+ * @flags: none defined, must be 0
+ * @src: user address read by the device (mapped DMA_TO_DEVICE)
+ * @dst: user address written by the device (mapped DMA_FROM_DEVICE)
+ * @len: length of both buffers
+ * @windows: user pointer to struct p2pmap_edu_window[@nr_windows]; 0 = the whole buffer
+ * @nr_windows: number of windows (at most 1024)
+ * @reserved: must be zero
+ * @src_bytes: (out) bytes of @src per path: [0] RAM, [1] P2P, [2] bounced
+ * @dst_bytes: (out) the same for @dst
+ * @dma_bytes: (out) bytes the edu engine moved (each byte counts once per direction)
+ *
+ * Both buffers are mapped with p2pmap_map_user() for the edu device; each window is moved in
+ * chunks of at most 4 KiB (the edu buffer): src -> edu, then edu -> dst. The edu engine needs
+ * 100 ms of virtual time per chunk, so move a sample of a large buffer, not all of it.
+ * Errors: those of P2PMAP_IOC_MAP, plus ETIMEDOUT (the engine did not finish), EINVAL (a
+ * window outside the buffers).
+ */
+struct p2pmap_edu_copy {
+	__u32 argsz;
+	__u32 flags;
+	__u64 src;
+	__u64 dst;
+	__u64 len;
+	__u64 windows;
+	__u32 nr_windows;
+	__u32 reserved;
+	__u64 src_bytes[3];
+	__u64 dst_bytes[3];
+	__u64 dma_bytes;
+};
+
+#define P2PMAP_EDU_IOC_COPY	_IO(P2PMAP_IOC_MAGIC, 0x40)
+
+#endif /* _UAPI_P2PMAP_H */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * p2pmap internals shared by the files of p2pmap.ko. Not an API.
+ */
+#ifndef _P2PMAP_INTERNAL_H
+#define _P2PMAP_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/scatterlist.h>
+
+#include "../include/p2pmap.h"
+#include "../include/uapi/p2pmap.h"
+
+#define P2PMAP_VERSION "0.1.0"
+
+/* Module parameters (main.c). */
+extern unsigned long p2pmap_max_map_bytes;
+extern unsigned int p2pmap_max_mappings_per_file;
+
+/**
+ * struct p2pmap_facts - cached topology facts of one (provider, client) pair
+ * @kernel_verdict: enum p2pmap_kernel_verdict
+ * @builtin_reason: the reason the built-in rule gives for this pair
+ * @distance: pci_p2pdma_distance(), -1 when the kernel refuses the pair
+ * @hops_provider: bridges from the provider up to the common bridge (or the root)
+ * @hops_client: the same from the client
+ * @common_bridge: closest common upstream bridge, NULL if none (no reference held: it is an
+ *	ancestor of both devices, which the pair holds references to)
+ * @acs_redirect: bridges with ACS redirect on the path
+ * @link_speed_mbps: slowest link on the path, Mb/s per lane, 0 if unknown
+ * @link_width: narrowest link on the path, 0 if unknown
+ */
+struct p2pmap_facts {
+	u32 kernel_verdict;
+	u32 builtin_reason;
+	int distance;
+	u32 hops_provider;
+	u32 hops_client;
+	struct pci_dev *common_bridge;
+	u32 acs_redirect;
+	u32 link_speed_mbps;
+	u32 link_width;
+};
+
+/**
+ * struct p2pmap_pair_stats - running statistics of a pair (updated without locks)
+ * @decisions: decisions per verdict, indexed by enum p2pmap_verdict
+ * @bytes_p2p: bytes mapped peer to peer
+ * @bytes_bounce: bytes mapped through bounce buffers
+ * @errors: policy errors and failed mappings
+ * @last_reason: the reason of the latest decision
+ */
+struct p2pmap_pair_stats {
+	atomic64_t decisions[P2PMAP_VERDICT_REJECT + 1];
+	atomic64_t bytes_p2p;
+	atomic64_t bytes_bounce;
+	atomic64_t errors;
+	atomic_t last_reason;
+};
+
+/**
+ * struct p2pmap_pair - one (provider, client) pairing seen by p2pmap
+ * @node: in the pair hash table
+ * @rcu: for freeing after an RCU grace period
+ * @ref: references: one for the table, one per user that looked it up
+ * @provider: the P2P provider (reference held)
+ * @client: the PCI client (reference held)
+ * @facts: topology facts, computed once
+ * @stats: running statistics
+ */
+struct p2pmap_pair {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct kref ref;
+	struct pci_dev *provider;
+	struct pci_dev *client;
+	struct p2pmap_facts facts;
+	struct p2pmap_pair_stats stats;
+};
+
+/**
+ * struct p2pmap_request - what a decision is asked about
+ * @len: bytes of this provider's memory in the mapping
+ * @nr_pages: pages of this provider's memory in the mapping
+ * @dir: enum p2pmap_dir
+ * @total_len: length of the whole mapping
+ */
+struct p2pmap_request {
+	u64 len;
+	u32 nr_pages;
+	u32 dir;
+	u64 total_len;
+};
+
+/* Global counters, exported through sysfs. */
+struct p2pmap_counters {
+	atomic64_t decisions[P2PMAP_VERDICT_REJECT + 1];
+	atomic64_t bytes_ram;
+	atomic64_t bytes_p2p;
+	atomic64_t bytes_bounce;
+	atomic64_t maps;
+	atomic64_t map_errors;
+	atomic64_t mappings_active;
+	atomic64_t pinned_pages;
+};
+
+extern struct p2pmap_counters p2pmap_counters;
+
+/* pair.c: providers, pairs and their topology facts. */
+int p2pmap_pair_init(void);
+void p2pmap_pair_exit(void);
+struct pci_dev *p2pmap_page_provider(struct page *page);
+struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
+void p2pmap_pair_put(struct p2pmap_pair *pair);
+
+/* decide.c: the decision for one (mapping, provider). */
+u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
+		  u32 *reason, bool dry_run);
+u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
+
+/* bounce.c: the bounce page pool. */
+int p2pmap_bounce_init(void);
+void p2pmap_bounce_exit(void);
+int p2pmap_bounce_reserve(unsigned long nr);
+void p2pmap_bounce_unreserve(unsigned long nr);
+struct page *p2pmap_bounce_alloc(int node);
+void p2pmap_bounce_free(struct page *page);
+unsigned long p2pmap_bounce_in_use(void);
+unsigned long p2pmap_bounce_hwm(void);
+unsigned long p2pmap_bounce_cached(void);
+
+/* map.c */
+u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len);
+unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map);
+void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i,
+			 struct p2pmap_segment *out);
+u32 p2pmap_dir_to_uapi(enum dma_data_direction dir);
+
+/* cdev.c and sysfs.c */
+int p2pmap_cdev_init(void);
+void p2pmap_cdev_exit(void);
+int p2pmap_sysfs_init(void);
+void p2pmap_sysfs_exit(void);
+
+/**
+ * p2pmap_pci_addr_of() - the UAPI address of a PCI device
+ * @pdev: the device, or NULL for an all-zero address
+ * @addr: filled in
+ */
+static inline void p2pmap_pci_addr_of(struct pci_dev *pdev, struct p2pmap_pci_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (!pdev)
+		return;
+	addr->domain = pci_domain_nr(pdev->bus);
+	addr->bus = pdev->bus->number;
+	addr->devfn = pdev->devfn;
+}
+
+#endif /* _P2PMAP_INTERNAL_H */

@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * P2P-aware GUP and dual-path DMA mapping: the exported client API.
+ *
+ *   pin (FOLL_PCI_P2PDMA) -> CPU sg_table -> segments (RAM, or P2P by provider)
+ *   -> one decision per provider -> bounce pages replace bounced P2P entries
+ *   -> one dma_map_sgtable() for the client
+ *
+ * The kernel's dma_map_sgtable() maps RAM and P2P pages alike (PCI bus addresses for pairs
+ * behind a common switch), but fails the whole list with -EREMOTEIO as soon as one P2P page
+ * is unreachable. p2pmap only hands it what the client can reach: bounced segments become
+ * ordinary RAM pages, copied in at map time and copied back on sync/unmap.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+#define P2PMAP_INLINE_SEGS 4
+
+/**
+ * struct p2pmap_seg - a run of entries of one kind and provider
+ * @kind: enum p2pmap_seg_kind
+ * @reason: enum p2pmap_reason of the provider's decision
+ * @provider: provider of P2P and bounced segments (no reference: pinned pages keep it)
+ * @offset: byte offset in the buffer
+ * @len: bytes
+ * @src_nents: entries of the source table in this segment
+ */
+struct p2pmap_seg {
+	u32 kind;
+	u32 reason;
+	struct pci_dev *provider;
+	u64 offset;
+	u64 len;
+	unsigned int src_nents;
+};
+
+/**
+ * struct p2pmap_mapping - one mapping of a buffer for a client
+ * @client: the DMA device (reference held)
+ * @dir: DMA direction
+ * @node: NUMA node of @client, for bounce pages
+ * @pages: pinned user pages (p2pmap_map_user() only)
+ * @nr_pages: entries in @pages
+ * @first_off: offset of the buffer in its first page
+ * @len: bytes in the buffer
+ * @own_src: CPU view built from @pages
+ * @src: the CPU view of the memory: &@own_src or the caller's table
+ * @own_dst: what the client maps when it differs from @src (bounce pages, or a caller table)
+ * @dst: the DMA-mapped table: @src or &@own_dst
+ * @segs: the segments, @inline_segs when they fit
+ * @nr_segs: entries in @segs
+ * @nr_bounce: bounce pages reserved against the cap
+ * @sum: what the mapping is made of
+ * @dma_mapped: @dst is DMA-mapped
+ * @live: the mapping was handed out (so the device may have written user RAM)
+ * @inline_segs: room for the common case
+ */
+struct p2pmap_mapping {
+	struct device *client;
+	enum dma_data_direction dir;
+	int node;
+	struct page **pages;
+	unsigned int nr_pages;
+	unsigned int first_off;
+	u64 len;
+	struct sg_table own_src;
+	struct sg_table *src;
+	struct sg_table own_dst;
+	struct sg_table *dst;
+	struct p2pmap_seg *segs;
+	unsigned int nr_segs;
+	unsigned long nr_bounce;
+	struct p2pmap_summary sum;
+	bool dma_mapped;
+	bool live;
+	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
+};
+
+/* One provider's decision within a mapping. */
+struct p2pmap_choice {
+	struct pci_dev *provider;
+	struct p2pmap_pair *pair;
+	struct p2pmap_request req;
+	u32 verdict;
+	u32 reason;
+};
+
+u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return P2PMAP_DIR_TO_DEVICE;
+	case DMA_FROM_DEVICE:
+		return P2PMAP_DIR_FROM_DEVICE;
+	default:
+		return P2PMAP_DIR_BIDIRECTIONAL;
+	}
+}
+
+static bool dir_reads_back(enum dma_data_direction dir)
+{
+	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
+}
+
+/*
+ * Walk the destination table entry by entry, in step with the source table: a bounced source
+ * entry stands for one destination entry per page it touches, any other for exactly one.
+ * @fn sees each destination entry with the source memory it stands for; a non-zero return
+ * stops the walk.
+ */
+typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			       struct page *page, unsigned int off, unsigned int len,
+			       bool bounced);
+
+static int walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
+{
+	struct scatterlist *ssg = map->src->sgl, *dsg = map->own_dst.sgl;
+	unsigned int s, k;
+	int ret;
+
+	for (s = 0; s < map->nr_segs; s++) {
+		const struct p2pmap_seg *seg = &map->segs[s];
+		bool bounced = seg->kind == P2PMAP_SEG_BOUNCE;
+
+		for (k = 0; k < seg->src_nents; k++, ssg = sg_next(ssg)) {
+			struct page *page;
+			unsigned int off, rem, n;
+
+			if (!bounced) {
+				ret = fn(map, dsg, sg_page(ssg), ssg->offset, ssg->length, false);
+				if (ret)
+					return ret;
+				dsg = sg_next(dsg);
+				continue;
+			}
+			page = nth_page(sg_page(ssg), ssg->offset >> PAGE_SHIFT);
+			off = offset_in_page(ssg->offset);
+			for (rem = ssg->length; rem; rem -= n, off = 0) {
+				n = min_t(unsigned int, rem, PAGE_SIZE - off);
+				ret = fn(map, dsg, page, off, n, true);
+				if (ret)
+					return ret;
+				dsg = sg_next(dsg);
+				page = nth_page(page, 1);
+			}
+		}
+	}
+	return 0;
+}
+
+static int fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
+		      unsigned int off, unsigned int len, bool bounced)
+{
+	struct page *bp;
+
+	if (!bounced) {
+		sg_set_page(dsg, page, len, off);
+		return 0;
+	}
+	bp = p2pmap_bounce_alloc(map->node);
+	if (!bp)
+		return -ENOMEM;
+	sg_set_page(dsg, bp, len, off);
+	/*
+	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
+	 * must not make the copy-out write stale bounce data (or another user's data) back.
+	 */
+	memcpy(page_address(bp) + off, page_address(page) + off, len);
+	return 0;
+}
+
+static int copy_in_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			 struct page *page, unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced)
+		memcpy(page_address(sg_page(dsg)) + off, page_address(page) + off, len);
+	return 0;
+}
+
+static int copy_out_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			  struct page *page, unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced)
+		memcpy(page_address(page) + off, page_address(sg_page(dsg)) + off, len);
+	return 0;
+}
+
+static int free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
+		      unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced && sg_page(dsg))
+		p2pmap_bounce_free(sg_page(dsg));
+	return 0;
+}
+
+static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind)
+{
+	struct page *page = sg_page(sg);
+
+	if (!is_pci_p2pdma_page(page)) {
+		*kind = P2PMAP_SEG_RAM;
+		return NULL;
+	}
+	*kind = P2PMAP_SEG_P2P;
+	return p2pmap_page_provider(page);
+}
+
+/* Group the source entries into segments: runs of RAM, or of one provider's P2P memory. */
+static int segment(struct p2pmap_mapping *map)
+{
+	struct pci_dev *prov, *prev = NULL;
+	struct p2pmap_seg *seg = NULL;
+	struct scatterlist *sg;
+	unsigned int i, n = 0;
+	u32 kind, prev_kind = 0;
+	u64 off = 0;
+
+	for_each_sgtable_sg(map->src, sg, i) {
+		prov = entry_provider(sg, &kind);
+		if (kind == P2PMAP_SEG_P2P && !prov)
+			return -ENXIO;
+		if (kind != prev_kind || prov != prev)
+			n++;
+		prev_kind = kind;
+		prev = prov;
+	}
+	if (!n)
+		return -EINVAL;
+
+	map->segs = map->inline_segs;
+	if (n > P2PMAP_INLINE_SEGS) {
+		map->segs = kvcalloc(n, sizeof(*map->segs), GFP_KERNEL);
+		if (!map->segs)
+			return -ENOMEM;
+	}
+
+	prev_kind = 0;
+	for_each_sgtable_sg(map->src, sg, i) {
+		prov = entry_provider(sg, &kind);
+		if (kind != prev_kind || prov != prev) {
+			seg = &map->segs[map->nr_segs++];
+			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
+		}
+		seg->len += sg->length;
+		seg->src_nents++;
+		off += sg->length;
+		prev_kind = kind;
+		prev = prov;
+	}
+	return 0;
+}
+
+/*
+ * One decision per provider in the mapping. Fills in each P2P segment's final kind and reason
+ * and returns the bounce pages needed, or a negative errno (-EPERM when a provider is
+ * rejected).
+ */
+static long decide_all(struct p2pmap_mapping *map)
+{
+	struct p2pmap_choice one, *ch = &one;
+	struct pci_dev *client = dev_is_pci(map->client) ? to_pci_dev(map->client) : NULL;
+	unsigned int s, c, k, nr_ch = 0, max_ch = 0;
+	struct scatterlist *sg;
+	long bounce_pages = 0, ret = 0;
+
+	for (s = 0; s < map->nr_segs; s++)
+		max_ch += map->segs[s].kind == P2PMAP_SEG_P2P;
+	if (!max_ch)
+		return 0;
+	if (max_ch > 1) {
+		ch = kcalloc(max_ch, sizeof(*ch), GFP_KERNEL);
+		if (!ch)
+			return -ENOMEM;
+	}
+
+	/* Gather the providers and what the mapping asks of each. */
+	for (s = 0; s < map->nr_segs; s++) {
+		struct p2pmap_seg *seg = &map->segs[s];
+
+		if (seg->kind != P2PMAP_SEG_P2P)
+			continue;
+		for (c = 0; c < nr_ch && ch[c].provider != seg->provider; c++)
+			;
+		if (c == nr_ch) {
+			ch[c] = (struct p2pmap_choice){
+				.provider = seg->provider,
+				.req.dir = p2pmap_dir_to_uapi(map->dir),
+				.req.total_len = map->len,
+			};
+			nr_ch++;
+		}
+		ch[c].req.len += seg->len;
+		ch[c].req.nr_pages += DIV_ROUND_UP(offset_in_page(seg->offset) + seg->len,
+						   PAGE_SIZE);
+	}
+
+	for (c = 0; c < nr_ch; c++) {
+		if (!client) {
+			ch[c].verdict = p2pmap_decide_no_pair(map->client, &ch[c].reason);
+			continue;
+		}
+		ch[c].pair = p2pmap_pair_get(ch[c].provider, client);
+		if (!ch[c].pair) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ch[c].verdict = p2pmap_decide(ch[c].pair, &ch[c].req, &ch[c].reason, false);
+		if (ch[c].verdict == P2PMAP_VERDICT_REJECT)
+			ret = -EPERM;
+	}
+	if (ret)
+		goto out;
+
+	/* Final kinds, and one bounce page per page a bounced entry touches. */
+	sg = map->src->sgl;
+	for (s = 0; s < map->nr_segs; s++) {
+		struct p2pmap_seg *seg = &map->segs[s];
+
+		if (seg->kind == P2PMAP_SEG_P2P) {
+			for (c = 0; ch[c].provider != seg->provider; c++)
+				;
+			seg->reason = ch[c].reason;
+			if (ch[c].verdict != P2PMAP_VERDICT_P2P)
+				seg->kind = P2PMAP_SEG_BOUNCE;
+		}
+		for (k = 0; k < seg->src_nents; k++, sg = sg_next(sg))
+			if (seg->kind == P2PMAP_SEG_BOUNCE)
+				bounce_pages += DIV_ROUND_UP(offset_in_page(sg->offset) +
+							     sg->length, PAGE_SIZE);
+	}
+	ret = bounce_pages;
+out:
+	for (c = 0; c < nr_ch; c++) {
+		if (!ch[c].pair)
+			continue;
+		if (ret >= 0) {
+			atomic64_add(ch[c].req.len, ch[c].verdict == P2PMAP_VERDICT_P2P ?
+				     &ch[c].pair->stats.bytes_p2p :
+				     &ch[c].pair->stats.bytes_bounce);
+		}
+		p2pmap_pair_put(ch[c].pair);
+	}
+	if (ch != &one)
+		kfree(ch);
+	return ret;
+}
+
+/* Build the table the client maps. Copies bounced data in. */
+static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
+{
+	unsigned int s, nents = 0;
+	int ret;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_BOUNCE)
+			nents += map->segs[s].src_nents;
+	nents += nr_bounce;
+
+	ret = p2pmap_bounce_reserve(nr_bounce);
+	if (ret)
+		return ret;
+	map->nr_bounce = nr_bounce;
+
+	ret = sg_alloc_table(&map->own_dst, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+	map->dst = &map->own_dst;
+	return walk_dst(map, fill_piece);
+}
+
+/* Undo whatever part of a mapping exists. Safe on a partly built mapping. */
+static void release(struct p2pmap_mapping *map)
+{
+	unsigned int s;
+
+	if (map->dma_mapped)
+		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+	if (map->dst == &map->own_dst) {
+		if (map->nr_bounce)
+			walk_dst(map, free_piece);
+		sg_free_table(&map->own_dst);
+	}
+	p2pmap_bounce_unreserve(map->nr_bounce);
+	if (map->src == &map->own_src)
+		sg_free_table(&map->own_src);
+
+	if (map->pages) {
+		/* Dirty only RAM the device may have written; P2P pages have no backing store. */
+		bool dirty = dir_reads_back(map->dir) && map->live;
+		unsigned int p = 0;
+
+		for (s = 0; s < map->nr_segs; s++) {
+			const struct p2pmap_seg *seg = &map->segs[s];
+			unsigned int end = (map->first_off + seg->offset + seg->len - 1) >> PAGE_SHIFT;
+
+			unpin_user_pages_dirty_lock(map->pages + p, end + 1 - p,
+						    dirty && seg->kind == P2PMAP_SEG_RAM);
+			p = end + 1;
+		}
+		if (p < map->nr_pages)
+			unpin_user_pages(map->pages + p, map->nr_pages - p);
+		atomic64_sub(map->nr_pages, &p2pmap_counters.pinned_pages);
+		kvfree(map->pages);
+	}
+	if (map->segs != map->inline_segs)
+		kvfree(map->segs);
+	put_device(map->client);
+	kfree(map);
+}
+
+static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data_direction dir,
+					    unsigned int flags)
+{
+	struct p2pmap_mapping *map;
+
+	if (!client || flags || !valid_dma_direction(dir))
+		return ERR_PTR(-EINVAL);
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	map->client = get_device(client);
+	map->dir = dir;
+	map->node = dev_to_node(client);
+	map->segs = map->inline_segs;
+	return map;
+}
+
+/* Segment, decide, bounce, DMA-map: the common part of both entry points. */
+static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
+{
+	unsigned int s;
+	long nr_bounce;
+	int ret;
+
+	ret = segment(map);
+	if (ret)
+		goto fail;
+	nr_bounce = decide_all(map);
+	if (nr_bounce < 0) {
+		ret = nr_bounce;
+		goto fail;
+	}
+	if (nr_bounce || map->src != &map->own_src) {
+		ret = build_dst(map, nr_bounce);
+		if (ret)
+			goto fail;
+	} else {
+		map->dst = map->src;
+	}
+
+	ret = dma_map_sgtable(map->client, map->dst, map->dir, 0);
+	if (ret)
+		goto fail;
+	map->dma_mapped = true;
+	map->live = true;
+
+	map->sum.nr_segments = map->nr_segs;
+	for (s = 0; s < map->nr_segs; s++) {
+		const struct p2pmap_seg *seg = &map->segs[s];
+
+		if (seg->kind == P2PMAP_SEG_RAM)
+			map->sum.bytes_ram += seg->len;
+		else if (seg->kind == P2PMAP_SEG_P2P)
+			map->sum.bytes_p2p += seg->len;
+		else
+			map->sum.bytes_bounce += seg->len;
+	}
+	atomic64_add(map->sum.bytes_ram, &p2pmap_counters.bytes_ram);
+	atomic64_add(map->sum.bytes_p2p, &p2pmap_counters.bytes_p2p);
+	atomic64_add(map->sum.bytes_bounce, &p2pmap_counters.bytes_bounce);
+	atomic64_inc(&p2pmap_counters.maps);
+	atomic64_inc(&p2pmap_counters.mappings_active);
+	return map;
+
+fail:
+	atomic64_inc(&p2pmap_counters.map_errors);
+	release(map);
+	return ERR_PTR(ret);
+}
+
+/**
+ * p2pmap_map_user() - pin user memory and DMA-map it for a client
+ * @client: the device that will do the DMA
+ * @uaddr: user virtual address of the buffer, in the current process; any alignment
+ * @len: bytes, 1 .. max_map_bytes (module parameter)
+ * @dir: DMA direction
+ * @flags: must be 0
+ *
+ * The buffer may mix system RAM with P2P memory of any number of providers (for example
+ * p2pmem mapped from /sys/bus/pci/devices/.../p2pmem/allocate). Pages are pinned with
+ * pin_user_pages_fast(FOLL_PCI_P2PDMA): short-term pins, because the kernel refuses
+ * FOLL_LONGTERM for P2P pages (a pagemap must stay removable), so do not keep a mapping
+ * beyond the I/O it serves. For each provider the client's path is decided once (built-in
+ * rule or the attached policy); P2P memory the client cannot or should not reach directly
+ * is replaced by bounce pages, filled from the P2P memory now and copied back by
+ * p2pmap_sync_for_cpu() and p2pmap_unmap() for FROM_DEVICE and BIDIRECTIONAL mappings.
+ *
+ * Context: process context, may sleep.
+ * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument or range), -EFAULT (range not
+ * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
+ * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found). On
+ * error nothing is left pinned, allocated or mapped.
+ */
+struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uaddr,
+				       size_t len, enum dma_data_direction dir,
+				       unsigned int flags)
+{
+	unsigned int gup = FOLL_PCI_P2PDMA, max_seg, done = 0;
+	struct p2pmap_mapping *map;
+	unsigned long end;
+	int ret;
+
+	if (!len || len > READ_ONCE(p2pmap_max_map_bytes) || check_add_overflow(uaddr, len, &end))
+		return ERR_PTR(-EINVAL);
+	map = alloc_mapping(client, dir, flags);
+	if (IS_ERR(map))
+		return map;
+
+	map->len = len;
+	map->first_off = offset_in_page(uaddr);
+	map->nr_pages = DIV_ROUND_UP(map->first_off + len, PAGE_SIZE);
+	map->pages = kvmalloc_array(map->nr_pages, sizeof(*map->pages), GFP_KERNEL);
+	if (!map->pages) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (dir_reads_back(dir))
+		gup |= FOLL_WRITE;
+	while (done < map->nr_pages) {
+		ret = pin_user_pages_fast((uaddr & PAGE_MASK) + ((unsigned long)done << PAGE_SHIFT),
+					  map->nr_pages - done, gup, map->pages + done);
+		if (ret <= 0) {
+			ret = ret ?: -EFAULT;
+			goto fail_unpin;
+		}
+		done += ret;
+	}
+	atomic64_add(done, &p2pmap_counters.pinned_pages);
+
+	max_seg = max_t(unsigned int, dma_get_max_seg_size(client) & PAGE_MASK, PAGE_SIZE);
+	ret = sg_alloc_table_from_pages_segment(&map->own_src, map->pages, map->nr_pages,
+						map->first_off, len, max_seg, GFP_KERNEL);
+	if (ret) {
+		/* release() unpins: own_src is empty and there are no segments yet. */
+		map->src = NULL;
+		goto fail;
+	}
+	map->src = &map->own_src;
+	return finish_map(map);
+
+fail_unpin:
+	unpin_user_pages(map->pages, done);
+	kvfree(map->pages);
+	map->pages = NULL;
+fail:
+	atomic64_inc(&p2pmap_counters.map_errors);
+	release(map);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(p2pmap_map_user);
+
+/**
+ * p2pmap_map_sgtable() - DMA-map kernel-owned memory for a client
+ * @client: the device that will do the DMA
+ * @sgt: CPU scatterlist of the memory (RAM and/or P2P pages, e.g. from
+ *	pci_p2pmem_alloc_sgl()); the caller keeps it unchanged and alive until p2pmap_unmap()
+ * @dir: DMA direction
+ * @flags: must be 0
+ *
+ * The same segmenting, decisions and bounce path as p2pmap_map_user(), for memory that the
+ * kernel already owns, so kernel callers use the same SGL->DMA path. @sgt itself is not
+ * DMA-mapped: p2pmap_sgtable() returns the table the client must use.
+ *
+ * Context: process context, may sleep.
+ * Return: the mapping or an ERR_PTR as for p2pmap_map_user().
+ */
+struct p2pmap_mapping *p2pmap_map_sgtable(struct device *client, struct sg_table *sgt,
+					  enum dma_data_direction dir, unsigned int flags)
+{
+	struct p2pmap_mapping *map;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!sgt || !sgt->orig_nents)
+		return ERR_PTR(-EINVAL);
+	map = alloc_mapping(client, dir, flags);
+	if (IS_ERR(map))
+		return map;
+	map->src = sgt;
+	for_each_sgtable_sg(sgt, sg, i)
+		map->len += sg->length;
+	return finish_map(map);
+}
+EXPORT_SYMBOL_GPL(p2pmap_map_sgtable);
+
+/**
+ * p2pmap_sgtable() - the DMA-mapped table of a mapping
+ * @map: the mapping
+ *
+ * Walk it with for_each_sgtable_dma_sg(). Bounced segments show bounce pages, not the
+ * caller's memory: the CPU must not use it to reach the buffer.
+ *
+ * Return: the table, valid until p2pmap_unmap().
+ */
+struct sg_table *p2pmap_sgtable(struct p2pmap_mapping *map)
+{
+	return map->dst;
+}
+EXPORT_SYMBOL_GPL(p2pmap_sgtable);
+
+/**
+ * p2pmap_summary() - what a mapping is made of
+ * @map: the mapping
+ * @sum: filled in: segments and bytes per path
+ */
+void p2pmap_summary(struct p2pmap_mapping *map, struct p2pmap_summary *sum)
+{
+	*sum = map->sum;
+}
+EXPORT_SYMBOL_GPL(p2pmap_summary);
+
+/**
+ * p2pmap_sync_for_device() - give the buffer back to the device after CPU writes
+ * @map: the mapping
+ *
+ * For TO_DEVICE and BIDIRECTIONAL mappings, copies the buffer's current content into the
+ * bounce pages, then syncs the table for the device.
+ *
+ * Context: process context (copies may be large).
+ */
+void p2pmap_sync_for_device(struct p2pmap_mapping *map)
+{
+	if (map->nr_bounce && map->dir != DMA_FROM_DEVICE)
+		walk_dst(map, copy_in_piece);
+	dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
+}
+EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
+
+/**
+ * p2pmap_sync_for_cpu() - make device writes visible in the buffer
+ * @map: the mapping
+ *
+ * Syncs the table for the CPU, then for FROM_DEVICE and BIDIRECTIONAL mappings copies the
+ * bounce pages back into the buffer's P2P memory.
+ *
+ * Context: process context (copies may be large).
+ */
+void p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
+{
+	dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
+	if (map->nr_bounce && dir_reads_back(map->dir))
+		walk_dst(map, copy_out_piece);
+}
+EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
+
+/**
+ * p2pmap_unmap() - unmap, copy back, unpin and free a mapping
+ * @map: the mapping; invalid afterwards
+ *
+ * For FROM_DEVICE and BIDIRECTIONAL mappings the bounced data is copied back first; user
+ * RAM the device may have written is marked dirty.
+ *
+ * Context: process context, may sleep.
+ */
+void p2pmap_unmap(struct p2pmap_mapping *map)
+{
+	dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+	map->dma_mapped = false;
+	if (map->nr_bounce && dir_reads_back(map->dir))
+		walk_dst(map, copy_out_piece);
+	atomic64_dec(&p2pmap_counters.mappings_active);
+	release(map);
+}
+EXPORT_SYMBOL_GPL(p2pmap_unmap);
+
+unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map)
+{
+	return map->nr_segs;
+}
+
+/* The DMA address of byte @offset of the buffer; DMA segments cover it in order. */
+u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(map->dst, sg, i) {
+		if (offset < sg_dma_len(sg)) {
+			*contiguous = offset + len <= sg_dma_len(sg);
+			return sg_dma_address(sg) + offset;
+		}
+		offset -= sg_dma_len(sg);
+	}
+	*contiguous = false;
+	return 0;
+}
+
+void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i, struct p2pmap_segment *out)
+{
+	const struct p2pmap_seg *seg = &map->segs[i];
+	bool contig;
+
+	memset(out, 0, sizeof(*out));
+	out->offset = seg->offset;
+	out->len = seg->len;
+	out->kind = seg->kind;
+	out->reason = seg->reason;
+	out->dma_addr = p2pmap_dma_addr_at(map, seg->offset, &contig, seg->len);
+	out->dma_contiguous = contig;
+	p2pmap_pci_addr_of(seg->provider, &out->provider);
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * p2pmap_edu: reference DMA client driver for QEMU's "edu" device (PCI 1234:11e8).
+ *
+ * It is the example a driver author copies: the device's DMA engine reaches user memory,
+ * RAM or P2P, through one p2pmap_map_user() call per buffer; p2pmap decides per provider
+ * whether the engine reads the P2P memory directly or through bounce pages.
+ *
+ * The edu DMA engine: 0x80 source, 0x88 destination, 0x90 count, 0x98 command (bit 0 start,
+ * bit 1 edu -> RAM, bit 2 interrupt when done; bit 0 clears when done). It has a 4 KiB
+ * buffer at device address 0x40000 and needs 100 ms of virtual time per transfer. This driver
+ * polls for completion to stay short.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../include/p2pmap.h"
+#include "../include/uapi/p2pmap.h"
+
+#define EDU_DMA_SRC		0x80
+#define EDU_DMA_DST		0x88
+#define EDU_DMA_CNT		0x90
+#define EDU_DMA_CMD		0x98
+#define EDU_CMD_RUN		BIT(0)
+#define EDU_CMD_TO_RAM		BIT(1)
+#define EDU_BUF_ADDR		0x40000
+#define EDU_BUF_SIZE		4096
+#define EDU_MAX_WINDOWS		1024
+#define EDU_TIMEOUT_US		(5 * USEC_PER_SEC)
+
+struct edu {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct miscdevice misc;
+	char name[24];
+	int id;
+	struct mutex lock;	/* one transfer at a time on the engine */
+};
+
+static DEFINE_IDA(edu_ida);
+
+/* Run one transfer between @addr (a DMA address) and the edu buffer. */
+static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
+{
+	u64 cmd;
+
+	writeq(to_ram ? EDU_BUF_ADDR : addr, edu->regs + EDU_DMA_SRC);
+	writeq(to_ram ? addr : EDU_BUF_ADDR, edu->regs + EDU_DMA_DST);
+	writeq(len, edu->regs + EDU_DMA_CNT);
+	writeq(EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0), edu->regs + EDU_DMA_CMD);
+	return readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd, !(cmd & EDU_CMD_RUN),
+				  1000, EDU_TIMEOUT_US);
+}
+
+/* The DMA address of byte @off of a mapping and how many bytes follow it contiguously. */
+static dma_addr_t dma_at(struct sg_table *sgt, u64 off, u64 *avail)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (off < sg_dma_len(sg)) {
+			*avail = sg_dma_len(sg) - off;
+			return sg_dma_address(sg) + off;
+		}
+		off -= sg_dma_len(sg);
+	}
+	*avail = 0;
+	return 0;
+}
+
+/* Move [off, off + len) from @src to @dst through the edu buffer, in chunks. */
+static int edu_copy_window(struct edu *edu, struct p2pmap_mapping *src,
+			   struct p2pmap_mapping *dst, u64 off, u64 len, u64 *moved)
+{
+	while (len) {
+		u64 savail, davail, n;
+		dma_addr_t s = dma_at(p2pmap_sgtable(src), off, &savail);
+		dma_addr_t d = dma_at(p2pmap_sgtable(dst), off, &davail);
+		int ret;
+
+		n = min3(len, savail, davail);
+		n = min_t(u64, n, EDU_BUF_SIZE);
+		if (!n)
+			return -EINVAL;
+		ret = edu_dma(edu, s, n, false);
+		if (!ret)
+			ret = edu_dma(edu, d, n, true);
+		if (ret)
+			return ret;
+		*moved += 2 * n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void put_summary(struct p2pmap_mapping *map, __u64 bytes[3])
+{
+	struct p2pmap_summary sum;
+
+	p2pmap_summary(map, &sum);
+	bytes[0] = sum.bytes_ram;
+	bytes[1] = sum.bytes_p2p;
+	bytes[2] = sum.bytes_bounce;
+}
+
+static long edu_ioc_copy(struct edu *edu, void __user *uarg)
+{
+	struct p2pmap_edu_window *win = NULL, whole;
+	struct p2pmap_mapping *src, *dst;
+	struct p2pmap_edu_copy arg;
+	u32 argsz, i, nr;
+	int ret;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < sizeof(arg))
+		return -EINVAL;
+	ret = copy_struct_from_user(&arg, sizeof(arg), uarg, argsz);
+	if (ret)
+		return ret;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (arg.flags || arg.reserved || !arg.len || arg.nr_windows > EDU_MAX_WINDOWS)
+		return -EINVAL;
+
+	nr = arg.nr_windows;
+	if (nr) {
+		win = memdup_array_user(u64_to_user_ptr(arg.windows), nr, sizeof(*win));
+		if (IS_ERR(win))
+			return PTR_ERR(win);
+	} else {
+		whole = (struct p2pmap_edu_window){ .offset = 0, .len = arg.len };
+		win = &whole;
+		nr = 1;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!win[i].len || win[i].offset >= arg.len || win[i].len > arg.len - win[i].offset) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+	}
+
+	src = p2pmap_map_user(&edu->pdev->dev, arg.src, arg.len, DMA_TO_DEVICE, 0);
+	if (IS_ERR(src)) {
+		ret = PTR_ERR(src);
+		goto out_free;
+	}
+	dst = p2pmap_map_user(&edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE, 0);
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		goto out_src;
+	}
+
+	arg.dma_bytes = 0;
+	mutex_lock(&edu->lock);
+	for (i = 0; i < nr && !ret; i++)
+		ret = edu_copy_window(edu, src, dst, win[i].offset, win[i].len, &arg.dma_bytes);
+	mutex_unlock(&edu->lock);
+
+	put_summary(src, arg.src_bytes);
+	put_summary(dst, arg.dst_bytes);
+	p2pmap_unmap(dst);		/* copies bounced data back into dst */
+out_src:
+	p2pmap_unmap(src);
+	if (!ret && copy_to_user(uarg, &arg, min_t(size_t, sizeof(arg), argsz)))
+		ret = -EFAULT;
+out_free:
+	if (win != &whole)
+		kfree(win);
+	return ret;
+}
+
+static long edu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct edu *edu = container_of(file->private_data, struct edu, misc);
+
+	if (cmd == P2PMAP_EDU_IOC_COPY)
+		return edu_ioc_copy(edu, (void __user *)arg);
+	return -ENOTTY;
+}
+
+static const struct file_operations edu_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= edu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct edu *edu;
+	int ret;
+
+	edu = devm_kzalloc(&pdev->dev, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	mutex_init(&edu->lock);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), KBUILD_MODNAME);
+	if (ret)
+		return ret;
+	edu->regs = pcim_iomap_table(pdev)[0];
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+
+	edu->id = ida_alloc(&edu_ida, GFP_KERNEL);
+	if (edu->id < 0)
+		return edu->id;
+	snprintf(edu->name, sizeof(edu->name), "p2pmap-edu%d", edu->id);
+	edu->misc = (struct miscdevice){
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = edu->name,
+		.fops = &edu_fops,
+		.parent = &pdev->dev,
+		.mode = 0600,
+	};
+	ret = misc_register(&edu->misc);
+	if (ret) {
+		ida_free(&edu_ida, edu->id);
+		return ret;
+	}
+	pci_set_drvdata(pdev, edu);
+	pci_info(pdev, "edu client /dev/%s\n", edu->name);
+	return 0;
+}
+
+static void edu_remove(struct pci_dev *pdev)
+{
+	struct edu *edu = pci_get_drvdata(pdev);
+
+	misc_deregister(&edu->misc);
+	ida_free(&edu_ida, edu->id);
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, edu_ids);
+
+static struct pci_driver edu_driver = {
+	.name		= KBUILD_MODNAME,
+	.id_table	= edu_ids,
+	.probe		= edu_probe,
+	.remove		= edu_remove,
+};
+module_pci_driver(edu_driver);
+
+MODULE_DESCRIPTION("p2pmap reference client driver for QEMU's edu device");
+MODULE_AUTHOR("The p2pmap authors");
+MODULE_LICENSE("GPL");

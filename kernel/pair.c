@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Providers, (provider, client) pairs and their topology facts.
+ *
+ * The provider of a P2P page is found with public interfaces only: the page's dev_pagemap
+ * is public, the PCI core's p2pdma pagemap that embeds it is not. So the first time a pagemap
+ * is seen, the PCI device that publishes p2pmem and whose BAR holds the pagemap's range is
+ * looked up, and the answer is cached by pagemap. Pairs and their facts are cached in an RCU
+ * hash table keyed by (provider, client), so a decision costs one hash lookup whatever the
+ * number of devices. Both caches forget a device when it loses its driver or goes away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/hashtable.h>
+#include <linux/memremap.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+#define P2PMAP_PAIR_HASH_BITS 8
+
+static DEFINE_HASHTABLE(pair_hash, P2PMAP_PAIR_HASH_BITS);
+static DEFINE_SPINLOCK(pair_lock);		/* writers of pair_hash */
+static DEFINE_XARRAY(pgmap_cache);		/* dev_pagemap * -> struct pci_dev * */
+
+static unsigned long pair_key(struct pci_dev *provider, struct pci_dev *client)
+{
+	return hash_ptr(provider, 32) ^ (unsigned long)hash_ptr(client, 32) * 31;
+}
+
+/* The pgmap pointer as an xarray index: pointers are at least 8-byte aligned. */
+static unsigned long pgmap_index(struct dev_pagemap *pgmap)
+{
+	return (unsigned long)pgmap >> 3;
+}
+
+static bool pdev_has_range(struct pci_dev *pdev, phys_addr_t addr)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		struct resource *res = &pdev->resource[bar];
+
+		if ((res->flags & IORESOURCE_MEM) && addr >= res->start && addr <= res->end)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * p2pmap_page_provider() - the PCI device whose P2P memory a page is
+ * @page: a page for which is_pci_p2pdma_page() is true, pinned by the caller
+ *
+ * The pin keeps the page's pagemap, and so its provider, alive.
+ *
+ * Return: the provider (no reference taken), or NULL if none is found.
+ */
+struct pci_dev *p2pmap_page_provider(struct page *page)
+{
+	struct dev_pagemap *pgmap = page->pgmap;
+	struct pci_dev *pdev = NULL;
+	phys_addr_t start;
+
+	pdev = xa_load(&pgmap_cache, pgmap_index(pgmap));
+	if (likely(pdev))
+		return pdev;
+
+	start = pgmap->range.start;
+	for_each_pci_dev(pdev) {
+		if (pci_has_p2pmem(pdev) && pdev_has_range(pdev, start)) {
+			/* The pin on @page keeps @pdev alive past the loop's put. */
+			pci_dev_put(pdev);
+			xa_store(&pgmap_cache, pgmap_index(pgmap), pdev, GFP_KERNEL);
+			return pdev;
+		}
+	}
+	return NULL;
+}
+
+static bool acs_redirects(struct pci_dev *pdev)
+{
+	u16 ctrl;
+
+	if (!pdev->acs_cap)
+		return false;
+	pci_read_config_word(pdev, pdev->acs_cap + PCI_ACS_CTRL, &ctrl);
+	return ctrl & (PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
+}
+
+static const u32 lnk_mbps[] = { 0, 2000, 4000, 7877, 15754, 31508, 63015 };
+
+static void link_limit(struct pci_dev *pdev, struct p2pmap_facts *f)
+{
+	u16 sta, speed, width;
+
+	if (!pci_is_pcie(pdev) || pcie_capability_read_word(pdev, PCI_EXP_LNKSTA, &sta))
+		return;
+	speed = sta & PCI_EXP_LNKSTA_CLS;
+	width = FIELD_GET(PCI_EXP_LNKSTA_NLW, sta);
+	if (speed && speed < ARRAY_SIZE(lnk_mbps) &&
+	    (!f->link_speed_mbps || lnk_mbps[speed] < f->link_speed_mbps))
+		f->link_speed_mbps = lnk_mbps[speed];
+	if (width && (!f->link_width || width < f->link_width))
+		f->link_width = width;
+}
+
+/*
+ * The same walk as the PCI core's calc_map_type_and_dist(), kept to report *why*: the
+ * closest common upstream bridge, the hops on each side, ACS redirect on the path and the
+ * slowest link. The verdict itself is the PCI core's, from pci_p2pdma_distance().
+ */
+static void compute_facts(struct pci_dev *provider, struct pci_dev *client,
+			  struct p2pmap_facts *f)
+{
+	struct pci_dev *a, *b;
+	u32 ha = 0, hb;
+
+	memset(f, 0, sizeof(*f));
+	f->distance = pci_p2pdma_distance(provider, &client->dev, false);
+
+	for (a = provider; a; a = pci_upstream_bridge(a), ha++) {
+		for (b = client, hb = 0; b; b = pci_upstream_bridge(b), hb++) {
+			if (a == b) {
+				f->common_bridge = a;
+				goto found;
+			}
+		}
+	}
+	hb = 0;
+	for (b = client; b; b = pci_upstream_bridge(b))
+		hb++;
+found:
+	f->hops_provider = ha;
+	f->hops_client = hb;
+	for (a = provider; a && a != f->common_bridge; a = pci_upstream_bridge(a)) {
+		f->acs_redirect += acs_redirects(a);
+		link_limit(a, f);
+	}
+	if (f->common_bridge)
+		f->acs_redirect += acs_redirects(f->common_bridge);
+	for (b = client; b && b != f->common_bridge; b = pci_upstream_bridge(b)) {
+		f->acs_redirect += acs_redirects(b);
+		link_limit(b, f);
+	}
+
+	if (f->distance < 0) {
+		f->distance = -1;
+		f->kernel_verdict = P2PMAP_KV_NOT_SUPPORTED;
+		f->builtin_reason = f->common_bridge && f->acs_redirect ?
+			P2PMAP_REASON_ACS_REDIRECT : P2PMAP_REASON_NO_COMMON_BRIDGE;
+	} else {
+		f->kernel_verdict = f->common_bridge && !f->acs_redirect ?
+			P2PMAP_KV_BUS_ADDR : P2PMAP_KV_HOST_BRIDGE;
+		f->builtin_reason = P2PMAP_REASON_TOPOLOGY_P2P;
+	}
+}
+
+static struct p2pmap_pair *pair_lookup_rcu(struct pci_dev *provider, struct pci_dev *client,
+					   unsigned long key)
+{
+	struct p2pmap_pair *pair;
+
+	hash_for_each_possible_rcu(pair_hash, pair, node, key)
+		if (pair->provider == provider && pair->client == client)
+			return pair;
+	return NULL;
+}
+
+/**
+ * p2pmap_pair_get() - look up or create the pair (@provider, @client)
+ * @provider: P2P provider
+ * @client: PCI client
+ *
+ * May sleep (to create the pair and read config space on first use).
+ *
+ * Return: the pair with a reference the caller drops with p2pmap_pair_put(), or NULL when
+ * out of memory.
+ */
+struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client)
+{
+	unsigned long key = pair_key(provider, client);
+	struct p2pmap_pair *pair, *old;
+
+	rcu_read_lock();
+	pair = pair_lookup_rcu(provider, client, key);
+	if (pair && !kref_get_unless_zero(&pair->ref))
+		pair = NULL;
+	rcu_read_unlock();
+	if (pair)
+		return pair;
+
+	pair = kzalloc(sizeof(*pair), GFP_KERNEL);
+	if (!pair)
+		return NULL;
+	kref_init(&pair->ref);		/* the table's reference */
+	pair->provider = pci_dev_get(provider);
+	pair->client = pci_dev_get(client);
+	compute_facts(provider, client, &pair->facts);
+
+	spin_lock(&pair_lock);
+	old = pair_lookup_rcu(provider, client, key);
+	if (old && kref_get_unless_zero(&old->ref)) {
+		spin_unlock(&pair_lock);
+		pci_dev_put(pair->provider);
+		pci_dev_put(pair->client);
+		kfree(pair);
+		return old;
+	}
+	kref_get(&pair->ref);		/* the caller's reference */
+	hash_add_rcu(pair_hash, &pair->node, key);
+	spin_unlock(&pair_lock);
+	return pair;
+}
+
+static void pair_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct p2pmap_pair, rcu));
+}
+
+static void pair_release(struct kref *ref)
+{
+	struct p2pmap_pair *pair = container_of(ref, struct p2pmap_pair, ref);
+
+	pci_dev_put(pair->provider);
+	pci_dev_put(pair->client);
+	call_rcu(&pair->rcu, pair_free_rcu);
+}
+
+/**
+ * p2pmap_pair_put() - drop a reference taken by p2pmap_pair_get()
+ * @pair: the pair
+ */
+void p2pmap_pair_put(struct p2pmap_pair *pair)
+{
+	kref_put(&pair->ref, pair_release);
+}
+
+/* Forget every pair and cached pagemap that involves @pdev (or everything if NULL). */
+static void forget_device(struct pci_dev *pdev)
+{
+	struct p2pmap_pair *pair;
+	struct hlist_node *tmp;
+	struct pci_dev *prov;
+	unsigned long idx;
+	int bkt;
+
+	spin_lock(&pair_lock);
+	hash_for_each_safe(pair_hash, bkt, tmp, pair, node) {
+		if (pdev && pair->provider != pdev && pair->client != pdev)
+			continue;
+		hash_del_rcu(&pair->node);
+		p2pmap_pair_put(pair);
+	}
+	spin_unlock(&pair_lock);
+
+	xa_for_each(&pgmap_cache, idx, prov)
+		if (!pdev || prov == pdev)
+			xa_erase(&pgmap_cache, idx);
+}
+
+static int pci_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct device *dev = data;
+
+	/* Unbinding a provider frees its pagemaps: the cached lookups must go too. */
+	if (action == BUS_NOTIFY_DEL_DEVICE || action == BUS_NOTIFY_UNBOUND_DRIVER)
+		forget_device(to_pci_dev(dev));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pci_nb = {
+	.notifier_call = pci_notify,
+};
+
+int p2pmap_pair_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &pci_nb);
+}
+
+void p2pmap_pair_exit(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &pci_nb);
+	forget_device(NULL);
+	rcu_barrier();		/* pair_free_rcu() callbacks */
+	xa_destroy(&pgmap_cache);
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Install what p2pmap needs on a Debian bookworm machine: idempotent, loud, never silent.
+#
+# - enables bookworm-backports by adding ONE sources entry that reuses the URIs of the
+#   machine's existing Debian source (no mirror host is written here);
+# - installs the toolchain, the lab's QEMU, and from backports linux-source-6.12, bpftool
+#   and libbpf-dev (module struct_ops needs libbpf >= 1.4).
+set -euo pipefail
+
+say() { printf '  DEPS    %s\n' "$*"; }
+die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || SUDO=sudo
+SUDO=${SUDO:-}
+
+. /etc/os-release
+[ "${VERSION_CODENAME:-}" = bookworm ] ||
+	die "this script supports Debian bookworm (found '${VERSION_CODENAME:-unknown}'); install the packages listed in README.md by hand"
+
+BP_FILE=/etc/apt/sources.list.d/p2pmap-backports.sources
+
+# The URIs of the machine's main Debian source (deb822 or one-line format).
+debian_uris() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && [ "$f" != "$BP_FILE" ] || continue
+		awk 'BEGIN{RS=""; FS="\n"}
+		     /(^|\n)Suites:[^\n]*(^|[ \t])bookworm([ \t]|\n|$)/ {
+		       for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); print $i }
+		     }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '$1 == "deb" { u = ""; s = "";
+		       for (i = 2; i <= NF; i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue }
+		         if (u == "") u = $i; else if (s == "") s = $i }
+		       if (s == "bookworm") print u }' "$f"
+	done
+}
+
+have_backports() {
+	grep -rqsE '(^|[[:space:]])bookworm-backports([[:space:]]|$)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null
+}
+
+if ! have_backports; then
+	uris=$(debian_uris | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+	[ -n "$uris" ] || die "no Debian 'bookworm' source found in /etc/apt; cannot derive a bookworm-backports entry"
+	say "enabling bookworm-backports from: $uris"
+	$SUDO tee "$BP_FILE" >/dev/null <<SRC
+# Added by p2pmap scripts/deps.sh: same URIs as this machine's Debian source.
+Types: deb
+URIs: ${uris% }
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	NEED_UPDATE=1
+fi
+
+# Plain bookworm packages.
+PKGS=(build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod xz-utils
+      rsync python3 clang llvm qemu-system-x86 pciutils bpftrace jq
+      libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config)
+# From bookworm-backports.
+BP_PKGS=(linux-source-6.12 bpftool libbpf-dev)
+
+missing=()
+for p in "${PKGS[@]}" "${BP_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# libbpf must be >= 1.4 for module struct_ops.
+if dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || echo 0)" lt 1:1.4 &&
+   dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || echo 0)" lt 1.4; then
+	missing+=(libbpf-dev)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	say "all packages present"
+	exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+say "apt-get update"
+$SUDO apt-get update -qq || die "apt-get update failed"
+bp=() ; plain=()
+for p in "${missing[@]}"; do
+	case " ${BP_PKGS[*]} " in *" $p "*) bp+=("$p") ;; *) plain+=("$p") ;; esac
+done
+if [ ${#plain[@]} -gt 0 ]; then
+	say "installing: ${plain[*]}"
+	$SUDO apt-get install -y -qq --no-install-recommends "${plain[@]}" >/dev/null ||
+		die "apt-get install ${plain[*]} failed"
+fi
+if [ ${#bp[@]} -gt 0 ]; then
+	say "installing from bookworm-backports: ${bp[*]}"
+	$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp[@]}" >/dev/null ||
+		die "apt-get install -t bookworm-backports ${bp[*]} failed"
+fi
+say "done"

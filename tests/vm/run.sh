@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Boot the p2pmap lab (QEMU, emulated PCIe topology) and run a command in the guest.
+#
+#   tests/vm/run.sh [options] -- COMMAND...    run COMMAND (via sh -c) in the guest
+#   tests/vm/run.sh [options] --shell          interactive shell on the serial console
+#
+# Options:
+#   --variant NAME   topology from tests/vm/topology/NAME.sh (default: switch)
+#   --timeout SEC    kill the guest after SEC seconds (default 1200)
+#   --out DIR        keep console log, dmesg and results in DIR (default: a new dir in build/vm)
+#   --quiet          do not echo the guest console
+# Environment: KDIR (lab kernel tree), P2PMAP_ACCEL=tcg|kvm (default tcg), P2PMAP_MEM (2G),
+# P2PMAP_SMP (2).
+#
+# The host / is the guest's root, read-only over virtio-9p; DIR/share is writable in the guest
+# at /mnt/out. The exit status is the guest command's, or 124 on timeout, or 125 when the guest
+# log holds a kernel report (WARN, BUG, oops, DMA-API, lockdep, KASAN, ...) whatever the
+# command returned.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+variant=switch timeout=1200 out="" quiet=0 shell=0
+
+die() { printf 'vm: error: %s\n' "$*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--variant) variant=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	--shell) shell=1; shift ;;
+	--) shift; break ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown option $1 (see --help)" ;;
+	esac
+done
+[ $shell = 1 ] || [ $# -gt 0 ] || die "no command given (see --help)"
+topo="$here/topology/$variant.sh"
+[ -f "$topo" ] || die "no topology variant '$variant' (have: $(cd "$here/topology" && ls | sed 's/\.sh$//' | tr '\n' ' '))"
+
+KDIR=${KDIR:-$("$top/scripts/build-kernel.sh" --dir)}
+kernel="$KDIR/arch/x86/boot/bzImage"
+[ -f "$kernel" ] || die "no lab kernel at $kernel: run 'make kernel'"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make deps'"
+
+if [ -z "$out" ]; then
+	mkdir -p "$top/build/vm"
+	out=$(mktemp -d "$top/build/vm/run.XXXXXX")
+fi
+mkdir -p "$out"
+rm -rf "$out/share"
+mkdir -p "$out/share"
+share="$out/share"
+log="$out/console.log"
+
+if [ $shell = 0 ]; then
+	# The guest runs this with the repository as its working directory.
+	{ echo "cd '$top'"; printf '%s\n' "$*"; } >"$share/cmd.sh"
+fi
+
+accel=${P2PMAP_ACCEL:-tcg}
+case "$accel" in
+tcg) accel_args=(-accel tcg,thread=multi -cpu max) ;;
+kvm) [ -w /dev/kvm ] || die "P2PMAP_ACCEL=kvm but /dev/kvm is not usable"; accel_args=(-accel kvm -cpu host) ;;
+*) die "P2PMAP_ACCEL must be tcg or kvm" ;;
+esac
+
+append="console=ttyS0 loglevel=4 log_buf_len=8M root=/dev/root rootfstype=9p"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+append+=" init=$here/init.sh panic=-1 nokaslr ${P2PMAP_APPEND:-}"
+
+mapfile -t devs < <(bash "$topo")
+qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "${P2PMAP_SMP:-2}"
+      -m "${P2PMAP_MEM:-2G}" -no-reboot -kernel "$kernel" -append "$append"
+      -fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
+      -device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root,addr=0x10"
+      -fsdev "local,id=outfs,path=$share,security_model=none"
+      -device "virtio-9p-pci,fsdev=outfs,mount_tag=p2pmap_out,addr=0x11"
+      -qmp "unix:$out/qmp.sock,server=on,wait=off"
+      $(printf '%s ' "${devs[@]}"))
+
+if [ $shell = 1 ]; then
+	echo "p2pmap lab: variant $variant, $accel; leave with 'poweroff' (or Ctrl-a x)" >&2
+	exec "${qemu[@]}" -nographic
+fi
+
+set +e
+if [ $quiet = 1 ]; then
+	timeout -k 10 "$timeout" "${qemu[@]}" -display none -monitor none -serial stdio \
+		</dev/null >"$log" 2>&1
+else
+	timeout -k 10 "$timeout" "${qemu[@]}" -display none -monitor none -serial stdio \
+		</dev/null 2>&1 | tee "$log"
+	[ "${PIPESTATUS[0]}" = 124 ] && echo 124 >"$out/timed-out"
+fi
+set -e
+
+# A kernel report anywhere in the console or the saved dmesg fails the run.
+reports=$(cat "$log" "$share/dmesg.txt" 2>/dev/null | grep -E "$(cat "$here/report-patterns")" | sort -u | head -20 || true)
+if [ -f "$out/timed-out" ] || ! [ -f "$share/exit-code" ]; then
+	echo "vm: guest did not finish (timeout ${timeout}s or crash); console log: $log" >&2
+	[ -z "$reports" ] || printf 'vm: kernel reports:\n%s\n' "$reports" >&2
+	exit 124
+fi
+if [ -n "$reports" ]; then
+	printf 'vm: kernel reports in the guest log (%s):\n%s\n' "$log" "$reports" >&2
+	exit 125
+fi
+exit "$(cat "$share/exit-code")"
