@@ -8,8 +8,10 @@
  *
  * The edu DMA engine: 0x80 source, 0x88 destination, 0x90 count, 0x98 command (bit 0 start,
  * bit 1 edu -> RAM, bit 2 interrupt when done; bit 0 clears when done). It has a 4 KiB
- * buffer at device address 0x40000 and needs 100 ms of virtual time per transfer. This driver
- * polls for completion to stay short.
+ * buffer at device address 0x40000 and needs 100 ms of virtual time per transfer. QEMU (at
+ * least 7.2) refuses a transfer that ends exactly at the end of that buffer and aborts the
+ * whole VM, so one transfer moves at most 4095 bytes. This driver polls for completion to
+ * stay short.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +37,7 @@
 #define EDU_CMD_TO_RAM		BIT(1)
 #define EDU_BUF_ADDR		0x40000
 #define EDU_BUF_SIZE		4096
+#define EDU_MAX_XFER		(EDU_BUF_SIZE - 1)
 #define EDU_MAX_WINDOWS		1024
 #define EDU_TIMEOUT_US		(5 * USEC_PER_SEC)
 
@@ -90,7 +93,7 @@ static int edu_copy_window(struct edu *edu, struct p2pmap_mapping *src,
 		int ret;
 
 		n = min3(len, savail, davail);
-		n = min_t(u64, n, EDU_BUF_SIZE);
+		n = min_t(u64, n, EDU_MAX_XFER);
 		if (!n)
 			return -EINVAL;
 		ret = edu_dma(edu, s, n, false);

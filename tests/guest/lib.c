@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+static int tap_n, tap_failed, tap_planned;
+
+void tap_plan(int n)
+{
+	tap_planned = n;
+	printf("TAP version 13\n");
+	if (n)
+		printf("1..%d\n", n);
+	fflush(stdout);
+}
+
+bool tap_ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	tap_failed += !cond;
+	return cond;
+}
+
+void tap_skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d - ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", why);
+	fflush(stdout);
+}
+
+void tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+void tap_bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+int tap_done(void)
+{
+	if (!tap_planned)
+		printf("1..%d\n", tap_n);
+	else if (tap_n != tap_planned)
+		printf("# planned %d tests, ran %d\n", tap_planned, tap_n);
+	printf("# %d passed, %d failed\n", tap_n - tap_failed, tap_failed);
+	return tap_failed || (tap_planned && tap_n != tap_planned);
+}
+
+int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a)
+{
+	unsigned int dom, bus, dev, fn;
+
+	memset(a, 0, sizeof(*a));
+	if (sscanf(s, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 || bus > 255 || dev > 31 || fn > 7)
+		return -EINVAL;
+	a->domain = dom;
+	a->bus = bus;
+	a->devfn = dev << 3 | fn;
+	return 0;
+}
+
+uint64_t sysfs_u64(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		tap_bail("cannot read %s: %s", path, strerror(errno));
+	if (fscanf(f, "%lli", &v) != 1)
+		tap_bail("no number in %s", path);
+	fclose(f);
+	return v;
+}
+
+void sysfs_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(val, f) < 0 || fclose(f))
+		tap_bail("cannot write %s", path);
+}
+
+uint64_t p2pmap_stat(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/p2pmap/%s", name);
+	return sysfs_u64(path);
+}
+
+uint64_t dma_api_errors(void)
+{
+	return sysfs_u64("/sys/kernel/debug/dma-api/error_count");
+}
+
+static int read_hex(const char *dev, const char *attr)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", dev, attr);
+	return (int)sysfs_u64(path);
+}
+
+static void dev_init(struct lab_dev *d, const char *name)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%.63s", name);
+	pci_addr_parse(name, &d->addr);
+}
+
+/* The provider's p2pmem BAR: the largest memory BAR (the NVMe CMB). */
+static void provider_bar(struct lab_dev *d)
+{
+	unsigned long long s, e, fl, best = 0;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", d->name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fscanf(f, "%llx %llx %llx", &s, &e, &fl) == 3)
+		if (e > s && e - s + 1 > best && (fl & 0x200)) {
+			best = e - s + 1;
+			d->bar_start = s;
+			d->bar_end = e;
+		}
+	fclose(f);
+}
+
+static void edu_node(struct lab_dev *d)
+{
+	char path[256], link[256];
+	struct dirent *de;
+	DIR *dir = opendir("/sys/class/misc");
+
+	while (dir && (de = readdir(dir))) {
+		ssize_t n;
+
+		if (strncmp(de->d_name, "p2pmap-edu", 10))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/misc/%s/device", de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strstr(link, d->name))
+			snprintf(d->node, sizeof(d->node), "/dev/%s", de->d_name);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+int lab_find(struct lab *lab)
+{
+	struct lab_dev prov[2], edu[2];
+	int np = 0, ne = 0, fd, i, j, found = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	memset(lab, 0, sizeof(*lab));
+	dir = opendir("/sys/bus/pci/devices");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char path[128];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem", de->d_name);
+		if (!access(path, F_OK) && np < 2)
+			dev_init(&prov[np++], de->d_name);
+		else if (read_hex(de->d_name, "vendor") == 0x1234 &&
+			 read_hex(de->d_name, "device") == 0x11e8 && ne < 2)
+			dev_init(&edu[ne++], de->d_name);
+	}
+	closedir(dir);
+	if (np != 2 || ne != 2)
+		return -ENODEV;
+
+	fd = p2pmap_open();
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			struct p2pmap_explain ex;
+
+			if (xexplain(fd, &prov[i], &edu[j], 4096, &ex))
+				continue;
+			if (ex.kernel_verdict == P2PMAP_KV_BUS_ADDR) {
+				lab->prov_a = prov[i];
+				lab->prov_b = prov[!i];
+				lab->edu_sw = edu[j];
+				lab->edu_rc = edu[!j];
+				found = 1;
+			}
+		}
+	}
+	close(fd);
+	if (!found)
+		return -ENOENT;
+	provider_bar(&lab->prov_a);
+	provider_bar(&lab->prov_b);
+	edu_node(&lab->edu_sw);
+	edu_node(&lab->edu_rc);
+	return 0;
+}
+
+int p2pmap_open(void)
+{
+	int fd = open("/dev/p2pmap", O_RDWR);
+
+	if (fd < 0)
+		tap_bail("open /dev/p2pmap: %s", strerror(errno));
+	return fd;
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+int xmap(int fd, const struct lab_dev *client, void *buf, size_t len, uint32_t dir,
+	 struct p2pmap_map *out)
+{
+	struct p2pmap_map m = {
+		.argsz = sizeof(m), .client = client->addr, .dir = dir,
+		.addr = (uintptr_t)buf, .len = len,
+	};
+	int ret = xioctl(fd, P2PMAP_IOC_MAP, &m);
+
+	if (out)
+		*out = m;
+	return ret;
+}
+
+int xunmap(int fd, uint64_t handle)
+{
+	struct p2pmap_handle_arg a = { .argsz = sizeof(a), .handle = handle };
+
+	return xioctl(fd, P2PMAP_IOC_UNMAP, &a);
+}
+
+int xexplain(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint64_t len,
+	     struct p2pmap_explain *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	out->provider = prov->addr;
+	out->client = client->addr;
+	out->dir = P2PMAP_DIR_TO_DEVICE;
+	out->len = len;
+	return xioctl(fd, P2PMAP_IOC_EXPLAIN, out);
+}
+
+int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr)
+{
+	struct p2pmap_segments a = {
+		.argsz = sizeof(a), .handle = handle, .segs = (uintptr_t)segs,
+		.nr = *nr, .seg_size = sizeof(*segs),
+	};
+	int ret = xioctl(fd, P2PMAP_IOC_SEGMENTS, &a);
+
+	*nr = a.nr;
+	return ret;
+}
+
+void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at)
+{
+	char path[128];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/allocate", prov->name);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		tap_bail("open %s: %s", path, strerror(errno));
+	p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | (at ? MAP_FIXED : 0), fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		tap_bail("mmap %s: %s", path, strerror(errno));
+	return p;
+}
+
+int edu_copy(const struct lab_dev *edu, void *src, void *dst, size_t len,
+	     const struct p2pmap_edu_window *win, unsigned int nr, struct p2pmap_edu_copy *out)
+{
+	struct p2pmap_edu_copy c = {
+		.argsz = sizeof(c), .src = (uintptr_t)src, .dst = (uintptr_t)dst, .len = len,
+		.windows = (uintptr_t)win, .nr_windows = nr,
+	};
+	int fd = open(edu->node, O_RDWR), ret;
+
+	if (fd < 0)
+		tap_bail("open %s: %s", edu->node, strerror(errno));
+	ret = xioctl(fd, P2PMAP_EDU_IOC_COPY, &c);
+	close(fd);
+	if (out)
+		*out = c;
+	return ret;
+}
+
+void fill_pattern(void *buf, size_t len, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = x >> 16;
+	}
+}
+
+bool check_pattern(const void *buf, size_t len, uint32_t seed, size_t *bad)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		if (p[i] != (unsigned char)(x >> 16)) {
+			if (bad)
+				*bad = i;
+			return false;
+		}
+	}
+	return true;
+}

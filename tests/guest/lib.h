@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Helpers for the in-guest tests: TAP output, lab devices, p2pmem, /dev/p2pmap. */
+#ifndef P2PMAP_TEST_LIB_H
+#define P2PMAP_TEST_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../include/uapi/p2pmap.h"
+
+/* TAP (kselftest style): plan, one line per assertion, exit status from the results. */
+void tap_plan(int n);
+bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tap_skip(const char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int tap_done(void);
+void tap_bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+struct lab_dev {
+	char name[64];			/* "0000:03:00.0" */
+	struct p2pmap_pci_addr addr;
+	char node[32];			/* edu: /dev/p2pmap-eduN */
+	uint64_t bar_start, bar_end;	/* provider: the BAR that holds p2pmem */
+};
+
+/* The switch topology as the tests see it, found from sysfs and EXPLAIN. */
+struct lab {
+	struct lab_dev prov_a;		/* provider behind the switch */
+	struct lab_dev prov_b;		/* provider on its own root port */
+	struct lab_dev edu_sw;		/* client behind the same switch as A */
+	struct lab_dev edu_rc;		/* client on the root complex */
+};
+
+int lab_find(struct lab *lab);
+int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a);
+
+int p2pmap_open(void);
+int xmap(int fd, const struct lab_dev *client, void *buf, size_t len, uint32_t dir,
+	 struct p2pmap_map *out);		/* 0 or -errno */
+int xunmap(int fd, uint64_t handle);		/* 0 or -errno */
+int xexplain(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint64_t len,
+	     struct p2pmap_explain *out);	/* 0 or -errno */
+int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr);
+
+/* p2pmem of a provider, mapped into this process (at @at if not NULL, MAP_FIXED). */
+void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at);
+
+/* Copy src -> dst through an edu; 0 or -errno. */
+int edu_copy(const struct lab_dev *edu, void *src, void *dst, size_t len,
+	     const struct p2pmap_edu_window *win, unsigned int nr, struct p2pmap_edu_copy *out);
+
+uint64_t sysfs_u64(const char *path);
+void sysfs_write(const char *path, const char *val);
+uint64_t p2pmap_stat(const char *name);		/* /sys/kernel/p2pmap/<name> */
+uint64_t dma_api_errors(void);
+
+void fill_pattern(void *buf, size_t len, uint32_t seed);
+bool check_pattern(const void *buf, size_t len, uint32_t seed, size_t *bad);
+
+#endif

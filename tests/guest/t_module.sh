@@ -1,0 +1,21 @@
+#!/bin/sh
+# p2pmap.ko loads and unloads cleanly; its device, sysfs and BTF appear and go away.
+. tests/guest/tap.sh
+K=kernel
+ok "insmod $K/p2pmap.ko" "p2pmap.ko loads"
+ok "[ -c /dev/p2pmap ]" "/dev/p2pmap is a character device"
+ok "[ \$(stat -c %a /dev/p2pmap) = 600 ]" "/dev/p2pmap is mode 0600"
+ok "[ \$(cat /sys/kernel/p2pmap/version) = 0.1.0 ]" "/sys/kernel/p2pmap/version is 0.1.0"
+ok "[ -f /sys/kernel/btf/p2pmap ]" "module BTF is visible in /sys/kernel/btf/p2pmap"
+ok "bpftool -B /sys/kernel/btf/vmlinux btf dump file /sys/kernel/btf/p2pmap | grep -q 'STRUCT .p2pmap_pair.'" \
+   "bpftool reads the module BTF and finds struct p2pmap_pair"
+ok "rmmod p2pmap" "p2pmap.ko unloads"
+ok "[ ! -e /dev/p2pmap ] && [ ! -e /sys/kernel/p2pmap ] && [ ! -e /sys/kernel/btf/p2pmap ]" \
+   "device, sysfs and BTF are gone after unload"
+i=0; while [ $i -lt 5 ]; do insmod $K/p2pmap.ko && rmmod p2pmap || break; i=$((i + 1)); done
+ok "[ $i = 5 ]" "5 more load/unload cycles"
+ok "insmod $K/p2pmap.ko && insmod $K/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" \
+   "p2pmap, p2pmap_edu and the test module load together"
+ok "[ \$(ls /dev/p2pmap-edu* | wc -l) = 2 ]" "p2pmap_edu binds both edu devices"
+ok "! rmmod p2pmap" "p2pmap cannot be removed while p2pmap_edu uses it"
+done_tap

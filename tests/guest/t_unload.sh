@@ -1,0 +1,8 @@
+#!/bin/sh
+# After the suites: everything unloads cleanly and the DMA-API debug counter is still zero.
+. tests/guest/tap.sh
+ok "[ \$(cat /sys/kernel/p2pmap/pinned_pages) = 0 ] && [ \$(cat /sys/kernel/p2pmap/bounce_in_use) = 0 ]" \
+   "nothing pinned, no bounce pages in use"
+ok "rmmod p2pmap_test && rmmod p2pmap_edu && rmmod p2pmap" "all modules unload"
+ok "[ \$(cat /sys/kernel/debug/dma-api/error_count) = 0 ]" "DMA-API debug error_count is 0"
+done_tap

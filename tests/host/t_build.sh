@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Host checks of the build: module BTF, UAPI header, checkpatch, config checks, caching.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+. tests/guest/tap.sh
+KDIR=${KDIR:-$(scripts/build-kernel.sh --dir)}
+
+ok "readelf -S kernel/p2pmap.ko | grep -q '\.BTF'" "p2pmap.ko carries a .BTF section"
+ok "readelf -S kernel/p2pmap_edu.ko | grep -q '\.BTF'" "p2pmap_edu.ko carries a .BTF section"
+ok "echo '#include \"include/uapi/p2pmap.h\"' | gcc -std=c99 -Wall -Werror -fsyntax-only -x c -" \
+   "the UAPI header compiles on its own (C99)"
+ok "echo '#include \"include/uapi/p2pmap.h\"' | g++ -Wall -Werror -fsyntax-only -x c++ -" \
+   "the UAPI header compiles as C++"
+cp_out=$(perl "$KDIR/scripts/checkpatch.pl" --no-tree --strict --terse -f kernel/*.c kernel/*.h \
+	include/p2pmap.h include/uapi/p2pmap.h 2>&1 | grep -E 'ERROR|WARNING|CHECK')
+[ -z "$cp_out" ] || echo "$cp_out" | sed 's/^/# /'
+ok "[ $(printf '%s' "$cp_out" | grep -c .) = 0 ]" "checkpatch.pl --strict is clean for kernel/ and include/"
+fake=$(mktemp -d)
+grep -v '^CONFIG_PCI_P2PDMA=' "$KDIR/.config" >"$fake/.config"
+make -C kernel KDIR="$fake" modules >"$fake/out" 2>&1
+ok "[ $? != 0 ] && grep -q 'lacks: CONFIG_PCI_P2PDMA' $fake/out" \
+   "building against a kernel without CONFIG_PCI_P2PDMA fails with a clear message"
+rm -rf "$fake"
+ok "scripts/build-kernel.sh 2>&1 | grep -q cached" "the lab kernel comes from the cache (no rebuild)"
+ok "scripts/deps.sh | grep -q 'all packages present'" "make deps is idempotent"
+done_tap

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The lab runner itself: a guest WARN fails the run, a hung guest times out, exit codes pass.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+. tests/guest/tap.sh
+out=build/results/runner
+tests/vm/run.sh --quiet --out $out/warn --timeout 120 -- insmod tests/kmod/p2pmap_warn_test.ko
+rc=$?
+ok "[ $rc = 125 ]" "a deliberately WARNing module makes the runner fail with 125 ($rc)"
+ok "grep -q 'deliberate warning' $out/warn/console.log" "the WARN is in the kept console log"
+tests/vm/run.sh --quiet --out $out/exit --timeout 120 -- 'exit 3'
+rc=$?
+ok "[ $rc = 3 ]" "the guest command's exit status comes back ($rc)"
+tests/vm/run.sh --quiet --out $out/hang --timeout 20 -- 'sleep 600'
+rc=$?
+ok "[ $rc = 124 ]" "a guest that does not finish is killed at the timeout ($rc)"
+done_tap

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * p2pmap_test: test-only helpers behind /dev/p2pmap-test (never installed).
+ *
+ *  - RAW: the plain kernel path (pin + sg_alloc_table_from_pages + dma_map_sgtable), to show
+ *    where it fails with -EREMOTEIO and p2pmap does not, and to compare costs.
+ *  - SGTABLE: p2pmap_map_sgtable() on p2pmem from pci_p2pmem_alloc_sgl().
+ */
+#include <linux/dma-mapping.h>
+#include <linux/ktime.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../../include/p2pmap.h"
+#include "p2pmap_test.h"
+
+static enum dma_data_direction to_dir(u32 dir)
+{
+	return dir == P2PMAP_DIR_TO_DEVICE ? DMA_TO_DEVICE :
+	       dir == P2PMAP_DIR_FROM_DEVICE ? DMA_FROM_DEVICE : DMA_BIDIRECTIONAL;
+}
+
+static int raw_once(struct device *dev, unsigned long addr, size_t len,
+		    enum dma_data_direction dir, struct page **pages)
+{
+	unsigned int off = offset_in_page(addr), nr = DIV_ROUND_UP(off + len, PAGE_SIZE);
+	unsigned int gup = FOLL_PCI_P2PDMA | (dir != DMA_TO_DEVICE ? FOLL_WRITE : 0), done = 0;
+	struct sg_table sgt;
+	int ret;
+
+	while (done < nr) {
+		ret = pin_user_pages_fast((addr & PAGE_MASK) + ((unsigned long)done << PAGE_SHIFT),
+					  nr - done, gup, pages + done);
+		if (ret <= 0) {
+			ret = ret ?: -EFAULT;
+			goto unpin;
+		}
+		done += ret;
+	}
+	ret = sg_alloc_table_from_pages(&sgt, pages, nr, off, len, GFP_KERNEL);
+	if (ret)
+		goto unpin;
+	ret = dma_map_sgtable(dev, &sgt, dir, 0);
+	if (!ret)
+		dma_unmap_sgtable(dev, &sgt, dir, 0);
+	sg_free_table(&sgt);
+unpin:
+	unpin_user_pages_dirty_lock(pages, done, !ret && dir != DMA_TO_DEVICE);
+	return ret;
+}
+
+static long ioc_raw(void __user *uarg)
+{
+	struct p2pmap_test_raw arg;
+	struct pci_dev *pdev;
+	struct page **pages;
+	unsigned int i;
+	u64 start;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.len || arg.len > SZ_1G || !arg.iterations)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!pdev)
+		return -ENODEV;
+	pages = kvmalloc_array(DIV_ROUND_UP(offset_in_page(arg.addr) + arg.len, PAGE_SIZE),
+			       sizeof(*pages), GFP_KERNEL);
+	if (!pages) {
+		pci_dev_put(pdev);
+		return -ENOMEM;
+	}
+	arg.result = 0;
+	start = ktime_get_ns();
+	for (i = 0; i < arg.iterations && !arg.result; i++)
+		arg.result = raw_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), pages);
+	arg.nsec = ktime_get_ns() - start;
+	kvfree(pages);
+	pci_dev_put(pdev);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long ioc_sgtable(void __user *uarg)
+{
+	struct p2pmap_test_sgtable arg;
+	struct pci_dev *prov, *client;
+	struct p2pmap_mapping *map;
+	struct p2pmap_summary sum;
+	struct scatterlist *sgl;
+	struct sg_table sgt = {};
+	unsigned int nents;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	prov = pci_get_domain_bus_and_slot(arg.provider.domain, arg.provider.bus,
+					   arg.provider.devfn);
+	client = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus,
+					     arg.client.devfn);
+	arg.result = -ENODEV;
+	if (!prov || !client)
+		goto out;
+	arg.result = -ENOMEM;
+	sgl = pci_p2pmem_alloc_sgl(prov, &nents, arg.len);
+	if (!sgl)
+		goto out;
+	sgt.sgl = sgl;
+	sgt.orig_nents = nents;
+	sgt.nents = nents;
+	map = p2pmap_map_sgtable(&client->dev, &sgt, to_dir(arg.dir), 0);
+	if (IS_ERR(map)) {
+		arg.result = PTR_ERR(map);
+	} else {
+		p2pmap_summary(map, &sum);
+		arg.result = 0;
+		arg.nr_segments = sum.nr_segments;
+		arg.bytes[0] = sum.bytes_ram;
+		arg.bytes[1] = sum.bytes_p2p;
+		arg.bytes[2] = sum.bytes_bounce;
+		p2pmap_unmap(map);
+	}
+	pci_p2pmem_free_sgl(prov, sgl);
+out:
+	pci_dev_put(prov);
+	pci_dev_put(client);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (cmd) {
+	case P2PMAP_TEST_IOC_RAW:
+		return ioc_raw((void __user *)arg);
+	case P2PMAP_TEST_IOC_SGTABLE:
+		return ioc_sgtable((void __user *)arg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations test_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= test_ioctl,
+};
+
+static struct miscdevice test_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "p2pmap-test",
+	.fops	= &test_fops,
+	.mode	= 0600,
+};
+
+module_misc_device(test_misc);
+MODULE_DESCRIPTION("p2pmap test helpers (not for production)");
+MODULE_LICENSE("GPL");

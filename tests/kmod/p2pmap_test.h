@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * /dev/p2pmap-test: test-only ioctls of p2pmap_test.ko (tests and benchmarks, never installed).
+ */
+#ifndef _P2PMAP_TEST_H
+#define _P2PMAP_TEST_H
+
+#include "../../include/uapi/p2pmap.h"
+
+/**
+ * struct p2pmap_test_raw - the plain kernel path, for comparison with p2pmap
+ * @client: the DMA device
+ * @dir: enum p2pmap_dir
+ * @iterations: times to map and unmap (>= 1)
+ * @addr: user buffer
+ * @len: its length
+ * @result: (out) 0 or the negative errno of the first failure
+ * @nsec: (out) total time of all iterations
+ *
+ * pin_user_pages_fast(FOLL_PCI_P2PDMA) + sg_alloc_table_from_pages() + dma_map_sgtable(),
+ * then unmap and unpin: what a driver does without p2pmap.
+ */
+struct p2pmap_test_raw {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 iterations;
+	__u64 addr;
+	__u64 len;
+	__s32 result;
+	__u32 reserved;
+	__u64 nsec;
+};
+
+/**
+ * struct p2pmap_test_sgtable - p2pmap_map_sgtable() on kernel-owned p2pmem
+ * @provider: where pci_p2pmem_alloc_sgl() allocates
+ * @client: the DMA device
+ * @dir: enum p2pmap_dir
+ * @reserved: zero
+ * @len: bytes to allocate
+ * @result: (out) 0 or negative errno
+ * @nr_segments: (out) segments of the mapping
+ * @bytes: (out) RAM, P2P, bounced bytes
+ */
+struct p2pmap_test_sgtable {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 reserved;
+	__u64 len;
+	__s32 result;
+	__u32 nr_segments;
+	__u64 bytes[3];
+};
+
+#define P2PMAP_TEST_IOC_RAW	_IO(P2PMAP_IOC_MAGIC, 0x80)
+#define P2PMAP_TEST_IOC_SGTABLE	_IO(P2PMAP_IOC_MAGIC, 0x81)
+
+#endif
