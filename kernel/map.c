@@ -398,7 +398,8 @@ static void release(struct p2pmap_mapping *map)
 
 		for (s = 0; s < map->nr_segs; s++) {
 			const struct p2pmap_seg *seg = &map->segs[s];
-			unsigned int end = (map->first_off + seg->offset + seg->len - 1) >> PAGE_SHIFT;
+			u64 last = map->first_off + seg->offset + seg->len - 1;
+			unsigned int end = last >> PAGE_SHIFT;
 
 			unpin_user_pages_dirty_lock(map->pages + p, end + 1 - p,
 						    dirty && seg->kind == P2PMAP_SEG_RAM);

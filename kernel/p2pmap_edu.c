@@ -149,7 +149,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		nr = 1;
 	}
 	for (i = 0; i < nr; i++) {
-		if (!win[i].len || win[i].offset >= arg.len || win[i].len > arg.len - win[i].offset) {
+		if (!win[i].len || win[i].offset >= arg.len ||
+		    win[i].len > arg.len - win[i].offset) {
 			ret = -EINVAL;
 			goto out_free;
 		}

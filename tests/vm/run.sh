@@ -66,7 +66,7 @@ kvm) [ -w /dev/kvm ] || die "P2PMAP_ACCEL=kvm but /dev/kvm is not usable"; accel
 *) die "P2PMAP_ACCEL must be tcg or kvm" ;;
 esac
 
-append="console=ttyS0 loglevel=4 log_buf_len=8M root=/dev/root rootfstype=9p"
+append="console=ttyS0 loglevel=5 log_buf_len=8M root=/dev/root rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 append+=" init=$here/init.sh panic=-1 nokaslr ${P2PMAP_APPEND:-}"
 
