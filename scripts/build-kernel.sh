@@ -74,7 +74,7 @@ done < <(cat "${frags[@]}")
 [ $bad = 0 ] || die "the config fragment does not apply to this kernel (unmet dependencies above)"
 
 jobs=$(nproc)
-say "[3/4] make -j$jobs bzImage modules (about 15 minutes on 2 cores)"
+say "[3/4] make -j$jobs bzImage modules (about 8 minutes on 2 cores)"
 (
 	while sleep 60; do
 		printf '  KERNEL  ... %d min, %d objects built\n' $(( ($(date +%s) - start) / 60 )) \

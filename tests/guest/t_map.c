@@ -378,6 +378,48 @@ static void t_bounce_cap(void)
 	munmap(b, len);
 }
 
+static int xsync(int f, uint64_t handle, uint32_t flags)
+{
+	struct p2pmap_handle_arg h = { .argsz = sizeof(h), .flags = flags, .handle = handle };
+
+	return raw_ioctl(f, P2PMAP_IOC_SYNC, &h);
+}
+
+/*
+ * SYNC moves data between B's memory and the bounce pages, and only in the mapping's
+ * directions: after SYNC_FOR_CPU the buffer shows what the device saw (the bounce pages).
+ */
+static void t_sync(void)
+{
+	size_t len = 2 * PG;
+	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL);
+	struct p2pmap_map m;
+	int ret;
+
+	fill_pattern(b, len, 31);
+	ret = xmap(fd, &lab.edu_sw, b, len, P2PMAP_DIR_BIDIRECTIONAL, &m);
+	fill_pattern(b, len, 32);		/* a CPU write the bounce pages have not seen */
+	ret = ret ?: xsync(fd, m.handle, P2PMAP_SYNC_FOR_CPU);
+	tap_ok(!ret && m.bytes_bounce == len && check_pattern(b, len, 31, NULL),
+	       "BIDIRECTIONAL bounce: SYNC_FOR_CPU brings back the device's view (%d)", ret);
+	fill_pattern(b, len, 33);
+	ret = ret ?: xsync(fd, m.handle, P2PMAP_SYNC_FOR_DEVICE);
+	fill_pattern(b, len, 34);
+	ret = ret ?: xsync(fd, m.handle, P2PMAP_SYNC_FOR_CPU);
+	tap_ok(!ret && check_pattern(b, len, 33, NULL),
+	       "BIDIRECTIONAL bounce: SYNC_FOR_DEVICE hands the CPU's data to the device (%d)", ret);
+	tap_ok(!ret && xunmap(fd, m.handle) == 0 && check_pattern(b, len, 33, NULL),
+	       "BIDIRECTIONAL bounce: UNMAP copies the device's view back");
+
+	ret = xmap(fd, &lab.edu_sw, b, len, P2PMAP_DIR_TO_DEVICE, &m);
+	fill_pattern(b, len, 35);
+	ret = ret ?: xsync(fd, m.handle, P2PMAP_SYNC_FOR_CPU);
+	tap_ok(!ret && check_pattern(b, len, 35, NULL) && xunmap(fd, m.handle) == 0 &&
+	       check_pattern(b, len, 35, NULL),
+	       "TO_DEVICE bounce: SYNC_FOR_CPU and UNMAP never write the buffer (%d)", ret);
+	munmap(b, len);
+}
+
 static void t_close_live(void)
 {
 	size_t len = 8 * PG;
@@ -424,6 +466,7 @@ int main(void)
 	t_sgtable();
 	t_bad_input();
 	t_bounce_cap();
+	t_sync();
 	t_close_live();
 
 	close(fd);
