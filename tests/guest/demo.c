@@ -12,6 +12,7 @@
 #include "lib.h"
 
 #define PG 4096UL
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *verdict(uint32_t v)
 {
@@ -25,7 +26,7 @@ static const char *reason(uint32_t r)
 		"ACS redirect on the path", "client is not PCI", "policy", "policy demoted",
 		"policy error", "bounce cap",
 	};
-	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+	return r < ARRAY_SIZE(names) ? names[r] : "?";
 }
 
 int main(void)

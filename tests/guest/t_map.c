@@ -67,6 +67,11 @@ static bool windows_ok(const unsigned char *src, const unsigned char *dst, size_
 	return true;
 }
 
+static int raw_ioctl(int f, unsigned long cmd, void *arg)
+{
+	return ioctl(f, cmd, arg) ? -errno : 0;
+}
+
 static const char *const path_name[] = { "RAM", "P2P", "bounce" };
 
 /* Copy src -> dst through @edu and check data and the path each side took. */
@@ -208,7 +213,7 @@ static void t_mixed(void)
 	raw = (struct p2pmap_test_raw){ .argsz = sizeof(raw), .client = lab.edu_sw.addr,
 		.dir = P2PMAP_DIR_BIDIRECTIONAL, .iterations = 1, .addr = (uintptr_t)buf,
 		.len = len };
-	ret = tfd < 0 ? -errno : ioctl(tfd, P2PMAP_TEST_IOC_RAW, &raw) ? -errno : 0;
+	ret = tfd < 0 ? -ENOENT : raw_ioctl(tfd, P2PMAP_TEST_IOC_RAW, &raw);
 	tap_ok(!ret && raw.result == -EREMOTEIO,
 	       "plain kernel path (pin + dma_map_sgtable) on the same buffer fails with EREMOTEIO (%d/%d)",
 	       ret, raw.result);
@@ -262,7 +267,7 @@ static void t_sgtable(void)
 			.client = cases[i].rc ? lab.edu_rc.addr : lab.edu_sw.addr,
 			.dir = P2PMAP_DIR_BIDIRECTIONAL, .len = 64 * 1024,
 		};
-		int ret = tfd < 0 ? -errno : ioctl(tfd, P2PMAP_TEST_IOC_SGTABLE, &t) ? -errno : 0;
+		int ret = tfd < 0 ? -ENOENT : raw_ioctl(tfd, P2PMAP_TEST_IOC_SGTABLE, &t);
 
 		tap_ok(!ret && !t.result && t.bytes[cases[i].path] == t.len,
 		       "p2pmap_map_sgtable() on pci_p2pmem_alloc_sgl() memory, %s (%d/%d)",
@@ -270,11 +275,6 @@ static void t_sgtable(void)
 	}
 	if (tfd >= 0)
 		close(tfd);
-}
-
-static int raw_ioctl(int f, unsigned long cmd, void *arg)
-{
-	return ioctl(f, cmd, arg) ? -errno : 0;
 }
 
 static void t_bad_input(void)
