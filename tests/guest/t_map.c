@@ -261,10 +261,10 @@ static void t_sgtable(void)
 	int tfd = open("/dev/p2pmap-test", O_RDWR);
 
 	for (i = 0; i < 3; i++) {
+		const struct lab_dev *prov = cases[i].prov_b ? &lab.prov_b : &lab.prov_a;
+		const struct lab_dev *client = cases[i].rc ? &lab.edu_rc : &lab.edu_sw;
 		struct p2pmap_test_sgtable t = {
-			.argsz = sizeof(t),
-			.provider = cases[i].prov_b ? lab.prov_b.addr : lab.prov_a.addr,
-			.client = cases[i].rc ? lab.edu_rc.addr : lab.edu_sw.addr,
+			.argsz = sizeof(t), .provider = prov->addr, .client = client->addr,
 			.dir = P2PMAP_DIR_BIDIRECTIONAL, .len = 64 * 1024,
 		};
 		int ret = tfd < 0 ? -ENOENT : raw_ioctl(tfd, P2PMAP_TEST_IOC_SGTABLE, &t);
