@@ -22,8 +22,12 @@ BUILD := $(TOP)/build
 HOSTCC := gcc
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include
 TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/demo
+# The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
+TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
+	    bad_name no_decide init_fail
+SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
-.PHONY: all deps kernel modules test-modules bpf user tests-build check demo shell clean help
+.PHONY: all deps kernel modules test-modules bpf test-bpf user tests-build check demo shell clean help
 
 all: modules test-modules bpf user tests-build
 
@@ -55,13 +59,22 @@ modules:
 test-modules: modules
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod KBUILD_EXTRA_SYMBOLS=$(TOP)/kernel/Module.symvers modules
 
-bpf:
-	@true
+bpf: modules
+	$(Q)$(MAKE) -C bpf KDIR=$(KDIR) $(if $(filter 1,$(V)),V=1,)
+
+test-bpf: bpf
+	$(Q)$(MAKE) -C bpf KDIR=$(KDIR) SRC=$(TOP)/tests/bpf OUT=$(BUILD)/tests/bpf \
+	  NAMES="$(TEST_BPF)" $(if $(filter 1,$(V)),V=1,)
 
 user:
 	@true
 
-tests-build: $(TEST_BINS)
+tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy
+
+$(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/guest/lib.c tests/guest/lib.h bpf/rules.h \
+			 include/uapi/p2pmap.h test-bpf
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/guest/lib.c -lbpf -lpthread
 
 $(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/uapi/p2pmap.h tests/kmod/p2pmap_test.h
 	@mkdir -p $(@D)
@@ -83,5 +96,6 @@ shell: deps
 
 clean:
 	$(Q)rm -rf $(BUILD)
+	$(Q)$(MAKE) -C bpf clean >/dev/null
 	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C kernel KDIR=$(KDIR) clean >/dev/null; \
 	  $(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod clean >/dev/null; fi

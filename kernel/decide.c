@@ -4,7 +4,8 @@
  *
  * The built-in rule is the kernel's own answer: P2P where pci_p2pdma_distance() allows the
  * pair, BOUNCE otherwise. Unlike the kernel's dma_map_sg(), which fails the whole list with
- * -EREMOTEIO, p2pmap then bounces just the segments that cannot go peer to peer.
+ * -EREMOTEIO, p2pmap then bounces just the segments that cannot go peer to peer. An attached
+ * BPF policy (policy.c) may then change the verdict, within the safety rules.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,7 +25,8 @@ static u32 builtin_decide(const struct p2pmap_facts *f, u32 *reason)
  * @reason: (out) enum p2pmap_reason
  * @dry_run: true for EXPLAIN: leave the statistics alone
  *
- * Never sleeps.
+ * The built-in rule, then the attached policy if there is one. Never sleeps; the cost does
+ * not depend on the number of devices.
  *
  * Return: enum p2pmap_verdict.
  */
@@ -32,6 +34,10 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, bool dry_run)
 {
 	u32 verdict = builtin_decide(&pair->facts, reason);
+
+	rcu_read_lock();
+	p2pmap_policy_decide(pair, req, &verdict, reason, dry_run);
+	rcu_read_unlock();
 
 	if (!dry_run) {
 		atomic64_inc(&pair->stats.decisions[verdict]);

@@ -13,6 +13,7 @@
 #include <linux/scatterlist.h>
 
 #include "../include/p2pmap.h"
+#include "../include/p2pmap_policy.h"
 #include "../include/uapi/p2pmap.h"
 
 #define P2PMAP_VERSION "0.1.0"
@@ -121,6 +122,15 @@ void p2pmap_pair_put(struct p2pmap_pair *pair);
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, bool dry_run);
 u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
+
+/* policy.c: BPF policies. */
+extern atomic64_t p2pmap_policy_errors;
+int p2pmap_policy_init(void);
+void p2pmap_policy_exit(void);
+void p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
+			  u32 *verdict, u32 *reason, bool dry_run);
+ssize_t p2pmap_policy_show_name(char *buf);
+ssize_t p2pmap_policy_show_state(char *buf);
 
 /* bounce.c: the bounce page pool. */
 int p2pmap_bounce_init(void);

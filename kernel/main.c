@@ -33,9 +33,14 @@ static int __init p2pmap_init(void)
 	ret = p2pmap_cdev_init();
 	if (ret)
 		goto err_sysfs;
+	ret = p2pmap_policy_init();
+	if (ret)
+		goto err_cdev;
 	pr_info("version %s loaded\n", P2PMAP_VERSION);
 	return 0;
 
+err_cdev:
+	p2pmap_cdev_exit();
 err_sysfs:
 	p2pmap_sysfs_exit();
 err_pair:
@@ -47,6 +52,7 @@ err_bounce:
 
 static void __exit p2pmap_exit(void)
 {
+	p2pmap_policy_exit();
 	p2pmap_cdev_exit();
 	p2pmap_sysfs_exit();
 	p2pmap_pair_exit();

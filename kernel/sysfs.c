@@ -20,7 +20,12 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr, c
 
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "builtin\n");
+	return p2pmap_policy_show_name(buf);
+}
+
+static ssize_t policy_state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return p2pmap_policy_show_state(buf);
 }
 
 #define P2PMAP_BOUNCE_ATTR(_name)						\
@@ -64,12 +69,14 @@ static struct counter_attr counters[] = {
 	COUNTER(map_errors, map_errors),
 	COUNTER(mappings_active, mappings_active),
 	COUNTER(pinned_pages, pinned_pages),
+	{ .attr = __ATTR(policy_errors, 0444, counter_show, NULL), .value = &p2pmap_policy_errors },
 };
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 static struct kobj_attribute policy_attr = __ATTR_RO(policy);
+static struct kobj_attribute policy_state_attr = __ATTR_RO(policy_state);
 
-static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 6];
+static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 7];
 
 static const struct attribute_group p2pmap_group = {
 	.attrs = p2pmap_attrs,
@@ -82,6 +89,7 @@ int p2pmap_sysfs_init(void)
 
 	p2pmap_attrs[n++] = &version_attr.attr;
 	p2pmap_attrs[n++] = &policy_attr.attr;
+	p2pmap_attrs[n++] = &policy_state_attr.attr;
 	p2pmap_attrs[n++] = &bounce_in_use_attr.attr;
 	p2pmap_attrs[n++] = &bounce_hwm_attr.attr;
 	p2pmap_attrs[n++] = &bounce_cached_attr.attr;

@@ -8,7 +8,8 @@ res=$top/build/results
 rm -rf "$res"
 mkdir -p "$res/tap"
 
-GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map tests/guest/t_unload.sh)
+GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_policy
+	     tests/guest/t_policy_load.sh tests/guest/t_unload.sh)
 
 echo "== host tests"
 for t in tests/host/t_*.sh; do

@@ -91,6 +91,31 @@ enum p2pmap_reason {
 	__P2PMAP_REASON_MAX,
 };
 
+#define P2PMAP_POLICY_NAME_LEN	32	/* struct p2pmap_policy_ops.name, NUL included */
+
+/**
+ * enum p2pmap_policy_flags - flags of struct p2pmap_policy_ops
+ * @P2PMAP_POLICY_SUPPORTED_ONLY: call ->decide() only for pairs the kernel allows P2P for;
+ *	pairs it refuses bounce without asking the policy (they cannot go P2P anyway)
+ * @P2PMAP_POLICY_ALL_FLAGS: every flag this module knows; others are refused
+ */
+enum p2pmap_policy_flags {
+	P2PMAP_POLICY_SUPPORTED_ONLY	= 1U << 0,
+	P2PMAP_POLICY_ALL_FLAGS		= P2PMAP_POLICY_SUPPORTED_ONLY,
+};
+
+/**
+ * enum p2pmap_policy_exit_kind - why a policy stopped being used
+ * @P2PMAP_POLICY_EXIT_UNREG: its link or map was released (e.g. the pin was removed)
+ * @P2PMAP_POLICY_EXIT_REPLACED: another policy took its place through the link's update
+ * @P2PMAP_POLICY_EXIT_ERRORS: it made max_policy_errors errors and was detached
+ */
+enum p2pmap_policy_exit_kind {
+	P2PMAP_POLICY_EXIT_UNREG	= 1,
+	P2PMAP_POLICY_EXIT_REPLACED	= 2,
+	P2PMAP_POLICY_EXIT_ERRORS	= 3,
+};
+
 /**
  * enum p2pmap_seg_kind - what backs one segment of a mapping
  * @P2PMAP_SEG_RAM: ordinary system RAM, mapped as is

@@ -12,7 +12,6 @@
 #include "lib.h"
 
 #define PG 4096UL
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *verdict(uint32_t v)
 {

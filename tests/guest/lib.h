@@ -9,6 +9,8 @@
 
 #include "../../include/uapi/p2pmap.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* TAP (kselftest style): plan, one line per assertion, exit status from the results. */
 void tap_plan(int n);
 bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

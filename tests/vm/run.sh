@@ -10,7 +10,7 @@
 #   --out DIR        keep console log, dmesg and results in DIR (default: a new dir in build/vm)
 #   --quiet          do not echo the guest console
 # Environment: KDIR (lab kernel tree), P2PMAP_ACCEL=tcg|kvm (default tcg), P2PMAP_MEM (2G),
-# P2PMAP_SMP (2).
+# P2PMAP_SMP (2), P2PMAP_NUMA=1|2 (NUMA nodes, default 2).
 #
 # The host / is the guest's root, read-only over virtio-9p; DIR/share is writable in the guest
 # at /mnt/out. The exit status is the guest command's, or 124 on timeout, or 125 when the guest
@@ -70,9 +70,34 @@ append="console=ttyS0 loglevel=5 log_buf_len=8M root=/dev/root rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 append+=" init=$here/init.sh panic=-1 nokaslr ${P2PMAP_APPEND:-}"
 
+# Two NUMA nodes by default (P2PMAP_NUMA=1 for one): RAM split in halves, the CPUs shared
+# out, so policies that look at NUMA nodes have something to look at.
+smp=${P2PMAP_SMP:-2}
+mem=${P2PMAP_MEM:-2G}
+case "$mem" in
+*G) mem_mb=$(( ${mem%G} * 1024 )) ;;
+*M) mem_mb=${mem%M} ;;
+*) die "P2PMAP_MEM must look like 2G or 1536M" ;;
+esac
+numa_args=()
+smp_args=("$smp")
+if [ "${P2PMAP_NUMA:-2}" = 2 ]; then
+	half=$(( mem_mb / 2 ))
+	numa_args=(-object "memory-backend-ram,id=ram0,size=${half}M"
+		   -object "memory-backend-ram,id=ram1,size=$(( mem_mb - half ))M")
+	if [ $(( smp % 2 )) = 0 ]; then
+		# One socket per node, or the kernel warns that an LLC spans two nodes.
+		smp_args=("$smp,sockets=2")
+		numa_args+=(-numa "node,nodeid=0,memdev=ram0,cpus=0-$(( smp / 2 - 1 ))"
+			    -numa "node,nodeid=1,memdev=ram1,cpus=$(( smp / 2 ))-$(( smp - 1 ))")
+	else
+		numa_args+=(-numa "node,nodeid=0,memdev=ram0,cpus=0" -numa "node,nodeid=1,memdev=ram1")
+	fi
+fi
+
 mapfile -t devs < <(bash "$topo")
-qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "${P2PMAP_SMP:-2}"
-      -m "${P2PMAP_MEM:-2G}" -no-reboot -kernel "$kernel" -append "$append"
+qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "${smp_args[@]}"
+      -m "${mem_mb}M" "${numa_args[@]}" -no-reboot -kernel "$kernel" -append "$append"
       -fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
       -device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root,addr=0x10"
       -fsdev "local,id=outfs,path=$share,security_model=none"

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * The map of the rules policy (bpf/rules.bpf.c): the contract between that policy and the
+ * programs that fill it (p2ppolicy, tests). Plain __u32/__u64 so it builds for BPF (with
+ * vmlinux.h) and for userspace (with <linux/types.h>).
+ *
+ * A rule says what to do for a (provider, client) match, per request size. Each side of a
+ * match is one device by PCI address, every device with a vendor:device ID, or any device.
+ * decide() looks for a rule in a fixed order, most specific first, and the first rule with a
+ * size range holding the request length wins:
+ *
+ *	 1. provider address, client address	 5. provider address, any client
+ *	 2. provider address, client ID		 6. any provider, client address
+ *	 3. provider ID, client address		 7. provider ID, any client
+ *	 4. provider ID, client ID		 8. any provider, client ID
+ *						 9. any provider, any client
+ *
+ * With no such rule the built-in rule decides. That is at most nine hash lookups, however many
+ * rules and devices there are.
+ */
+#ifndef __P2PMAP_RULES_H
+#define __P2PMAP_RULES_H
+
+#define P2PMAP_RULES_MAP	"p2pmap_rules"	/* the map's name */
+#define P2PMAP_RULES_MAX	4096		/* its capacity */
+#define P2PMAP_RULE_RANGES	4		/* size ranges per rule */
+
+/* struct p2pmap_rule_match.kind */
+#define P2PMAP_MATCH_ANY	0	/* any device; @a and @b are 0 */
+#define P2PMAP_MATCH_ADDR	1	/* @a = PCI domain, @b = bus << 8 | devfn */
+#define P2PMAP_MATCH_ID		2	/* @a = vendor << 16 | device, @b = 0 */
+
+/*
+ * struct p2pmap_rule_range.verdict: P2PMAP_VERDICT_* (1 P2P, 2 BOUNCE, 3 REJECT) or
+ * P2PMAP_RULE_BUILTIN. P2P here means "P2P where the kernel allows it, else bounce", so a rule
+ * that covers unreachable pairs never counts policy errors.
+ */
+#define P2PMAP_RULE_BUILTIN	0
+
+struct p2pmap_rule_match {
+	__u32 kind;
+	__u32 a;
+	__u32 b;
+};
+
+/* The key: provider side, client side. Unused fields must be zero. */
+struct p2pmap_rule_key {
+	struct p2pmap_rule_match provider;
+	struct p2pmap_rule_match client;
+};
+
+/* Requests of @min_len <= len <= @max_len bytes get @verdict. */
+struct p2pmap_rule_range {
+	__u64 min_len;
+	__u64 max_len;
+	__u32 verdict;
+	__u32 reserved;
+};
+
+/*
+ * The value: @nr_ranges ranges, tried in order. @hits counts the decisions this rule made
+ * (the policy adds to it; writers set it to 0).
+ */
+struct p2pmap_rule {
+	struct p2pmap_rule_range range[P2PMAP_RULE_RANGES];
+	__u32 nr_ranges;
+	__u32 reserved;
+	__u64 hits;
+};
+
+#endif /* __P2PMAP_RULES_H */

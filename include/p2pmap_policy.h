@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * p2pmap policy interface: what a BPF policy implements and what it sees.
+ *
+ * A policy is a BPF struct_ops map of type struct p2pmap_policy_ops. Register it with
+ *
+ *	bpftool struct_ops register <policy>.bpf.o /sys/fs/bpf/p2pmap
+ *
+ * and remove it by removing its pin (or closing its last link). At most one policy is attached
+ * at a time; with none, p2pmap uses its built-in rule (P2P where the kernel's topology check
+ * allows it, bounce otherwise).
+ *
+ * BPF programs get these types from the module's BTF (/sys/kernel/btf/p2pmap), not from this
+ * file. Every struct passed to a policy is read-only: the verifier refuses writes.
+ *
+ * The module enforces, whatever the policy does:
+ *  - P2P is granted only where the kernel's topology check allows it; a P2P verdict on a
+ *    refused pair bounces (reason P2PMAP_REASON_POLICY_DEMOTED) and counts a policy error;
+ *  - a verdict that is not P2P, BOUNCE or REJECT gives the built-in decision
+ *    (P2PMAP_REASON_POLICY_ERROR) and counts a policy error;
+ *  - after max_policy_errors errors (module parameter) the policy is detached, ->exit() is
+ *    called with P2PMAP_POLICY_EXIT_ERRORS and /sys/kernel/p2pmap/policy_state says why.
+ */
+#ifndef _P2PMAP_POLICY_H
+#define _P2PMAP_POLICY_H
+
+#include <linux/types.h>
+
+#include "uapi/p2pmap.h"
+
+/**
+ * struct p2pmap_policy_dev - one end of a (provider, client) pair
+ * @domain: PCI domain (segment); can exceed 0xffff
+ * @bus: bus number
+ * @devfn: device << 3 | function
+ * @vendor: PCI vendor ID
+ * @device: PCI device ID
+ * @class: 24-bit class code (base class << 16 | sub class << 8 | prog-if)
+ * @numa_node: NUMA node of the device, -1 when unknown
+ */
+struct p2pmap_policy_dev {
+	u32 domain;
+	u8 bus;
+	u8 devfn;
+	u16 vendor;
+	u16 device;
+	u32 class;
+	s32 numa_node;
+};
+
+/**
+ * struct p2pmap_policy_path - what the kernel knows about the path between the pair
+ * @kernel_verdict: the PCI core's answer (pci_p2pdma_distance())
+ * @distance: pci_p2pdma_distance(), -1 when the kernel refuses the pair
+ * @hops_provider: bridges from the provider up to the common bridge (or to the root)
+ * @hops_client: the same from the client
+ * @has_common_bridge: 1 if the pair shares an upstream bridge, 0 if only the host bridge
+ * @acs_redirect: bridges with ACS redirect on the path
+ * @link_speed_mbps: slowest link on the path, Mb/s per lane, 0 if unknown
+ * @link_width: narrowest link on the path, 0 if unknown
+ */
+struct p2pmap_policy_path {
+	enum p2pmap_kernel_verdict kernel_verdict;
+	s32 distance;
+	u32 hops_provider;
+	u32 hops_client;
+	u32 has_common_bridge;
+	u32 acs_redirect;
+	u32 link_speed_mbps;
+	u32 link_width;
+};
+
+/**
+ * struct p2pmap_policy_request - what the mapping asks of this provider
+ * @len: bytes of this provider's memory in the mapping
+ * @total_len: length of the whole mapping (RAM and other providers included)
+ * @nr_pages: pages of this provider's memory in the mapping
+ * @dir: direction, seen from the client
+ */
+struct p2pmap_policy_request {
+	u64 len;
+	u64 total_len;
+	u32 nr_pages;
+	enum p2pmap_dir dir;
+};
+
+/**
+ * struct p2pmap_policy_stats - running statistics of the pair, before this decision
+ * @p2p: decisions that went peer to peer
+ * @bounce: decisions that bounced
+ * @reject: decisions that rejected the mapping
+ * @bytes_p2p: bytes mapped peer to peer
+ * @bytes_bounce: bytes mapped through bounce buffers
+ * @errors: policy errors and failed mappings
+ *
+ * Counted since the pair was first seen, whichever policy decided. Updated without locks by
+ * concurrent mappings, so two decisions racing may see the same values.
+ */
+struct p2pmap_policy_stats {
+	u64 p2p;
+	u64 bounce;
+	u64 reject;
+	u64 bytes_p2p;
+	u64 bytes_bounce;
+	u64 errors;
+};
+
+/**
+ * struct p2pmap_policy_ctx - the read-only context of p2pmap_policy_ops.decide()
+ * @provider: the device whose P2P memory is in the mapping
+ * @client: the device that will do the DMA
+ * @path: the kernel's topology facts for the pair
+ * @req: the request
+ * @stats: the pair's statistics
+ * @builtin_verdict: what p2pmap decides with no policy
+ * @builtin_reason: the reason it would give (enum p2pmap_reason)
+ * @explain: 1 for a dry run (P2PMAP_IOC_EXPLAIN): nothing is mapped and nothing counted
+ */
+struct p2pmap_policy_ctx {
+	struct p2pmap_policy_dev provider;
+	struct p2pmap_policy_dev client;
+	struct p2pmap_policy_path path;
+	struct p2pmap_policy_request req;
+	struct p2pmap_policy_stats stats;
+	enum p2pmap_verdict builtin_verdict;
+	enum p2pmap_reason builtin_reason;
+	u32 explain;
+};
+
+/**
+ * struct p2pmap_policy_exit_info - passed to p2pmap_policy_ops.exit()
+ * @kind: why the policy stopped being used
+ * @errors: policy errors it made while attached
+ * @decisions: decisions it made while attached
+ */
+struct p2pmap_policy_exit_info {
+	enum p2pmap_policy_exit_kind kind;
+	u64 errors;
+	u64 decisions;
+};
+
+/**
+ * struct p2pmap_policy_ops - a p2pmap policy (BPF struct_ops)
+ *
+ * Every op is a non-sleepable BPF program; sleepable ones are refused.
+ */
+struct p2pmap_policy_ops {
+	/**
+	 * @decide: choose how a client reaches one provider's memory in a mapping
+	 * @ctx: the pair, the path, the request and the pair's statistics (read-only)
+	 *
+	 * Called once per (mapping, provider) when a mapping is made, and on dry runs
+	 * (P2PMAP_IOC_EXPLAIN, with @ctx->explain set), under rcu_read_lock() in whatever
+	 * context the client driver maps from: it must not sleep, and it is never called for
+	 * clients that are not PCI devices (those always bounce). With
+	 * %P2PMAP_POLICY_SUPPORTED_ONLY it is only called for pairs the kernel allows P2P for.
+	 *
+	 * Return: %P2PMAP_VERDICT_P2P, %P2PMAP_VERDICT_BOUNCE, or %P2PMAP_VERDICT_REJECT (the
+	 * whole mapping fails with -EPERM). Anything else is a policy error and the built-in
+	 * decision is used. P2P on a pair the kernel refuses is a policy error and bounces.
+	 *
+	 * Required.
+	 */
+	u32 (*decide)(const struct p2pmap_policy_ctx *ctx);
+
+	/**
+	 * @init: set the policy up, when it is attached
+	 *
+	 * Called once, before the first ->decide(), when the policy is registered or takes
+	 * another's place through the link's update. A non-zero return refuses the attach with
+	 * that errno (e.g. -EINVAL) and the previous state stays. Optional.
+	 *
+	 * Return: 0 or a negative errno.
+	 */
+	s32 (*init)(void);
+
+	/**
+	 * @exit: the policy is no longer used
+	 * @info: why, and what it did
+	 *
+	 * Called once after the last ->decide() has returned, if ->init() succeeded (or there
+	 * is none). Optional.
+	 */
+	void (*exit)(const struct p2pmap_policy_exit_info *info);
+
+	/**
+	 * @flags: %P2PMAP_POLICY_* flags; unknown bits are refused
+	 */
+	u32 flags;
+
+	/**
+	 * @name: the policy's name, shown in /sys/kernel/p2pmap/policy. Required: 1 to 31
+	 * characters from [A-Za-z0-9_.-].
+	 */
+	char name[P2PMAP_POLICY_NAME_LEN];
+};
+
+#endif /* _P2PMAP_POLICY_H */

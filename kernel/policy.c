@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * BPF policies: struct p2pmap_policy_ops as a BPF struct_ops type.
+ *
+ * At most one policy is active. It is published through an RCU pointer that p2pmap_decide()
+ * reads; attaching, replacing (the link's update) and detaching swap that pointer under
+ * policy_mutex, so a mapping always sees either the old policy, the new one or the built-in
+ * rule, never a half-attached state. The rules of DESIGN.md are enforced here: a policy can
+ * always choose BOUNCE or REJECT, P2P only where the kernel allows it, a bad verdict falls
+ * back to the built-in rule, and too many errors detach the policy (an "eject": the policy
+ * stays registered with BPF, but p2pmap stops calling it until its link is gone).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+static int max_errors_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, UINT_MAX);
+}
+
+static const struct kernel_param_ops max_errors_ops = {
+	.set = max_errors_set,
+	.get = param_get_uint,
+};
+
+static unsigned int max_policy_errors = 100;
+module_param_cb(max_policy_errors, &max_errors_ops, &max_policy_errors, 0644);
+MODULE_PARM_DESC(max_policy_errors,
+		 "Policy errors (bad verdicts, P2P on refused pairs) before the policy is detached (default 100, min 1)");
+
+/**
+ * struct p2pmap_policy - an attached policy
+ * @ops: the BPF struct_ops data (lives as long as its map is registered)
+ * @errors: policy errors since it was attached
+ * @decisions: decisions since it was attached
+ * @ejecting: set once, by the decision that reached max_policy_errors
+ * @eject_work: calls ->exit() and frees this after an eject
+ */
+struct p2pmap_policy {
+	struct p2pmap_policy_ops *ops;
+	atomic64_t errors;
+	atomic64_t decisions;
+	atomic_t ejecting;
+	struct work_struct eject_work;
+};
+
+static struct p2pmap_policy __rcu *active;
+static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
+static struct workqueue_struct *eject_wq;
+
+/* What /sys/kernel/p2pmap/policy_state says after an eject; under state_lock. */
+static DEFINE_SPINLOCK(state_lock);
+static char eject_msg[128];
+
+atomic64_t p2pmap_policy_errors;
+
+static void fill_dev(struct pci_dev *pdev, struct p2pmap_policy_dev *d)
+{
+	d->domain = pci_domain_nr(pdev->bus);
+	d->bus = pdev->bus->number;
+	d->devfn = pdev->devfn;
+	d->vendor = pdev->vendor;
+	d->device = pdev->device;
+	d->class = pdev->class;
+	d->numa_node = dev_to_node(&pdev->dev);
+}
+
+static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
+		     const struct p2pmap_request *req, u32 builtin, u32 builtin_reason,
+		     bool dry_run)
+{
+	const struct p2pmap_facts *f = &pair->facts;
+	const struct p2pmap_pair_stats *s = &pair->stats;
+
+	fill_dev(pair->provider, &ctx->provider);
+	fill_dev(pair->client, &ctx->client);
+	ctx->path = (struct p2pmap_policy_path){
+		.kernel_verdict = f->kernel_verdict,
+		.distance = f->distance,
+		.hops_provider = f->hops_provider,
+		.hops_client = f->hops_client,
+		.has_common_bridge = !!f->common_bridge,
+		.acs_redirect = f->acs_redirect,
+		.link_speed_mbps = f->link_speed_mbps,
+		.link_width = f->link_width,
+	};
+	ctx->req = (struct p2pmap_policy_request){
+		.len = req->len,
+		.total_len = req->total_len,
+		.nr_pages = req->nr_pages,
+		.dir = req->dir,
+	};
+	ctx->stats = (struct p2pmap_policy_stats){
+		.p2p = atomic64_read(&s->decisions[P2PMAP_VERDICT_P2P]),
+		.bounce = atomic64_read(&s->decisions[P2PMAP_VERDICT_BOUNCE]),
+		.reject = atomic64_read(&s->decisions[P2PMAP_VERDICT_REJECT]),
+		.bytes_p2p = atomic64_read(&s->bytes_p2p),
+		.bytes_bounce = atomic64_read(&s->bytes_bounce),
+		.errors = atomic64_read(&s->errors),
+	};
+	ctx->builtin_verdict = builtin;
+	ctx->builtin_reason = builtin_reason;
+	ctx->explain = dry_run;
+}
+
+static void policy_eject(struct p2pmap_policy *p, u64 errors)
+{
+	unsigned long flags;
+
+	if (atomic_xchg(&p->ejecting, 1))
+		return;
+	/* Lost against unreg or update: they detach it and call ->exit() themselves. */
+	if (unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(p), NULL)) != p)
+		return;
+
+	spin_lock_irqsave(&state_lock, flags);
+	snprintf(eject_msg, sizeof(eject_msg),
+		 "ejected: policy \"%s\" made %llu errors (max_policy_errors=%u)",
+		 p->ops->name, errors, READ_ONCE(max_policy_errors));
+	spin_unlock_irqrestore(&state_lock, flags);
+	pr_warn("policy \"%s\" detached after %llu errors; built-in rule in use\n",
+		p->ops->name, errors);
+	queue_work(eject_wq, &p->eject_work);
+}
+
+static void policy_error(struct p2pmap_policy *p, struct p2pmap_pair *pair, bool dry_run)
+{
+	u64 n;
+
+	if (dry_run)
+		return;
+	atomic64_inc(&pair->stats.errors);
+	atomic64_inc(&p2pmap_policy_errors);
+	n = atomic64_inc_return(&p->errors);
+	if (n >= READ_ONCE(max_policy_errors))
+		policy_eject(p, n);
+}
+
+/**
+ * p2pmap_policy_decide() - ask the active policy, if any, and apply the safety rules
+ * @pair: the pair
+ * @req: the request
+ * @verdict: (in) the built-in verdict; (out) the final verdict
+ * @reason: (in) the built-in reason; (out) the final reason
+ * @dry_run: an EXPLAIN query: count nothing
+ *
+ * Called under rcu_read_lock(). Does nothing without a policy, and for pairs the kernel
+ * refuses when the policy has %P2PMAP_POLICY_SUPPORTED_ONLY.
+ */
+void p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
+			  u32 *verdict, u32 *reason, bool dry_run)
+{
+	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED;
+	struct p2pmap_policy_ctx ctx;
+	struct p2pmap_policy *p;
+	u32 v;
+
+	p = rcu_dereference(active);
+	if (!p || (refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY)))
+		return;
+
+	fill_ctx(&ctx, pair, req, *verdict, *reason, dry_run);
+	v = p->ops->decide(&ctx);
+	if (!dry_run)
+		atomic64_inc(&p->decisions);
+
+	switch (v) {
+	case P2PMAP_VERDICT_P2P:
+		if (refused) {
+			*verdict = P2PMAP_VERDICT_BOUNCE;
+			*reason = P2PMAP_REASON_POLICY_DEMOTED;
+			policy_error(p, pair, dry_run);
+			return;
+		}
+		fallthrough;
+	case P2PMAP_VERDICT_BOUNCE:
+	case P2PMAP_VERDICT_REJECT:
+		*verdict = v;
+		*reason = P2PMAP_REASON_POLICY;
+		return;
+	default:
+		*reason = P2PMAP_REASON_POLICY_ERROR;	/* and the built-in verdict */
+		policy_error(p, pair, dry_run);
+	}
+}
+
+/* ->exit(), once the last ->decide() through @p has returned. */
+static void policy_exit(struct p2pmap_policy *p, enum p2pmap_policy_exit_kind kind)
+{
+	struct p2pmap_policy_exit_info info = {
+		.kind = kind,
+		.errors = atomic64_read(&p->errors),
+		.decisions = atomic64_read(&p->decisions),
+	};
+
+	synchronize_rcu();
+	if (p->ops->exit)
+		p->ops->exit(&info);
+	pr_info("policy \"%s\" detached (%s): %llu decisions, %llu errors\n", p->ops->name,
+		kind == P2PMAP_POLICY_EXIT_ERRORS ? "too many errors" :
+		kind == P2PMAP_POLICY_EXIT_REPLACED ? "replaced" : "unregistered",
+		info.decisions, info.errors);
+}
+
+static void policy_eject_workfn(struct work_struct *work)
+{
+	struct p2pmap_policy *p = container_of(work, struct p2pmap_policy, eject_work);
+
+	policy_exit(p, P2PMAP_POLICY_EXIT_ERRORS);
+	kfree(p);
+}
+
+/*
+ * Finish every eject in flight: one that won its cmpxchg queues its work before leaving its
+ * RCU read-side section, so after a grace period flushing the queue runs it to the end. unreg
+ * and update call this last, so no ->exit() of theirs runs after BPF frees the map.
+ */
+static void policy_flush_ejects(void)
+{
+	synchronize_rcu();
+	flush_workqueue(eject_wq);
+}
+
+/* Allocate the wrapper of @ops and run its ->init(). */
+static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
+{
+	struct p2pmap_policy *p;
+	int ret;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->ops = ops;
+	INIT_WORK(&p->eject_work, policy_eject_workfn);
+	if (ops->init) {
+		ret = ops->init();
+		if (ret) {
+			pr_warn("policy \"%s\": init() returned %d, not attached\n", ops->name, ret);
+			kfree(p);
+			return ERR_PTR(ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL);
+		}
+	}
+	return p;
+}
+
+static void state_clear(void)
+{
+	spin_lock_irq(&state_lock);
+	eject_msg[0] = '\0';
+	spin_unlock_irq(&state_lock);
+}
+
+static int policy_reg(void *kdata, struct bpf_link *link)
+{
+	struct p2pmap_policy_ops *ops = kdata;
+	struct p2pmap_policy *p, *cur;
+	int ret = 0;
+
+	mutex_lock(&policy_mutex);
+	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
+	if (cur) {
+		pr_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)\n",
+			ops->name, cur->ops->name);
+		ret = -EBUSY;
+		goto out;
+	}
+	p = policy_new(ops);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	state_clear();
+	rcu_assign_pointer(active, p);
+	pr_info("policy \"%s\" attached\n", ops->name);
+out:
+	mutex_unlock(&policy_mutex);
+	return ret;
+}
+
+static void policy_unreg(void *kdata, struct bpf_link *link)
+{
+	struct p2pmap_policy *cur;
+
+	mutex_lock(&policy_mutex);
+	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
+	/* Not the active one: it was ejected (and ->exit() already called), or never attached. */
+	if (!cur || cur->ops != kdata)
+		goto out;
+	/* If an eject won, its work calls ->exit(): policy_flush_ejects() waits for it. */
+	if (unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(cur), NULL)) != cur)
+		goto out;
+	policy_exit(cur, P2PMAP_POLICY_EXIT_UNREG);
+	kfree(cur);
+out:
+	mutex_unlock(&policy_mutex);
+	policy_flush_ejects();
+}
+
+static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	struct p2pmap_policy_ops *ops = kdata;
+	struct p2pmap_policy *p, *cur;
+	int ret = 0;
+
+	mutex_lock(&policy_mutex);
+	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
+	if (cur && cur->ops != old_kdata) {
+		/* The link's policy was ejected and another one attached since. */
+		pr_warn("policy \"%s\" not attached: \"%s\" is attached through another link\n",
+			ops->name, cur->ops->name);
+		ret = -EBUSY;
+		goto out;
+	}
+	p = policy_new(ops);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	state_clear();
+	/* One store: every decision sees either @cur or @p. */
+	if (cur &&
+	    unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(cur), RCU_INITIALIZER(p))) == cur) {
+		pr_info("policy \"%s\" replaces \"%s\"\n", ops->name, cur->ops->name);
+		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
+		kfree(cur);
+	} else {
+		/* @cur was ejected meanwhile (its work calls ->exit()), or there was none. */
+		rcu_assign_pointer(active, p);
+		pr_info("policy \"%s\" attached\n", ops->name);
+	}
+out:
+	mutex_unlock(&policy_mutex);
+	policy_flush_ejects();
+	return ret;
+}
+
+static bool name_ok(const char *name)
+{
+	size_t len = strnlen(name, P2PMAP_POLICY_NAME_LEN);
+	size_t i;
+
+	if (!len || len == P2PMAP_POLICY_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+static int policy_init_member(const struct btf_type *t, const struct btf_member *member,
+			      void *kdata, const void *udata)
+{
+	const struct p2pmap_policy_ops *uops = udata;
+	struct p2pmap_policy_ops *ops = kdata;
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct p2pmap_policy_ops, flags):
+		if (uops->flags & ~P2PMAP_POLICY_ALL_FLAGS) {
+			pr_warn("policy \"%.*s\" refused: unknown flags 0x%x\n",
+				P2PMAP_POLICY_NAME_LEN, uops->name,
+				uops->flags & ~P2PMAP_POLICY_ALL_FLAGS);
+			return -EINVAL;
+		}
+		ops->flags = uops->flags;
+		return 1;
+	case offsetof(struct p2pmap_policy_ops, name):
+		if (!name_ok(uops->name)) {
+			pr_warn("policy refused: name \"%.*s\" must be 1-%d characters of [A-Za-z0-9_.-]\n",
+				P2PMAP_POLICY_NAME_LEN, uops->name, P2PMAP_POLICY_NAME_LEN - 1);
+			return -EINVAL;
+		}
+		strscpy(ops->name, uops->name, sizeof(ops->name));
+		return 1;
+	}
+	return 0;
+}
+
+static int policy_check_member(const struct btf_type *t, const struct btf_member *member,
+			       const struct bpf_prog *prog)
+{
+	if (prog->sleepable) {
+		pr_warn("policy program %s refused: p2pmap policy ops must not be sleepable\n",
+			prog->aux->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int policy_validate(void *kdata)
+{
+	struct p2pmap_policy_ops *ops = kdata;
+
+	if (!ops->decide) {
+		pr_warn("policy \"%s\" refused: it has no decide()\n", ops->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int policy_btf_init(struct btf *btf)
+{
+	return 0;
+}
+
+static const struct bpf_verifier_ops policy_verifier_ops = {
+	.get_func_proto = bpf_base_func_proto,
+	.is_valid_access = bpf_tracing_btf_ctx_access,
+	/* No btf_struct_access: every pointer a policy is given is read-only. */
+};
+
+/* CFI stubs: the signatures of the ops, never called. */
+static u32 p2pmap_policy_decide_stub(const struct p2pmap_policy_ctx *ctx)
+{
+	return 0;
+}
+
+static s32 p2pmap_policy_init_stub(void)
+{
+	return 0;
+}
+
+static void p2pmap_policy_exit_stub(const struct p2pmap_policy_exit_info *info)
+{
+}
+
+static struct p2pmap_policy_ops policy_cfi_stubs = {
+	.decide = p2pmap_policy_decide_stub,
+	.init = p2pmap_policy_init_stub,
+	.exit = p2pmap_policy_exit_stub,
+};
+
+static struct bpf_struct_ops p2pmap_policy_struct_ops = {
+	.verifier_ops = &policy_verifier_ops,
+	.init = policy_btf_init,
+	.check_member = policy_check_member,
+	.init_member = policy_init_member,
+	.reg = policy_reg,
+	.unreg = policy_unreg,
+	.update = policy_update,
+	.validate = policy_validate,
+	.cfi_stubs = &policy_cfi_stubs,
+	.name = "p2pmap_policy_ops",
+	.owner = THIS_MODULE,
+};
+
+/**
+ * p2pmap_policy_show_name() - the active policy's name, or "builtin"
+ * @buf: a sysfs buffer
+ *
+ * Return: bytes written.
+ */
+ssize_t p2pmap_policy_show_name(char *buf)
+{
+	struct p2pmap_policy *p;
+	ssize_t n;
+
+	rcu_read_lock();
+	p = rcu_dereference(active);
+	n = sysfs_emit(buf, "%s\n", p ? p->ops->name : "builtin");
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * p2pmap_policy_show_state() - "enabled ...", "ejected: ..." or "none"
+ * @buf: a sysfs buffer
+ *
+ * Return: bytes written.
+ */
+ssize_t p2pmap_policy_show_state(char *buf)
+{
+	struct p2pmap_policy *p;
+	ssize_t n;
+
+	rcu_read_lock();
+	p = rcu_dereference(active);
+	if (p) {
+		n = sysfs_emit(buf, "enabled: policy \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
+			       p->ops->name, atomic64_read(&p->decisions),
+			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
+		rcu_read_unlock();
+		return n;
+	}
+	rcu_read_unlock();
+
+	spin_lock_irq(&state_lock);
+	n = sysfs_emit(buf, "%s\n", eject_msg[0] ? eject_msg : "none");
+	spin_unlock_irq(&state_lock);
+	return n;
+}
+
+int p2pmap_policy_init(void)
+{
+	int ret;
+
+	eject_wq = alloc_ordered_workqueue("p2pmap_policy", 0);
+	if (!eject_wq)
+		return -ENOMEM;
+	/* Last: from here on a policy can attach. */
+	ret = register_bpf_struct_ops(&p2pmap_policy_struct_ops, p2pmap_policy_ops);
+	if (ret) {
+		pr_err("cannot register struct p2pmap_policy_ops with BPF: %d\n", ret);
+		destroy_workqueue(eject_wq);
+	}
+	return ret;
+}
+
+void p2pmap_policy_exit(void)
+{
+	/* Every struct_ops map holds a module reference: no policy can be attached here. */
+	WARN_ON_ONCE(rcu_access_pointer(active));
+	destroy_workqueue(eject_wq);
+}

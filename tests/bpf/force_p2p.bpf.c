@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Test policy: P2P for every pair, reachable or not. p2pmap must demote the refused ones. */
+#include "p2pmap.bpf.h"
+
+__u32 exit_kind;
+__u64 exit_errors;
+
+__u32 P2PMAP_OP(force_p2p_decide, const struct p2pmap_policy_ctx *d)
+{
+	return P2P;
+}
+
+void P2PMAP_OP(force_p2p_exit, const struct p2pmap_policy_exit_info *info)
+{
+	exit_kind = info->kind;
+	exit_errors = info->errors;
+}
+
+P2PMAP_POLICY(force_p2p, .decide = (void *)force_p2p_decide, .exit = (void *)force_p2p_exit);
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Policies the module or the verifier must refuse, with a message that says why; and a module
+# that cannot be removed while a policy holds it.
+. tests/guest/tap.sh
+B=build/tests/bpf
+PIN=/sys/fs/bpf/p2pmap
+mkdir -p $PIN
+log=/tmp/bpftool.log
+
+# refused OBJECT WHERE PATTERN DESCRIPTION: bpftool fails cleanly (no SIGSEGV/SIGABRT), nothing is
+# attached, and PATTERN is in bpftool's output (WHERE=out) or in the kernel log (WHERE=dmesg).
+refused() {
+	dmesg -C
+	bpftool struct_ops register "$B/$1.bpf.o" $PIN >$log 2>&1
+	rc=$?
+	if [ "$2" = out ]; then src=$log; else dmesg >/tmp/dmesg.log; src=/tmp/dmesg.log; fi
+	ok "[ $rc != 0 ] && [ $rc != 139 ] && [ $rc != 134 ] && grep -q '$3' $src && [ \$(cat /sys/kernel/p2pmap/policy) = builtin ] && [ ! -e $PIN/$1 ]" \
+	   "$4"
+	grep -q "$3" $src || { diag "bpftool exit $rc; output:"; sed 's/^/#   /' $log | tail -5; }
+}
+
+refused bad_write_ctx out "only read is supported" "the verifier refuses a write to the context"
+refused bad_oob out "access beyond struct p2pmap_policy_ctx" "the verifier refuses a read past the context"
+refused bad_license out "must have a GPL compatible license" "a non-GPL policy is refused"
+refused bad_sleepable dmesg "must not be sleepable" "a sleepable decide() is refused"
+refused bad_flags dmesg "unknown flags 0x80" "unknown flags are refused"
+refused bad_name dmesg "must be 1-31 characters" "a name outside [A-Za-z0-9_.-] is refused"
+refused no_decide dmesg "has no decide()" "a policy without decide() is refused"
+refused init_fail dmesg "init() returned -22, not attached" "a policy whose init() fails is not attached"
+
+# The module cannot go while a policy is attached; it can once the pin is gone.
+bpftool struct_ops register bpf/topology.bpf.o $PIN >/dev/null 2>&1
+ok "[ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "topology attached for the rmmod test"
+rmmod p2pmap_test; rmmod p2pmap_edu
+ok "! rmmod p2pmap 2>$log && grep -q 'in use' $log" "rmmod p2pmap fails while a policy is attached (module in use)"
+ok "[ -c /dev/p2pmap ] && [ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "... and the module and policy stay"
+rm $PIN/topology
+# The struct_ops map holds the module until BPF frees it, after an RCU grace period.
+i=0; while [ $i -lt 50 ] && ! rmmod p2pmap 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+ok "[ ! -e /sys/kernel/p2pmap ]" "after removing the pin rmmod p2pmap succeeds"
+ok "insmod kernel/p2pmap.ko && insmod kernel/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" \
+   "the modules load again"
+done_tap
