@@ -244,7 +244,8 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	if (ops->init) {
 		ret = ops->init();
 		if (ret) {
-			pr_warn("policy \"%s\": init() returned %d, not attached\n", ops->name, ret);
+			pr_warn("policy \"%s\": init() returned %d, not attached\n",
+				ops->name, ret);
 			kfree(p);
 			return ERR_PTR(ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL);
 		}
@@ -485,7 +486,8 @@ ssize_t p2pmap_policy_show_state(char *buf)
 	rcu_read_lock();
 	p = rcu_dereference(active);
 	if (p) {
-		n = sysfs_emit(buf, "enabled: policy \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
+		n = sysfs_emit(buf,
+			       "enabled: policy \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
 			       p->ops->name, atomic64_read(&p->decisions),
 			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
 		rcu_read_unlock();

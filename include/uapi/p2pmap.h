@@ -77,6 +77,7 @@ enum p2pmap_kernel_verdict {
  * @P2PMAP_REASON_POLICY_DEMOTED: the policy chose P2P where the kernel refuses it; bounced
  * @P2PMAP_REASON_POLICY_ERROR: the policy returned an invalid verdict; built-in rule used
  * @P2PMAP_REASON_BOUNCE_CAP: bounce would exceed the bounce pool cap (the mapping fails)
+ * @__P2PMAP_REASON_MAX: one past the last reason
  */
 enum p2pmap_reason {
 	P2PMAP_REASON_NONE		= 0,
@@ -156,6 +157,7 @@ struct p2pmap_pci_addr {
  * @bytes_ram: (out) bytes of system RAM mapped as is
  * @bytes_p2p: (out) bytes of P2P memory mapped directly
  * @bytes_bounce: (out) bytes of P2P memory replaced by bounce buffers
+ * @reserved2: zero
  *
  * Needs CAP_SYS_ADMIN. Errors: ENODEV (no such PCI device), EPERM (no CAP_SYS_ADMIN, or a
  * policy rejected a provider), EFAULT (the range is not mapped / not writable for

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The lab demo: for every provider/client pair of the topology, what p2pmap decides and why,
- * then real data through the edu DMA engine on that pair, checked byte for byte.
+ * then real data through the edu DMA engine on that pair, checked byte for byte. demo.sh runs
+ * it once with the built-in rule and once with a BPF policy attached; the argument is a title.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ static const char *reason(uint32_t r)
 	return r < ARRAY_SIZE(names) ? names[r] : "?";
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct lab_dev *provs[2], *clients[2];
 	const char *pn[2] = { "A (behind the switch)", "B (own root port)" };
@@ -47,7 +48,9 @@ int main(void)
 	clients[1] = &lab.edu_rc;
 	fd = p2pmap_open();
 
-	printf("\n== Decisions (EXPLAIN, no data moved)\n");
+	if (argc > 1)
+		printf("\n######## %s\n", argv[1]);
+	printf("\n== Decisions (EXPLAIN of 16 KiB, no data moved)\n");
 	printf("%-28s %-26s %-7s %-8s %s\n", "provider", "client", "verdict", "distance", "reason");
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < 2; j++) {
@@ -84,7 +87,7 @@ int main(void)
 			munmap(r, 4 * PG);
 		}
 
-	printf("\n== /sys/kernel/p2pmap counters\n");
+	printf("\n== /sys/kernel/p2pmap counters (since the module loaded)\n");
 	printf("decisions: P2P %llu, bounce %llu; bytes: P2P %llu, bounced %llu, RAM %llu; bounce pool high-water %llu pages\n",
 	       (unsigned long long)p2pmap_stat("decisions_p2p"),
 	       (unsigned long long)p2pmap_stat("decisions_bounce"),
