@@ -93,8 +93,9 @@ struct p2pmap_policy_request {
  * @bytes_bounce: bytes mapped through bounce buffers
  * @errors: policy errors and failed mappings
  *
- * Counted since the pair was first seen, whichever policy decided. Updated without locks by
- * concurrent mappings, so two decisions racing may see the same values.
+ * Counted since the pair was first seen (or its statistics were reset through
+ * P2PMAP_IOC_STATS), whichever policy decided; EXPLAIN is not counted. Read without locks,
+ * so two mappings deciding at once may see the same values.
  */
 struct p2pmap_policy_stats {
 	u64 p2p;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dev/p2pmap: map user buffers for a PCI client, inspect mappings, explain decisions.
+ * /dev/p2pmap: map user buffers for a PCI client, inspect mappings, explain decisions, read
+ * the per-pair statistics.
  *
  * Handles belong to the open file; closing it releases every mapping it still holds. The
  * node is created mode 0600; MAP additionally needs CAP_SYS_ADMIN, since it pins memory and
@@ -266,6 +267,47 @@ out_prov:
 	return ret;
 }
 
+static long ioc_stats(void __user *uarg)
+{
+	struct p2pmap_pair_stat *buf = NULL;
+	struct p2pmap_stats arg;
+	unsigned int i, cap, total;
+	u32 argsz;
+	int ret;
+
+	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	if (ret)
+		return ret;
+	if ((arg.flags & ~P2PMAP_STATS_RESET) ||
+	    (arg.nr && arg.entry_size < sizeof(struct p2pmap_pair_stat)))
+		return -EINVAL;
+	if ((arg.flags & P2PMAP_STATS_RESET) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	/* Pairs appearing meanwhile are counted in the total, for the caller to retry. */
+	cap = min(arg.nr, p2pmap_pair_count());
+	if (cap) {
+		buf = kvcalloc(cap, sizeof(*buf), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	total = p2pmap_stats_snapshot(buf, cap, arg.flags & P2PMAP_STATS_RESET);
+	for (i = 0; i < min(cap, total); i++) {
+		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);
+
+		if (copy_to_user(dst, &buf[i], sizeof(*buf)) ||
+		    clear_user(dst + sizeof(*buf), arg.entry_size - sizeof(*buf))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	arg.nr = total;
+	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
+out:
+	kvfree(buf);
+	return ret;
+}
+
 static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct p2pmap_file *f = file->private_data;
@@ -282,6 +324,8 @@ static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_segments(f, uarg);
 	case P2PMAP_IOC_EXPLAIN:
 		return ioc_explain(uarg);
+	case P2PMAP_IOC_STATS:
+		return ioc_stats(uarg);
 	}
 	return -ENOTTY;
 }

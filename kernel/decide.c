@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "internal.h"
+#include "trace.h"
 
 static u32 builtin_decide(const struct p2pmap_facts *f, u32 *reason)
 {
@@ -23,10 +24,11 @@ static u32 builtin_decide(const struct p2pmap_facts *f, u32 *reason)
  * @pair: the (provider, client) pair, with its cached facts
  * @req: the request: bytes and pages of this provider, direction
  * @reason: (out) enum p2pmap_reason
- * @dry_run: true for EXPLAIN: leave the statistics alone
+ * @dry_run: true for EXPLAIN (the policy is told so)
  *
  * The built-in rule, then the attached policy if there is one. Never sleeps; the cost does
- * not depend on the number of devices.
+ * not depend on the number of devices. Counting is left to the caller (p2pmap_stats_account()
+ * once the mapping is made or has failed); the decision is traced here.
  *
  * Return: enum p2pmap_verdict.
  */
@@ -34,16 +36,14 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, bool dry_run)
 {
 	u32 verdict = builtin_decide(&pair->facts, reason);
+	const char *by;
 
 	rcu_read_lock();
-	p2pmap_policy_decide(pair, req, &verdict, reason, dry_run);
+	by = p2pmap_policy_decide(pair, req, &verdict, reason, dry_run);
+	trace_p2pmap_decision(pair->provider, pair->client, req->len, req->dir,
+			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",
+			      verdict, *reason, dry_run);
 	rcu_read_unlock();
-
-	if (!dry_run) {
-		atomic64_inc(&pair->stats.decisions[verdict]);
-		atomic_set(&pair->stats.last_reason, *reason);
-		atomic64_inc(&p2pmap_counters.decisions[verdict]);
-	}
 	return verdict;
 }
 
@@ -59,6 +59,5 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 u32 p2pmap_decide_no_pair(struct device *client, u32 *reason)
 {
 	*reason = P2PMAP_REASON_CLIENT_NOT_PCI;
-	atomic64_inc(&p2pmap_counters.decisions[P2PMAP_VERDICT_BOUNCE]);
 	return P2PMAP_VERDICT_BOUNCE;
 }

@@ -48,18 +48,23 @@ struct p2pmap_facts {
 };
 
 /**
- * struct p2pmap_pair_stats - running statistics of a pair (updated without locks)
+ * struct p2pmap_pair_stats - running statistics of a pair
  * @decisions: decisions per verdict, indexed by enum p2pmap_verdict
  * @bytes_p2p: bytes mapped peer to peer
  * @bytes_bounce: bytes mapped through bounce buffers
- * @errors: policy errors and failed mappings
- * @last_reason: the reason of the latest decision
+ * @errors: policy errors and mappings that failed after the decision
+ * @last_verdict: the verdict of the latest mapping
+ * @last_reason: the reason of the latest mapping
+ *
+ * Written under the stats lock (stats.c), once per mapping, so a snapshot is consistent; read
+ * without it by policies, which only need a recent value.
  */
 struct p2pmap_pair_stats {
 	atomic64_t decisions[P2PMAP_VERDICT_REJECT + 1];
 	atomic64_t bytes_p2p;
 	atomic64_t bytes_bounce;
 	atomic64_t errors;
+	atomic_t last_verdict;
 	atomic_t last_reason;
 };
 
@@ -97,6 +102,22 @@ struct p2pmap_request {
 	u64 total_len;
 };
 
+/**
+ * struct p2pmap_choice - one provider's decision within a mapping
+ * @provider: the provider
+ * @pair: the (provider, client) pair, referenced; NULL for a client that is not PCI
+ * @req: what the mapping asks of the provider
+ * @verdict: enum p2pmap_verdict
+ * @reason: enum p2pmap_reason
+ */
+struct p2pmap_choice {
+	struct pci_dev *provider;
+	struct p2pmap_pair *pair;
+	struct p2pmap_request req;
+	u32 verdict;
+	u32 reason;
+};
+
 /* Global counters, exported through sysfs. */
 struct p2pmap_counters {
 	atomic64_t decisions[P2PMAP_VERDICT_REJECT + 1];
@@ -117,6 +138,12 @@ void p2pmap_pair_exit(void);
 struct pci_dev *p2pmap_page_provider(struct page *page);
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
 void p2pmap_pair_put(struct p2pmap_pair *pair);
+unsigned int p2pmap_pair_count(void);
+void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg);
+
+/* stats.c: per-pair statistics, updated and read consistently. */
+void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret);
+unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, unsigned int cap, bool reset);
 
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
@@ -127,8 +154,8 @@ u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
 extern atomic64_t p2pmap_policy_errors;
 int p2pmap_policy_init(void);
 void p2pmap_policy_exit(void);
-void p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
-			  u32 *verdict, u32 *reason, bool dry_run);
+const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
+				 u32 *verdict, u32 *reason, bool dry_run);
 ssize_t p2pmap_policy_show_name(char *buf);
 ssize_t p2pmap_policy_show_state(char *buf);
 

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #define P2PMAP_INLINE_SEGS 4
 
@@ -58,9 +59,13 @@ struct p2pmap_seg {
  * @nr_segs: entries in @segs
  * @nr_bounce: bounce pages reserved against the cap
  * @sum: what the mapping is made of
+ * @choices: one decision per provider, with a pair reference until they are counted
+ * @nr_choices: entries in @choices
  * @dma_mapped: @dst is DMA-mapped
  * @live: the mapping was handed out (so the device may have written user RAM)
+ * @start_ns: when mapping started, for the map tracepoint
  * @inline_segs: room for the common case
+ * @inline_choice: room for the common case of one provider
  */
 struct p2pmap_mapping {
 	struct device *client;
@@ -78,18 +83,13 @@ struct p2pmap_mapping {
 	unsigned int nr_segs;
 	unsigned long nr_bounce;
 	struct p2pmap_summary sum;
+	struct p2pmap_choice *choices;
+	unsigned int nr_choices;
 	bool dma_mapped;
 	bool live;
+	u64 start_ns;
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
-};
-
-/* One provider's decision within a mapping. */
-struct p2pmap_choice {
-	struct pci_dev *provider;
-	struct p2pmap_pair *pair;
-	struct p2pmap_request req;
-	u32 verdict;
-	u32 reason;
+	struct p2pmap_choice inline_choice;
 };
 
 u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
@@ -260,25 +260,27 @@ static int segment(struct p2pmap_mapping *map)
 /*
  * One decision per provider in the mapping. Fills in each P2P segment's final kind and reason
  * and returns the bounce pages needed, or a negative errno (-EPERM when a provider is
- * rejected).
+ * rejected). The choices stay in @map, with their pair references, until they are counted.
  */
 static long decide_all(struct p2pmap_mapping *map)
 {
-	struct p2pmap_choice one, *ch = &one;
 	struct pci_dev *client = dev_is_pci(map->client) ? to_pci_dev(map->client) : NULL;
-	unsigned int s, c, k, nr_ch = 0, max_ch = 0;
+	unsigned int s, c, k, max_ch = 0;
+	struct p2pmap_choice *ch;
 	struct scatterlist *sg;
-	long bounce_pages = 0, ret = 0;
+	long bounce_pages = 0;
 
 	for (s = 0; s < map->nr_segs; s++)
 		max_ch += map->segs[s].kind == P2PMAP_SEG_P2P;
 	if (!max_ch)
 		return 0;
+	ch = &map->inline_choice;
 	if (max_ch > 1) {
 		ch = kcalloc(max_ch, sizeof(*ch), GFP_KERNEL);
 		if (!ch)
 			return -ENOMEM;
 	}
+	map->choices = ch;
 
 	/* Gather the providers and what the mapping asks of each. */
 	for (s = 0; s < map->nr_segs; s++) {
@@ -286,37 +288,34 @@ static long decide_all(struct p2pmap_mapping *map)
 
 		if (seg->kind != P2PMAP_SEG_P2P)
 			continue;
-		for (c = 0; c < nr_ch && ch[c].provider != seg->provider; c++)
+		for (c = 0; c < map->nr_choices && ch[c].provider != seg->provider; c++)
 			;
-		if (c == nr_ch) {
+		if (c == map->nr_choices) {
 			ch[c] = (struct p2pmap_choice){
 				.provider = seg->provider,
 				.req.dir = p2pmap_dir_to_uapi(map->dir),
 				.req.total_len = map->len,
 			};
-			nr_ch++;
+			map->nr_choices++;
 		}
 		ch[c].req.len += seg->len;
 		ch[c].req.nr_pages += DIV_ROUND_UP(offset_in_page(seg->offset) + seg->len,
 						   PAGE_SIZE);
 	}
 
-	for (c = 0; c < nr_ch; c++) {
+	for (c = 0; c < map->nr_choices; c++) {
 		if (!client) {
 			ch[c].verdict = p2pmap_decide_no_pair(map->client, &ch[c].reason);
 			continue;
 		}
 		ch[c].pair = p2pmap_pair_get(ch[c].provider, client);
-		if (!ch[c].pair) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		if (!ch[c].pair)
+			return -ENOMEM;
 		ch[c].verdict = p2pmap_decide(ch[c].pair, &ch[c].req, &ch[c].reason, false);
-		if (ch[c].verdict == P2PMAP_VERDICT_REJECT)
-			ret = -EPERM;
 	}
-	if (ret)
-		goto out;
+	for (c = 0; c < map->nr_choices; c++)
+		if (ch[c].verdict == P2PMAP_VERDICT_REJECT)
+			return -EPERM;
 
 	/* Final kinds, and one bounce page per page a bounced entry touches. */
 	sg = map->src->sgl;
@@ -335,21 +334,24 @@ static long decide_all(struct p2pmap_mapping *map)
 				bounce_pages += DIV_ROUND_UP(offset_in_page(sg->offset) +
 							     sg->length, PAGE_SIZE);
 	}
-	ret = bounce_pages;
-out:
-	for (c = 0; c < nr_ch; c++) {
-		if (!ch[c].pair)
-			continue;
-		if (ret >= 0) {
-			atomic64_add(ch[c].req.len, ch[c].verdict == P2PMAP_VERDICT_P2P ?
-				     &ch[c].pair->stats.bytes_p2p :
-				     &ch[c].pair->stats.bytes_bounce);
-		}
-		p2pmap_pair_put(ch[c].pair);
-	}
-	if (ch != &one)
-		kfree(ch);
-	return ret;
+	return bounce_pages;
+}
+
+/* Count the decisions (once, whatever the outcome) and drop the pair references. */
+static void put_choices(struct p2pmap_mapping *map, int ret)
+{
+	unsigned int c;
+
+	if (!map->choices)
+		return;
+	p2pmap_stats_account(map->choices, map->nr_choices, ret);
+	for (c = 0; c < map->nr_choices; c++)
+		if (map->choices[c].pair)
+			p2pmap_pair_put(map->choices[c].pair);
+	if (map->choices != &map->inline_choice)
+		kfree(map->choices);
+	map->choices = NULL;
+	map->nr_choices = 0;
 }
 
 /* Build the table the client maps. Copies bounced data in. */
@@ -372,7 +374,10 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	if (ret)
 		return ret;
 	map->dst = &map->own_dst;
-	return walk_dst(map, fill_piece);
+	ret = walk_dst(map, fill_piece);
+	if (!ret && map->sum.bytes_bounce)
+		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
+	return ret;
 }
 
 /* Undo whatever part of a mapping exists. Safe on a partly built mapping. */
@@ -412,6 +417,7 @@ static void release(struct p2pmap_mapping *map)
 	}
 	if (map->segs != map->inline_segs)
 		kvfree(map->segs);
+	put_choices(map, -EINVAL);	/* only if a failure left them */
 	put_device(map->client);
 	kfree(map);
 }
@@ -426,6 +432,7 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
+	map->start_ns = ktime_get_ns();
 	map->client = get_device(client);
 	map->dir = dir;
 	map->node = dev_to_node(client);
@@ -433,35 +440,11 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	return map;
 }
 
-/* Segment, decide, bounce, DMA-map: the common part of both entry points. */
-static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
+static void sum_segments(struct p2pmap_mapping *map)
 {
 	unsigned int s;
-	long nr_bounce;
-	int ret;
 
-	ret = segment(map);
-	if (ret)
-		goto fail;
-	nr_bounce = decide_all(map);
-	if (nr_bounce < 0) {
-		ret = nr_bounce;
-		goto fail;
-	}
-	if (nr_bounce || map->src != &map->own_src) {
-		ret = build_dst(map, nr_bounce);
-		if (ret)
-			goto fail;
-	} else {
-		map->dst = map->src;
-	}
-
-	ret = dma_map_sgtable(map->client, map->dst, map->dir, 0);
-	if (ret)
-		goto fail;
-	map->dma_mapped = true;
-	map->live = true;
-
+	memset(&map->sum, 0, sizeof(map->sum));
 	map->sum.nr_segments = map->nr_segs;
 	for (s = 0; s < map->nr_segs; s++) {
 		const struct p2pmap_seg *seg = &map->segs[s];
@@ -473,17 +456,56 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 		else
 			map->sum.bytes_bounce += seg->len;
 	}
+}
+
+/* A mapping failed: count and trace it, and undo what exists. */
+static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
+{
+	atomic64_inc(&p2pmap_counters.map_errors);
+	put_choices(map, ret);
+	trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir), 0, 0, 0, 0,
+			 ktime_get_ns() - map->start_ns, ret);
+	release(map);
+	return ERR_PTR(ret);
+}
+
+/* Segment, decide, bounce, DMA-map: the common part of both entry points. */
+static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
+{
+	long nr_bounce;
+	int ret;
+
+	ret = segment(map);
+	if (ret)
+		return map_failed(map, ret);
+	nr_bounce = decide_all(map);
+	if (nr_bounce < 0)
+		return map_failed(map, nr_bounce);
+	sum_segments(map);
+	if (nr_bounce || map->src != &map->own_src) {
+		ret = build_dst(map, nr_bounce);
+		if (ret)
+			return map_failed(map, ret);
+	} else {
+		map->dst = map->src;
+	}
+
+	ret = dma_map_sgtable(map->client, map->dst, map->dir, 0);
+	if (ret)
+		return map_failed(map, ret);
+	map->dma_mapped = true;
+	map->live = true;
+
+	put_choices(map, 0);
 	atomic64_add(map->sum.bytes_ram, &p2pmap_counters.bytes_ram);
 	atomic64_add(map->sum.bytes_p2p, &p2pmap_counters.bytes_p2p);
 	atomic64_add(map->sum.bytes_bounce, &p2pmap_counters.bytes_bounce);
 	atomic64_inc(&p2pmap_counters.maps);
 	atomic64_inc(&p2pmap_counters.mappings_active);
+	trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir), map->nr_segs,
+			 map->sum.bytes_ram, map->sum.bytes_p2p, map->sum.bytes_bounce,
+			 ktime_get_ns() - map->start_ns, 0);
 	return map;
-
-fail:
-	atomic64_inc(&p2pmap_counters.map_errors);
-	release(map);
-	return ERR_PTR(ret);
 }
 
 /**
@@ -561,9 +583,7 @@ fail_unpin:
 	kvfree(map->pages);
 	map->pages = NULL;
 fail:
-	atomic64_inc(&p2pmap_counters.map_errors);
-	release(map);
-	return ERR_PTR(ret);
+	return map_failed(map, ret);
 }
 EXPORT_SYMBOL_GPL(p2pmap_map_user);
 
@@ -638,8 +658,10 @@ EXPORT_SYMBOL_GPL(p2pmap_summary);
  */
 void p2pmap_sync_for_device(struct p2pmap_mapping *map)
 {
-	if (map->nr_bounce && map->dir != DMA_FROM_DEVICE)
+	if (map->nr_bounce && map->dir != DMA_FROM_DEVICE) {
 		walk_dst(map, copy_in_piece);
+		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
+	}
 	dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
@@ -656,8 +678,10 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
 void p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
 {
 	dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
-	if (map->nr_bounce && dir_reads_back(map->dir))
+	if (map->nr_bounce && dir_reads_back(map->dir)) {
 		walk_dst(map, copy_out_piece);
+		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, false);
+	}
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
 
@@ -672,12 +696,20 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  */
 void p2pmap_unmap(struct p2pmap_mapping *map)
 {
+	u64 start = ktime_get_ns();
+	struct device *client = get_device(map->client);
+	u64 len = map->len, bounced = map->sum.bytes_bounce;
+
 	dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
 	map->dma_mapped = false;
-	if (map->nr_bounce && dir_reads_back(map->dir))
+	if (map->nr_bounce && dir_reads_back(map->dir)) {
 		walk_dst(map, copy_out_piece);
+		trace_p2pmap_bounce_copy(map->client, bounced, false);
+	}
 	atomic64_dec(&p2pmap_counters.mappings_active);
 	release(map);
+	trace_p2pmap_unmap(client, len, bounced, ktime_get_ns() - start);
+	put_device(client);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap);
 

@@ -25,6 +25,7 @@
 static DEFINE_HASHTABLE(pair_hash, P2PMAP_PAIR_HASH_BITS);
 static DEFINE_SPINLOCK(pair_lock);		/* writers of pair_hash */
 static DEFINE_XARRAY(pgmap_cache);		/* dev_pagemap * -> struct pci_dev * */
+static atomic_t nr_pairs;
 
 static unsigned long pair_key(struct pci_dev *provider, struct pci_dev *client)
 {
@@ -149,12 +150,18 @@ found:
 	if (f->distance < 0) {
 		f->distance = -1;
 		f->kernel_verdict = P2PMAP_KV_NOT_SUPPORTED;
-		f->builtin_reason = f->common_bridge && f->acs_redirect ?
-			P2PMAP_REASON_ACS_REDIRECT : P2PMAP_REASON_NO_COMMON_BRIDGE;
-	} else {
-		f->kernel_verdict = f->common_bridge && !f->acs_redirect ?
-			P2PMAP_KV_BUS_ADDR : P2PMAP_KV_HOST_BRIDGE;
+		if (f->common_bridge && f->acs_redirect)
+			f->builtin_reason = P2PMAP_REASON_ACS_REDIRECT;
+		else if (pci_find_host_bridge(provider->bus) != pci_find_host_bridge(client->bus))
+			f->builtin_reason = P2PMAP_REASON_DIFFERENT_HOST_BRIDGES;
+		else
+			f->builtin_reason = P2PMAP_REASON_NO_COMMON_BRIDGE;
+	} else if (f->common_bridge && !f->acs_redirect) {
+		f->kernel_verdict = P2PMAP_KV_BUS_ADDR;
 		f->builtin_reason = P2PMAP_REASON_TOPOLOGY_P2P;
+	} else {
+		f->kernel_verdict = P2PMAP_KV_HOST_BRIDGE;
+		f->builtin_reason = P2PMAP_REASON_HOST_BRIDGE_P2P;
 	}
 }
 
@@ -211,6 +218,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	}
 	kref_get(&pair->ref);		/* the caller's reference */
 	hash_add_rcu(pair_hash, &pair->node, key);
+	atomic_inc(&nr_pairs);
 	spin_unlock(&pair_lock);
 	return pair;
 }
@@ -238,6 +246,32 @@ void p2pmap_pair_put(struct p2pmap_pair *pair)
 	kref_put(&pair->ref, pair_release);
 }
 
+/**
+ * p2pmap_pair_count() - pairs in the table now
+ *
+ * Return: the number of pairs (more may appear at any time).
+ */
+unsigned int p2pmap_pair_count(void)
+{
+	return atomic_read(&nr_pairs);
+}
+
+/**
+ * p2pmap_pair_for_each() - call @fn for every pair in the table
+ * @fn: called with each pair and @arg; must not sleep
+ * @arg: passed to @fn
+ *
+ * Context: the caller holds rcu_read_lock().
+ */
+void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg)
+{
+	struct p2pmap_pair *pair;
+	int bkt;
+
+	hash_for_each_rcu(pair_hash, bkt, pair, node)
+		fn(pair, arg);
+}
+
 /* Forget every pair and cached pagemap that involves @pdev (or everything if NULL). */
 static void forget_device(struct pci_dev *pdev)
 {
@@ -252,6 +286,7 @@ static void forget_device(struct pci_dev *pdev)
 		if (pdev && pair->provider != pdev && pair->client != pdev)
 			continue;
 		hash_del_rcu(&pair->node);
+		atomic_dec(&nr_pairs);
 		p2pmap_pair_put(pair);
 	}
 	spin_unlock(&pair_lock);

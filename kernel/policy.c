@@ -21,6 +21,7 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static int max_errors_set(const char *val, const struct kernel_param *kp)
 {
@@ -57,9 +58,12 @@ static struct p2pmap_policy __rcu *active;
 static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
 static struct workqueue_struct *eject_wq;
 
-/* What /sys/kernel/p2pmap/policy_state says after an eject; under state_lock. */
+/*
+ * What /sys/kernel/p2pmap/policy_state says when no policy is attached. state_lock also
+ * covers every change of @active, so the state never disagrees with the active policy.
+ */
 static DEFINE_SPINLOCK(state_lock);
-static char eject_msg[128];
+static char last_msg[128];
 
 atomic64_t p2pmap_policy_errors;
 
@@ -112,33 +116,54 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 	ctx->explain = dry_run;
 }
 
-static void policy_eject(struct p2pmap_policy *p, u64 errors)
+/*
+ * Replace @old by @new (either may be NULL) if @old is still the active policy, and record
+ * why in the state. Only one of unreg, update and an eject wins for a given @old.
+ */
+static bool policy_swap(struct p2pmap_policy *old, struct p2pmap_policy *new,
+			enum p2pmap_policy_exit_kind why)
 {
 	unsigned long flags;
+	bool won;
 
+	spin_lock_irqsave(&state_lock, flags);
+	won = unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(old), RCU_INITIALIZER(new))) == old;
+	if (won && new)
+		last_msg[0] = '\0';
+	else if (won && why == P2PMAP_POLICY_EXIT_ERRORS)
+		snprintf(last_msg, sizeof(last_msg),
+			 "auto-detached: policy \"%s\" made %llu errors (max_policy_errors=%u)",
+			 old->ops->name, atomic64_read(&old->errors), READ_ONCE(max_policy_errors));
+	else if (won)
+		snprintf(last_msg, sizeof(last_msg),
+			 "detached: policy \"%s\" after %llu decisions, %llu errors",
+			 old->ops->name, atomic64_read(&old->decisions),
+			 atomic64_read(&old->errors));
+	spin_unlock_irqrestore(&state_lock, flags);
+	return won;
+}
+
+static void policy_eject(struct p2pmap_policy *p, u64 errors)
+{
 	if (atomic_xchg(&p->ejecting, 1))
 		return;
 	/* Lost against unreg or update: they detach it and call ->exit() themselves. */
-	if (unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(p), NULL)) != p)
+	if (!policy_swap(p, NULL, P2PMAP_POLICY_EXIT_ERRORS))
 		return;
-
-	spin_lock_irqsave(&state_lock, flags);
-	snprintf(eject_msg, sizeof(eject_msg),
-		 "ejected: policy \"%s\" made %llu errors (max_policy_errors=%u)",
-		 p->ops->name, errors, READ_ONCE(max_policy_errors));
-	spin_unlock_irqrestore(&state_lock, flags);
 	pr_warn("policy \"%s\" detached after %llu errors; built-in rule in use\n",
 		p->ops->name, errors);
+	trace_p2pmap_policy(P2PMAP_POLICY_EV_AUTO_DETACH, p->ops->name, "",
+			    atomic64_read(&p->decisions), errors);
 	queue_work(eject_wq, &p->eject_work);
 }
 
-static void policy_error(struct p2pmap_policy *p, struct p2pmap_pair *pair, bool dry_run)
+/* The pair's own error count is kept by p2pmap_stats_account(), from the reason. */
+static void policy_error(struct p2pmap_policy *p, bool dry_run)
 {
 	u64 n;
 
 	if (dry_run)
 		return;
-	atomic64_inc(&pair->stats.errors);
 	atomic64_inc(&p2pmap_policy_errors);
 	n = atomic64_inc_return(&p->errors);
 	if (n >= READ_ONCE(max_policy_errors))
@@ -155,9 +180,12 @@ static void policy_error(struct p2pmap_policy *p, struct p2pmap_pair *pair, bool
  *
  * Called under rcu_read_lock(). Does nothing without a policy, and for pairs the kernel
  * refuses when the policy has %P2PMAP_POLICY_SUPPORTED_ONLY.
+ *
+ * Return: the name of the policy that was asked (valid until rcu_read_unlock()), or NULL if
+ * none was.
  */
-void p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
-			  u32 *verdict, u32 *reason, bool dry_run)
+const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
+				 u32 *verdict, u32 *reason, bool dry_run)
 {
 	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED;
 	struct p2pmap_policy_ctx ctx;
@@ -166,7 +194,7 @@ void p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request 
 
 	p = rcu_dereference(active);
 	if (!p || (refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY)))
-		return;
+		return NULL;
 
 	fill_ctx(&ctx, pair, req, *verdict, *reason, dry_run);
 	v = p->ops->decide(&ctx);
@@ -178,19 +206,20 @@ void p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request 
 		if (refused) {
 			*verdict = P2PMAP_VERDICT_BOUNCE;
 			*reason = P2PMAP_REASON_POLICY_DEMOTED;
-			policy_error(p, pair, dry_run);
-			return;
+			policy_error(p, dry_run);
+			break;
 		}
 		fallthrough;
 	case P2PMAP_VERDICT_BOUNCE:
 	case P2PMAP_VERDICT_REJECT:
 		*verdict = v;
 		*reason = P2PMAP_REASON_POLICY;
-		return;
+		break;
 	default:
 		*reason = P2PMAP_REASON_POLICY_ERROR;	/* and the built-in verdict */
-		policy_error(p, pair, dry_run);
+		policy_error(p, dry_run);
 	}
+	return p->ops->name;
 }
 
 /* ->exit(), once the last ->decide() through @p has returned. */
@@ -205,6 +234,9 @@ static void policy_exit(struct p2pmap_policy *p, enum p2pmap_policy_exit_kind ki
 	synchronize_rcu();
 	if (p->ops->exit)
 		p->ops->exit(&info);
+	if (kind == P2PMAP_POLICY_EXIT_UNREG)
+		trace_p2pmap_policy(P2PMAP_POLICY_EV_DETACH, p->ops->name, "", info.decisions,
+				    info.errors);
 	pr_info("policy \"%s\" detached (%s): %llu decisions, %llu errors\n", p->ops->name,
 		kind == P2PMAP_POLICY_EXIT_ERRORS ? "too many errors" :
 		kind == P2PMAP_POLICY_EXIT_REPLACED ? "replaced" : "unregistered",
@@ -253,13 +285,6 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	return p;
 }
 
-static void state_clear(void)
-{
-	spin_lock_irq(&state_lock);
-	eject_msg[0] = '\0';
-	spin_unlock_irq(&state_lock);
-}
-
 static int policy_reg(void *kdata, struct bpf_link *link)
 {
 	struct p2pmap_policy_ops *ops = kdata;
@@ -279,9 +304,9 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 		ret = PTR_ERR(p);
 		goto out;
 	}
-	state_clear();
-	rcu_assign_pointer(active, p);
+	policy_swap(NULL, p, 0);	/* cannot lose: @active only changes under policy_mutex */
 	pr_info("policy \"%s\" attached\n", ops->name);
+	trace_p2pmap_policy(P2PMAP_POLICY_EV_ATTACH, ops->name, "", 0, 0);
 out:
 	mutex_unlock(&policy_mutex);
 	return ret;
@@ -297,7 +322,7 @@ static void policy_unreg(void *kdata, struct bpf_link *link)
 	if (!cur || cur->ops != kdata)
 		goto out;
 	/* If an eject won, its work calls ->exit(): policy_flush_ejects() waits for it. */
-	if (unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(cur), NULL)) != cur)
+	if (!policy_swap(cur, NULL, P2PMAP_POLICY_EXIT_UNREG))
 		goto out;
 	policy_exit(cur, P2PMAP_POLICY_EXIT_UNREG);
 	kfree(cur);
@@ -326,17 +351,18 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		ret = PTR_ERR(p);
 		goto out;
 	}
-	state_clear();
 	/* One store: every decision sees either @cur or @p. */
-	if (cur &&
-	    unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(cur), RCU_INITIALIZER(p))) == cur) {
+	if (cur && policy_swap(cur, p, P2PMAP_POLICY_EXIT_REPLACED)) {
 		pr_info("policy \"%s\" replaces \"%s\"\n", ops->name, cur->ops->name);
+		trace_p2pmap_policy(P2PMAP_POLICY_EV_REPLACE, ops->name, cur->ops->name,
+				    atomic64_read(&cur->decisions), atomic64_read(&cur->errors));
 		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
 		kfree(cur);
 	} else {
 		/* @cur was ejected meanwhile (its work calls ->exit()), or there was none. */
-		rcu_assign_pointer(active, p);
+		policy_swap(NULL, p, 0);
 		pr_info("policy \"%s\" attached\n", ops->name);
+		trace_p2pmap_policy(P2PMAP_POLICY_EV_ATTACH, ops->name, "", 0, 0);
 	}
 out:
 	mutex_unlock(&policy_mutex);
@@ -455,7 +481,7 @@ static struct bpf_struct_ops p2pmap_policy_struct_ops = {
 };
 
 /**
- * p2pmap_policy_show_name() - the active policy's name, or "builtin"
+ * p2pmap_policy_show_name() - the active policy's name, or "none"
  * @buf: a sysfs buffer
  *
  * Return: bytes written.
@@ -467,13 +493,13 @@ ssize_t p2pmap_policy_show_name(char *buf)
 
 	rcu_read_lock();
 	p = rcu_dereference(active);
-	n = sysfs_emit(buf, "%s\n", p ? p->ops->name : "builtin");
+	n = sysfs_emit(buf, "%s\n", p ? p->ops->name : "none");
 	rcu_read_unlock();
 	return n;
 }
 
 /**
- * p2pmap_policy_show_state() - "enabled ...", "ejected: ..." or "none"
+ * p2pmap_policy_show_state() - "attached: ...", "detached: ...", "auto-detached: ...", "none"
  * @buf: a sysfs buffer
  *
  * Return: bytes written.
@@ -483,20 +509,16 @@ ssize_t p2pmap_policy_show_state(char *buf)
 	struct p2pmap_policy *p;
 	ssize_t n;
 
-	rcu_read_lock();
-	p = rcu_dereference(active);
-	if (p) {
+	/* Under state_lock @active cannot change, and the message belongs to it. */
+	spin_lock_irq(&state_lock);
+	p = rcu_dereference_protected(active, lockdep_is_held(&state_lock));
+	if (p)
 		n = sysfs_emit(buf,
-			       "enabled: policy \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
+			       "attached: policy \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
 			       p->ops->name, atomic64_read(&p->decisions),
 			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
-		rcu_read_unlock();
-		return n;
-	}
-	rcu_read_unlock();
-
-	spin_lock_irq(&state_lock);
-	n = sysfs_emit(buf, "%s\n", eject_msg[0] ? eject_msg : "none");
+	else
+		n = sysfs_emit(buf, "%s\n", last_msg[0] ? last_msg : "none");
 	spin_unlock_irq(&state_lock);
 	return n;
 }

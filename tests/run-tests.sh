@@ -8,7 +8,8 @@ res=$top/build/results
 rm -rf "$res"
 mkdir -p "$res/tap"
 
-GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_policy
+GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
+	     build/tests/t_policy
 	     tests/guest/t_policy_load.sh tests/guest/t_unload.sh)
 
 echo "== host tests"

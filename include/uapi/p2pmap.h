@@ -67,7 +67,8 @@ enum p2pmap_kernel_verdict {
 /**
  * enum p2pmap_reason - why a decision came out the way it did
  * @P2PMAP_REASON_NONE: no P2P memory involved (RAM segment)
- * @P2PMAP_REASON_TOPOLOGY_P2P: built-in rule: the kernel's topology check allows P2P
+ * @P2PMAP_REASON_TOPOLOGY_P2P: built-in rule: the kernel's topology check allows P2P, through
+ *	a common upstream switch (PCI bus addresses)
  * @P2PMAP_REASON_NO_COMMON_BRIDGE: built-in rule: no common upstream bridge and the host
  *	bridge is not whitelisted
  * @P2PMAP_REASON_ACS_REDIRECT: built-in rule: ACS redirect on the path sends traffic to a
@@ -77,6 +78,10 @@ enum p2pmap_kernel_verdict {
  * @P2PMAP_REASON_POLICY_DEMOTED: the policy chose P2P where the kernel refuses it; bounced
  * @P2PMAP_REASON_POLICY_ERROR: the policy returned an invalid verdict; built-in rule used
  * @P2PMAP_REASON_BOUNCE_CAP: bounce would exceed the bounce pool cap (the mapping fails)
+ * @P2PMAP_REASON_HOST_BRIDGE_P2P: built-in rule: the kernel allows P2P through a whitelisted
+ *	host bridge (CPU physical addresses)
+ * @P2PMAP_REASON_DIFFERENT_HOST_BRIDGES: built-in rule: the devices are below different host
+ *	bridges, which the kernel never allows
  * @__P2PMAP_REASON_MAX: one past the last reason
  */
 enum p2pmap_reason {
@@ -89,6 +94,8 @@ enum p2pmap_reason {
 	P2PMAP_REASON_POLICY_DEMOTED	= 6,
 	P2PMAP_REASON_POLICY_ERROR	= 7,
 	P2PMAP_REASON_BOUNCE_CAP	= 8,
+	P2PMAP_REASON_HOST_BRIDGE_P2P	= 9,
+	P2PMAP_REASON_DIFFERENT_HOST_BRIDGES = 10,
 	__P2PMAP_REASON_MAX,
 };
 
@@ -115,6 +122,20 @@ enum p2pmap_policy_exit_kind {
 	P2PMAP_POLICY_EXIT_UNREG	= 1,
 	P2PMAP_POLICY_EXIT_REPLACED	= 2,
 	P2PMAP_POLICY_EXIT_ERRORS	= 3,
+};
+
+/**
+ * enum p2pmap_policy_event - what happened to a policy (tracepoint p2pmap:p2pmap_policy)
+ * @P2PMAP_POLICY_EV_ATTACH: a policy was attached
+ * @P2PMAP_POLICY_EV_REPLACE: a policy took another's place through its link's update
+ * @P2PMAP_POLICY_EV_DETACH: a policy was detached (its link or map released)
+ * @P2PMAP_POLICY_EV_AUTO_DETACH: a policy was detached for making max_policy_errors errors
+ */
+enum p2pmap_policy_event {
+	P2PMAP_POLICY_EV_ATTACH		= 1,
+	P2PMAP_POLICY_EV_REPLACE	= 2,
+	P2PMAP_POLICY_EV_DETACH		= 3,
+	P2PMAP_POLICY_EV_AUTO_DETACH	= 4,
 };
 
 /**
@@ -281,11 +302,69 @@ struct p2pmap_explain {
 	__u32 link_width;
 };
 
+/**
+ * struct p2pmap_pair_stat - one (provider, client) pair in a P2PMAP_IOC_STATS snapshot
+ * @provider: the provider
+ * @client: the client
+ * @decisions_p2p: mappings that reached the provider's memory peer to peer
+ * @decisions_bounce: mappings that bounced it
+ * @decisions_reject: mappings a policy rejected
+ * @bytes_p2p: bytes mapped peer to peer (successful mappings only)
+ * @bytes_bounce: bytes mapped through bounce buffers (successful mappings only)
+ * @errors: policy errors (demotions, invalid verdicts) and mappings that failed after the
+ *	decision (bounce cap, DMA mapping); a REJECT is counted in @decisions_reject only
+ * @last_verdict: enum p2pmap_verdict of the latest mapping (0 if none)
+ * @last_reason: enum p2pmap_reason of the latest mapping
+ * @kernel_verdict: enum p2pmap_kernel_verdict of the pair
+ * @distance: pci_p2pdma_distance(), -1 when the kernel refuses the pair
+ *
+ * Decisions made by EXPLAIN are not counted.
+ */
+struct p2pmap_pair_stat {
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u64 decisions_p2p;
+	__u64 decisions_bounce;
+	__u64 decisions_reject;
+	__u64 bytes_p2p;
+	__u64 bytes_bounce;
+	__u64 errors;
+	__u32 last_verdict;
+	__u32 last_reason;
+	__u32 kernel_verdict;
+	__s32 distance;
+};
+
+#define P2PMAP_STATS_RESET	(1U << 0)	/* zero every pair's counters after the snapshot */
+
+/**
+ * struct p2pmap_stats - P2PMAP_IOC_STATS: snapshot (and reset) the per-pair statistics
+ * @argsz: sizeof(struct p2pmap_stats)
+ * @flags: 0 or P2PMAP_STATS_RESET (needs CAP_SYS_ADMIN)
+ * @pairs: user pointer to struct p2pmap_pair_stat[@nr]
+ * @nr: (in) capacity of @pairs, may be 0; (out) pairs p2pmap knows (may exceed the capacity:
+ *	then only the first capacity entries were written)
+ * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (>= 80; a larger size is
+ *	zero-filled beyond what the kernel knows)
+ *
+ * All entries come from one instant: no mapping is counted in one pair and not yet in another,
+ * and a reset loses nothing between the snapshot and the reset. Every pair p2pmap has seen
+ * (by a mapping or an EXPLAIN) is listed, idle ones too.
+ */
+struct p2pmap_stats {
+	__u32 argsz;
+	__u32 flags;
+	__u64 pairs;
+	__u32 nr;
+	__u32 entry_size;
+};
+
 #define P2PMAP_IOC_MAP		_IO(P2PMAP_IOC_MAGIC, 0x00)
 #define P2PMAP_IOC_UNMAP	_IO(P2PMAP_IOC_MAGIC, 0x01)
 #define P2PMAP_IOC_SYNC		_IO(P2PMAP_IOC_MAGIC, 0x02)
 #define P2PMAP_IOC_SEGMENTS	_IO(P2PMAP_IOC_MAGIC, 0x03)
 #define P2PMAP_IOC_EXPLAIN	_IO(P2PMAP_IOC_MAGIC, 0x04)
+#define P2PMAP_IOC_STATS	_IO(P2PMAP_IOC_MAGIC, 0x05)
 
 /* ------------------------------------------------------------------------------------------
  * p2pmap_edu: the reference client driver for QEMU's edu device, /dev/p2pmap-edu<N>.

@@ -24,7 +24,8 @@ static const char *reason(uint32_t r)
 	static const char *const names[] = {
 		"none", "topology allows P2P", "no common upstream bridge, host bridge not whitelisted",
 		"ACS redirect on the path", "client is not PCI", "policy", "policy demoted",
-		"policy error", "bounce cap",
+		"policy error", "bounce cap", "topology allows P2P through the host bridge",
+		"different host bridges",
 	};
 	return r < ARRAY_SIZE(names) ? names[r] : "?";
 }

@@ -230,7 +230,7 @@ static void test_bpftool(void)
 			tap_diag("bpftool exit status %d (bpftool 7.5 segfaults after pinning a module struct_ops)",
 				 WIFSIGNALED(rc) ? 128 + WTERMSIG(rc) : WEXITSTATUS(rc));
 		snprintf(pin, sizeof(pin), PIN_DIR "/%s", samples[i].name);
-		tap_ok(!access(pin, F_OK) && policy_is(samples[i].name) && state_starts("enabled"),
+		tap_ok(!access(pin, F_OK) && policy_is(samples[i].name) && state_starts("attached"),
 		       "bpftool registers %s: pinned at %s, /sys/kernel/p2pmap/policy says so",
 		       samples[i].name, pin);
 		snprintf(what, sizeof(what), "%s decides A -> edu behind the switch as expected",
@@ -238,8 +238,9 @@ static void test_bpftool(void)
 		explain_is(what, &lab.prov_a, &lab.edu_sw, samples[i].len, samples[i].verdict,
 			   P2PMAP_REASON_POLICY);
 		unlink(pin);
-		tap_ok(policy_becomes("builtin") && state_starts("none"),
-		       "removing the pin detaches %s: built-in rule again", samples[i].name);
+		tap_ok(policy_becomes("none") &&
+		       state_starts("detached: policy \""),
+		       "removing the pin detaches %s: no policy, state detached", samples[i].name);
 	}
 	explain_is("without a policy the reason is the topology again", &lab.prov_a, &lab.edu_sw,
 		   PG, P2PMAP_VERDICT_P2P, P2PMAP_REASON_TOPOLOGY_P2P);
@@ -273,7 +274,7 @@ static void test_topology(void)
 	}
 	bpf_link__destroy(link);
 	topology_bpf__destroy(s);
-	tap_ok(policy_is("builtin"), "destroying the link detaches topology");
+	tap_ok(policy_is("none"), "destroying the link detaches topology");
 }
 
 static void test_bounce_all(void)
@@ -489,7 +490,7 @@ static void test_force_p2p(void)
 		PATH_BOUNCE);
 	segment_is("P2P on A (allowed) stays P2P, reason policy", &lab.prov_a, &lab.edu_sw, 2 * PG,
 		   P2PMAP_SEG_P2P, P2PMAP_REASON_POLICY);
-	tap_ok(policy_is("force_p2p") && state_starts("enabled: policy \"force_p2p\""),
+	tap_ok(policy_is("force_p2p") && state_starts("attached: policy \"force_p2p\""),
 	       "2 errors are below max_policy_errors: still attached");
 	bpf_link__destroy(link);
 	tap_ok(s->bss->exit_kind == P2PMAP_POLICY_EXIT_UNREG && s->bss->exit_errors == 2,
@@ -532,8 +533,8 @@ static void test_garbage(void)
 	tap_ok(wait_for(&s->bss->exit_kind, P2PMAP_POLICY_EXIT_ERRORS) && s->bss->exit_errors >= 5,
 	       "at the limit the policy is detached: exit() kind ERRORS (%u), %llu errors",
 	       s->bss->exit_kind, (unsigned long long)s->bss->exit_errors);
-	tap_ok(policy_is("builtin") &&
-	       state_starts("ejected: policy \"garbage\" made 5 errors (max_policy_errors=5)"),
+	tap_ok(policy_is("none") &&
+	       state_starts("auto-detached: policy \"garbage\" made 5 errors (max_policy_errors=5)"),
 	       "policy_state says why it was detached");
 	calls = s->bss->calls;
 	segment_is("after the eject the built-in rule decides", &lab.prov_a, &lab.edu_sw, 2 * PG,
@@ -542,12 +543,12 @@ static void test_garbage(void)
 	bpf_link__destroy(link);
 	garbage_bpf__destroy(s);
 	sysfs_write(MAX_ERRORS, "100");
-	tap_ok(state_starts("ejected"), "removing the ejected policy's link is harmless");
+	tap_ok(state_starts("auto-detached"), "removing the ejected policy's link is harmless");
 	{
 		struct topology_bpf *t = topology_bpf__open_and_load();
 		struct bpf_link *l = t ? attach(t->maps.topology) : NULL;
 
-		tap_ok(l && policy_is("topology") && state_starts("enabled"),
+		tap_ok(l && policy_is("topology") && state_starts("attached"),
 		       "a new policy attaches after an eject and clears the state");
 		bpf_link__destroy(l);
 		topology_bpf__destroy(t);
@@ -624,7 +625,7 @@ static void test_swap(void)
 	       bounce);
 	tap_ok(policy_is("topology"), "after an even number of swaps topology is attached");
 	bpf_link__destroy(link);
-	tap_ok(policy_is("builtin"), "destroying the link detaches the last policy");
+	tap_ok(policy_is("none"), "destroying the link detaches the last policy");
 	topology_bpf__destroy(t);
 	bounce_all_bpf__destroy(b);
 }
@@ -640,7 +641,7 @@ int main(void)
 	fd = p2pmap_open();
 	mem_a = p2pmem_map(&lab.prov_a, P2PMEM_LEN, NULL);
 	mem_b = p2pmem_map(&lab.prov_b, P2PMEM_LEN, NULL);
-	tap_ok(policy_is("builtin") && state_starts("none"), "no policy at the start");
+	tap_ok(policy_is("none"), "no policy at the start");
 
 	test_bpftool();
 	test_topology();

@@ -14,7 +14,7 @@ refused() {
 	bpftool struct_ops register "$B/$1.bpf.o" $PIN >$log 2>&1
 	rc=$?
 	if [ "$2" = out ]; then src=$log; else dmesg >/tmp/dmesg.log; src=/tmp/dmesg.log; fi
-	ok "[ $rc != 0 ] && [ $rc != 139 ] && [ $rc != 134 ] && grep -q '$3' $src && [ \$(cat /sys/kernel/p2pmap/policy) = builtin ] && [ ! -e $PIN/$1 ]" \
+	ok "[ $rc != 0 ] && [ $rc != 139 ] && [ $rc != 134 ] && grep -q '$3' $src && [ \$(cat /sys/kernel/p2pmap/policy) = none ] && [ ! -e $PIN/$1 ]" \
 	   "$4"
 	grep -q "$3" $src || { diag "bpftool exit $rc; output:"; sed 's/^/#   /' $log | tail -5; }
 }

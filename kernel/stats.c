@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-pair statistics: what every (provider, client) pair was asked, decided and mapped.
+ *
+ * A mapping's decisions, bytes and errors are added once it has succeeded or failed, all
+ * under one lock, and P2PMAP_IOC_STATS copies every pair under the same lock: a snapshot
+ * never shows half a mapping, and a reset loses nothing between the copy and the zeroing.
+ * The lock is taken once per mapping, not per page.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/spinlock.h>
+
+#include "internal.h"
+
+static DEFINE_SPINLOCK(stats_lock);
+
+/**
+ * p2pmap_stats_account() - count a mapping's decisions in its pairs and the global counters
+ * @ch: the mapping's choices, one per provider
+ * @nr: entries in @ch
+ * @ret: 0 if the mapping was made, else the errno it failed with
+ *
+ * Bytes are counted for successful mappings only. A failure after the decisions (other than
+ * a rejection, counted as such) is an error of every pair in the mapping; so is a policy
+ * error (demotion, invalid verdict).
+ */
+void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret)
+{
+	unsigned int c;
+
+	spin_lock(&stats_lock);
+	for (c = 0; c < nr; c++) {
+		struct p2pmap_pair_stats *s;
+		u32 v = ch[c].verdict;
+
+		if (!v)		/* never decided: an earlier provider's pair failed */
+			continue;
+		atomic64_inc(&p2pmap_counters.decisions[v]);
+		if (!ch[c].pair)
+			continue;
+		s = &ch[c].pair->stats;
+		atomic64_inc(&s->decisions[v]);
+		atomic_set(&s->last_verdict, v);
+		atomic_set(&s->last_reason, ch[c].reason);
+		if (ch[c].reason == P2PMAP_REASON_POLICY_DEMOTED ||
+		    ch[c].reason == P2PMAP_REASON_POLICY_ERROR)
+			atomic64_inc(&s->errors);
+		if (!ret)
+			atomic64_add(ch[c].req.len, v == P2PMAP_VERDICT_P2P ?
+				     &s->bytes_p2p : &s->bytes_bounce);
+		else if (v != P2PMAP_VERDICT_REJECT && ret != -EPERM)
+			atomic64_inc(&s->errors);
+	}
+	spin_unlock(&stats_lock);
+}
+
+struct snapshot {
+	struct p2pmap_pair_stat *out;
+	unsigned int cap;
+	unsigned int nr;
+	bool reset;
+};
+
+static void snap_one(struct p2pmap_pair *pair, void *arg)
+{
+	struct snapshot *snap = arg;
+	struct p2pmap_pair_stats *s = &pair->stats;
+	struct p2pmap_pair_stat *e;
+	int v;
+
+	if (snap->nr < snap->cap) {
+		e = &snap->out[snap->nr];
+		memset(e, 0, sizeof(*e));
+		p2pmap_pci_addr_of(pair->provider, &e->provider);
+		p2pmap_pci_addr_of(pair->client, &e->client);
+		e->decisions_p2p = atomic64_read(&s->decisions[P2PMAP_VERDICT_P2P]);
+		e->decisions_bounce = atomic64_read(&s->decisions[P2PMAP_VERDICT_BOUNCE]);
+		e->decisions_reject = atomic64_read(&s->decisions[P2PMAP_VERDICT_REJECT]);
+		e->bytes_p2p = atomic64_read(&s->bytes_p2p);
+		e->bytes_bounce = atomic64_read(&s->bytes_bounce);
+		e->errors = atomic64_read(&s->errors);
+		e->last_verdict = atomic_read(&s->last_verdict);
+		e->last_reason = atomic_read(&s->last_reason);
+		e->kernel_verdict = pair->facts.kernel_verdict;
+		e->distance = pair->facts.distance;
+	}
+	snap->nr++;
+	if (snap->reset) {
+		for (v = 0; v < ARRAY_SIZE(s->decisions); v++)
+			atomic64_set(&s->decisions[v], 0);
+		atomic64_set(&s->bytes_p2p, 0);
+		atomic64_set(&s->bytes_bounce, 0);
+		atomic64_set(&s->errors, 0);
+		atomic_set(&s->last_verdict, 0);
+		atomic_set(&s->last_reason, 0);
+	}
+}
+
+/**
+ * p2pmap_stats_snapshot() - copy every pair's statistics at one instant
+ * @out: room for @cap entries
+ * @cap: entries @out holds (may be 0)
+ * @reset: zero every pair's counters after copying them (all pairs, even beyond @cap)
+ *
+ * Return: the number of pairs in the table, which may exceed @cap.
+ */
+unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, unsigned int cap, bool reset)
+{
+	struct snapshot snap = { .out = out, .cap = cap, .reset = reset };
+
+	rcu_read_lock();
+	spin_lock(&stats_lock);
+	p2pmap_pair_for_each(snap_one, &snap);
+	spin_unlock(&stats_lock);
+	rcu_read_unlock();
+	return snap.nr;
+}

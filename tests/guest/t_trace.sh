@@ -1,0 +1,49 @@
+#!/bin/sh
+# Tracing in the lab: the decision tracepoint sees one event per decision with the right
+# fields for every pair of the topology, and every shipped bpftrace script runs against it.
+# The lab's addresses (tests/vm/topology/switch.sh): A 03:00.0, B 05:00.0 (providers),
+# edu 04:00.0 behind A's switch, edu 00:06.0 on the root complex.
+. tests/guest/tap.sh
+W=build/tests/t_stats
+out=/tmp/trace.out
+fmt=/sys/kernel/tracing/events/p2pmap/p2pmap_decision/format
+
+for e in p2pmap_decision p2pmap_map p2pmap_unmap p2pmap_bounce_copy p2pmap_policy; do
+	ok "[ -f /sys/kernel/tracing/events/p2pmap/$e/format ]" "tracepoint p2pmap:$e exists"
+done
+ok "grep -q '{ 1, \"P2P\" }, { 2, \"BOUNCE\" }, { 3, \"REJECT\" }' $fmt && grep -q '\"no_common_bridge\"' $fmt" \
+   "the decision format prints verdicts and reasons by name"
+
+# One event per decision: the workload makes 4 mappings (one per pair) and 8 EXPLAINs.
+bpftrace -e 'tracepoint:p2pmap:p2pmap_decision {
+	printf("D %x %x %d %d %d %d %d %s %d\n", args->provider_bdf, args->client_bdf, args->len,
+	       args->dir, args->kernel_verdict, args->verdict, args->reason, args->policy,
+	       args->explain); }' -c "$W --workload" >$out 2>&1
+ok "[ \$(grep -c '^D .* 0\$' $out) = 4 ] && [ \$(grep -c '^D .* 1\$' $out) = 8 ]" \
+   "one event per decision: 4 mappings and 8 EXPLAINs"
+# provider client len dir kernel_verdict verdict reason policy explain
+ok "grep -qx 'D 300 400 8192 1 2 1 1 builtin 0' $out" "A -> edu behind the switch: P2P, topology_p2p, bus address"
+ok "grep -qx 'D 300 30 8192 1 1 2 2 builtin 0' $out" "A -> edu on the root complex: BOUNCE, no_common_bridge"
+ok "grep -qx 'D 500 400 8192 1 1 2 2 builtin 0' $out" "B -> edu behind the switch: BOUNCE, no_common_bridge"
+ok "grep -qx 'D 500 30 8192 1 1 2 2 builtin 0' $out" "B -> edu on the root complex: BOUNCE, no_common_bridge"
+grep -q '^D ' $out || sed 's/^/#   /' $out | tail -5
+
+# The shipped scripts, each over the same workload (bounded by -c). On failure, show the output.
+S=user/bpftrace
+okout() { _b=$_fail; ok "$@"; [ $_fail = $_b ] || { diag "output:"; sed 's/^/#   /' $out | tail -15; }; }
+okout "bpftrace $S/decisions.bt -c '$W --workload' >$out 2>&1 && grep -q '^0000:03:00.0  0000:04:00.0        8192  P2P     topology_p2p           builtin\$' $out && grep -q '^@decisions\[3, 0, 0, 4, 0, 0, P2P, topology_p2p, builtin\]: 1' $out" \
+   "decisions.bt prints each decision and counts them per pair"
+okout "bpftrace $S/bounced.bt -c '$W --workload' >$out 2>&1 && grep -q '^@bounced\[5, 0, 0, 4, 0, 0, no_common_bridge\]: 8192' $out && grep -q '^@copied\[0, 6, 0, p2p->bounce\]: 16384' $out" \
+   "bounced.bt sums bounced and copied bytes per pair"
+okout "bpftrace $S/map_latency.bt -c '$W --workload' >$out 2>&1 && grep -q '^@map_ns\[p2p\]:' $out && grep -q '^@map_ns\[bounce\]:' $out && grep -q '^@unmap_ns\[bounce\]:' $out" \
+   "map_latency.bt makes latency histograms per path"
+mkdir -p /sys/fs/bpf/p2pmap
+cat >/tmp/policy-load.sh <<EOT
+bpftool struct_ops register bpf/bounce_all.bpf.o /sys/fs/bpf/p2pmap >/dev/null 2>&1
+$W --workload
+rm /sys/fs/bpf/p2pmap/bounce_all
+sleep 0.5
+EOT
+okout "bpftrace $S/policy_events.bt -c '/bin/sh /tmp/policy-load.sh' >$out 2>&1 && grep -Eq '^[0-9]+ +attach +bounce_all' $out && grep -Eq '^[0-9]+ +detach +bounce_all +4 +0\$' $out && grep -q '^@decided_by\[bounce_all, BOUNCE\]: 4' $out" \
+   "policy_events.bt shows attach and detach, and decisions per policy"
+done_tap
