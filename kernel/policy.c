@@ -285,33 +285,6 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	return p;
 }
 
-static int policy_reg(void *kdata, struct bpf_link *link)
-{
-	struct p2pmap_policy_ops *ops = kdata;
-	struct p2pmap_policy *p, *cur;
-	int ret = 0;
-
-	mutex_lock(&policy_mutex);
-	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
-	if (cur) {
-		pr_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)\n",
-			ops->name, cur->ops->name);
-		ret = -EBUSY;
-		goto out;
-	}
-	p = policy_new(ops);
-	if (IS_ERR(p)) {
-		ret = PTR_ERR(p);
-		goto out;
-	}
-	policy_swap(NULL, p, 0);	/* cannot lose: @active only changes under policy_mutex */
-	pr_info("policy \"%s\" attached\n", ops->name);
-	trace_p2pmap_policy(P2PMAP_POLICY_EV_ATTACH, ops->name, "", 0, 0);
-out:
-	mutex_unlock(&policy_mutex);
-	return ret;
-}
-
 static void policy_unreg(void *kdata, struct bpf_link *link)
 {
 	struct p2pmap_policy *cur;
@@ -331,17 +304,20 @@ out:
 	policy_flush_ejects();
 }
 
-static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
+/*
+ * Attach @ops: in place of @old_kdata's policy for the link's update, or where there is none
+ * (register, or update of a link whose policy was auto-detached). Another link's policy
+ * makes it -EBUSY.
+ */
+static int policy_attach(struct p2pmap_policy_ops *ops, void *old_kdata)
 {
-	struct p2pmap_policy_ops *ops = kdata;
 	struct p2pmap_policy *p, *cur;
 	int ret = 0;
 
 	mutex_lock(&policy_mutex);
 	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
 	if (cur && cur->ops != old_kdata) {
-		/* The link's policy was ejected and another one attached since. */
-		pr_warn("policy \"%s\" not attached: \"%s\" is attached through another link\n",
+		pr_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)\n",
 			ops->name, cur->ops->name);
 		ret = -EBUSY;
 		goto out;
@@ -359,7 +335,7 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
 		kfree(cur);
 	} else {
-		/* @cur was ejected meanwhile (its work calls ->exit()), or there was none. */
+		/* None, or @cur was auto-detached meanwhile (its work calls ->exit()). */
 		policy_swap(NULL, p, 0);
 		pr_info("policy \"%s\" attached\n", ops->name);
 		trace_p2pmap_policy(P2PMAP_POLICY_EV_ATTACH, ops->name, "", 0, 0);
@@ -368,6 +344,16 @@ out:
 	mutex_unlock(&policy_mutex);
 	policy_flush_ejects();
 	return ret;
+}
+
+static int policy_reg(void *kdata, struct bpf_link *link)
+{
+	return policy_attach(kdata, NULL);
+}
+
+static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	return policy_attach(kdata, old_kdata);
 }
 
 static bool name_ok(const char *name)
