@@ -432,7 +432,7 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
-	map->start_ns = ktime_get_ns();
+	map->start_ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
 	map->client = get_device(client);
 	map->dir = dir;
 	map->node = dev_to_node(client);
@@ -458,13 +458,20 @@ static void sum_segments(struct p2pmap_mapping *map)
 	}
 }
 
+/* For the map tracepoint: 0 if tracing started while this mapping was being made. */
+static u64 map_ns(struct p2pmap_mapping *map)
+{
+	return map->start_ns ? ktime_get_ns() - map->start_ns : 0;
+}
+
 /* A mapping failed: count and trace it, and undo what exists. */
 static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
 {
 	atomic64_inc(&p2pmap_counters.map_errors);
 	put_choices(map, ret);
-	trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir), 0, 0, 0, 0,
-			 ktime_get_ns() - map->start_ns, ret);
+	if (trace_p2pmap_map_enabled())
+		trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir), 0, 0, 0, 0,
+				 map_ns(map), ret);
 	release(map);
 	return ERR_PTR(ret);
 }
@@ -502,9 +509,11 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	atomic64_add(map->sum.bytes_bounce, &p2pmap_counters.bytes_bounce);
 	atomic64_inc(&p2pmap_counters.maps);
 	atomic64_inc(&p2pmap_counters.mappings_active);
-	trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir), map->nr_segs,
-			 map->sum.bytes_ram, map->sum.bytes_p2p, map->sum.bytes_bounce,
-			 ktime_get_ns() - map->start_ns, 0);
+	/* Only pay for the clock when someone listens. */
+	if (trace_p2pmap_map_enabled())
+		trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir),
+				 map->nr_segs, map->sum.bytes_ram, map->sum.bytes_p2p,
+				 map->sum.bytes_bounce, map_ns(map), 0);
 	return map;
 }
 
@@ -696,7 +705,7 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  */
 void p2pmap_unmap(struct p2pmap_mapping *map)
 {
-	u64 start = ktime_get_ns();
+	u64 start = trace_p2pmap_unmap_enabled() ? ktime_get_ns() : 0;
 	struct device *client = get_device(map->client);
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
 
@@ -708,7 +717,8 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	}
 	atomic64_dec(&p2pmap_counters.mappings_active);
 	release(map);
-	trace_p2pmap_unmap(client, len, bounced, ktime_get_ns() - start);
+	if (trace_p2pmap_unmap_enabled())
+		trace_p2pmap_unmap(client, len, bounced, start ? ktime_get_ns() - start : 0);
 	put_device(client);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap);

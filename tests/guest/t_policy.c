@@ -191,13 +191,13 @@ static bool policy_becomes(const char *name)
 	return policy_is(name);
 }
 
-static bool wait_for(volatile uint32_t *v, uint32_t want)
+static bool wait_for(uint32_t *v, uint32_t want)
 {
 	int i;
 
-	for (i = 0; i < 200 && *v != want; i++)
+	for (i = 0; i < 200 && __atomic_load_n(v, __ATOMIC_RELAXED) != want; i++)
 		usleep(10000);
-	return *v == want;
+	return __atomic_load_n(v, __ATOMIC_RELAXED) == want;
 }
 
 /* Each sample, the way the README shows: bpftool struct_ops register, then rm the pin. */
@@ -556,7 +556,7 @@ static void test_garbage(void)
 }
 
 /* Policy swaps under load: 4 threads map and unmap while the link is updated. */
-static volatile int stop;
+static int stop;
 
 struct mapper {
 	pthread_t tid;
@@ -568,7 +568,7 @@ static void *mapper_fn(void *arg)
 	struct mapper *mt = arg;
 	int f = p2pmap_open();
 
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		struct p2pmap_map m;
 		int ret = xmap(f, &lab.edu_sw, mem_a, 2 * PG, P2PMAP_DIR_TO_DEVICE, &m);
 
@@ -598,7 +598,7 @@ static void test_swap(void)
 	if (!t || !b)
 		tap_bail("load topology/bounce_all: %s", strerror(errno));
 	link = attach(t->maps.topology);
-	stop = 0;
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
 	memset(mt, 0, sizeof(mt));
 	for (i = 0; i < 4; i++)
 		pthread_create(&mt[i].tid, NULL, mapper_fn, &mt[i]);
@@ -608,7 +608,7 @@ static void test_swap(void)
 		updates += !bpf_link__update_map(link, next);
 		usleep(5000);
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < 4; i++) {
 		pthread_join(mt[i].tid, NULL);
 		maps += mt[i].maps;

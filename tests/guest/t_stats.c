@@ -267,8 +267,7 @@ static void test_explain_with_policy(void)
 	int rc;
 
 	mkdir("/sys/fs/bpf/p2pmap", 0700);
-	rc = system("bpftool struct_ops register bpf/size_threshold.bpf.o /sys/fs/bpf/p2pmap "
-		    ">/dev/null 2>&1");
+	rc = system("bpftool struct_ops register bpf/size_threshold.bpf.o /sys/fs/bpf/p2pmap >/dev/null 2>&1");
 	(void)rc;	/* bpftool 7.5 crashes after pinning a module struct_ops; see README */
 	xexplain(fd, &lab.prov_a, &lab.edu_sw, 4 * KiB, &small);
 	xexplain(fd, &lab.prov_a, &lab.edu_sw, 64 * KiB, &large);
