@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * /etc/p2ppolicy.conf: which policy the daemon runs, its tunables and its rules.
+ *
+ *	[policy]
+ *	name = rules			; a shipped policy or a path to a .bpf.o
+ *	on_exit = keep			; SIGTERM: keep the policy attached, or detach it
+ *
+ *	[tunables]			; global variables of the policy, like load --set
+ *	min_p2p_bytes = 64K
+ *
+ *	[rule "nvme A to the switch's edu"]
+ *	provider = 0000:03:00.0		; address, vendor:device or any
+ *	client = 1234:11e8
+ *	verdict = 0-64K:bounce 64K-:p2p	; see rule.h
+ *
+ * Parsing checks everything that can be checked without the kernel and reports the first
+ * problem as "FILE:LINE: reason".
+ */
+#ifndef P2PPOLICY_CONFIG_H
+#define P2PPOLICY_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rule.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/p2ppolicy.conf"
+#define CONFIG_MAX_TUNABLES	32
+#define CONFIG_NAME_LEN		64
+
+struct tunable {
+	char name[CONFIG_NAME_LEN];
+	uint64_t value;
+	int line;
+};
+
+struct config_rule {
+	char name[CONFIG_NAME_LEN];
+	int line;			/* of its [rule] header */
+	struct rule_def def;
+	bool has_provider, has_client, has_verdict;
+};
+
+struct config {
+	char path[PATH_MAX];
+	char policy[PATH_MAX];		/* "rules", or a path to a .bpf.o */
+	int policy_line;
+	bool detach_on_exit;
+	struct tunable tunables[CONFIG_MAX_TUNABLES];
+	unsigned int nr_tunables;
+	struct config_rule *rules;
+	size_t nr_rules;
+};
+
+/*
+ * Parse @text (named @path in messages) into @cfg. 0, or -EINVAL with "PATH:LINE: reason"
+ * in @why (-ENOMEM on allocation failure). @cfg needs config_free() either way.
+ */
+int config_parse_string(const char *text, const char *path, struct config *cfg,
+			char *why, size_t len);
+/* The same for a file; -errno with the reason in @why when it cannot be read. */
+int config_parse_file(const char *path, struct config *cfg, char *why, size_t len);
+void config_free(struct config *cfg);
+
+/* Parse a tunable's value: a size/number (64K, 0x10) or true/false. */
+int tunable_value_parse(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The running module: /sys/kernel/p2pmap and the ioctls of /dev/p2pmap. */
+#ifndef P2PPOLICY_KMOD_H
+#define P2PPOLICY_KMOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/p2pmap.h"
+
+#define P2PMAP_SYSFS	"/sys/kernel/p2pmap"
+#define P2PMAP_DEV	"/dev/p2pmap"
+
+/* The global counters of /sys/kernel/p2pmap, in the order status prints them. */
+enum kmod_counter {
+	KC_DECISIONS_P2P, KC_DECISIONS_BOUNCE, KC_DECISIONS_REJECT,
+	KC_BYTES_RAM, KC_BYTES_P2P, KC_BYTES_BOUNCE,
+	KC_MAPS, KC_MAP_ERRORS, KC_MAPPINGS_ACTIVE, KC_PINNED_PAGES,
+	KC_BOUNCE_IN_USE, KC_BOUNCE_HWM, KC_BOUNCE_CACHED, KC_POLICY_ERRORS,
+	KC_NR,
+};
+extern const char *const kmod_counter_names[KC_NR];
+
+struct kmod_status {
+	char version[32];
+	char policy[64];		/* "none" or the policy's name */
+	char policy_state[256];
+	uint64_t counter[KC_NR];
+};
+
+/* 0, or -ENOENT when the module is not loaded (with the message printed). */
+int kmod_status(struct kmod_status *st);
+
+/* Open /dev/p2pmap; on failure print why and return -errno. */
+int kmod_open(void);
+
+int kmod_explain(int fd, const struct p2pmap_pci_addr *prov, const struct p2pmap_pci_addr *client,
+		 uint32_t dir, uint64_t len, struct p2pmap_explain *out);	/* 0 or -errno */
+/* Every pair's statistics (malloc'd in *@out). 0 or -errno. */
+int kmod_stats(int fd, bool reset, struct p2pmap_pair_stat **out, size_t *nr);
+
+#endif

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * p2ppolicy - run p2pmap: see what it decides and why, attach and tune BPF policies, edit
+ * rules, and keep a configured policy in place as a daemon.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "util.h"
+
+#ifndef P2PPOLICY_VERSION
+#define P2PPOLICY_VERSION "0.0.0"
+#endif
+
+const struct cmd commands[] = {
+	{ "status", cmd_status, "[--json]",
+	  "the module, the attached policy and its state, the global counters",
+	  "Reads /sys/kernel/p2pmap and what p2ppolicy pinned under /sys/fs/bpf/p2pmap (link,\n"
+	  "tunables, rules)." },
+	{ "devices", cmd_devices, "[--json]",
+	  "P2P providers, DMA clients, and the kernel's verdict for every pair",
+	  "Providers are PCI functions that publish P2P memory (p2pmem); clients are the other\n"
+	  "PCI functions with a driver bound, bridges excepted. Each cell is the kernel's verdict\n"
+	  "(pci_p2pdma_distance()) for the pair: bus-address or host-bridge with the distance, or\n"
+	  "refused. Asking adds each pair to the module's pair table as an idle pair." },
+	{ "pairs", cmd_pairs, "[--all] [--reset] [--json]",
+	  "per-pair statistics: decisions, bytes per path, errors, last verdict",
+	  "  --all     list idle pairs too (pairs only EXPLAIN or 'devices' has seen)\n"
+	  "  --reset   zero the counters after this snapshot (root)" },
+	{ "explain", cmd_explain, "PROVIDER CLIENT [--size N] [--dir to|from|bidi] [--json]",
+	  "what a mapping of PROVIDER's memory by CLIENT would get, and why",
+	  "Devices are PCI addresses (0000:03:00.0, or 03:00.0) or vendor:device IDs that name\n"
+	  "exactly one device. Nothing is mapped; the attached policy is asked as for a mapping.\n"
+	  "  --size N  request length in bytes, K/M/G suffixes (default 4K)\n"
+	  "  --dir D   to (the device reads), from (the device writes) or bidi (default)" },
+	{ "load", cmd_load, "NAME|FILE.bpf.o [--set KEY=VALUE]...",
+	  "attach a shipped policy or any policy object, replacing the attached one atomically",
+	  "Shipped policies: topology, bounce_all, size_threshold, rules, numa_local ('load --list'\n"
+	  "describes them). A policy loaded before through p2ppolicy is replaced in one step\n"
+	  "through its pinned link: no mapping sees no policy in between. The link is pinned at\n"
+	  "/sys/fs/bpf/p2pmap/link and the policy's maps under /sys/fs/bpf/p2pmap/maps/.\n"
+	  "  --set KEY=VALUE  set a global variable of the policy before it loads (K/M/G suffixes,\n"
+	  "                   true/false); repeat for several\n"
+	  "  --list           list the shipped policies" },
+	{ "unload", cmd_unload, "",
+	  "detach the policy: the built-in rule decides again",
+	  "Removes the pins under /sys/fs/bpf/p2pmap (also a link bpftool pinned there) and waits\n"
+	  "until the module has let go of the policy." },
+	{ "set", cmd_set, "KEY=VALUE...",
+	  "change tunables of the attached policy while it runs",
+	  "Writes the policy's .data/.bss variables through their pinned maps; 'status' lists\n"
+	  "them. Example: p2ppolicy set min_p2p_bytes=1M" },
+	{ "rules", cmd_rules, "list [--json] | add PROVIDER CLIENT VERDICT... | del PROVIDER CLIENT",
+	  "edit the rules of the attached rules policy, live",
+	  "PROVIDER and CLIENT are a PCI address, a vendor:device ID, or 'any'. VERDICT items are\n"
+	  "[MIN-[MAX]:]p2p|bounce|reject|builtin, at most four, with non-overlapping half-open\n"
+	  "byte ranges [MIN, MAX); p2p means P2P where the kernel allows it, else bounce.\n"
+	  "  p2ppolicy rules add 0000:03:00.0 1234:11e8 0-64K:bounce 64K-:p2p\n"
+	  "  p2ppolicy rules add any any builtin\n"
+	  "'add' replaces a rule with the same provider and client. The daemon rewrites the\n"
+	  "rules from its configuration on SIGHUP and when PCI devices come or go." },
+	{ "check-config", cmd_check_config, "[FILE]",
+	  "check a configuration file (default /etc/p2ppolicy.conf) without changing anything",
+	  "Parses the file, opens its policy and checks its tunables against the policy's\n"
+	  "variables; notes rules that name devices this machine does not have." },
+	{ "daemon", cmd_daemon, "[--config FILE] [--pidfile FILE]",
+	  "keep the configured policy and rules in place (for systemd)",
+	  "Loads the policy of the configuration (default /etc/p2ppolicy.conf), its tunables and\n"
+	  "rules, replacing any policy p2ppolicy attached before; then:\n"
+	  "  SIGHUP   re-read the configuration and replace policy and rules in one step; a bad\n"
+	  "           configuration is reported (FILE:LINE: reason) and the running policy stays\n"
+	  "  udev     when a PCI device is added or removed, or gains or loses its driver, the\n"
+	  "           rules map is rewritten from the configuration\n"
+	  "  SIGTERM  exit; the policy stays attached (on_exit = keep) or is detached (detach)\n"
+	  "One daemon at a time (a lock on the pid file, default /run/p2ppolicy.pid). Tells\n"
+	  "systemd when it is ready (Type=notify). Logs to stderr, for the journal.\n"
+	  "  --config FILE   the configuration file\n"
+	  "  --pidfile FILE  the lock and pid file" },
+	{ NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f, "Usage: %s [-v] COMMAND [ARGS]\n\n"
+		"Run p2pmap: see its decisions and why, attach and tune BPF policies, edit rules.\n\n"
+		"Commands:\n", prog);
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-13s %s\n", c->name, c->summary);
+	fprintf(f, "\nOptions:\n"
+		"  -v, --verbose  say more (twice: libbpf's debug log)\n"
+		"  -h, --help     this help; '%s COMMAND --help' for a command\n"
+		"  -V, --version  the version\n\n"
+		"Exit status: 0 success, 1 error, 2 bad usage. See p2ppolicy(8).\n", prog);
+}
+
+static const struct cmd *find(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int cmd_usage(const char *name, bool error)
+{
+	const struct cmd *c = find(name);
+	FILE *f = error ? stderr : stdout;
+
+	if (error) {
+		fprintf(f, "Usage: %s %s %s\nTry '%s %s --help'.\n", prog, c->name, c->args, prog,
+			c->name);
+		return EXIT_USAGE;
+	}
+	fprintf(f, "Usage: %s %s %s\n\n%c%s.\n\n%s\n", prog, c->name, c->args,
+		toupper((unsigned char)c->summary[0]), c->summary + 1, c->help);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd *c;
+	int o;
+
+	/* Global options stop at the command; the command parses its own. */
+	while ((o = getopt_long(argc, argv, "+vhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("p2ppolicy %s\n", P2PPOLICY_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 < argc && find(argv[optind + 1]))
+			return cmd_usage(argv[optind + 1], false);
+		usage(stdout);
+		return EXIT_OK;
+	}
+	c = find(argv[optind]);
+	if (!c) {
+		err("unknown command '%s' (see '%s --help')", argv[optind], prog);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* restart getopt for the command */
+	return c->fn(argc, argv);
+}
