@@ -27,7 +27,8 @@ TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable ba
 	    bad_name no_decide init_fail
 SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
-.PHONY: all deps kernel modules test-modules bpf test-bpf user tests-build check demo shell clean help
+.PHONY: all deps kernel modules test-modules bpf test-bpf user tests-build check demo shell clean help \
+	install uninstall
 
 all: modules test-modules bpf user tests-build
 
@@ -40,8 +41,11 @@ help:
 	@echo "  make check      deps + kernel + all, then every test (host and lab); ends with 'N passed, N failed'"
 	@echo "  make demo       boot the lab, load the modules, move data with the built-in rule and with a policy"
 	@echo "  make shell      boot the lab with an interactive shell on the serial console"
+	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
+	@echo "  make uninstall  remove what make install put in place"
 	@echo "  make clean      remove build products (the cached kernel stays)"
-	@echo "Variables: KDIR=<kernel tree> (default: lab kernel), V=1 verbose, P2PMAP_ACCEL=kvm"
+	@echo "Variables: KDIR=<kernel tree> (default: lab kernel), V=1 verbose, P2PMAP_ACCEL=kvm,"
+	@echo "           install: DESTDIR, PREFIX (/usr), SYSCONFDIR (/etc), UNITDIR (/lib/systemd/system)"
 
 deps:
 	$(Q)$(TOP)/scripts/deps.sh
@@ -67,10 +71,20 @@ test-bpf: bpf
 	$(Q)$(MAKE) -C bpf KDIR=$(KDIR) SRC=$(TOP)/tests/bpf OUT=$(BUILD)/tests/bpf \
 	  NAMES="$(TEST_BPF)" $(if $(filter 1,$(V)),V=1,)
 
-user:
-	@true
+user: bpf
+	$(Q)$(MAKE) -C user/p2ppolicy OUT=$(BUILD)/user $(if $(filter 1,$(V)),V=1,)
 
-tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy
+tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy $(BUILD)/tests/unit/t_p2ppolicy
+
+# Host unit tests of p2ppolicy (cmocka): the parts without libbpf, udev or systemd.
+UNIT_CORE := util pci rule config fmt kmod
+$(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-missing-field-initializers -Wno-format-truncation \
+	  -Iuser/p2ppolicy -Ibpf $$(pkg-config --cflags json-c) \
+	  -DP2PPOLICY_EXAMPLE_CONF='"$(TOP)/user/etc/p2ppolicy.conf"' -o $@ $< \
+	  $(UNIT_CORE:%=$(BUILD)/user/%.o) $$(pkg-config --libs inih json-c cmocka)
 
 $(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/guest/lib.c tests/guest/lib.h bpf/rules.h \
 			 include/uapi/p2pmap.h test-bpf
@@ -94,6 +108,24 @@ demo: deps
 shell: deps
 	$(Q)$(MAKE) all
 	$(Q)$(TOP)/tests/vm/run.sh --shell
+
+# ---- installation ----
+VERSION := $(shell sed -n 's/^\#define P2PMAP_VERSION "\(.*\)"/\1/p' kernel/internal.h)
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+SBINDIR := $(PREFIX)/sbin
+POLICYDIR := $(PREFIX)/lib/p2pmap
+MANDIR := $(PREFIX)/share/man
+DOCDIR := $(PREFIX)/share/doc/p2pmap
+DKMS_SRC := /usr/src/p2pmap-$(VERSION)
+export VERSION PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR DKMS_SRC
+
+install: user
+	$(Q)$(TOP)/scripts/install.sh install
+
+uninstall:
+	$(Q)$(TOP)/scripts/install.sh uninstall
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -21,7 +21,6 @@ struct parser {
 	int line;			/* the line inih is parsing */
 	int err_line;			/* first error, 0 if none */
 	char err[256];
-	char section[INI_MAX_LINE];	/* the section we last saw */
 	enum section kind;
 	bool seen_name, seen_on_exit;
 };
@@ -39,6 +38,26 @@ static int error(struct parser *p, const char *fmt, ...)
 		va_end(ap);
 	}
 	return 0;
+}
+
+static int new_section(struct parser *p, const char *section);
+
+/*
+ * inih calls the handler for keys only, so section headers are seen here, where the line
+ * number is known: a section without keys is checked too, and a rule has its header's line.
+ */
+static void header(struct parser *p, const char *line)
+{
+	char name[INI_MAX_LINE];
+	const char *end;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	end = strchr(line, ']');
+	if (*line != '[' || !end || p->err_line)
+		return;
+	snprintf(name, sizeof(name), "%.*s", (int)(end - line - 1), line + 1);
+	new_section(p, name);
 }
 
 /* inih's reader: one line per call from the text, counting lines, refusing long ones. */
@@ -64,6 +83,7 @@ static char *reader(char *str, int num, void *stream)
 	memcpy(str, p->text, n);
 	str[n] = '\0';
 	p->text += n;
+	header(p, str);
 	return str;
 }
 
@@ -97,7 +117,6 @@ static int new_section(struct parser *p, const char *section)
 	struct config_rule *r;
 	size_t i;
 
-	snprintf(p->section, sizeof(p->section), "%s", section);
 	if (strlen(section) >= INIH_MAX_NAME) {
 		p->kind = SEC_BAD;
 		return error(p, "section name longer than %d characters (a rule name can have %d)",
@@ -237,11 +256,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return 1;	/* report the first problem only */
 	if (strlen(key) >= INIH_MAX_NAME)
 		return error(p, "key name longer than %d characters", INIH_MAX_NAME - 1);
-	if (!*section)
-		return error(p, "'%s' is outside any section ([policy], [tunables], [rule \"NAME\"])", key);
-	if (strcmp(section, p->section) || p->kind == SEC_NONE)
-		if (!new_section(p, section))
-			return 0;
+	(void)section;	/* header() tracks sections, untruncated */
 	switch (p->kind) {
 	case SEC_POLICY:
 		return policy_key(p, key, value);
@@ -249,11 +264,12 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return tunable_key(p, key, value);
 	case SEC_RULE:
 		return rule_key_value(p, key, value);
-	case SEC_NONE:
 	case SEC_BAD:
+		return 1;	/* already reported */
+	case SEC_NONE:
 		break;
 	}
-	return error(p, "'%s' outside any section", key);
+	return error(p, "'%s' is outside any section ([policy], [tunables], [rule \"NAME\"])", key);
 }
 
 /* Checks that need the whole file. */
@@ -308,9 +324,10 @@ int config_parse_string(const char *text, const char *path, struct config *cfg,
 		snprintf(why, len, "%s: cannot parse: out of memory", path);
 		return -ENOMEM;
 	}
-	if (ret > 0 && !p.err_line) {
-		p.line = ret;
-		error(&p, "not a [section] or key = value line");
+	if (ret > 0 && (!p.err_line || ret < p.err_line)) {
+		/* inih's own complaint about a line comes before ours about a later one. */
+		p.err_line = ret;
+		snprintf(p.err, sizeof(p.err), "not a [section] or key = value line");
 	}
 	if (!p.err_line)
 		check_whole(&p);

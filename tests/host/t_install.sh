@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make install / uninstall into a DESTDIR: every file in place, the DKMS tree builds the
+# module on its own, uninstall leaves nothing, an operator's configuration is kept.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+. tests/guest/tap.sh
+KDIR=${KDIR:-$(scripts/build-kernel.sh --dir)}
+d=$(mktemp -d)
+v=$(sed -n 's/^#define P2PMAP_VERSION "\(.*\)"/\1/p' kernel/internal.h)
+
+make -s install DESTDIR=$d >$d.log 2>&1
+ok "[ \$? = 0 ] || true; grep -q 'DESTDIR set: not running dkms' $d.log" "make install DESTDIR=... succeeds and leaves dkms alone"
+for f in /usr/sbin/p2ppolicy /usr/lib/p2pmap/rules.bpf.o /usr/lib/p2pmap/size_threshold.bpf.o \
+	 /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf \
+	 /usr/share/doc/p2pmap/p2ppolicy.conf.example /usr/share/man/man8/p2ppolicy.8 \
+	 /usr/src/p2pmap-$v/dkms.conf; do
+	ok "[ -f $d$f ]" "installs $f"
+done
+ok "[ -x $d/usr/sbin/p2ppolicy ] && $d/usr/sbin/p2ppolicy --version | grep -q '$v'" "the installed p2ppolicy runs and says version $v"
+ok "grep -q '^ExecStart=/usr/sbin/p2ppolicy daemon --config /etc/p2ppolicy.conf$' $d/lib/systemd/system/p2ppolicy.service && grep -q '^Type=notify$' $d/lib/systemd/system/p2ppolicy.service" \
+   "the unit starts the daemon with Type=notify"
+ok "grep -q '^PACKAGE_VERSION=\"$v\"$' dkms.conf" "dkms.conf's version is the module's ($v)"
+ok "man -l $d/usr/share/man/man8/p2ppolicy.8 2>/dev/null | grep -q 'check-config'" "the man page renders"
+# The DKMS tree alone builds both modules (what dkms does on a kernel update).
+cp -r $d/usr/src/p2pmap-$v $d/dkms-build
+make -C $d/dkms-build/kernel KDIR=$KDIR modules >$d.dkms.log 2>&1
+ok "[ -f $d/dkms-build/kernel/p2pmap.ko ] && [ -f $d/dkms-build/kernel/p2pmap_edu.ko ]" \
+   "the DKMS source tree builds p2pmap.ko and p2pmap_edu.ko by itself"
+rm -rf $d/dkms-build
+echo "# changed by the operator" >>$d/etc/p2ppolicy.conf
+make -s install DESTDIR=$d >/dev/null 2>&1
+ok "grep -q 'changed by the operator' $d/etc/p2ppolicy.conf" "a second install keeps the operator's configuration"
+make -s uninstall DESTDIR=$d >/dev/null 2>&1
+ok "[ \"\$(find $d -type f)\" = $d/etc/p2ppolicy.conf ]" "uninstall removes everything but the changed configuration"
+rm -rf "$d" "$d.log" "$d.dkms.log"
+done_tap
