@@ -10,7 +10,8 @@ mkdir -p "$res/tap"
 
 GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
 	     build/tests/t_policy
-	     tests/guest/t_policy_load.sh tests/guest/t_unload.sh)
+	     tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
+	     tests/guest/t_unload.sh)
 
 echo "== host tests"
 for t in tests/host/t_*.sh; do

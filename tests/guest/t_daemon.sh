@@ -1,0 +1,129 @@
+#!/bin/sh
+# p2ppolicy daemon in the lab: readiness, SIGHUP changes real verdicts, a bad reload keeps the
+# policy, one instance, PCI hotplug rewrites the rules, SIGTERM keeps or detaches.
+. tests/guest/tap.sh
+P=build/user/p2ppolicy
+A=0000:03:00.0 B=0000:05:00.0 EDU_SW=0000:04:00.0 EDU_RC=0000:00:06.0
+t=/tmp/daemon
+mkdir -p $t
+log=$t/log
+# verdict PROVIDER CLIENT SIZE: a script, since ok runs its check in sh -c.
+cat >$t/verdict <<SH
+$P explain "\$1" "\$2" --size "\$3" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'
+SH
+verdict="sh $t/verdict"
+wait_for() {	# PATTERN FILE: up to 10 s
+	i=0; while [ $i -lt 100 ] && ! grep -q "$1" "$2" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+}
+$P unload >/dev/null 2>&1
+
+cat >$t/c1.conf <<CONF
+[policy]
+name = rules
+on_exit = keep
+[rule "A small bounce"]
+provider = $A
+client = 1234:11e8
+verdict = 0-64K:bounce 64K-:p2p
+CONF
+cat >$t/c2.conf <<CONF
+[policy]
+name = rules
+on_exit = detach
+[rule "A always P2P"]
+provider = $A
+client = any
+verdict = p2p
+[rule "root-complex edu rejected"]
+provider = any
+client = $EDU_RC
+verdict = reject
+CONF
+
+# A notify socket, as systemd gives one, to see READY=1.
+python3 - $t/notify.sock $t/notify.log <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n---\n")
+PY
+npid=$!
+i=0; while [ $i -lt 50 ] && [ ! -S $t/notify.sock ]; do sleep 0.1; i=$((i + 1)); done
+
+cp $t/c1.conf $t/p2ppolicy.conf
+NOTIFY_SOCKET=$t/notify.sock $P daemon --config $t/p2ppolicy.conf --pidfile $t/pid >$log 2>&1 &
+dpid=$!
+wait_for READY=1 $t/notify.log
+ok "grep -q READY=1 $t/notify.log && grep -q 'STATUS=policy rules, 1 rules' $t/notify.log" \
+   "the daemon tells the service manager it is ready (READY=1, STATUS)"
+ok "[ \$(cat /sys/kernel/p2pmap/policy) = rules ] && [ \"\$(cat $t/pid)\" = $dpid ]" \
+   "the configured policy is attached; the pid file holds the daemon's pid"
+ok "[ \$($verdict $A $EDU_SW 16K) = BOUNCE ] && [ \$($verdict $A $EDU_SW 1M) = P2P ]" \
+   "the configured rule decides real verdicts (16 KiB bounce, 1 MiB P2P)"
+$P daemon --config $t/p2ppolicy.conf --pidfile $t/pid >$t/second 2>&1
+ok "[ $? = 1 ] && grep -q 'another p2ppolicy daemon is running (pid $dpid' $t/second" \
+   "a second daemon is refused, naming the running one"
+
+# SIGHUP with a changed configuration: new verdicts.
+cp $t/c2.conf $t/p2ppolicy.conf
+kill -HUP $dpid
+wait_for 'reloaded: policy rules' $log
+ok "grep -q 'reloaded: policy rules with 0 tunables and 2 rules' $log" "SIGHUP reloads the changed configuration"
+ok "[ \$($verdict $A $EDU_SW 16K) = P2P ] && [ \$($verdict $B $EDU_RC 16K) = REJECT ]" \
+   "... and the new rules decide (A -> switch edu 16 KiB now P2P; B -> root-complex edu rejected)"
+ok "grep -c RELOADING=1 $t/notify.log | grep -q 1" "the reload is announced to the service manager"
+
+# A bad configuration on reload: refused with file:line, the policy stays.
+printf '[policy]\nname = rules\n[rule x]\nprovider = 03:00.0\nclient = any\nverdict = sometimes\n' >$t/p2ppolicy.conf
+kill -HUP $dpid
+wait_for 'reload refused' $log
+ok "grep -q \"reload refused: $t/p2ppolicy.conf:6: verdict: unknown verdict 'sometimes'\" $log" \
+   "a bad configuration on reload is refused with file:line and the reason"
+ok "[ \$(cat /sys/kernel/p2pmap/policy) = rules ] && [ \$($verdict $B $EDU_RC 16K) = REJECT ]" \
+   "... and the running policy and rules stay"
+printf '[policy]\nname = size_threshold\n[tunables]\nmin_bytes = 1\n' >$t/p2ppolicy.conf
+kill -HUP $dpid
+wait_for 'reload failed' $log
+ok "grep -q \"p2ppolicy.conf:4: policy size_threshold has no tunable 'min_bytes'\" $log && [ \$($verdict $B $EDU_RC 16K) = REJECT ]" \
+   "a tunable the policy lacks fails the reload; the running policy stays"
+cp $t/c2.conf $t/p2ppolicy.conf
+kill -HUP $dpid
+wait_for 'reloaded: policy rules with 0 tunables and 2 rules' $log
+
+# Hotplug: a rule deleted by hand comes back when a PCI device comes and goes.
+$P rules del any $EDU_RC >/dev/null
+ok "[ \$($verdict $B $EDU_RC 16K) = BOUNCE ]" "(a rule deleted by hand)"
+echo 1 >/sys/bus/pci/devices/$EDU_RC/remove
+wait_for "PCI device $EDU_RC: remove" $log
+echo 1 >/sys/bus/pci/rescan
+wait_for "PCI device $EDU_RC: bind" $log
+sleep 0.5
+ok "grep -q 'PCI device $EDU_RC: remove' $log && grep -q 'PCI device $EDU_RC: add' $log" \
+   "the daemon sees the device removed and added again"
+ok "grep -q 'rules re-applied from $t/p2ppolicy.conf: 2 rules, 1 changed' $log && [ \$($verdict $B $EDU_RC 16K) = REJECT ]" \
+   "... and rewrites the rules from the configuration"
+
+# SIGTERM with on_exit = detach.
+kill $dpid
+wait $dpid
+ok "[ $? = 0 ] && grep -q 'policy rules detached (on_exit = detach)' $log && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" \
+   "SIGTERM with on_exit = detach: clean exit, policy detached"
+ok "[ ! -e $t/pid ] && grep -q STOPPING=1 $t/notify.log" "... the pid file is gone and STOPPING=1 was sent"
+
+# SIGTERM with on_exit = keep.
+cp $t/c1.conf $t/p2ppolicy.conf
+$P daemon --config $t/p2ppolicy.conf --pidfile $t/pid >$log 2>&1 &
+dpid=$!
+wait_for 'watching PCI devices' $log
+kill $dpid
+wait $dpid
+ok "[ $? = 0 ] && grep -q 'stays attached (on_exit = keep)' $log && [ \$(cat /sys/kernel/p2pmap/policy) = rules ]" \
+   "SIGTERM with on_exit = keep: clean exit, the policy stays attached"
+ok "$P daemon --config $t/none.conf --pidfile $t/pid 2>&1 | grep -q 'none.conf: No such file'" \
+   "a missing configuration: one clear line"
+ok "$P unload >/dev/null && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" "unload after the daemon"
+kill $npid 2>/dev/null
+[ $_fail = 0 ] || sed 's/^/#   /' $log
+done_tap
