@@ -12,8 +12,11 @@ cat >$t/verdict <<SH
 $P explain "\$1" "\$2" --size "\$3" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'
 SH
 verdict="sh $t/verdict"
-wait_for() {	# PATTERN FILE: up to 10 s
-	i=0; while [ $i -lt 100 ] && ! grep -q "$1" "$2" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+wait_for() {	# PATTERN FILE [COUNT]: until PATTERN is in FILE COUNT times (1), up to 10 s
+	i=0
+	while [ $i -lt 100 ] && [ "$(grep -c "$1" "$2" 2>/dev/null)" -lt "${3:-1}" ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 }
 $P unload >/dev/null 2>&1
 
@@ -90,7 +93,7 @@ ok "grep -q \"p2ppolicy.conf:4: policy size_threshold has no tunable 'min_bytes'
    "a tunable the policy lacks fails the reload; the running policy stays"
 cp $t/c2.conf $t/p2ppolicy.conf
 kill -HUP $dpid
-wait_for 'reloaded: policy rules with 0 tunables and 2 rules' $log
+wait_for 'reloaded: policy rules with 0 tunables and 2 rules' $log 2
 
 # Hotplug: a rule deleted by hand comes back when a PCI device comes and goes.
 $P rules del any $EDU_RC >/dev/null
