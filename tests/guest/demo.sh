@@ -1,27 +1,56 @@
 #!/bin/sh
-# The lab demo (make demo): load the modules, show the topology, move data with the built-in
-# rule, attach a BPF policy with bpftool, move the same data again, show the decisions.
+# The lab demo (make demo): load the modules, start the p2ppolicy daemon with the example
+# configuration, move real data through every provider/client pair, and show what an operator
+# sees: devices, the rules, the per-pair table, one explain, and bpftrace watching decisions.
 out=/mnt/out/demo.txt
-pin=/sys/fs/bpf/p2pmap
+P=build/user/p2ppolicy
+conf=user/etc/p2ppolicy.conf
+log=/tmp/p2ppolicy.log
+bt=/tmp/decisions.txt
+indent() { sed 's/^/    /'; }
 {
-	echo "== p2pmap lab: PCI topology"
+	echo "== The lab's PCI topology"
 	lspci -tv | grep -v -e Virtio -e ICH9 -e DRAM -e 82574L -e 1234:1111
 	echo
 	echo "== Loading p2pmap.ko and p2pmap_edu.ko"
 	insmod kernel/p2pmap.ko && insmod kernel/p2pmap_edu.ko || exit 1
-	echo "p2pmap $(cat /sys/kernel/p2pmap/version), policy: $(cat /sys/kernel/p2pmap/policy)"
-	build/tests/demo "Built-in rule: P2P wherever the kernel's topology check allows it" || exit 1
-
+	echo "p2pmap $(cat /sys/kernel/p2pmap/version) loaded"
 	echo
-	echo "== Attaching a policy: bpftool struct_ops register bpf/size_threshold.bpf.o $pin"
-	mkdir -p $pin
-	# bpftool 7.5 attaches and pins, then crashes printing a module struct_ops' name.
-	bpftool struct_ops register bpf/size_threshold.bpf.o $pin >/dev/null 2>&1
-	echo "policy: $(cat /sys/kernel/p2pmap/policy); state: $(cat /sys/kernel/p2pmap/policy_state)"
-	[ -e $pin/size_threshold ] || exit 1
-	build/tests/demo "Policy size_threshold: a provider's part of a mapping under 64 KiB bounces" ||
-		exit 1
-	rm $pin/size_threshold
+	echo "== p2ppolicy devices"
+	$P devices | grep -v virtio-pci || exit 1
+	echo
+	echo "== p2ppolicy daemon --config $conf  (its log)"
+	$P daemon --config $conf --pidfile /run/p2ppolicy.pid >$log 2>&1 &
+	dpid=$!
+	i=0; while [ $i -lt 100 ] && ! grep -q 'watching PCI' $log; do sleep 0.1; i=$((i + 1)); done
+	indent <$log
+	echo
+	echo "== p2ppolicy rules list"
+	$P rules list || exit 1
+	echo
+	echo "== bpftrace user/bpftrace/decisions.bt  (started in the background)"
+	bpftrace user/bpftrace/decisions.bt >$bt 2>&1 &
+	bpid=$!
+	i=0; while [ $i -lt 300 ] && ! grep -q '^PROVIDER' $bt; do sleep 0.1; i=$((i + 1)); done
+	echo
+	echo "== Moving data through every pair: p2pmem -> RAM -> p2pmem by the edu DMA engine"
+	build/tests/demo 16K || exit 1
+	build/tests/demo 1M | tail -n +2 || exit 1
+	echo
+	echo "== p2ppolicy pairs"
+	$P pairs || exit 1
+	echo
+	echo "== p2ppolicy explain 0000:03:00.0 0000:04:00.0 --size 16K"
+	$P explain 0000:03:00.0 0000:04:00.0 --size 16K || exit 1
+	echo
+	echo "== What bpftrace saw (first decisions)"
+	kill -INT $bpid; wait $bpid
+	grep -v -e '^Attaching' -e '^$' -e '(explain)' $bt | head -9
+	echo
+	echo "== p2ppolicy status"
+	$P status || exit 1
+	kill $dpid; wait $dpid
+	$P unload >/dev/null
 } >"$out" 2>&1
 rc=$?
 sleep 0.5
