@@ -3,8 +3,8 @@
 #
 # - enables bookworm-backports by adding ONE sources entry that reuses the URIs of the
 #   machine's existing Debian source (no mirror host is written here);
-# - installs the toolchain, the lab's QEMU, and from backports linux-source-6.12, bpftool
-#   and libbpf-dev (module struct_ops needs libbpf >= 1.4).
+# - installs the toolchain, the lab's QEMU, and from backports linux-source-6.12, bpftool,
+#   libbpf-dev (module struct_ops needs libbpf >= 1.4) and linux-libc-dev (6.4+ BPF UAPI: link info).
 set -euo pipefail
 
 say() { printf '  DEPS    %s\n' "$*"; }
@@ -61,9 +61,9 @@ fi
 # Plain bookworm packages.
 PKGS=(build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod xz-utils
       rsync python3 clang llvm qemu-system-x86 pciutils bpftrace jq
-      libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config)
+      libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config man-db)
 # From bookworm-backports.
-BP_PKGS=(linux-source-6.12 bpftool libbpf-dev)
+BP_PKGS=(linux-source-6.12 bpftool libbpf-dev linux-libc-dev)
 
 missing=()
 for p in "${PKGS[@]}" "${BP_PKGS[@]}"; do
