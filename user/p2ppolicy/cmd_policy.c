@@ -131,11 +131,26 @@ static int parse_pair(char **argv, struct rule_def *r)
 	return 0;
 }
 
-int cmd_rules(int argc, char **argv)
+/* Options of "rules", before or after its subcommand; -1, or an exit code to return. */
+static int rules_opts(int argc, char **argv, bool *json)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
+	int o;
+
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (o == 'h')
+			return cmd_usage("rules", false);
+		if (o != 'j')
+			return USAGE_ERROR("rules");
+		*json = true;
+	}
+	return -1;
+}
+
+int cmd_rules(int argc, char **argv)
+{
 	struct rule_def r = { 0 };
 	bool json = false, replaced;
 	char why[192], a[32], b[32], v[160], *joined;
@@ -143,24 +158,15 @@ int cmd_rules(int argc, char **argv)
 	size_t len = 0;
 	int o, i;
 
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (o == 'h')
-			return cmd_usage("rules", false);
-		if (o != 'j')
-			return USAGE_ERROR("rules");
-		json = true;
-	}
+	o = rules_opts(argc, argv, &json);
+	if (o >= 0)
+		return o;
 	if (optind >= argc)
 		return USAGE_ERROR("rules");
 	sub = argv[optind++];
-	/* Options may follow the subcommand too (rules list --json). */
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (o == 'h')
-			return cmd_usage("rules", false);
-		if (o != 'j')
-			return USAGE_ERROR("rules");
-		json = true;
-	}
+	o = rules_opts(argc, argv, &json);	/* rules list --json */
+	if (o >= 0)
+		return o;
 	if (!strcmp(sub, "list")) {
 		struct rule_def *rules;
 		uint64_t *hits;
