@@ -2,7 +2,7 @@
 /*
  * p2pmap_test: test-only helpers behind /dev/p2pmap-test (never installed).
  *
- *  - RAW: the plain kernel path (pin + sg_alloc_table_from_pages + dma_map_sgtable), to show
+ *  - RAW: the plain kernel path (pin + sg_alloc_table_from_pages_segment + dma_map_sgtable), to show
  *    where it fails with -EREMOTEIO and p2pmap does not, and to compare costs.
  *  - SGTABLE: p2pmap_map_sgtable() on p2pmem from pci_p2pmem_alloc_sgl().
  */
@@ -42,7 +42,10 @@ static int raw_once(struct device *dev, unsigned long addr, size_t len,
 		}
 		done += ret;
 	}
-	ret = sg_alloc_table_from_pages(&sgt, pages, nr, off, len, GFP_KERNEL);
+	/* A correct driver keeps segments within what the device takes (DMA-API debug checks). */
+	ret = sg_alloc_table_from_pages_segment(&sgt, pages, nr, off, len,
+						max_t(unsigned int, dma_get_max_seg_size(dev) & PAGE_MASK,
+						      PAGE_SIZE), GFP_KERNEL);
 	if (ret)
 		goto unpin;
 	ret = dma_map_sgtable(dev, &sgt, dir, 0);
@@ -52,6 +55,17 @@ static int raw_once(struct device *dev, unsigned long addr, size_t len,
 unpin:
 	unpin_user_pages_dirty_lock(pages, done, !ret && dir != DMA_TO_DEVICE);
 	return ret;
+}
+
+static int p2pmap_once(struct device *dev, unsigned long addr, size_t len,
+		       enum dma_data_direction dir)
+{
+	struct p2pmap_mapping *map = p2pmap_map_user(dev, addr, len, dir, 0);
+
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	p2pmap_unmap(map);
+	return 0;
 }
 
 static long ioc_raw(void __user *uarg)
@@ -64,7 +78,7 @@ static long ioc_raw(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (!arg.len || arg.len > SZ_1G || !arg.iterations)
+	if (!arg.len || arg.len > SZ_1G || !arg.iterations || arg.flags & ~P2PMAP_TEST_RAW_VIA_P2PMAP)
 		return -EINVAL;
 	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
 	if (!pdev)
@@ -78,7 +92,9 @@ static long ioc_raw(void __user *uarg)
 	arg.result = 0;
 	start = ktime_get_ns();
 	for (i = 0; i < arg.iterations && !arg.result; i++)
-		arg.result = raw_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), pages);
+		arg.result = arg.flags & P2PMAP_TEST_RAW_VIA_P2PMAP ?
+			     p2pmap_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir)) :
+			     raw_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), pages);
 	arg.nsec = ktime_get_ns() - start;
 	kvfree(pages);
 	pci_dev_put(pdev);

@@ -7,8 +7,13 @@
 
 #include "../../include/uapi/p2pmap.h"
 
+#define P2PMAP_TEST_RAW_VIA_P2PMAP	(1U << 0)	/* time p2pmap instead (benchmarks) */
+
 /**
  * struct p2pmap_test_raw - the plain kernel path, for comparison with p2pmap
+ * @argsz: sizeof(struct p2pmap_test_raw)
+ * @flags: 0, or P2PMAP_TEST_RAW_VIA_P2PMAP: p2pmap_map_user() + p2pmap_unmap() instead, timed
+ *	the same way, so the two paths compare without syscall overhead
  * @client: the DMA device
  * @dir: enum p2pmap_dir
  * @iterations: times to map and unmap (>= 1)
@@ -17,7 +22,7 @@
  * @result: (out) 0 or the negative errno of the first failure
  * @nsec: (out) total time of all iterations
  *
- * pin_user_pages_fast(FOLL_PCI_P2PDMA) + sg_alloc_table_from_pages() + dma_map_sgtable(),
+ * pin_user_pages_fast(FOLL_PCI_P2PDMA) + sg_alloc_table_from_pages_segment() + dma_map_sgtable(),
  * then unmap and unpin: what a driver does without p2pmap.
  */
 struct p2pmap_test_raw {
