@@ -28,7 +28,7 @@ TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable ba
 SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
 .PHONY: all deps kernel modules test-modules bpf test-bpf user tests-build check demo shell clean help \
-	install uninstall
+	install uninstall bench
 
 all: modules test-modules bpf user tests-build
 
@@ -41,6 +41,7 @@ help:
 	@echo "  make check      deps + kernel + all, then every test (host and lab); ends with 'N passed, N failed'"
 	@echo "  make demo       boot the lab, load the modules, move data with the built-in rule and with a policy"
 	@echo "  make shell      boot the lab with an interactive shell on the serial console"
+	@echo "  make bench      benchmarks in the lab: p2pmap vs the raw kernel path; build/bench/results.json"
 	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
 	@echo "  make uninstall  remove what make install put in place"
 	@echo "  make clean      remove build products (the cached kernel stays)"
@@ -104,6 +105,16 @@ demo: deps
 	$(Q)$(MAKE) all
 	$(Q)$(TOP)/tests/vm/run.sh --quiet --out $(BUILD)/demo -- sh tests/guest/demo.sh; rc=$$?; \
 	  cat $(BUILD)/demo/share/demo.txt 2>/dev/null; exit $$rc
+
+bench: deps
+	$(Q)$(MAKE) all $(BUILD)/tests/bench
+	$(Q)$(TOP)/tests/bench/run.sh
+
+$(BUILD)/tests/bench: tests/bench/bench.c tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h \
+		      include/uapi/p2pmap.h bpf/rules.h bpf
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-format-truncation -Itests/guest -Itests/kmod -Ibpf -o $@ $< \
+	  tests/guest/lib.c -lbpf -lpthread
 
 shell: deps
 	$(Q)$(MAKE) all

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make bench: boot the lab, run tests/bench/bench.c in it, print its table and write
+# build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
+# P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+out=build/bench
+rm -rf "$out"
+mkdir -p "$out"
+accel=${P2PMAP_ACCEL:-tcg}
+echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes"
+start=$(date +%s)
+{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh"; } >"$out/cmd.sh"
+tests/vm/run.sh --quiet --timeout 1200 --out "$out/vm" -- sh "$out/cmd.sh"
+rc=$?
+if [ $rc != 0 ] || [ ! -f "$out/vm/share/bench.json" ]; then
+	echo "bench: the lab run failed (exit $rc); console log: $out/vm/console.log" >&2
+	exit 1
+fi
+cat "$out/vm/share/bench.txt"
+python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" <<'PY'
+import json, platform, subprocess, sys
+guest = json.load(open(sys.argv[1]))
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+res = {"host_cpu": cpu, "host_cpus": len([l for l in open("/proc/cpuinfo") if l.startswith("processor")]),
+       "qemu": qemu, "accel": sys.argv[3], **guest}
+json.dump(res, open(sys.argv[2], "w"), indent=2)
+PY
+echo "== results: $out/results.json ($(( $(date +%s) - start )) s)"
