@@ -132,6 +132,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char self[64];
 	const struct cmd *c;
 	int o;
 
@@ -169,6 +170,9 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* getopt's own messages then read "p2ppolicy rules: unrecognized option ...". */
+	snprintf(self, sizeof(self), "%s %s", prog, c->name);
+	argv[0] = self;
 	optind = 0;	/* restart getopt for the command */
 	return c->fn(argc, argv);
 }
