@@ -8,8 +8,9 @@
  * time over a loop, repeated; min/median/max of the repetitions, and the ratio of medians to
  * the raw path. Prints a table; writes JSON to the path given.
  *
- * Also: time per page as buffers grow (it must stay flat), and mappings per second through
- * /dev/p2pmap (MAP + UNMAP of 64 KiB of RAM, syscalls included) with 1, 2 and 4 threads.
+ * Also: time per page as buffers grow (it must stay flat), mappings per second through
+ * /dev/p2pmap (MAP + UNMAP of 64 KiB of RAM, syscalls included) with 1, 2 and 4 threads, and
+ * the bounce path's copy throughput against an in-kernel memcpy of the same pages.
  *
  *   bench [--reps N] [--quick] OUT.json
  */
@@ -53,14 +54,15 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One repetition: @iters map+unmap calls of [buf, buf+len); per-call ns, or -errno. */
-static double one(enum mode m, void *buf, size_t len, unsigned int iters)
+/* One repetition: @iters map+unmap calls of [buf, buf+len) for @client; per-call ns or -errno. */
+static double one_for(enum mode m, const struct lab_dev *client, uint32_t dir, void *buf,
+		      size_t len, unsigned int iters)
 {
 	struct p2pmap_test_raw r = {
 		.argsz = sizeof(r),
 		.flags = m == RAW ? 0 : P2PMAP_TEST_RAW_VIA_P2PMAP,
-		.client = lab.edu_sw.addr,
-		.dir = P2PMAP_DIR_BIDIRECTIONAL,
+		.client = client->addr,
+		.dir = dir,
 		.iterations = iters,
 		.addr = (uintptr_t)buf,
 		.len = len,
@@ -71,6 +73,65 @@ static double one(enum mode m, void *buf, size_t len, unsigned int iters)
 	if (r.result)
 		return r.result;
 	return (double)r.nsec / iters;
+}
+
+static double one(enum mode m, void *buf, size_t len, unsigned int iters)
+{
+	return one_for(m, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL, buf, len, iters);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), cmp_d);
+	return v[n / 2];
+}
+
+/*
+ * Bounce copy throughput: provider A's memory mapped for the root-complex edu (bounced) and
+ * for the switch's edu (P2P, no copy), same size and direction; the difference is what the
+ * bounce costs (copy and bounce pages). Against an in-kernel memcpy of the same pages.
+ */
+static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
+{
+	static const size_t sizes[] = { 64 << 10, 1 << 20, 16 << 20 };
+	static const char *const size_name[] = { "64K", "1M", "16M" };
+	int first = 1;
+	size_t s;
+	int d, i;
+
+	printf("\nbounce path vs in-kernel memcpy (MB/s, median of %d; ratio = bounce / memcpy)\n", reps);
+	printf("%-5s %-14s %12s %12s %8s\n", "size", "direction", "memcpy", "bounce", "ratio");
+	fprintf(j, ",\n  \"bounce_mb_per_s\": [\n");
+	for (s = 0; s < ARRAY_SIZE(sizes) && sizes[s] <= p2p_max; s++)
+		for (d = 0; d < 2; d++) {
+			uint32_t dir = d ? P2PMAP_DIR_FROM_DEVICE : P2PMAP_DIR_TO_DEVICE;
+			unsigned int iters = sizes[s] >= (16 << 20) ? 2 : sizes[s] >= (1 << 20) ? 8 : 32;
+			double cp[MAX_REPS], bo[MAX_REPS], mc, bc;
+
+			one_for(NONE, &lab.edu_rc, dir, p2p, sizes[s], 1);
+			for (i = 0; i < reps; i++) {
+				struct p2pmap_test_memcpy c = {
+					.argsz = sizeof(c), .addr = (uintptr_t)p2p, .len = sizes[s],
+					.iterations = iters, .to_ram = !d,
+				};
+
+				if (ioctl(test_fd, P2PMAP_TEST_IOC_MEMCPY, &c)) {
+					perror("bench: memcpy");
+					return;
+				}
+				cp[i] = (double)c.nsec / iters;
+				bo[i] = one_for(NONE, &lab.edu_rc, dir, p2p, sizes[s], iters) -
+					one_for(NONE, &lab.edu_sw, dir, p2p, sizes[s], iters);
+			}
+			mc = sizes[s] / median(cp, reps) * 1e3;
+			bc = sizes[s] / median(bo, reps) * 1e3;
+			printf("%-5s %-14s %12.0f %12.0f %8.3f\n", size_name[s],
+			       d ? "bounce->p2p" : "p2p->bounce", mc, bc, bc / mc);
+			fprintf(j, "%s    {\"bytes\": %zu, \"direction\": \"%s\", \"memcpy\": %.0f, \"bounce\": %.0f, \"ratio\": %.4f}",
+				first ? "" : ",\n", sizes[s], d ? "bounce_to_p2p" : "p2p_to_bounce", mc, bc, bc / mc);
+			first = 0;
+		}
+	fprintf(j, "\n  ]");
 }
 
 static int measure(enum mode m, void *buf, size_t len, struct figure *f)
@@ -325,7 +386,9 @@ int main(int argc, char **argv)
 		printf("%d thread%s %10.0f\n", i, i > 1 ? "s" : " ", rate);
 		fprintf(j, "%s    {\"threads\": %d, \"per_second\": %.0f}", i > 1 ? ",\n" : "", i, rate);
 	}
-	fprintf(j, "\n  ]\n}\n");
+	fprintf(j, "\n  ]");
+	bounce_bench(p2p, p2p_max, j);
+	fprintf(j, "\n}\n");
 	fclose(j);
 	return 0;
 }

@@ -146,6 +146,58 @@ out:
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+static long ioc_memcpy(void __user *uarg)
+{
+	struct p2pmap_test_memcpy arg;
+	unsigned int nr, done = 0, i, p;
+	struct page **pages;
+	void *ram;
+	long ret = 0;
+	u64 start;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || !arg.len || arg.len > SZ_256M || !PAGE_ALIGNED(arg.len) ||
+	    !PAGE_ALIGNED(arg.addr) || !arg.iterations)
+		return -EINVAL;
+	nr = arg.len >> PAGE_SHIFT;
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
+	ram = kvmalloc(arg.len, GFP_KERNEL);
+	if (!pages || !ram) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (done < nr) {
+		int n = pin_user_pages_fast(arg.addr + ((unsigned long)done << PAGE_SHIFT), nr - done,
+					    FOLL_PCI_P2PDMA | FOLL_WRITE, pages + done);
+
+		if (n <= 0) {
+			ret = n ?: -EFAULT;
+			goto unpin;
+		}
+		done += n;
+	}
+	start = ktime_get_ns();
+	for (i = 0; i < arg.iterations; i++)
+		for (p = 0; p < nr; p++) {
+			void *r = ram + ((size_t)p << PAGE_SHIFT);
+
+			if (arg.to_ram)
+				memcpy(r, page_address(pages[p]), PAGE_SIZE);
+			else
+				memcpy(page_address(pages[p]), r, PAGE_SIZE);
+		}
+	arg.nsec = ktime_get_ns() - start;
+unpin:
+	unpin_user_pages(pages, done);
+out:
+	kvfree(ram);
+	kvfree(pages);
+	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (!capable(CAP_SYS_ADMIN))
@@ -155,6 +207,8 @@ static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_raw((void __user *)arg);
 	case P2PMAP_TEST_IOC_SGTABLE:
 		return ioc_sgtable((void __user *)arg);
+	case P2PMAP_TEST_IOC_MEMCPY:
+		return ioc_memcpy((void __user *)arg);
 	}
 	return -ENOTTY;
 }

@@ -62,7 +62,28 @@ struct p2pmap_test_sgtable {
 	__u64 bytes[3];
 };
 
+/**
+ * struct p2pmap_test_memcpy - the practical limit of a bounce copy: plain memcpy()
+ * @addr: user buffer (e.g. p2pmem mapped into the process), pinned for the copy
+ * @len: its length (whole pages, from a page boundary)
+ * @iterations: times to copy (>= 1)
+ * @to_ram: 1: buffer -> RAM (what a TO_DEVICE bounce does), 0: RAM -> buffer
+ * @nsec: (out) total time of the copies alone (pinning excluded)
+ *
+ * Page by page through the kernel mapping, as p2pmap copies bounced segments.
+ */
+struct p2pmap_test_memcpy {
+	__u32 argsz;
+	__u32 flags;
+	__u64 addr;
+	__u64 len;
+	__u32 iterations;
+	__u32 to_ram;
+	__u64 nsec;
+};
+
 #define P2PMAP_TEST_IOC_RAW	_IO(P2PMAP_IOC_MAGIC, 0x80)
 #define P2PMAP_TEST_IOC_SGTABLE	_IO(P2PMAP_IOC_MAGIC, 0x81)
+#define P2PMAP_TEST_IOC_MEMCPY	_IO(P2PMAP_IOC_MAGIC, 0x82)
 
 #endif
