@@ -164,8 +164,10 @@ static struct bpf_link *attach_policy(enum mode m, struct topology_bpf **t, stru
 		*r = rules_bpf__open_and_load();
 		if (!*r)
 			return NULL;
-		/* 1,000 rules for devices the lab does not have: every decision does all nine
-		 * lookups and falls through to the built-in rule, the rules policy's worst case. */
+		/*
+		 * 1,000 rules for devices the lab does not have: every decision does all nine
+		 * lookups and falls through to the built-in rule, the rules policy's worst case.
+		 */
 		for (i = 0; i < 1000; i++) {
 			struct p2pmap_rule_key k = {
 				.provider = { P2PMAP_MATCH_ADDR, 0x100 + i / 256, i % 256 },
@@ -216,7 +218,9 @@ static void *work(void *arg)
 	}
 	while (now() < end) {
 		w->err = xmap(fd, &lab.edu_sw, buf, CONC_LEN, P2PMAP_DIR_BIDIRECTIONAL, &m);
-		if (w->err || (w->err = xunmap(fd, m.handle)))
+		if (!w->err)
+			w->err = xunmap(fd, m.handle);
+		if (w->err)
 			break;
 		w->ops++;
 	}

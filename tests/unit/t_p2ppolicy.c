@@ -319,28 +319,36 @@ static void config_example(void **state)
 
 static char fake_root[64];
 
-static void fake_dev(const char *name, const char *vendor, const char *device, const char *class,
-		     bool p2pmem)
+static void put(const char *name, const char *attr, const char *val)
 {
 	char path[256];
 	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/%s/%s", fake_root, name, attr);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", val);
+	fclose(f);
+}
+
+static void fake_dev(const char *name, const char *vendor, const char *device, const char *class,
+		     bool p2pmem)
+{
+	char path[256];
+
 	snprintf(path, sizeof(path), "%s/%s", fake_root, name);
 	mkdir(path, 0755);
-#define PUT(attr, val) do { snprintf(path, sizeof(path), "%s/%s/" attr, fake_root, name); \
-	f = fopen(path, "w"); fprintf(f, "%s\n", val); fclose(f); } while (0)
-	PUT("vendor", vendor);
-	PUT("device", device);
-	PUT("class", class);
-	PUT("numa_node", "-1");
+	put(name, "vendor", vendor);
+	put(name, "device", device);
+	put(name, "class", class);
+	put(name, "numa_node", "-1");
 	if (p2pmem) {
 		snprintf(path, sizeof(path), "%s/%s/p2pmem", fake_root, name);
 		mkdir(path, 0755);
-		PUT("p2pmem/size", "67108864");
-		PUT("p2pmem/available", "67100000");
-		PUT("p2pmem/published", "1");
+		put(name, "p2pmem/size", "67108864");
+		put(name, "p2pmem/available", "67100000");
+		put(name, "p2pmem/published", "1");
 	}
-#undef PUT
 }
 
 static int fake_setup(void **state)
