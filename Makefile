@@ -21,7 +21,7 @@ export KDIR
 BUILD := $(TOP)/build
 HOSTCC := gcc
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include
-TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/demo
+TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/demo
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail
@@ -107,14 +107,21 @@ demo: deps
 	  cat $(BUILD)/demo/share/demo.txt 2>/dev/null; exit $$rc
 
 bench: deps
-	$(Q)$(MAKE) all $(BUILD)/tests/bench
+	$(Q)$(MAKE) all $(BUILD)/tests/bench $(BUILD)/tests/bench-decide
 	$(Q)$(TOP)/tests/bench/run.sh
 
-$(BUILD)/tests/bench: tests/bench/bench.c tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h \
-		      include/uapi/p2pmap.h bpf/rules.h bpf
+BENCH_DEPS := tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h \
+	      tests/bench/policy.c tests/bench/policy.h bpf/rules.h bpf
+
+$(BUILD)/tests/bench: tests/bench/bench.c $(BENCH_DEPS)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-format-truncation -Itests/guest -Itests/kmod -Ibpf -o $@ $< \
-	  tests/guest/lib.c -lbpf -lpthread
+	  tests/guest/lib.c tests/bench/policy.c -lbpf -lpthread
+
+$(BUILD)/tests/bench-decide: tests/bench/decide.c $(BENCH_DEPS)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Itests/guest -Itests/kmod -Ibpf -o $@ $< \
+	  tests/guest/lib.c tests/bench/policy.c -lbpf
 
 shell: deps
 	$(Q)$(MAKE) all

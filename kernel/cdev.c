@@ -218,7 +218,8 @@ static long ioc_explain(void __user *uarg)
 	u32 argsz;
 	int ret;
 
-	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = arg_in(&arg, sizeof(arg), offsetofend(struct p2pmap_explain, link_width), uarg,
+		     &argsz);
 	if (ret)
 		return ret;
 	if (arg.flags || arg.reserved || dir_from_uapi(arg.dir, &dir))
@@ -258,6 +259,8 @@ static long ioc_explain(void __user *uarg)
 	arg.acs_redirect = pair->facts.acs_redirect;
 	arg.link_speed_mbps = pair->facts.link_speed_mbps;
 	arg.link_width = pair->facts.link_width;
+	p2pmap_pci_addr_of(pair->facts.acs_bridge, &arg.acs_bridge);
+	arg.has_acs_bridge = !!pair->facts.acs_bridge;
 	p2pmap_pair_put(pair);
 	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
 out:

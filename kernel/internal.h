@@ -32,6 +32,8 @@ extern unsigned int p2pmap_max_mappings_per_file;
  * @common_bridge: closest common upstream bridge, NULL if none (no reference held: it is an
  *	ancestor of both devices, which the pair holds references to)
  * @acs_redirect: bridges with ACS redirect on the path
+ * @acs_bridge: the first of them from the provider's side, NULL if none (no reference held,
+ *	as for @common_bridge)
  * @link_speed_mbps: slowest link on the path, Mb/s per lane, 0 if unknown
  * @link_width: narrowest link on the path, 0 if unknown
  */
@@ -43,6 +45,7 @@ struct p2pmap_facts {
 	u32 hops_client;
 	struct pci_dev *common_bridge;
 	u32 acs_redirect;
+	struct pci_dev *acs_bridge;
 	u32 link_speed_mbps;
 	u32 link_width;
 };

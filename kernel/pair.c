@@ -91,6 +91,14 @@ static bool acs_redirects(struct pci_dev *pdev)
 	return ctrl & (PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
 }
 
+static void acs_check(struct pci_dev *pdev, struct p2pmap_facts *f)
+{
+	if (!acs_redirects(pdev))
+		return;
+	if (!f->acs_redirect++)
+		f->acs_bridge = pdev;
+}
+
 static const u32 lnk_mbps[] = { 0, 2000, 4000, 7877, 15754, 31508, 63015 };
 
 static void link_limit(struct pci_dev *pdev, struct p2pmap_facts *f)
@@ -137,13 +145,13 @@ found:
 	f->hops_provider = ha;
 	f->hops_client = hb;
 	for (a = provider; a && a != f->common_bridge; a = pci_upstream_bridge(a)) {
-		f->acs_redirect += acs_redirects(a);
+		acs_check(a, f);
 		link_limit(a, f);
 	}
 	if (f->common_bridge)
-		f->acs_redirect += acs_redirects(f->common_bridge);
+		acs_check(f->common_bridge, f);
 	for (b = client; b && b != f->common_bridge; b = pci_upstream_bridge(b)) {
-		f->acs_redirect += acs_redirects(b);
+		acs_check(b, f);
 		link_limit(b, f);
 	}
 
@@ -222,6 +230,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	spin_unlock(&pair_lock);
 	return pair;
 }
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_get, P2PMAP_INTERNAL);
 
 static void pair_free_rcu(struct rcu_head *rcu)
 {
@@ -245,6 +254,8 @@ void p2pmap_pair_put(struct p2pmap_pair *pair)
 {
 	kref_put(&pair->ref, pair_release);
 }
+/* For p2pmap's own test module (decision benchmarks), not a client API. */
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_INTERNAL);
 
 /**
  * p2pmap_pair_count() - pairs in the table now

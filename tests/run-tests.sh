@@ -8,10 +8,16 @@ res=$top/build/results
 rm -rf "$res"
 mkdir -p "$res/tap"
 
+# The full suites run in the "switch" variant; every other topology variant boots its own lab
+# and runs the matrix (verdicts, distances, ACS, DMA addresses and data over every pair, with
+# the built-in rule and with bounce_all). P2PMAP_VARIANTS limits the variants run.
 GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
 	     build/tests/t_policy
 	     tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
+	     build/tests/t_matrix tests/guest/t_matrix_bounce.sh
 	     tests/guest/t_unload.sh)
+MATRIX_TESTS=(tests/guest/t_module.sh build/tests/t_matrix tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
+VARIANTS=${P2PMAP_VARIANTS:-switch acs viommu nested wide}
 
 echo "== host tests"
 for t in tests/host/t_*.sh; do
@@ -20,27 +26,41 @@ for t in tests/host/t_*.sh; do
 	bash "$t" 2>&1 | tee "$res/tap/host-$n.tap"
 done
 
-echo "== lab tests (QEMU ${P2PMAP_ACCEL:-tcg}; the edu engine needs 100 ms per transfer)"
-start=$(date +%s)
-tests/vm/run.sh --timeout 1500 --out "$res/vm" -- sh tests/guest/run.sh "${GUEST_TESTS[@]}"
-rc=$?
-echo "# lab run: exit $rc after $(( $(date +%s) - start )) s"
-for t in "${GUEST_TESTS[@]}"; do
-	n=$(basename "$t" .sh)
-	n=${n%.sh}
-	f="$res/vm/share/tap/$(basename "$t").tap"
-	if [ -f "$f" ]; then cp "$f" "$res/tap/guest-$n.tap"; else echo "not ok 1 - $n did not run" >"$res/tap/guest-$n.tap"; fi
+# lab VARIANT TEST...: boot the variant, run the tests, collect their TAP as VARIANT-NAME.tap.
+lab() {
+	local v=$1 start rc t n f
+	shift
+	echo "== lab tests, variant $v (QEMU ${P2PMAP_ACCEL:-tcg}; the edu engine needs 100 ms per transfer)"
+	start=$(date +%s)
+	tests/vm/run.sh --variant "$v" --timeout 1500 --out "$res/vm-$v" -- sh tests/guest/run.sh "$@"
+	rc=$?
+	echo "# lab run ($v): exit $rc after $(( $(date +%s) - start )) s"
+	echo "$v $(( $(date +%s) - start ))" >>"$res/times"
+	for t in "$@"; do
+		n=$(basename "$t" .sh)
+		f="$res/vm-$v/share/tap/$(basename "$t").tap"
+		if [ -f "$f" ]; then cp "$f" "$res/tap/$v-$n.tap"; else echo "not ok 1 - $n did not run" >"$res/tap/$v-$n.tap"; fi
+	done
+	{
+		echo "TAP version 13"
+		case $rc in
+		0) echo "ok 1 - lab run ($v) finished with a clean guest log" ;;
+		125) echo "not ok 1 - kernel report in the guest log (see $res/vm-$v/console.log)" ;;
+		124) echo "not ok 1 - lab run ($v) timed out or the guest crashed (see $res/vm-$v/console.log)" ;;
+		*) echo "not ok 1 - lab run ($v) failed with status $rc" ;;
+		esac
+		echo "1..1"
+	} >"$res/tap/$v-lab-run.tap"
+}
+
+for v in $VARIANTS; do
+	if [ "$v" = switch ]; then
+		lab switch "${GUEST_TESTS[@]}"
+	else
+		lab "$v" "${MATRIX_TESTS[@]}"
+	fi
 done
-{
-	echo "TAP version 13"
-	case $rc in
-	0) echo "ok 1 - lab run finished with a clean guest log" ;;
-	125) echo "not ok 1 - kernel report in the guest log (see $res/vm/console.log)" ;;
-	124) echo "not ok 1 - lab run timed out or the guest crashed (see $res/vm/console.log)" ;;
-	*) echo "not ok 1 - lab run failed with status $rc" ;;
-	esac
-	echo "1..1"
-} >"$res/tap/lab-run.tap"
+grep -h "^# matrix" "$res"/tap/*-t_matrix*.tap 2>/dev/null | sed 's/^# /# summary: /'
 
 # Count: every top-level "ok"/"not ok" line; a file whose plan is missing or larger than what
 # ran counts the missing tests as failed (a test program that crashed).

@@ -280,6 +280,12 @@ struct p2pmap_segments {
  * @acs_redirect: (out) number of bridges with ACS redirect on the path
  * @link_speed_mbps: (out) slowest link on the path, in Mb/s per lane (0 unknown)
  * @link_width: (out) narrowest link width on the path (0 unknown)
+ * @acs_bridge: (out) the first bridge with ACS redirect, from the provider's side (zero if none)
+ * @has_acs_bridge: (out) 1 if @acs_bridge is valid
+ * @reserved2: zero
+ *
+ * Since 0.1.0; @acs_bridge and the fields after it were added later: a caller that passes an
+ * @argsz ending at @link_width still works and does not get them.
  */
 struct p2pmap_explain {
 	__u32 argsz;
@@ -300,6 +306,9 @@ struct p2pmap_explain {
 	__u32 acs_redirect;
 	__u32 link_speed_mbps;
 	__u32 link_width;
+	struct p2pmap_pci_addr acs_bridge;
+	__u32 has_acs_bridge;
+	__u32 reserved2;
 };
 
 /**

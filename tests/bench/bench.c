@@ -29,6 +29,7 @@
 
 #include "lib.h"
 #include "p2pmap_test.h"
+#include "policy.h"
 #include "rules.h"
 #include "rules.skel.h"
 #include "topology.skel.h"
@@ -155,30 +156,14 @@ static int measure(enum mode m, void *buf, size_t len, struct figure *f)
 static struct bpf_link *attach_policy(enum mode m, struct topology_bpf **t, struct rules_bpf **r)
 {
 	struct bpf_link *link = NULL;
-	unsigned int i;
 
 	if (m == TOPOLOGY) {
 		*t = topology_bpf__open_and_load();
 		link = *t ? bpf_map__attach_struct_ops((*t)->maps.topology) : NULL;
 	} else if (m == RULES1000) {
 		*r = rules_bpf__open_and_load();
-		if (!*r)
+		if (!*r || rules_fill_unmatched((*r)->maps.p2pmap_rules, 1000))
 			return NULL;
-		/*
-		 * 1,000 rules for devices the lab does not have: every decision does all nine
-		 * lookups and falls through to the built-in rule, the rules policy's worst case.
-		 */
-		for (i = 0; i < 1000; i++) {
-			struct p2pmap_rule_key k = {
-				.provider = { P2PMAP_MATCH_ADDR, 0x100 + i / 256, i % 256 },
-				.client = { P2PMAP_MATCH_ID, 0xdead0000 | i, 0 },
-			};
-			struct p2pmap_rule v = { .nr_ranges = 1 };
-
-			v.range[0] = (struct p2pmap_rule_range){ 0, ~0ULL, P2PMAP_VERDICT_BOUNCE, 0 };
-			if (bpf_map__update_elem((*r)->maps.p2pmap_rules, &k, sizeof(k), &v, sizeof(v), 0))
-				return NULL;
-		}
 		link = bpf_map__attach_struct_ops((*r)->maps.rules);
 	}
 	return link;

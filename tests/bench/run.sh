@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# make bench: boot the lab, run tests/bench/bench.c in it, print its table and write
+# make bench: boot the lab, run tests/bench/bench.c in it (map + unmap against the raw kernel
+# path, scaling, concurrency, bounce copies); then boot the "wide" lab (64 pairs) and run
+# tests/bench/decide.c (decision cost against pairs and policies). Prints the tables and writes
 # build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
 # P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
 set -uo pipefail
@@ -19,9 +21,20 @@ if [ $rc != 0 ] || [ ! -f "$out/vm/share/bench.json" ]; then
 	exit 1
 fi
 cat "$out/vm/share/bench.txt"
-python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" <<'PY'
+echo
+echo "== decision cost, in the wide lab (4 providers x 16 clients)"
+{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh decide"; } >"$out/cmd-decide.sh"
+tests/vm/run.sh --variant wide --quiet --timeout 600 --out "$out/vm-wide" -- sh "$out/cmd-decide.sh"
+rc=$?
+if [ $rc != 0 ] || [ ! -f "$out/vm-wide/share/decide.json" ]; then
+	echo "bench: the wide lab run failed (exit $rc); console log: $out/vm-wide/console.log" >&2
+	exit 1
+fi
+cat "$out/vm-wide/share/decide.txt"
+python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" "$out/vm-wide/share/decide.json" <<'PY'
 import json, platform, subprocess, sys
 guest = json.load(open(sys.argv[1]))
+guest["decision"] = json.load(open(sys.argv[4]))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 res = {"host_cpu": cpu, "host_cpus": len([l for l in open("/proc/cpuinfo") if l.startswith("processor")]),

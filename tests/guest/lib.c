@@ -119,7 +119,7 @@ void sysfs_write(const char *path, const char *val)
 
 uint64_t p2pmap_stat(const char *name)
 {
-	char path[128];
+	char path[320];
 
 	snprintf(path, sizeof(path), "/sys/kernel/p2pmap/%s", name);
 	return sysfs_u64(path);
@@ -132,7 +132,7 @@ uint64_t dma_api_errors(void)
 
 static int read_hex(const char *dev, const char *attr)
 {
-	char path[128];
+	char path[320];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", dev, attr);
 	return (int)sysfs_u64(path);
@@ -149,7 +149,7 @@ static void dev_init(struct lab_dev *d, const char *name)
 static void provider_bar(struct lab_dev *d)
 {
 	unsigned long long s, e, fl, best = 0;
-	char path[128];
+	char path[320];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", d->name);
@@ -167,7 +167,7 @@ static void provider_bar(struct lab_dev *d)
 
 static void edu_node(struct lab_dev *d)
 {
-	char path[256], link[256];
+	char path[320], link[256];
 	struct dirent *de;
 	DIR *dir = opendir("/sys/class/misc");
 
@@ -182,7 +182,7 @@ static void edu_node(struct lab_dev *d)
 			continue;
 		link[n] = 0;
 		if (strstr(link, d->name))
-			snprintf(d->node, sizeof(d->node), "/dev/%s", de->d_name);
+			snprintf(d->node, sizeof(d->node), "/dev/%.20s", de->d_name);
 	}
 	if (dir)
 		closedir(dir);
@@ -200,7 +200,7 @@ int lab_find(struct lab *lab)
 	if (!dir)
 		return -errno;
 	while ((de = readdir(dir))) {
-		char path[128];
+		char path[320];
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -238,6 +238,50 @@ int lab_find(struct lab *lab)
 	provider_bar(&lab->prov_b);
 	edu_node(&lab->edu_sw);
 	edu_node(&lab->edu_rc);
+	return 0;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lab_dev *)a)->name, ((const struct lab_dev *)b)->name);
+}
+
+int lab_scan(struct lab_dev *prov, int *np, struct lab_dev *edu, int *ne, int max)
+{
+	struct dirent *de;
+	DIR *dir;
+	int i;
+
+	*np = *ne = 0;
+	dir = opendir("/sys/bus/pci/devices");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char path[320];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem", de->d_name);
+		if (!access(path, F_OK)) {
+			if (*np == max)
+				break;
+			dev_init(&prov[(*np)++], de->d_name);
+		} else if (read_hex(de->d_name, "vendor") == 0x1234 &&
+			   read_hex(de->d_name, "device") == 0x11e8) {
+			if (*ne == max)
+				break;
+			dev_init(&edu[(*ne)++], de->d_name);
+		}
+	}
+	closedir(dir);
+	if (de)
+		return -E2BIG;
+	qsort(prov, *np, sizeof(*prov), dev_cmp);
+	qsort(edu, *ne, sizeof(*edu), dev_cmp);
+	for (i = 0; i < *np; i++)
+		provider_bar(&prov[i]);
+	for (i = 0; i < *ne; i++)
+		edu_node(&edu[i]);
 	return 0;
 }
 
@@ -302,7 +346,7 @@ int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr
 
 void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at)
 {
-	char path[128];
+	char path[320];
 	void *p;
 	int fd;
 

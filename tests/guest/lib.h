@@ -35,6 +35,8 @@ struct lab {
 };
 
 int lab_find(struct lab *lab);
+/* Every provider (publishes p2pmem) and every edu, sorted by address; counts or -errno. */
+int lab_scan(struct lab_dev *prov, int *np, struct lab_dev *edu, int *ne, int max);
 int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a);
 
 int p2pmap_open(void);

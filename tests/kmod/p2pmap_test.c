@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "../../include/p2pmap.h"
+#include "../../kernel/internal.h"
 #include "p2pmap_test.h"
 
 static enum dma_data_direction to_dir(u32 dir)
@@ -198,6 +198,52 @@ out:
 	return ret;
 }
 
+static long ioc_decide(void __user *uarg)
+{
+	struct p2pmap_test_decide arg;
+	struct pci_dev *prov, *client;
+	struct p2pmap_request req;
+	struct p2pmap_pair *pair;
+	long ret = 0;
+	unsigned int i;
+	u64 start;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.iterations || arg.flags)
+		return -EINVAL;
+	prov = pci_get_domain_bus_and_slot(arg.provider.domain, arg.provider.bus,
+					   arg.provider.devfn);
+	client = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!prov || !client) {
+		ret = -ENODEV;
+		goto out;
+	}
+	req = (struct p2pmap_request){
+		.len = arg.len,
+		.nr_pages = DIV_ROUND_UP(arg.len, PAGE_SIZE),
+		.dir = P2PMAP_DIR_TO_DEVICE,
+		.total_len = arg.len,
+	};
+	start = ktime_get_ns();
+	for (i = 0; i < arg.iterations; i++) {
+		pair = p2pmap_pair_get(prov, client);
+		if (!pair) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		arg.verdict = p2pmap_decide(pair, &req, &arg.reason, false);
+		p2pmap_pair_put(pair);
+	}
+	arg.nsec = ktime_get_ns() - start;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+out:
+	pci_dev_put(client);
+	pci_dev_put(prov);
+	return ret;
+}
+
 static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (!capable(CAP_SYS_ADMIN))
@@ -207,6 +253,8 @@ static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_raw((void __user *)arg);
 	case P2PMAP_TEST_IOC_SGTABLE:
 		return ioc_sgtable((void __user *)arg);
+	case P2PMAP_TEST_IOC_DECIDE:
+		return ioc_decide((void __user *)arg);
 	case P2PMAP_TEST_IOC_MEMCPY:
 		return ioc_memcpy((void __user *)arg);
 	}
@@ -228,3 +276,4 @@ static struct miscdevice test_misc = {
 module_misc_device(test_misc);
 MODULE_DESCRIPTION("p2pmap test helpers (not for production)");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(P2PMAP_INTERNAL);

@@ -82,8 +82,33 @@ struct p2pmap_test_memcpy {
 	__u64 nsec;
 };
 
+/**
+ * struct p2pmap_test_decide - the cost of one decision, as a mapping pays it
+ * @provider: the provider
+ * @client: the client
+ * @len: request length the policy sees
+ * @iterations: decisions to time (>= 1)
+ * @verdict: (out) the last decision's enum p2pmap_verdict
+ * @reason: (out) its enum p2pmap_reason
+ * @nsec: (out) total time: per iteration, the pair lookup, p2pmap_decide() (built-in rule and
+ *	the attached policy) and the pair's release, as p2pmap_map_user() does per provider
+ */
+struct p2pmap_test_decide {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u64 len;
+	__u32 iterations;
+	__u32 verdict;
+	__u32 reason;
+	__u32 reserved;
+	__u64 nsec;
+};
+
 #define P2PMAP_TEST_IOC_RAW	_IO(P2PMAP_IOC_MAGIC, 0x80)
 #define P2PMAP_TEST_IOC_SGTABLE	_IO(P2PMAP_IOC_MAGIC, 0x81)
 #define P2PMAP_TEST_IOC_MEMCPY	_IO(P2PMAP_IOC_MAGIC, 0x82)
+#define P2PMAP_TEST_IOC_DECIDE	_IO(P2PMAP_IOC_MAGIC, 0x83)
 
 #endif

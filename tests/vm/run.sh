@@ -5,7 +5,8 @@
 #   tests/vm/run.sh [options] --shell          interactive shell on the serial console
 #
 # Options:
-#   --variant NAME   topology from tests/vm/topology/NAME.sh (default: switch)
+#   --variant NAME   topology from tests/vm/topology/NAME.sh (default: switch; also acs, viommu,
+#                    nested, wide: see the README's topology matrix)
 #   --timeout SEC    kill the guest after SEC seconds (default 1200)
 #   --out DIR        keep console log, dmesg and results in DIR (default: a new dir in build/vm)
 #   --quiet          do not echo the guest console
@@ -56,7 +57,7 @@ log="$out/console.log"
 
 if [ $shell = 0 ]; then
 	# The guest runs this with the repository as its working directory.
-	{ echo "cd '$top'"; printf '%s\n' "$*"; } >"$share/cmd.sh"
+	{ echo "cd '$top'"; echo "export P2PMAP_VARIANT=$variant"; printf '%s\n' "$*"; } >"$share/cmd.sh"
 fi
 
 accel=${P2PMAP_ACCEL:-tcg}
@@ -95,15 +96,24 @@ if [ "${P2PMAP_NUMA:-2}" = 2 ]; then
 	fi
 fi
 
-mapfile -t devs < <(bash "$topo")
+# The variant prints QEMU arguments, one per line; a line "append ARGS" adds kernel parameters.
+mapfile -t lines < <(bash "$topo")
+devs=()
+for l in "${lines[@]}"; do
+	case "$l" in
+	"append "*) append+=" ${l#append }" ;;
+	*) devs+=("$l") ;;
+	esac
+done
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "${smp_args[@]}"
-      -m "${mem_mb}M" "${numa_args[@]}" -no-reboot -kernel "$kernel" -append "$append"
+      -m "${mem_mb}M" "${numa_args[@]}" -no-reboot -kernel "$kernel"
+      $(printf '%s ' "${devs[@]}")
       -fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
       -device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root,addr=0x10"
       -fsdev "local,id=outfs,path=$share,security_model=none"
       -device "virtio-9p-pci,fsdev=outfs,mount_tag=p2pmap_out,addr=0x11"
-      -qmp "unix:$out/qmp.sock,server=on,wait=off"
-      $(printf '%s ' "${devs[@]}"))
+      -qmp "unix:$out/qmp.sock,server=on,wait=off")
+qemu+=(-append "$append")
 
 if [ $shell = 1 ]; then
 	echo "p2pmap lab: variant $variant, $accel; leave with 'poweroff' (or Ctrl-a x)" >&2

@@ -246,8 +246,12 @@ void fmt_explain(FILE *f, const struct explain_req *req, const struct p2pmap_exp
 	else
 		fprintf(f, "  path:     no common upstream bridge (%u hop%s up from the provider, %u from the client)\n",
 			e->hops_provider, e->hops_provider == 1 ? "" : "s", e->hops_client);
-	fprintf(f, "  ACS:      %u bridge%s with ACS redirect on the path\n", e->acs_redirect,
+	fprintf(f, "  ACS:      %u bridge%s with ACS redirect on the path", e->acs_redirect,
 		e->acs_redirect == 1 ? "" : "s");
+	if (e->has_acs_bridge)
+		fprintf(f, ", the first at %s (pci=disable_acs_redir= lifts it)",
+			pci_addr_str(&e->acs_bridge, c, sizeof(c)));
+	fputc('\n', f);
 	if (e->link_speed_mbps || e->link_width)
 		fprintf(f, "  link:     slowest %u Mb/s per lane, narrowest x%u\n", e->link_speed_mbps,
 			e->link_width);
@@ -272,6 +276,7 @@ json_object *fmt_explain_json(const struct explain_req *req, const struct p2pmap
 	json_object_object_add(o, "hops_client", ju64(e->hops_client));
 	json_object_object_add(o, "common_bridge", e->has_common_bridge ? jaddr(&e->common_bridge) : NULL);
 	json_object_object_add(o, "acs_redirect", ju64(e->acs_redirect));
+	json_object_object_add(o, "acs_bridge", e->has_acs_bridge ? jaddr(&e->acs_bridge) : NULL);
 	json_object_object_add(o, "link_speed_mbps", ju64(e->link_speed_mbps));
 	json_object_object_add(o, "link_width", ju64(e->link_width));
 	return o;

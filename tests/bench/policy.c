@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Benchmark helpers: attach a shipped policy from its object file; the rules worst case. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../include/uapi/p2pmap.h"
+#include "policy.h"
+#include "rules.h"
+
+int rules_fill_unmatched(struct bpf_map *rules, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct p2pmap_rule_key k = {
+			.provider = { P2PMAP_MATCH_ADDR, 0x100 + i / 256, i % 256 },
+			.client = { P2PMAP_MATCH_ID, 0xdead0000 | i, 0 },
+		};
+		struct p2pmap_rule v = { .nr_ranges = 1 };
+
+		v.range[0] = (struct p2pmap_rule_range){ 0, ~0ULL, P2PMAP_VERDICT_BOUNCE, 0 };
+		if (bpf_map__update_elem(rules, &k, sizeof(k), &v, sizeof(v), 0))
+			return -errno;
+	}
+	return 0;
+}
+
+struct bpf_link *policy_attach_file(const char *name, unsigned int nrules,
+				    struct bpf_object **obj)
+{
+	struct bpf_map *map, *ops = NULL;
+	struct bpf_link *link;
+	char path[128];
+
+	snprintf(path, sizeof(path), "bpf/%s.bpf.o", name);
+	*obj = bpf_object__open_file(path, NULL);
+	if (!*obj || bpf_object__load(*obj))
+		goto fail;
+	bpf_object__for_each_map(map, *obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			ops = map;
+		else if (nrules && !strcmp(bpf_map__name(map), "p2pmap_rules") &&
+			 rules_fill_unmatched(map, nrules))
+			goto fail;
+	if (!ops)
+		goto fail;
+	link = bpf_map__attach_struct_ops(ops);
+	if (link)
+		return link;
+fail:
+	fprintf(stderr, "bench: cannot attach %s\n", path);
+	bpf_object__close(*obj);
+	*obj = NULL;
+	return NULL;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Benchmark helpers: attach a shipped policy from its object file; the rules worst case. */
+#ifndef P2PMAP_BENCH_POLICY_H
+#define P2PMAP_BENCH_POLICY_H
+
+#include <bpf/libbpf.h>
+
+/*
+ * Fill @rules (the rules policy's p2pmap_rules map) with @n rules for devices the lab does not
+ * have: every decision then does all nine lookups and falls through to the built-in rule,
+ * the rules policy's worst case. 0 or -errno.
+ */
+int rules_fill_unmatched(struct bpf_map *rules, unsigned int n);
+
+/*
+ * Open bpf/NAME.bpf.o, load it (the rules policy with @nrules unmatched rules) and attach its
+ * struct_ops map. Returns the link, and the object in @obj for bpf_object__close() after
+ * bpf_link__destroy(); NULL on failure.
+ */
+struct bpf_link *policy_attach_file(const char *name, unsigned int nrules,
+				    struct bpf_object **obj);
+
+#endif
