@@ -178,7 +178,7 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
-	if (arg.flags || (arg.nr && arg.seg_size < sizeof(seg)))
+	if (arg.flags || (arg.nr && (arg.seg_size < sizeof(seg) || arg.seg_size > PAGE_SIZE)))
 		return -EINVAL;
 	if (!arg.handle || arg.handle > INT_MAX)
 		return -ENOENT;
@@ -282,7 +282,8 @@ static long ioc_stats(void __user *uarg)
 	if (ret)
 		return ret;
 	if ((arg.flags & ~P2PMAP_STATS_RESET) ||
-	    (arg.nr && arg.entry_size < sizeof(struct p2pmap_pair_stat)))
+	    (arg.nr && (arg.entry_size < sizeof(struct p2pmap_pair_stat) ||
+			arg.entry_size > PAGE_SIZE)))
 		return -EINVAL;
 	if ((arg.flags & P2PMAP_STATS_RESET) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;

@@ -9,6 +9,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/pci.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 
@@ -121,19 +122,27 @@ struct p2pmap_choice {
 	u32 reason;
 };
 
-/* Global counters, exported through sysfs. */
+/*
+ * Global counters, exported through sysfs. Per CPU, so the mapping path pays no shared atomic
+ * for them; a read sums every CPU's share (gauges such as @mappings_active go up on one CPU
+ * and down on another, so only the sum means anything).
+ */
 struct p2pmap_counters {
-	atomic64_t decisions[P2PMAP_VERDICT_REJECT + 1];
-	atomic64_t bytes_ram;
-	atomic64_t bytes_p2p;
-	atomic64_t bytes_bounce;
-	atomic64_t maps;
-	atomic64_t map_errors;
-	atomic64_t mappings_active;
-	atomic64_t pinned_pages;
+	u64 decisions[P2PMAP_VERDICT_REJECT + 1];
+	u64 bytes_ram;
+	u64 bytes_p2p;
+	u64 bytes_bounce;
+	u64 maps;
+	u64 map_errors;
+	s64 mappings_active;
+	s64 pinned_pages;
 };
 
-extern struct p2pmap_counters p2pmap_counters;
+DECLARE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
+
+#define p2pmap_count(_field, _n)	this_cpu_add(p2pmap_counters._field, _n)
+
+s64 p2pmap_counter_sum(size_t offset);
 
 /* pair.c: providers, pairs and their topology facts. */
 int p2pmap_pair_init(void);

@@ -23,6 +23,7 @@
 #include "trace.h"
 
 #define P2PMAP_INLINE_SEGS 4
+#define P2PMAP_INLINE_PAGES 16
 
 /**
  * struct p2pmap_seg - a run of entries of one kind and provider
@@ -65,6 +66,7 @@ struct p2pmap_seg {
  * @live: the mapping was handed out (so the device may have written user RAM)
  * @start_ns: when mapping started, for the map tracepoint
  * @inline_segs: room for the common case
+ * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
  * @inline_choice: room for the common case of one provider
  */
 struct p2pmap_mapping {
@@ -90,6 +92,7 @@ struct p2pmap_mapping {
 	u64 start_ns;
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
 	struct p2pmap_choice inline_choice;
+	struct page *inline_pages[P2PMAP_INLINE_PAGES];
 };
 
 u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
@@ -200,7 +203,14 @@ static int free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 	return 0;
 }
 
-static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind)
+/* The provider of the last P2P page looked up: runs of one pagemap need one lookup. */
+struct provider_cache {
+	struct dev_pagemap *pgmap;
+	struct pci_dev *provider;
+};
+
+static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
+				      struct provider_cache *pc)
 {
 	struct page *page = sg_page(sg);
 
@@ -209,13 +219,18 @@ static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind)
 		return NULL;
 	}
 	*kind = P2PMAP_SEG_P2P;
-	return p2pmap_page_provider(page);
+	if (page->pgmap != pc->pgmap) {
+		pc->provider = p2pmap_page_provider(page);
+		pc->pgmap = pc->provider ? page->pgmap : NULL;
+	}
+	return pc->provider;
 }
 
 /* Group the source entries into segments: runs of RAM, or of one provider's P2P memory. */
 static int segment(struct p2pmap_mapping *map)
 {
 	struct pci_dev *prov, *prev = NULL;
+	struct provider_cache pc = { };
 	struct p2pmap_seg *seg = NULL;
 	struct scatterlist *sg;
 	unsigned int i, n = 0;
@@ -223,7 +238,7 @@ static int segment(struct p2pmap_mapping *map)
 	u64 off = 0;
 
 	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(sg, &kind);
+		prov = entry_provider(sg, &kind, &pc);
 		if (kind == P2PMAP_SEG_P2P && !prov)
 			return -ENXIO;
 		if (kind != prev_kind || prov != prev)
@@ -243,7 +258,7 @@ static int segment(struct p2pmap_mapping *map)
 
 	prev_kind = 0;
 	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(sg, &kind);
+		prov = entry_provider(sg, &kind, &pc);
 		if (kind != prev_kind || prov != prev) {
 			seg = &map->segs[map->nr_segs++];
 			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
@@ -386,7 +401,7 @@ static void release(struct p2pmap_mapping *map)
 	unsigned int s;
 
 	if (map->dma_mapped)
-		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+		dma_unmap_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
 			walk_dst(map, free_piece);
@@ -412,8 +427,9 @@ static void release(struct p2pmap_mapping *map)
 		}
 		if (p < map->nr_pages)
 			unpin_user_pages(map->pages + p, map->nr_pages - p);
-		atomic64_sub(map->nr_pages, &p2pmap_counters.pinned_pages);
-		kvfree(map->pages);
+		p2pmap_count(pinned_pages, -(s64)map->nr_pages);
+		if (map->pages != map->inline_pages)
+			kvfree(map->pages);
 	}
 	if (map->segs != map->inline_segs)
 		kvfree(map->segs);
@@ -467,7 +483,7 @@ static u64 map_ns(struct p2pmap_mapping *map)
 /* A mapping failed: count and trace it, and undo what exists. */
 static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
 {
-	atomic64_inc(&p2pmap_counters.map_errors);
+	p2pmap_count(map_errors, 1);
 	put_choices(map, ret);
 	if (trace_p2pmap_map_enabled())
 		trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir), 0, 0, 0, 0,
@@ -497,18 +513,24 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 		map->dst = map->src;
 	}
 
-	ret = dma_map_sgtable(map->client, map->dst, map->dir, 0);
+	/*
+	 * A user may map one buffer twice (as two O_DIRECT reads into one buffer may); the DMA
+	 * API's overlap check is for kernel buffers and warns about that. So the CPU syncs a
+	 * plain map and unmap would do are done here, explicitly, with the same effect.
+	 */
+	ret = dma_map_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		return map_failed(map, ret);
+	dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
 	map->dma_mapped = true;
 	map->live = true;
 
 	put_choices(map, 0);
-	atomic64_add(map->sum.bytes_ram, &p2pmap_counters.bytes_ram);
-	atomic64_add(map->sum.bytes_p2p, &p2pmap_counters.bytes_p2p);
-	atomic64_add(map->sum.bytes_bounce, &p2pmap_counters.bytes_bounce);
-	atomic64_inc(&p2pmap_counters.maps);
-	atomic64_inc(&p2pmap_counters.mappings_active);
+	p2pmap_count(bytes_ram, map->sum.bytes_ram);
+	p2pmap_count(bytes_p2p, map->sum.bytes_p2p);
+	p2pmap_count(bytes_bounce, map->sum.bytes_bounce);
+	p2pmap_count(maps, 1);
+	p2pmap_count(mappings_active, 1);
 	/* Only pay for the clock when someone listens. */
 	if (trace_p2pmap_map_enabled())
 		trace_p2pmap_map(map->client, map->len, p2pmap_dir_to_uapi(map->dir),
@@ -558,7 +580,9 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 	map->len = len;
 	map->first_off = offset_in_page(uaddr);
 	map->nr_pages = DIV_ROUND_UP(map->first_off + len, PAGE_SIZE);
-	map->pages = kvmalloc_array(map->nr_pages, sizeof(*map->pages), GFP_KERNEL);
+	map->pages = map->inline_pages;
+	if (map->nr_pages > P2PMAP_INLINE_PAGES)
+		map->pages = kvmalloc_array(map->nr_pages, sizeof(*map->pages), GFP_KERNEL);
 	if (!map->pages) {
 		ret = -ENOMEM;
 		goto fail;
@@ -574,7 +598,7 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 		}
 		done += ret;
 	}
-	atomic64_add(done, &p2pmap_counters.pinned_pages);
+	p2pmap_count(pinned_pages, done);
 
 	max_seg = max_t(unsigned int, dma_get_max_seg_size(client) & PAGE_MASK, PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&map->own_src, map->pages, map->nr_pages,
@@ -589,7 +613,8 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 
 fail_unpin:
 	unpin_user_pages(map->pages, done);
-	kvfree(map->pages);
+	if (map->pages != map->inline_pages)
+		kvfree(map->pages);
 	map->pages = NULL;
 fail:
 	return map_failed(map, ret);
@@ -709,13 +734,14 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	struct device *client = get_device(map->client);
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
 
-	dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+	dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
+	dma_unmap_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	map->dma_mapped = false;
 	if (map->nr_bounce && dir_reads_back(map->dir)) {
 		walk_dst(map, copy_out_piece);
 		trace_p2pmap_bounce_copy(map->client, bounced, false);
 	}
-	atomic64_dec(&p2pmap_counters.mappings_active);
+	p2pmap_count(mappings_active, -1);
 	release(map);
 	if (trace_p2pmap_unmap_enabled())
 		trace_p2pmap_unmap(client, len, bounced, start ? ktime_get_ns() - start : 0);

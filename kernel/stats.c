@@ -36,7 +36,7 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 
 		if (!v)		/* never decided: an earlier provider's pair failed */
 			continue;
-		atomic64_inc(&p2pmap_counters.decisions[v]);
+		p2pmap_count(decisions[v], 1);
 		if (!ch[c].pair)
 			continue;
 		s = &ch[c].pair->stats;

@@ -9,7 +9,23 @@
 
 #include "internal.h"
 
-struct p2pmap_counters p2pmap_counters;
+DEFINE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
+
+/**
+ * p2pmap_counter_sum() - the value of a global counter: every CPU's share added up
+ * @offset: offsetof() the counter in struct p2pmap_counters
+ *
+ * Return: the sum (a gauge can be briefly off while a mapping is being made or torn down).
+ */
+s64 p2pmap_counter_sum(size_t offset)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(s64 *)((char *)per_cpu_ptr(&p2pmap_counters, cpu) + offset);
+	return sum;
+}
 
 static struct kobject *p2pmap_kobj;
 
@@ -40,9 +56,10 @@ P2PMAP_BOUNCE_ATTR(bounce_in_use);
 P2PMAP_BOUNCE_ATTR(bounce_hwm);
 P2PMAP_BOUNCE_ATTR(bounce_cached);
 
-/* A read-only attribute backed by one of the global counters. */
+/* A read-only attribute backed by one of the global counters (or by another atomic). */
 struct counter_attr {
 	struct kobj_attribute attr;
+	size_t offset;
 	atomic64_t *value;
 };
 
@@ -50,12 +67,13 @@ static ssize_t counter_show(struct kobject *kobj, struct kobj_attribute *attr, c
 {
 	struct counter_attr *ca = container_of(attr, struct counter_attr, attr);
 
-	return sysfs_emit(buf, "%lld\n", atomic64_read(ca->value));
+	return sysfs_emit(buf, "%lld\n", ca->value ? atomic64_read(ca->value) :
+			  p2pmap_counter_sum(ca->offset));
 }
 
 #define COUNTER(_name, _field) {						\
 	.attr = __ATTR(_name, 0444, counter_show, NULL),			\
-	.value = &p2pmap_counters._field,					\
+	.offset = offsetof(struct p2pmap_counters, _field),			\
 }
 
 static struct counter_attr counters[] = {

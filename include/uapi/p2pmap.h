@@ -249,7 +249,8 @@ struct p2pmap_segment {
  * @segs: user pointer to an array of struct p2pmap_segment
  * @nr: (in) capacity of @segs; (out) number of segments of the mapping (may exceed the
  *	capacity: then only the first capacity entries were written)
- * @seg_size: sizeof(struct p2pmap_segment) as userspace knows it (>= 48)
+ * @seg_size: sizeof(struct p2pmap_segment) as userspace knows it (48 .. 4096; a larger size
+ *	than the kernel's is zero-filled beyond what the kernel knows)
  */
 struct p2pmap_segments {
 	__u32 argsz;
@@ -353,8 +354,8 @@ struct p2pmap_pair_stat {
  * @pairs: user pointer to struct p2pmap_pair_stat[@nr]
  * @nr: (in) capacity of @pairs, may be 0; (out) pairs p2pmap knows (may exceed the capacity:
  *	then only the first capacity entries were written)
- * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (>= 80; a larger size is
- *	zero-filled beyond what the kernel knows)
+ * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (80 .. 4096; a larger
+ *	size is zero-filled beyond what the kernel knows)
  *
  * All entries come from one instant: no mapping is counted in one pair and not yet in another,
  * and a reset loses nothing between the snapshot and the reset. Every pair p2pmap has seen

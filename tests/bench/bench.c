@@ -14,7 +14,9 @@
  *
  *   bench [--reps N] [--quick] OUT.json
  */
+#define _GNU_SOURCE
 #include <bpf/libbpf.h>
+#include <sched.h>
 #include <pthread.h>
 #include <time.h>
 #include <errno.h>
@@ -135,22 +137,18 @@ static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
 	fprintf(j, "\n  ]");
 }
 
-static int measure(enum mode m, void *buf, size_t len, struct figure *f)
+/* Enough calls per repetition that the loop, not the clock, dominates. */
+static unsigned int iters_for(size_t len)
 {
-	/* Enough calls per repetition that the loop, not the clock, dominates. */
-	unsigned int iters = len >= (16UL << 20) ? 2 : len >= (1UL << 20) ? 8 : 64, i;
+	return len >= (16UL << 20) ? 2 : len >= (1UL << 20) ? 8 : 64;
+}
 
-	one(m, buf, len, 1);	/* warm up: page tables, bounce pool, pair cache */
-	for (i = 0; i < (unsigned int)reps; i++) {
-		f->ns[i] = one(m, buf, len, iters);
-		if (f->ns[i] < 0)
-			return (int)f->ns[i];
-	}
+static void summarize(struct figure *f)
+{
 	qsort(f->ns, reps, sizeof(double), cmp_d);
 	f->min = f->ns[0];
 	f->med = f->ns[reps / 2];
 	f->max = f->ns[reps - 1];
-	return 0;
 }
 
 static struct bpf_link *attach_policy(enum mode m, struct topology_bpf **t, struct rules_bpf **r)
@@ -242,6 +240,7 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	size_t p2p_max, s;
 	struct utsname u;
+	cpu_set_t cpus;
 	void *ram, *p2p;
 	FILE *j;
 	int b, m, i, first = 1;
@@ -258,6 +257,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] OUT.json\n", MAX_REPS);
 		return 2;
 	}
+	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 	if (lab_find(&lab)) {
 		fprintf(stderr, "bench: lab topology not found\n");
 		return 1;
@@ -277,34 +280,56 @@ int main(int argc, char **argv)
 	}
 	memset(p2p, 1, p2p_max);
 
-	for (m = 0; m < NR_MODES; m++) {
-		struct topology_bpf *t = NULL;
-		struct rules_bpf *r = NULL;
-		struct bpf_link *link = NULL;
+	/*
+	 * The modes take turns within each repetition (raw, p2pmap, +topology, +rules, then the
+	 * next repetition), so drift in the emulator over the run lands on all of them alike.
+	 */
+	for (i = -1; i < reps; i++) {
+		for (m = 0; m < NR_MODES; m++) {
+			struct topology_bpf *t = NULL;
+			struct rules_bpf *r = NULL;
+			struct bpf_link *link = NULL;
 
-		if (m == TOPOLOGY || m == RULES1000) {
-			link = attach_policy(m, &t, &r);
-			if (!link) {
-				fprintf(stderr, "bench: cannot attach the %s policy\n", mode_name[m]);
-				return 1;
+			if (m == TOPOLOGY || m == RULES1000) {
+				link = attach_policy(m, &t, &r);
+				if (!link) {
+					fprintf(stderr, "bench: cannot attach the %s policy\n", mode_name[m]);
+					return 1;
+				}
 			}
+			if (i >= 0)
+				fprintf(stderr, "bench: repetition %d/%d, %s\n", i + 1, reps, mode_name[m]);
+			for (b = 0; b < 2; b++)
+				for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+					double ns;
+
+					if (b == 1 && sizes[s] > p2p_max)
+						continue;
+					/* i = -1 warms up: page tables, bounce pool, pair cache. */
+					ns = one(m, b ? p2p : ram, sizes[s], i < 0 ? 1 : iters_for(sizes[s]));
+					if (ns < 0) {
+						fprintf(stderr, "bench: %s %s %s failed: %s\n", mode_name[m],
+							b ? "p2p" : "ram", size_name[s], strerror((int)-ns));
+						return 1;
+					}
+					if (i >= 0)
+						fig[b][s][m].ns[i] = ns;
+				}
+			bpf_link__destroy(link);
+			topology_bpf__destroy(t);
+			rules_bpf__destroy(r);
+			if (link)
+				usleep(200000);	/* the link is released from a workqueue */
 		}
-		fprintf(stderr, "bench: %s ...\n", mode_name[m]);
-		for (b = 0; b < 2; b++)
-			for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+	}
+	for (b = 0; b < 2; b++)
+		for (s = 0; s < ARRAY_SIZE(sizes); s++)
+			for (m = 0; m < NR_MODES; m++) {
 				if (b == 1 && sizes[s] > p2p_max)
 					continue;
-				if (measure(m, b ? p2p : ram, sizes[s], &fig[b][s][m]))
-					fprintf(stderr, "bench: %s %s %s failed\n", mode_name[m],
-						b ? "p2p" : "ram", size_name[s]);
-				else
-					ok[b][s]++;
+				summarize(&fig[b][s][m]);
+				ok[b][s]++;
 			}
-		bpf_link__destroy(link);
-		topology_bpf__destroy(t);
-		rules_bpf__destroy(r);
-		usleep(200000);	/* the link is released from a workqueue */
-	}
 
 	uname(&u);
 	j = fopen(out, "w");
@@ -366,6 +391,10 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 
+	/* Threads may use every vCPU again. */
+	for (i = 0; i < sysconf(_SC_NPROCESSORS_ONLN); i++)
+		CPU_SET(i, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 	printf("\nmappings per second through /dev/p2pmap (MAP + UNMAP of 64 KiB RAM, %.0f s each; %ld vCPUs)\n",
 	       CONC_SECONDS, sysconf(_SC_NPROCESSORS_ONLN));
 	fprintf(j, "\n  ],\n  \"vcpus\": %ld,\n  \"mappings_per_second\": [\n", sysconf(_SC_NPROCESSORS_ONLN));

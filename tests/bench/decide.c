@@ -15,7 +15,9 @@
  *
  *   bench-decide [--reps N] [--quick] OUT.json
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,9 +131,10 @@ int main(int argc, char **argv)
 		{ "bounce_all", "bounce_all", 0 },
 		{ "rules", "rules(1000)", 1000 },
 	};
-	struct figure byn[ARRAY_SIZE(counts)], byp[ARRAY_SIZE(pol)], map4k;
+	struct figure byn[ARRAY_SIZE(counts)], byp[ARRAY_SIZE(pol)], map4k = { 0 };
 	uint32_t verdict, vp[ARRAY_SIZE(pol)];
 	const char *out = NULL;
+	cpu_set_t cpus;
 	unsigned int i;
 	void *p2p;
 	FILE *j;
@@ -152,6 +155,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-decide: needs the wide lab (64 pairs); found %d x %d\n", np, ne);
 		return 1;
 	}
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);	/* less variance from migrations */
 	test_fd = open("/dev/p2pmap-test", O_RDWR);
 	if (test_fd < 0) {
 		perror("bench-decide: /dev/p2pmap-test (insmod tests/kmod/p2pmap_test.ko)");

@@ -11,6 +11,10 @@ out=build/bench
 rm -rf "$out"
 mkdir -p "$out"
 accel=${P2PMAP_ACCEL:-tcg}
+# Production-like: the lab kernel's allocation and DMA-API checkers cost more per call than
+# p2pmap itself (kmemleak alone doubles a 4 KiB map+unmap), so benchmarks switch them off at
+# boot. Lockdep is compiled in and stays; it costs both paths alike.
+export P2PMAP_APPEND="kmemleak=off dma_debug=off ${P2PMAP_APPEND:-}"
 echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes"
 start=$(date +%s)
 { echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh"; } >"$out/cmd.sh"
