@@ -21,7 +21,7 @@ export KDIR
 BUILD := $(TOP)/build
 HOSTCC := gcc
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include
-TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/demo
+TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/t_stress $(BUILD)/tests/t_faults $(BUILD)/tests/demo
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail
@@ -91,6 +91,11 @@ $(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/guest/lib.c tests/guest/li
 			 include/uapi/p2pmap.h test-bpf
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/guest/lib.c -lbpf -lpthread
+
+$(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/guest/lib.c tests/guest/lib.h tests/bench/policy.c \
+			 tests/bench/policy.h include/uapi/p2pmap.h bpf/rules.h bpf
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/guest/lib.c tests/bench/policy.c -lbpf -lpthread
 
 $(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/uapi/p2pmap.h tests/kmod/p2pmap_test.h
 	@mkdir -p $(@D)

@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-mapping.h>
+#include <linux/error-injection.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -492,6 +493,16 @@ static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
 	return ERR_PTR(ret);
 }
 
+/*
+ * The DMA mapping itself, on its own so fault injection can fail it (fail_function: a
+ * failed IOMMU or swiotlb mapping is rare and otherwise untestable).
+ */
+static noinline int p2pmap_dma_map(struct p2pmap_mapping *map)
+{
+	return dma_map_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+}
+ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
+
 /* Segment, decide, bounce, DMA-map: the common part of both entry points. */
 static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 {
@@ -518,7 +529,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	 * API's overlap check is for kernel buffers and warns about that. So the CPU syncs a
 	 * plain map and unmap would do are done here, explicitly, with the same effect.
 	 */
-	ret = dma_map_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	ret = p2pmap_dma_map(map);
 	if (ret)
 		return map_failed(map, ret);
 	dma_sync_sgtable_for_device(map->client, map->dst, map->dir);

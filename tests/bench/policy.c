@@ -33,7 +33,7 @@ struct bpf_link *policy_attach_file(const char *name, unsigned int nrules,
 	struct bpf_link *link;
 	char path[128];
 
-	snprintf(path, sizeof(path), "bpf/%s.bpf.o", name);
+	snprintf(path, sizeof(path), strchr(name, '/') ? "%s.bpf.o" : "bpf/%s.bpf.o", name);
 	*obj = bpf_object__open_file(path, NULL);
 	if (!*obj || bpf_object__load(*obj))
 		goto fail;

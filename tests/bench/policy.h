@@ -13,7 +13,7 @@
 int rules_fill_unmatched(struct bpf_map *rules, unsigned int n);
 
 /*
- * Open bpf/NAME.bpf.o, load it (the rules policy with @nrules unmatched rules) and attach its
+ * Open bpf/NAME.bpf.o (NAME.bpf.o if NAME holds a '/'), load it (the rules policy with @nrules unmatched rules) and attach its
  * struct_ops map. Returns the link, and the object in @obj for bpf_object__close() after
  * bpf_link__destroy(); NULL on failure.
  */

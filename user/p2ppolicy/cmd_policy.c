@@ -69,6 +69,8 @@ int cmd_load(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return USAGE_ERROR("load");
+	if (require_admin("load"))
+		return EXIT_ERR;
 	obj = policy_open(argv[optind]);
 	if (!obj)
 		return EXIT_ERR;
@@ -95,6 +97,8 @@ int cmd_unload(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	if (require_admin("unload"))
+		return EXIT_ERR;
 	return policy_detach(false) ? EXIT_ERR : EXIT_OK;
 }
 
@@ -112,7 +116,7 @@ int cmd_set(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (parse_assignment(argv[i], &t[nt++]))
 			return EXIT_USAGE;
-	if (policy_set_live(t, nt))
+	if (require_admin("set") || policy_set_live(t, nt))
 		return EXIT_ERR;
 	for (i = 0; i < (int)nt; i++)
 		printf("%s = %llu\n", t[i].name, (unsigned long long)t[i].value);
@@ -189,6 +193,8 @@ int cmd_rules(int argc, char **argv)
 			return USAGE_ERROR("rules");
 		if (parse_pair(&argv[optind], &r))
 			return EXIT_USAGE;
+		if (require_admin("rules add"))
+			return EXIT_ERR;
 		for (i = optind + 2; i < argc; i++)
 			len += strlen(argv[i]) + 1;
 		joined = calloc(1, len + 1);
@@ -214,7 +220,7 @@ int cmd_rules(int argc, char **argv)
 			return USAGE_ERROR("rules");
 		if (parse_pair(&argv[optind], &r))
 			return EXIT_USAGE;
-		if (rules_del(&r))
+		if (require_admin("rules del") || rules_del(&r))
 			return EXIT_ERR;
 		printf("deleted rule: provider %s, client %s\n", pci_spec_str(&r.provider, a, sizeof(a)),
 		       pci_spec_str(&r.client, b, sizeof(b)));

@@ -305,6 +305,8 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (optind < argc)
 		return USAGE_ERROR("daemon");
+	if (require_admin("daemon"))
+		return EXIT_ERR;
 	dm = &d;
 	d.journal = getenv("JOURNAL_STREAM") != NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);

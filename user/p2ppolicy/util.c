@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
 
 #include "util.h"
 
@@ -151,5 +155,23 @@ int read_u64(const char *path, uint64_t *out)
 	*out = strtoull(buf, &end, 0);
 	if (errno || end == buf)
 		return -EINVAL;
+	return 0;
+}
+
+int require_admin(const char *what)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	static const int need[] = { CAP_SYS_ADMIN, 39 /* CAP_BPF, Linux 5.8 */ };
+	unsigned int i;
+
+	if (syscall(SYS_capget, &h, d))
+		return 0;	/* cannot tell: let the kernel decide */
+	for (i = 0; i < ARRAY_SIZE(need); i++)
+		if (!(d[need[i] / 32].effective & (1U << (need[i] % 32)))) {
+			err("%s needs root: CAP_BPF and CAP_SYS_ADMIN (it attaches BPF policies and writes their pinned maps)",
+			    what);
+			return -EPERM;
+		}
 	return 0;
 }

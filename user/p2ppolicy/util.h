@@ -34,6 +34,13 @@ char *fmt_size(uint64_t n, char *buf, size_t len);
 int read_line(const char *path, char *buf, size_t len);
 int read_u64(const char *path, uint64_t *out);
 
+/*
+ * Commands that attach policies or write their maps need CAP_BPF and CAP_SYS_ADMIN (struct_ops
+ * and pinned maps under /sys/fs/bpf). Return 0 when this process has both; otherwise say so
+ * in one line naming @what and return -EPERM.
+ */
+int require_admin(const char *what);
+
 /* Trim spaces at both ends, in place. */
 char *strtrim(char *s);
 
