@@ -1,6 +1,7 @@
 # p2pmap: top-level build. `make help` lists the targets.
 #
 #   KDIR=<tree>   kernel to build the modules against (default: the cached lab kernel)
+#   KASAN=1       the lab kernel with KASAN (tests/vm/kasan.config), for check and stress
 #   V=1           show full commands
 
 SHELL := /bin/bash
@@ -14,7 +15,9 @@ Q := @
 MAKEFLAGS += --no-print-directory
 endif
 
-LAB_KDIR := $(shell $(TOP)/scripts/build-kernel.sh --dir 2>/dev/null)
+KASAN ?= 0
+export KASAN
+LAB_KDIR := $(shell KASAN=$(KASAN) $(TOP)/scripts/build-kernel.sh --dir 2>/dev/null)
 KDIR ?= $(LAB_KDIR)
 export KDIR
 
@@ -28,7 +31,7 @@ TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable ba
 SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
 .PHONY: all deps kernel modules test-modules bpf test-bpf user tests-build check demo shell clean help \
-	install uninstall bench
+	install uninstall bench stress
 
 all: modules test-modules bpf user tests-build
 
@@ -42,10 +45,12 @@ help:
 	@echo "  make demo       boot the lab, load the modules, move data with the built-in rule and with a policy"
 	@echo "  make shell      boot the lab with an interactive shell on the serial console"
 	@echo "  make bench      benchmarks in the lab: p2pmap vs the raw kernel path; build/bench/results.json"
+	@echo "  make stress     the reliability suites, long (load, fuzz, faults, lifecycle, hot-unplug)"
 	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
 	@echo "  make uninstall  remove what make install put in place"
 	@echo "  make clean      remove build products (the cached kernel stays)"
-	@echo "Variables: KDIR=<kernel tree> (default: lab kernel), V=1 verbose, P2PMAP_ACCEL=kvm,"
+	@echo "Variables: KDIR=<kernel tree> (default: lab kernel), KASAN=1 (KASAN lab kernel), V=1 verbose,"
+	@echo "           P2PMAP_ACCEL=kvm, P2PMAP_VARIANTS=\"switch acs ...\" (check: topology variants),"
 	@echo "           install: DESTDIR, PREFIX (/usr), SYSCONFDIR (/etc), UNITDIR (/lib/systemd/system)"
 
 deps:
@@ -105,6 +110,10 @@ $(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/ua
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(TOP)/tests/run-tests.sh
+
+stress: deps
+	$(Q)$(MAKE) all
+	$(Q)$(TOP)/tests/stress.sh
 
 demo: deps
 	$(Q)$(MAKE) all

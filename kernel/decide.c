@@ -46,8 +46,7 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 	rcu_read_unlock();
 	return verdict;
 }
-/* For p2pmap's own test module (decision benchmarks), not a client API. */
-EXPORT_SYMBOL_NS_GPL(p2pmap_decide, P2PMAP_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(p2pmap_decide, P2PMAP_INTERNAL);	/* the test module's benchmarks only */
 
 /**
  * p2pmap_decide_no_pair() - the decision for a client that is not a PCI device

@@ -12,6 +12,10 @@
  * least 7.2) refuses a transfer that ends exactly at the end of that buffer and aborts the
  * whole VM, so one transfer moves at most 4095 bytes. This driver polls for completion to
  * stay short.
+ *
+ * Removal (unbind, hot-unplug) may come while a copy runs and files are open: @gone makes a
+ * running copy stop between transfers, remove() waits for every ioctl to leave (@remove_sem)
+ * before the registers and the device go, and the struct lives until the last file closes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,6 +27,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -41,13 +46,28 @@
 #define EDU_MAX_WINDOWS		1024
 #define EDU_TIMEOUT_US		(5 * USEC_PER_SEC)
 
+/**
+ * struct edu - one edu device
+ * @pdev: the device (valid while @remove_sem is held for reading and @gone is false)
+ * @regs: its registers (the same)
+ * @misc: /dev/p2pmap-eduN
+ * @name: "p2pmap-eduN"
+ * @id: N
+ * @lock: one transfer at a time on the engine
+ * @remove_sem: held for reading by every ioctl, for writing by remove()
+ * @gone: set when removal starts; ioctls fail with -ENODEV from then on
+ * @ref: the device's reference and one per open file
+ */
 struct edu {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	struct miscdevice misc;
 	char name[24];
 	int id;
-	struct mutex lock;	/* one transfer at a time on the engine */
+	struct mutex lock;		/* one transfer at a time */
+	struct rw_semaphore remove_sem;
+	bool gone;
+	struct kref ref;
 };
 
 static DEFINE_IDA(edu_ida);
@@ -56,13 +76,17 @@ static DEFINE_IDA(edu_ida);
 static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
 {
 	u64 cmd;
+	int ret;
 
 	writeq(to_ram ? EDU_BUF_ADDR : addr, edu->regs + EDU_DMA_SRC);
 	writeq(to_ram ? addr : EDU_BUF_ADDR, edu->regs + EDU_DMA_DST);
 	writeq(len, edu->regs + EDU_DMA_CNT);
 	writeq(EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0), edu->regs + EDU_DMA_CMD);
-	return readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd, !(cmd & EDU_CMD_RUN),
-				  1000, EDU_TIMEOUT_US);
+	/* A removed device reads as all ones: stop waiting once removal has started. */
+	ret = readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd,
+				 !(cmd & EDU_CMD_RUN) || READ_ONCE(edu->gone),
+				 1000, EDU_TIMEOUT_US);
+	return ret ?: READ_ONCE(edu->gone) ? -ENODEV : 0;
 }
 
 /* The DMA address of byte @off of a mapping and how many bytes follow it contiguously. */
@@ -186,17 +210,45 @@ out_free:
 	return ret;
 }
 
-static long edu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static void edu_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct edu, ref));
+}
+
+/* misc_open() calls this under misc_mtx, which misc_deregister() takes too. */
+static int edu_open(struct inode *inode, struct file *file)
 {
 	struct edu *edu = container_of(file->private_data, struct edu, misc);
 
-	if (cmd == P2PMAP_EDU_IOC_COPY)
-		return edu_ioc_copy(edu, (void __user *)arg);
-	return -ENOTTY;
+	kref_get(&edu->ref);
+	return 0;
+}
+
+static int edu_release(struct inode *inode, struct file *file)
+{
+	struct edu *edu = container_of(file->private_data, struct edu, misc);
+
+	kref_put(&edu->ref, edu_free);
+	return 0;
+}
+
+static long edu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct edu *edu = container_of(file->private_data, struct edu, misc);
+	long ret;
+
+	if (cmd != P2PMAP_EDU_IOC_COPY)
+		return -ENOTTY;
+	down_read(&edu->remove_sem);
+	ret = READ_ONCE(edu->gone) ? -ENODEV : edu_ioc_copy(edu, (void __user *)arg);
+	up_read(&edu->remove_sem);
+	return ret;
 }
 
 static const struct file_operations edu_fops = {
 	.owner		= THIS_MODULE,
+	.open		= edu_open,
+	.release	= edu_release,
 	.unlocked_ioctl	= edu_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -206,27 +258,31 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct edu *edu;
 	int ret;
 
-	edu = devm_kzalloc(&pdev->dev, sizeof(*edu), GFP_KERNEL);
+	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
 	edu->pdev = pdev;
 	mutex_init(&edu->lock);
+	init_rwsem(&edu->remove_sem);
+	kref_init(&edu->ref);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
-		return ret;
+		goto err_free;
 	ret = pcim_iomap_regions(pdev, BIT(0), KBUILD_MODNAME);
 	if (ret)
-		return ret;
+		goto err_free;
 	edu->regs = pcim_iomap_table(pdev)[0];
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
-		return ret;
+		goto err_free;
 	pci_set_master(pdev);
 
 	edu->id = ida_alloc(&edu_ida, GFP_KERNEL);
-	if (edu->id < 0)
-		return edu->id;
+	if (edu->id < 0) {
+		ret = edu->id;
+		goto err_free;
+	}
 	snprintf(edu->name, sizeof(edu->name), "p2pmap-edu%d", edu->id);
 	edu->misc = (struct miscdevice){
 		.minor = MISC_DYNAMIC_MINOR,
@@ -235,22 +291,31 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		.parent = &pdev->dev,
 		.mode = 0600,
 	};
+	pci_set_drvdata(pdev, edu);
 	ret = misc_register(&edu->misc);
 	if (ret) {
 		ida_free(&edu_ida, edu->id);
-		return ret;
+		goto err_free;
 	}
-	pci_set_drvdata(pdev, edu);
 	pci_info(pdev, "edu client /dev/%s\n", edu->name);
 	return 0;
+
+err_free:
+	kfree(edu);
+	return ret;
 }
 
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct edu *edu = pci_get_drvdata(pdev);
 
+	/* Stop a running copy between transfers, then wait until every ioctl has left. */
+	WRITE_ONCE(edu->gone, true);
+	down_write(&edu->remove_sem);
+	up_write(&edu->remove_sem);
 	misc_deregister(&edu->misc);
 	ida_free(&edu_ida, edu->id);
+	kref_put(&edu->ref, edu_free);
 }
 
 static const struct pci_device_id edu_ids[] = {

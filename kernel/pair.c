@@ -230,7 +230,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	spin_unlock(&pair_lock);
 	return pair;
 }
-EXPORT_SYMBOL_NS_GPL(p2pmap_pair_get, P2PMAP_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_get, P2PMAP_INTERNAL);	/* the test module's benchmarks only */
 
 static void pair_free_rcu(struct rcu_head *rcu)
 {
@@ -254,8 +254,7 @@ void p2pmap_pair_put(struct p2pmap_pair *pair)
 {
 	kref_put(&pair->ref, pair_release);
 }
-/* For p2pmap's own test module (decision benchmarks), not a client API. */
-EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_INTERNAL);	/* the test module's benchmarks only */
 
 /**
  * p2pmap_pair_count() - pairs in the table now

@@ -10,14 +10,20 @@ mkdir -p "$res/tap"
 
 # The full suites run in the "switch" variant; every other topology variant boots its own lab
 # and runs the matrix (verdicts, distances, ACS, DMA addresses and data over every pair, with
-# the built-in rule and with bounce_all). P2PMAP_VARIANTS limits the variants run.
+# the built-in rule and with bounce_all); "hotplug" unplugs and re-plugs devices under load.
+# P2PMAP_VARIANTS limits the variants run. Reliability suites run bounded here; `make stress`
+# runs them long (tests/stress.sh).
 GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
 	     build/tests/t_policy
 	     tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
+	     tests/guest/t_privilege.sh build/tests/t_fuzz build/tests/t_faults build/tests/t_stress
 	     build/tests/t_matrix tests/guest/t_matrix_bounce.sh
+	     tests/guest/t_lifecycle.sh tests/guest/t_kmemleak.sh
 	     tests/guest/t_unload.sh)
 MATRIX_TESTS=(tests/guest/t_module.sh build/tests/t_matrix tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
-VARIANTS=${P2PMAP_VARIANTS:-switch acs viommu nested wide}
+HOTPLUG_TESTS=(tests/guest/t_module.sh tests/guest/t_hotplug.sh build/tests/t_matrix tests/guest/t_unload.sh)
+VARIANTS=${P2PMAP_VARIANTS:-switch acs viommu nested wide hotplug}
+[ "${KASAN:-0}" = 1 ] && echo "== KASAN lab kernel (make check KASAN=1)"
 
 echo "== host tests"
 for t in tests/host/t_*.sh; do
@@ -37,8 +43,11 @@ lab() {
 	echo "# lab run ($v): exit $rc after $(( $(date +%s) - start )) s"
 	echo "$v $(( $(date +%s) - start ))" >>"$res/times"
 	for t in "$@"; do
-		n=$(basename "$t" .sh)
-		f="$res/vm-$v/share/tap/$(basename "$t").tap"
+		prog=${t%% *}
+		f=$(basename "$prog")
+		[ "$prog" = "$t" ] || f="${f}_$(printf '%s' "${t#* }" | tr ' /' '__')"
+		n=${f%.sh}
+		f="$res/vm-$v/share/tap/$f.tap"
 		if [ -f "$f" ]; then cp "$f" "$res/tap/$v-$n.tap"; else echo "not ok 1 - $n did not run" >"$res/tap/$v-$n.tap"; fi
 	done
 	{
@@ -56,6 +65,8 @@ lab() {
 for v in $VARIANTS; do
 	if [ "$v" = switch ]; then
 		lab switch "${GUEST_TESTS[@]}"
+	elif [ "$v" = hotplug ]; then
+		lab hotplug "${HOTPLUG_TESTS[@]}"
 	else
 		lab "$v" "${MATRIX_TESTS[@]}"
 	fi

@@ -1,14 +1,18 @@
 #!/bin/sh
 # In-guest test runner: runs each named test from the repository root, prints its TAP on the
-# console and keeps it in /mnt/out/tap/NAME.tap with its exit status in NAME.rc.
+# console and keeps it in /mnt/out/tap/NAME.tap with its exit status in NAME.rc. A test may
+# carry arguments ("build/tests/t_fuzz --seed 7"): NAME is then the program's name and the
+# arguments joined by '_' (t_fuzz_--seed_7), as tests/run-tests.sh expects.
 out=/mnt/out/tap
 mkdir -p "$out"
 for t in "$@"; do
-	name=$(basename "$t")
+	prog=${t%% *}
+	name=$(basename "$prog")
+	[ "$prog" = "$t" ] || name="${name}_$(printf '%s' "${t#* }" | tr ' /' '__')"
 	echo "# ---- $name"
-	case "$t" in
-	*.sh) sh "$t" ;;
-	*) "$t" ;;
+	case "$prog" in
+	*.sh) sh $t ;;
+	*) $t ;;
 	esac >"$out/$name.tap" 2>&1
 	echo $? >"$out/$name.rc"
 	cat "$out/$name.tap"

@@ -8,7 +8,12 @@
  * and injects a policy that returns garbage verdicts until the module ejects it. Whatever
  * path a transfer takes while the policy changes under it, the data must arrive intact.
  *
- *   t_stress [--seconds N] [--threads N] [--seed N]     (defaults: 20 s, 4 threads, 1)
+ *   t_stress [--seconds N] [--threads N] [--seed N] [--unplug]
+ *            (defaults: 20 s, 4 threads, seed 1)
+ *
+ * --unplug: devices go away during the run (t_hotplug.sh); transfers that fail because of it
+ * must fail with an errno, and are counted by errno instead of failing the test. Data that
+ * arrives must still be intact.
  *
  * Reports operations, bytes per path and mismatches (which must be 0). Clean refusals
  * (EBUSY at the bounce cap, no p2pmem left) are counted, not failed.
@@ -17,10 +22,13 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +47,34 @@ static atomic_bool stop;
 
 static atomic_ulong ops, mismatches, refused, failures, bytes_path[3], moved;
 static atomic_ulong pol_cycles, pol_ejects, pol_failures;
+static atomic_ulong gone_errs[8];	/* --unplug: ENODEV, EIO, ETIMEDOUT, EFAULT, ENXIO, other */
+static bool unplug;
+
+static void count_gone(int e)
+{
+	static const int known[] = { ENODEV, EIO, ETIMEDOUT, EFAULT, ENXIO, ENOENT, EINVAL };
+	unsigned int i;
+
+	for (i = 0; i < 7 && known[i] != e; i++)
+		;
+	gone_errs[i]++;
+}
+
+static int copy_via(const struct lab_dev *edu, void *src, void *dst, size_t len,
+		    const struct p2pmap_edu_window *w, unsigned int nw, struct p2pmap_edu_copy *c)
+{
+	int fd = open(edu->node, O_RDWR), ret;
+
+	*c = (struct p2pmap_edu_copy){
+		.argsz = sizeof(*c), .src = (uintptr_t)src, .dst = (uintptr_t)dst, .len = len,
+		.windows = (uintptr_t)w, .nr_windows = nw,
+	};
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, P2PMAP_EDU_IOC_COPY, c) ? -errno : 0;
+	close(fd);
+	return ret;
+}
 
 
 static double now(void)
@@ -72,67 +108,107 @@ static void *p2pmem_try(const struct lab_dev *prov, size_t len)
 	return p;
 }
 
+/*
+ * p2pmem of a provider that is being removed is no longer there: touching it raises SIGBUS.
+ * With --unplug that ends the operation (counted as ENODEV), not the process.
+ */
+static __thread sigjmp_buf bus_jmp;
+static __thread bool bus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (!bus_armed) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	siglongjmp(bus_jmp, 1);
+}
+
+/* One operation: p2pmem <-> RAM through @edu, sampled pages compared. */
+static void one_transfer(const struct lab_dev *prov, const struct lab_dev *edu, size_t pages,
+			 bool to_ram, size_t mid, uint32_t seed)
+{
+	size_t len = pages * PG;
+	struct p2pmap_edu_window w[3];
+	struct p2pmap_edu_copy c;
+	unsigned char *p2p, *ram, *src, *dst;
+	unsigned int i, nw = 0;
+	int ret;
+
+	p2p = p2pmem_try(prov, len);
+	if (p2p == MAP_FAILED && unplug && errno != ENOMEM) {
+		count_gone(ENODEV);	/* the provider is gone */
+		usleep(10000);
+		return;
+	}
+	if (p2p == MAP_FAILED) {
+		refused++;	/* the CMB is shared by all threads */
+		usleep(10000);
+		return;
+	}
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED) {
+		munmap(p2p, len);
+		refused++;
+		return;
+	}
+	src = to_ram ? p2p : ram;
+	dst = to_ram ? ram : p2p;
+	w[nw++] = (struct p2pmap_edu_window){ 0, PG };
+	if (mid)
+		w[nw++] = (struct p2pmap_edu_window){ mid * PG, PG };
+	if (pages > 1)
+		w[nw++] = (struct p2pmap_edu_window){ len - PG, PG };
+
+	bus_armed = unplug;
+	if (unplug && sigsetjmp(bus_jmp, 1)) {
+		bus_armed = false;
+		count_gone(ENODEV);
+		goto out;
+	}
+	for (i = 0; i < nw; i++) {
+		fill_pattern(src + w[i].offset, PG, seed + i);
+		memset(dst + w[i].offset, 0, PG);
+	}
+	ret = copy_via(edu, src, dst, len, w, nw, &c);
+	if (ret == -EBUSY || ret == -ENOMEM) {
+		refused++;
+	} else if (ret && unplug) {
+		count_gone(-ret);
+	} else if (ret) {
+		failures++;
+		fprintf(stderr, "# %s -> %s, %zu bytes: %s\n", prov->name, edu->name, len,
+			strerror(-ret));
+	} else {
+		for (i = 0; i < nw; i++)
+			if (!check_pattern(dst + w[i].offset, PG, seed + i, NULL)) {
+				mismatches++;
+				fprintf(stderr, "# MISMATCH %s -> %s, %zu bytes, page %llu\n",
+					prov->name, edu->name, len,
+					(unsigned long long)(w[i].offset / PG));
+			}
+		for (i = 0; i < 3; i++)
+			bytes_path[i] += c.src_bytes[i] + c.dst_bytes[i];
+		moved += c.dma_bytes;
+		ops++;
+	}
+	bus_armed = false;
+out:
+	munmap(p2p, len);
+	munmap(ram, len);
+}
+
 static void *worker(void *arg)
 {
 	uint64_t s = (uint64_t)(uintptr_t)arg * 0x9e3779b97f4a7c15ULL + 1;
 
 	while (!stop && now() < deadline) {
 		const struct lab_dev *prov = &provs[next(&s) % np], *edu = &edus[next(&s) % ne];
-		size_t pages = 1 + next(&s) % MAX_PAGES, len = pages * PG, mid;
+		size_t pages = 1 + next(&s) % MAX_PAGES;
 		bool to_ram = next(&s) & 1;
-		struct p2pmap_edu_window w[3];
-		struct p2pmap_edu_copy c;
-		unsigned char *p2p, *ram, *src, *dst;
-		uint32_t seed = next(&s);
-		unsigned int i, nw = 0;
-		int ret;
+		size_t mid = pages > 2 ? 1 + next(&s) % (pages - 2) : 0;
 
-		p2p = p2pmem_try(prov, len);
-		if (p2p == MAP_FAILED) {
-			refused++;	/* the CMB is shared by all threads */
-			usleep(10000);
-			continue;
-		}
-		ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (ram == MAP_FAILED) {
-			munmap(p2p, len);
-			refused++;
-			continue;
-		}
-		src = to_ram ? p2p : ram;
-		dst = to_ram ? ram : p2p;
-		mid = pages > 2 ? 1 + next(&s) % (pages - 2) : 0;
-		w[nw++] = (struct p2pmap_edu_window){ 0, PG };
-		if (mid)
-			w[nw++] = (struct p2pmap_edu_window){ mid * PG, PG };
-		if (pages > 1)
-			w[nw++] = (struct p2pmap_edu_window){ len - PG, PG };
-		for (i = 0; i < nw; i++) {
-			fill_pattern(src + w[i].offset, PG, seed + i);
-			memset(dst + w[i].offset, 0, PG);
-		}
-		ret = edu_copy(edu, src, dst, len, w, nw, &c);
-		if (ret == -EBUSY || ret == -ENOMEM) {
-			refused++;
-		} else if (ret) {
-			failures++;
-			fprintf(stderr, "# %s -> %s, %zu bytes: %s\n", prov->name, edu->name, len,
-				strerror(-ret));
-		} else {
-			for (i = 0; i < nw; i++)
-				if (!check_pattern(dst + w[i].offset, PG, seed + i, NULL)) {
-					mismatches++;
-					fprintf(stderr, "# MISMATCH %s -> %s, %zu bytes, page %llu\n",
-						prov->name, edu->name, len,
-						(unsigned long long)(w[i].offset / PG));
-				}
-			for (i = 0; i < 3; i++)
-				bytes_path[i] += c.src_bytes[i] + c.dst_bytes[i];
-			moved += c.dma_bytes;
-			ops++;
-		}
-		munmap(p2p, len);
-		munmap(ram, len);
+		one_transfer(prov, edu, pages, to_ram, mid, next(&s));
 	}
 	return NULL;
 }
@@ -226,8 +302,10 @@ int main(int argc, char **argv)
 			threads = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < (unsigned long)argc)
 			seed = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--unplug"))
+			unplug = true;
 		else {
-			fprintf(stderr, "usage: t_stress [--seconds N] [--threads 1-64] [--seed N]\n");
+			fprintf(stderr, "usage: t_stress [--seconds N] [--threads 1-64] [--seed N] [--unplug]\n");
 			return 2;
 		}
 	}
@@ -250,6 +328,11 @@ int main(int argc, char **argv)
 	pinned0 = p2pmap_stat("pinned_pages");
 	dma0 = dma_api_errors();
 
+	if (unplug) {
+		struct sigaction sa = { .sa_handler = on_sigbus, .sa_flags = SA_NODEFER };
+
+		sigaction(SIGBUS, &sa, NULL);
+	}
 	deadline = now() + seconds;
 	for (i = 0; i < threads; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(seed * 1000 + i));
@@ -266,6 +349,12 @@ int main(int argc, char **argv)
 		 (unsigned long)bytes_path[2]);
 	tap_diag("policy: %lu cycles (attach, swap, detach, garbage until ejected), %lu failures",
 		 (unsigned long)pol_cycles, (unsigned long)pol_failures);
+	if (unplug)
+		tap_diag("failed while devices went away: ENODEV %lu, EIO %lu, ETIMEDOUT %lu, EFAULT %lu, ENXIO %lu, ENOENT %lu, EINVAL %lu, other %lu",
+			 (unsigned long)gone_errs[0], (unsigned long)gone_errs[1],
+			 (unsigned long)gone_errs[2], (unsigned long)gone_errs[3],
+			 (unsigned long)gone_errs[4], (unsigned long)gone_errs[5],
+			 (unsigned long)gone_errs[6], (unsigned long)gone_errs[7]);
 	tap_ok(ops >= threads, "%lu transfers done", (unsigned long)ops);
 	tap_ok(!mismatches && !failures, "every sampled byte arrived: %lu mismatches, %lu failed transfers",
 	       (unsigned long)mismatches, (unsigned long)failures);

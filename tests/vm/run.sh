@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot the p2pmap lab (QEMU, emulated PCIe topology) and run a command in the guest.
 #
-#   tests/vm/run.sh [options] -- COMMAND...    run COMMAND (via sh -c) in the guest
+#   tests/vm/run.sh [options] -- COMMAND...    run COMMAND in the guest (one argument: a shell
+#                                              command line; more: a command and its arguments)
 #   tests/vm/run.sh [options] --shell          interactive shell on the serial console
 #
 # Options:
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--quiet) quiet=1; shift ;;
 	--shell) shell=1; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -57,7 +58,13 @@ log="$out/console.log"
 
 if [ $shell = 0 ]; then
 	# The guest runs this with the repository as its working directory.
-	{ echo "cd '$top'"; echo "export P2PMAP_VARIANT=$variant"; printf '%s\n' "$*"; } >"$share/cmd.sh"
+	# One argument is a shell command line; several are one command and its arguments,
+	# quoted so that an argument may hold spaces.
+	{
+		echo "cd '$top'"
+		echo "export P2PMAP_VARIANT=$variant KASAN=${KASAN:-0}"
+		if [ $# = 1 ]; then printf '%s\n' "$1"; else printf '%q ' "$@"; echo; fi
+	} >"$share/cmd.sh"
 fi
 
 accel=${P2PMAP_ACCEL:-tcg}
@@ -119,6 +126,11 @@ if [ $shell = 1 ]; then
 	echo "p2pmap lab: variant $variant, $accel; leave with 'poweroff' (or Ctrl-a x)" >&2
 	exec "${qemu[@]}" -nographic
 fi
+
+# The QMP agent lets guest tests drive the monitor (hot-unplug) through the share.
+python3 "$here/qmp-agent.py" "$out/qmp.sock" "$share" 2>"$out/qmp-agent.log" &
+agent=$!
+trap 'kill $agent 2>/dev/null || true' EXIT
 
 set +e
 if [ $quiet = 1 ]; then

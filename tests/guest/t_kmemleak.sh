@@ -1,0 +1,22 @@
+#!/bin/sh
+# Leaks: after the suites, two kmemleak scans (an object must stay unreferenced for 5 s to be
+# reported) find nothing allocated by p2pmap or p2pmap_edu.
+. tests/guest/tap.sh
+K=/sys/kernel/debug/kmemleak
+if ! [ -w $K ]; then
+	ok "false" "kmemleak is available (CONFIG_DEBUG_KMEMLEAK, debugfs)"
+	done_tap
+	exit
+fi
+echo scan >$K
+sleep 6
+echo scan >$K
+cat $K >/tmp/kmemleak.txt
+n=$(grep -c '^unreferenced object' /tmp/kmemleak.txt)
+mine=$(grep -c 'p2pmap' /tmp/kmemleak.txt)
+diag "kmemleak: $n suspected leaks in all, $mine lines naming p2pmap"
+[ "$mine" = 0 ] || sed -n '1,40p' /tmp/kmemleak.txt | sed 's/^/# /'
+ok "[ $mine = 0 ]" "kmemleak reports nothing from p2pmap or p2pmap_edu"
+ok "[ $n = 0 ]" "kmemleak reports no leak at all"
+echo clear >$K
+done_tap
