@@ -4,6 +4,8 @@
 #   scripts/build-kernel.sh            build if needed, print the build tree on stdout
 #   scripts/build-kernel.sh --dir      print the build tree the current config maps to
 #   KASAN=1 scripts/build-kernel.sh    the KASAN variant (adds tests/vm/kasan.config)
+#   BENCH=1 scripts/build-kernel.sh    the benchmark variant, without the bug catchers
+#                                      (adds tests/vm/bench.config; make bench)
 #
 # The tree lives in $P2PMAP_CACHE (default ~/.cache/p2pmap), outside the checkout, keyed by
 # the Debian linux-source version and the content of the config fragments. Built trees are
@@ -16,6 +18,7 @@ cache=${P2PMAP_CACHE:-$HOME/.cache/p2pmap}
 tarball=/usr/src/linux-source-6.12.tar.xz
 frags=("$top/tests/vm/kernel.config")
 [ "${KASAN:-0}" = 1 ] && frags+=("$top/tests/vm/kasan.config")
+[ "${BENCH:-0}" = 1 ] && frags+=("$top/tests/vm/bench.config")
 
 die() { printf 'build-kernel: error: %s\n' "$*" >&2; exit 1; }
 say() { printf '  KERNEL  %s\n' "$*" >&2; }
@@ -59,7 +62,8 @@ say "[2/4] configuring: allnoconfig + ${frags[*]##*/}"
 	make ARCH=x86_64 olddefconfig
 } >"$log" 2>&1 || die "configuration failed, see $log"
 
-# Every option the fragments ask for must have survived olddefconfig.
+# Every option the fragments ask for must have survived olddefconfig (a later fragment's
+# value for an option replaces an earlier one's).
 bad=0
 while IFS= read -r line; do
 	case "$line" in ''|'#'*) continue ;; esac
@@ -70,7 +74,8 @@ while IFS= read -r line; do
 		say "config: wanted $line, got: $(grep "^$opt=\|^# $opt is not set" .config || echo 'absent')"
 		bad=1
 	fi
-done < <(cat "${frags[@]}")
+done < <(cat "${frags[@]}" | awk -F= '/^CONFIG_/ { v[$1] = $0; if (!($1 in o)) { o[$1] = n++; k[n - 1] = $1 } }
+				    END { for (i = 0; i < n; i++) print v[k[i]] }')
 [ $bad = 0 ] || die "the config fragment does not apply to this kernel (unmet dependencies above)"
 
 jobs=$(nproc)
