@@ -352,8 +352,17 @@ int main(int argc, char **argv)
 	tap_plan(6);
 	if (lab_find(&lab))
 		tap_bail("lab topology not found");
-	ram = mmap(NULL, RAM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		   -1, 0);
+	/*
+	 * RAM between two guard pages: a device asked to write past the end must fault, not land
+	 * on whatever this process mapped next (its TLS, say, where the stack canary lives).
+	 */
+	ram = mmap(NULL, RAM_LEN + 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram != MAP_FAILED) {
+		ram += PG;
+		if (mprotect(ram, RAM_LEN, PROT_READ | PROT_WRITE))
+			tap_bail("mprotect: %s", strerror(errno));
+		memset(ram, 0, RAM_LEN);
+	}
 	ro = mmap(NULL, 64 << 10, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	gone = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ram == MAP_FAILED || ro == MAP_FAILED || gone == MAP_FAILED)
