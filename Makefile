@@ -123,9 +123,11 @@ demo: deps
 
 # Benchmarks run on the benchmark kernel (no lockdep, kmemleak or DMA-API debug); the modules
 # are rebuilt for it, and for the lab kernel again by the next make check.
+BENCH_KDIR = $(shell BENCH=1 KASAN=0 $(TOP)/scripts/build-kernel.sh --dir 2>/dev/null)
+
 bench: deps
-	$(Q)$(MAKE) BENCH=1 all $(BUILD)/tests/bench $(BUILD)/tests/bench-decide
-	$(Q)BENCH=1 $(TOP)/tests/bench/run.sh
+	$(Q)$(MAKE) BENCH=1 KASAN=0 KDIR=$(BENCH_KDIR) all $(BUILD)/tests/bench $(BUILD)/tests/bench-decide
+	$(Q)BENCH=1 KDIR=$(BENCH_KDIR) $(TOP)/tests/bench/run.sh
 
 BENCH_DEPS := tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h \
 	      tests/bench/policy.c tests/bench/policy.h bpf/rules.h bpf

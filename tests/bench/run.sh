@@ -16,6 +16,7 @@ accel=${P2PMAP_ACCEL:-tcg}
 # boot. Lockdep is compiled in and stays; it costs both paths alike.
 export P2PMAP_APPEND="kmemleak=off dma_debug=off ${P2PMAP_APPEND:-}"
 echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes"
+echo "   kernel: ${KDIR:-the lab kernel} (BENCH=1: without lockdep, kmemleak, DMA-API debug)"
 start=$(date +%s)
 { echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh"; } >"$out/cmd.sh"
 tests/vm/run.sh --quiet --timeout 1200 --out "$out/vm" -- sh "$out/cmd.sh"
@@ -36,13 +37,14 @@ if [ $rc != 0 ] || [ ! -f "$out/vm-wide/share/decide.json" ]; then
 fi
 cat "$out/vm-wide/share/decide.txt"
 python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" "$out/vm-wide/share/decide.json" <<'PY'
-import json, platform, subprocess, sys
+import json, os, platform, subprocess, sys
 guest = json.load(open(sys.argv[1]))
 guest["decision"] = json.load(open(sys.argv[4]))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 res = {"host_cpu": cpu, "host_cpus": len([l for l in open("/proc/cpuinfo") if l.startswith("processor")]),
-       "qemu": qemu, "accel": sys.argv[3], **guest}
+       "qemu": qemu, "accel": sys.argv[3], "kernel_tree": os.path.basename(os.path.dirname(os.environ.get("KDIR", "?"))),
+       **guest}
 json.dump(res, open(sys.argv[2], "w"), indent=2)
 PY
 echo "== results: $out/results.json ($(( $(date +%s) - start )) s)"
