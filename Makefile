@@ -31,7 +31,7 @@ TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable ba
 	    bad_name no_decide init_fail
 SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
-.PHONY: all deps kernel modules test-modules bpf test-bpf user tests-build check demo shell clean help \
+.PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
 	install uninstall bench stress
 
 all: modules test-modules bpf user tests-build
@@ -65,7 +65,15 @@ ifeq ($(KDIR),$(LAB_KDIR))
 modules test-modules: kernel
 endif
 
-modules:
+# Kbuild does not notice that the modules were built for another kernel tree (the lab, KASAN
+# or benchmark kernel: the compile commands are the same), so switching trees cleans them.
+KDIR_STAMP := $(BUILD)/.modules-kdir
+kdir-switch:
+	$(Q)mkdir -p $(BUILD); if [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" != "$(KDIR)" ]; then \
+	  rm -f kernel/*.o kernel/*.ko kernel/.*.cmd tests/kmod/*.o tests/kmod/*.ko tests/kmod/.*.cmd; \
+	  echo "$(KDIR)" >$(KDIR_STAMP); fi
+
+modules: kdir-switch
 	$(Q)$(MAKE) -C kernel KDIR=$(KDIR) $(if $(filter 1,$(V)),V=1,)
 
 test-modules: modules

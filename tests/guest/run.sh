@@ -3,12 +3,12 @@
 # console and keeps it in /mnt/out/tap/NAME.tap with its exit status in NAME.rc. A test may
 # carry arguments ("build/tests/t_fuzz --seed 7"): NAME is then the program's name and the
 # arguments joined by '_' (t_fuzz_--seed_7), as tests/run-tests.sh expects.
+. tests/lab.sh		# tap_name
 out=/mnt/out/tap
 mkdir -p "$out"
 for t in "$@"; do
 	prog=${t%% *}
-	name=$(basename "$prog")
-	[ "$prog" = "$t" ] || name="${name}_$(printf '%s' "${t#* }" | tr ' /' '__')"
+	name=$(tap_name "$t")
 	echo "# ---- $name"
 	case "$prog" in
 	*.sh) sh $t ;;

@@ -1,0 +1,58 @@
+# Sourced by tests/run-tests.sh and tests/stress.sh: boot a lab variant, run guest tests in it,
+# collect their TAP; count every TAP file into the one closing line. Needs $res (results dir,
+# with a tap/ subdirectory) and $timeout (seconds for one lab run).
+
+# The name a guest test's TAP file gets (tests/guest/run.sh names it the same way): the
+# program's name, then its arguments joined by '_' ("t_fuzz_--seed_7").
+tap_name() {
+	local prog=${1%% *} f
+	f=$(basename "$prog")
+	[ "$prog" = "$1" ] || f="${f}_$(printf '%s' "${1#* }" | tr ' /' '__')"
+	printf '%s\n' "$f"
+}
+
+# lab VARIANT TEST...: boot the variant, run the tests, keep their TAP as VARIANT-NAME.tap and
+# the run's own verdict (clean guest log, no timeout) as VARIANT-lab-run.tap.
+lab() {
+	local v=$1 start rc t f
+	shift
+	echo "== lab tests, variant $v (QEMU ${P2PMAP_ACCEL:-tcg}; the edu engine needs 100 ms per transfer)"
+	start=$(date +%s)
+	tests/vm/run.sh --variant "$v" --timeout "$timeout" --out "$res/vm-$v" -- sh tests/guest/run.sh "$@"
+	rc=$?
+	echo "# lab run ($v): exit $rc after $(( $(date +%s) - start )) s"
+	echo "$v $(( $(date +%s) - start ))" >>"$res/times"
+	for t in "$@"; do
+		f=$(tap_name "$t")
+		if [ -f "$res/vm-$v/share/tap/$f.tap" ]; then cp "$res/vm-$v/share/tap/$f.tap" "$res/tap/$v-${f%.sh}.tap"
+		else echo "not ok 1 - $f did not run" >"$res/tap/$v-${f%.sh}.tap"; fi
+	done
+	{
+		echo "TAP version 13"
+		case $rc in
+		0) echo "ok 1 - lab run ($v) finished with a clean guest log" ;;
+		125) echo "not ok 1 - kernel report in the guest log (see $res/vm-$v/console.log)" ;;
+		124) echo "not ok 1 - lab run ($v) timed out or the guest crashed (see $res/vm-$v/console.log)" ;;
+		*) echo "not ok 1 - lab run ($v) failed with status $rc" ;;
+		esac
+		echo "1..1"
+	} >"$res/tap/$v-lab-run.tap"
+}
+
+# Count every top-level "ok"/"not ok" line of $res/tap/*.tap; a file whose plan is missing or
+# larger than what ran counts the missing tests as failed (a test program that crashed).
+# Prints "N passed, N failed, N skipped"; the status says whether anything failed.
+tap_count() {
+	awk '
+		FNR == 1 { if (NR > 1) finish(); plan = -1; seen = 0 }
+		/^ok / { seen++; if ($0 ~ /# SKIP/) skip++; else pass++ }
+		/^not ok / { seen++; fail++; print "FAIL: " FILENAME ": " $0 }
+		/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+		function finish() {
+			if (plan < 0) { fail++; print "FAIL: " prev ": no TAP plan (crashed?)" }
+			else if (seen < plan) { fail += plan - seen; print "FAIL: " prev ": ran " seen " of " plan }
+		}
+		{ prev = FILENAME }
+		END { finish(); printf "%d passed, %d failed, %d skipped\n", pass, fail, skip; exit fail > 0 }
+	' "$res"/tap/*.tap
+}
