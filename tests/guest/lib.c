@@ -190,29 +190,14 @@ static void edu_node(struct lab_dev *d)
 
 int lab_find(struct lab *lab)
 {
-	struct lab_dev prov[2], edu[2];
-	int np = 0, ne = 0, fd, i, j, found = 0;
-	struct dirent *de;
-	DIR *dir;
+	struct lab_dev prov[32], edu[32];
+	int np, ne, fd, i, j, found = 0, ret;
 
 	memset(lab, 0, sizeof(*lab));
-	dir = opendir("/sys/bus/pci/devices");
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		char path[320];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem", de->d_name);
-		if (!access(path, F_OK) && np < 2)
-			dev_init(&prov[np++], de->d_name);
-		else if (read_hex(de->d_name, "vendor") == 0x1234 &&
-			 read_hex(de->d_name, "device") == 0x11e8 && ne < 2)
-			dev_init(&edu[ne++], de->d_name);
-	}
-	closedir(dir);
-	if (np != 2 || ne != 2)
+	ret = lab_scan(prov, &np, edu, &ne, 32);
+	if (ret)
+		return ret;
+	if (np < 2 || ne < 2)
 		return -ENODEV;
 
 	fd = p2pmap_open();
@@ -232,13 +217,7 @@ int lab_find(struct lab *lab)
 		}
 	}
 	close(fd);
-	if (!found)
-		return -ENOENT;
-	provider_bar(&lab->prov_a);
-	provider_bar(&lab->prov_b);
-	edu_node(&lab->edu_sw);
-	edu_node(&lab->edu_rc);
-	return 0;
+	return found ? 0 : -ENOENT;
 }
 
 static int dev_cmp(const void *a, const void *b)
@@ -344,20 +323,29 @@ int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr
 	return ret;
 }
 
-void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at)
+void *p2pmem_try(const struct lab_dev *prov, size_t len, void *at)
 {
 	char path[320];
+	int fd, err;
 	void *p;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/allocate", prov->name);
 	fd = open(path, O_RDWR);
 	if (fd < 0)
-		tap_bail("open %s: %s", path, strerror(errno));
+		return MAP_FAILED;
 	p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | (at ? MAP_FIXED : 0), fd, 0);
+	err = errno;
 	close(fd);
+	errno = err;
+	return p;
+}
+
+void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at)
+{
+	void *p = p2pmem_try(prov, len, at);
+
 	if (p == MAP_FAILED)
-		tap_bail("mmap %s: %s", path, strerror(errno));
+		tap_bail("p2pmem of %s (%zu bytes): %s", prov->name, len, strerror(errno));
 	return p;
 }
 

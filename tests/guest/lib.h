@@ -49,6 +49,8 @@ int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr
 
 /* p2pmem of a provider, mapped into this process (at @at if not NULL, MAP_FIXED). */
 void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at);
+/* The same, returning MAP_FAILED with errno set instead of bailing out. */
+void *p2pmem_try(const struct lab_dev *prov, size_t len, void *at);
 
 /* Copy src -> dst through an edu; 0 or -errno. */
 int edu_copy(const struct lab_dev *edu, void *src, void *dst, size_t len,

@@ -93,21 +93,6 @@ static uint64_t next(uint64_t *s)
 	return *s;
 }
 
-static void *p2pmem_try(const struct lab_dev *prov, size_t len)
-{
-	char path[128];
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/allocate", prov->name);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return MAP_FAILED;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return p;
-}
-
 /*
  * p2pmem of a provider that is being removed is no longer there: touching it raises SIGBUS.
  * With --unplug that ends the operation (counted as ENODEV), not the process.
@@ -135,7 +120,7 @@ static void one_transfer(const struct lab_dev *prov, const struct lab_dev *edu, 
 	unsigned int i, nw = 0;
 	int ret;
 
-	p2p = p2pmem_try(prov, len);
+	p2p = p2pmem_try(prov, len, NULL);
 	if (p2p == MAP_FAILED && unplug && errno != ENOMEM) {
 		count_gone(ENODEV);	/* the provider is gone */
 		usleep(10000);
