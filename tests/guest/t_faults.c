@@ -79,11 +79,27 @@ static void classify(struct counts *c, int ret)
 	}
 	c->failed++;
 	switch (-ret) {
-	case ENOMEM: c->errnos[0]++; break;
-	case EIO: case ENOSPC: case EREMOTEIO: c->errnos[1]++; break;
-	case EBUSY: c->errnos[2]++; break;
-	case EFAULT: case EINVAL: case ENXIO: case EPERM: case ETIMEDOUT: c->errnos[3]++; break;
-	default: c->unclean++; fprintf(stderr, "# unexpected errno %d\n", -ret);
+	case ENOMEM:
+		c->errnos[0]++;
+		break;
+	case EIO:
+	case ENOSPC:
+	case EREMOTEIO:
+		c->errnos[1]++;
+		break;
+	case EBUSY:
+		c->errnos[2]++;
+		break;
+	case EFAULT:
+	case EINVAL:
+	case ENXIO:
+	case EPERM:
+	case ETIMEDOUT:
+		c->errnos[3]++;
+		break;
+	default:
+		c->unclean++;
+		fprintf(stderr, "# unexpected errno %d\n", -ret);
 	}
 }
 

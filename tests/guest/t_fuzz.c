@@ -68,18 +68,24 @@ static uint64_t pick_ptr(size_t *room)
 
 	if (!room)
 		room = &dummy;
-	switch (below(12)) {
-	case 0: *room = 0; return 0;
-	case 1: *room = 0; return (uint64_t)(uintptr_t)gone + below(64 << 10);
-	case 2: *room = 64 << 10; return (uint64_t)(uintptr_t)ro;
-	case 3: *room = 0; return 0xffff888000000000ULL + below(1 << 20);
-	case 4: *room = 0; return rnd() | (1ULL << 63);
-	case 5: *room = PG; return (uint64_t)(uintptr_t)ram + RAM_LEN - PG;	/* end of it */
-	case 6: *room = P2P_LEN; return (uint64_t)(uintptr_t)p2p_a;
-	case 7: *room = P2P_LEN; return (uint64_t)(uintptr_t)p2p_b;
-	case 8: *room = RAM_LEN - 4096; return (uint64_t)(uintptr_t)ram + 1 + below(4095);
-	default: *room = RAM_LEN; return (uint64_t)(uintptr_t)ram;
-	}
+	const struct { uint64_t addr; size_t room; } pool[] = {
+		{ 0, 0 },
+		{ (uintptr_t)gone + below(64 << 10), 0 },
+		{ (uintptr_t)ro, 64 << 10 },
+		{ 0xffff888000000000ULL + below(1 << 20), 0 },
+		{ rnd() | (1ULL << 63), 0 },
+		{ (uintptr_t)ram + RAM_LEN - PG, PG },			/* the end of it */
+		{ (uintptr_t)p2p_a, P2P_LEN },
+		{ (uintptr_t)p2p_b, P2P_LEN },
+		{ (uintptr_t)ram + 1 + below(4095), RAM_LEN - 4096 },	/* misaligned */
+		{ (uintptr_t)ram, RAM_LEN },
+	};
+	unsigned int i = below(12);
+
+	if (i >= ARRAY_SIZE(pool))	/* the last, the good one, three times as often */
+		i = ARRAY_SIZE(pool) - 1;
+	*room = pool[i].room;
+	return pool[i].addr;
 }
 
 /*
@@ -157,7 +163,11 @@ static uint32_t pick_small(void)
  * The argument block: the struct at the front, then a tail that is zero or not, so a larger
  * argsz is accepted only with a zero tail. Sometimes the kernel gets a hostile pointer to it.
  */
-static unsigned char argbuf[8192] __attribute__((aligned(8)));
+static union {
+	unsigned char b[8192];
+	uint64_t align;		/* the structs' u64 fields */
+} arg;
+#define argbuf arg.b
 
 static void *arg_ptr(void)
 {
@@ -382,12 +392,24 @@ int main(int argc, char **argv)
 	fd = p2pmap_open();
 	for (n = 0; n < calls; n++) {
 		switch (below(20)) {
-		case 0 ... 6: fuzz_map(fd); break;
-		case 7 ... 9: fuzz_handle(fd, P2PMAP_IOC_UNMAP, 1); break;
-		case 10 ... 11: fuzz_handle(fd, P2PMAP_IOC_SYNC, 2); break;
-		case 12 ... 13: fuzz_segments(fd); break;
-		case 14 ... 15: fuzz_explain(fd); break;
-		case 16: fuzz_stats(fd); break;
+		case 0 ... 6:
+			fuzz_map(fd);
+			break;
+		case 7 ... 9:
+			fuzz_handle(fd, P2PMAP_IOC_UNMAP, 1);
+			break;
+		case 10 ... 11:
+			fuzz_handle(fd, P2PMAP_IOC_SYNC, 2);
+			break;
+		case 12 ... 13:
+			fuzz_segments(fd);
+			break;
+		case 14 ... 15:
+			fuzz_explain(fd);
+			break;
+		case 16:
+			fuzz_stats(fd);
+			break;
 		case 17:
 			if (!below(20)) {
 				if (!no_edu)
