@@ -12,17 +12,8 @@
 # ports are QEMU's generic ports for that (xio3130-downstream has no ACS; see acs.sh). The CPU
 # is an AMD Zen (EPYC), whose root complex Linux allows P2P through (cpu_supports_p2pdma()):
 # so P2P mappings here are IOMMU mappings of the providers' BARs, not bus addresses.
-cat <<'ARGS'
--cpu EPYC
--device intel-iommu,intremap=off
--device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x4
--device x3130-upstream,id=up1,bus=rp1
--device pcie-root-port,id=dn1,bus=up1,chassis=2,slot=1,addr=0x0
--device nvme,serial=p2pmapA,cmb_size_mb=64,bus=dn1
--device pcie-root-port,id=dn2,bus=up1,chassis=3,slot=2,addr=0x1
--device edu,dma_mask=0xffffffffffffffff,bus=dn2
--device pcie-root-port,id=rp2,bus=pcie.0,chassis=4,slot=4,addr=0x5
--device nvme,serial=p2pmapB,cmb_size_mb=64,bus=rp2
--device edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=0x6
-append intel_iommu=on iommu.strict=1
-ARGS
+# The topology is "acs"'s (without its config_acs=: here the IOMMU turns ACS on).
+echo "-cpu EPYC"
+echo "-device intel-iommu,intremap=off"
+bash "$(dirname "$0")/acs.sh" | grep -v '^append '
+echo "append intel_iommu=on iommu.strict=1"
