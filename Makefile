@@ -3,6 +3,11 @@
 #   KDIR=<tree>   kernel to build the modules against (default: the cached lab kernel)
 #   KASAN=1       the lab kernel with KASAN (tests/vm/kasan.config), for check and stress
 #   V=1           show full commands
+#
+# Nothing here is computed at parse time from state that a recipe creates: `make deps`
+# installs the kernel source and `make kernel` builds the tree, so the lab kernel's path is
+# asked of scripts/build-kernel.sh in a recipe, after both, and handed to a sub-make as KDIR
+# (see with-kdir below). tests/host/t_fresh.sh holds every entry point to that rule.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -18,9 +23,12 @@ endif
 KASAN ?= 0
 BENCH ?= 0
 export KASAN BENCH
-LAB_KDIR := $(shell KASAN=$(KASAN) BENCH=$(BENCH) $(TOP)/scripts/build-kernel.sh --dir 2>/dev/null)
-KDIR ?= $(LAB_KDIR)
 export KDIR
+
+# Targets that build against a kernel tree. Without KDIR (command line or environment), each
+# one re-runs itself in a sub-make with KDIR set to the lab kernel, which build-kernel.sh
+# builds first if it is not cached: the lookup happens when the recipe runs, never at parse.
+KDIR_TARGETS := all modules test-modules bpf test-bpf user tests-build
 
 BUILD := $(TOP)/build
 HOSTCC := gcc
@@ -33,8 +41,6 @@ SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
 .PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
 	install uninstall bench stress
-
-all: modules test-modules bpf user tests-build
 
 help:
 	@echo "p2pmap targets:"
@@ -60,10 +66,12 @@ deps:
 kernel:
 	$(Q)$(TOP)/scripts/build-kernel.sh >/dev/null
 
-# Against the lab kernel, make sure it is built first (a no-op once cached).
-ifeq ($(KDIR),$(LAB_KDIR))
-modules test-modules: kernel
-endif
+ifeq ($(KDIR),)
+$(KDIR_TARGETS) $(BUILD)/tests/%:
+	$(Q)kdir=$$($(TOP)/scripts/build-kernel.sh) && $(MAKE) KDIR="$$kdir" $@
+else
+
+all: modules test-modules bpf user tests-build
 
 # Kbuild does not notice that the modules were built for another kernel tree (the lab, KASAN
 # or benchmark kernel: the compile commands are the same), so switching trees cleans them.
@@ -116,27 +124,6 @@ $(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/ua
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/guest/lib.c
 
-check: deps
-	$(Q)$(MAKE) all
-	$(Q)$(TOP)/tests/run-tests.sh
-
-stress: deps
-	$(Q)$(MAKE) all
-	$(Q)$(TOP)/tests/stress.sh
-
-demo: deps
-	$(Q)$(MAKE) all
-	$(Q)$(TOP)/tests/vm/run.sh --quiet --out $(BUILD)/demo -- sh tests/guest/demo.sh; rc=$$?; \
-	  cat $(BUILD)/demo/share/demo.txt 2>/dev/null; exit $$rc
-
-# Benchmarks run on the benchmark kernel (no lockdep, kmemleak or DMA-API debug); the modules
-# are rebuilt for it, and for the lab kernel again by the next make check.
-BENCH_KDIR = $(shell BENCH=1 KASAN=0 $(TOP)/scripts/build-kernel.sh --dir 2>/dev/null)
-
-bench: deps
-	$(Q)$(MAKE) BENCH=1 KASAN=0 KDIR=$(BENCH_KDIR) all $(BUILD)/tests/bench $(BUILD)/tests/bench-decide
-	$(Q)BENCH=1 KDIR=$(BENCH_KDIR) $(TOP)/tests/bench/run.sh
-
 BENCH_DEPS := tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h \
 	      tests/bench/policy.c tests/bench/policy.h bpf/rules.h bpf
 
@@ -150,12 +137,37 @@ $(BUILD)/tests/bench-decide: tests/bench/decide.c $(BENCH_DEPS)
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Itests/guest -Itests/kmod -Ibpf -o $@ $< \
 	  tests/guest/lib.c tests/bench/policy.c -lbpf
 
+endif
+
+# Entry points: install what is missing, then build and run. Each step is its own sub-make,
+# so every value it parses exists by then.
+check: deps
+	$(Q)$(MAKE) all
+	$(Q)$(TOP)/tests/run-tests.sh
+
+stress: deps
+	$(Q)$(MAKE) all
+	$(Q)$(TOP)/tests/stress.sh
+
+demo: deps
+	$(Q)$(MAKE) all
+	$(Q)$(TOP)/tests/vm/run.sh --quiet --out $(BUILD)/demo -- sh tests/guest/demo.sh; rc=$$?; \
+	  cat $(BUILD)/demo/share/demo.txt 2>/dev/null; exit $$rc
+
 shell: deps
 	$(Q)$(MAKE) all
 	$(Q)$(TOP)/tests/vm/run.sh --shell
 
+# Benchmarks run on the benchmark kernel (no lockdep, kmemleak or DMA-API debug); the modules
+# are rebuilt for it, and for the lab kernel again by the next make check.
+bench: deps
+	$(Q)kdir=$$(BENCH=1 KASAN=0 $(TOP)/scripts/build-kernel.sh) && \
+	  $(MAKE) BENCH=1 KASAN=0 KDIR="$$kdir" all $(BUILD)/tests/bench $(BUILD)/tests/bench-decide && \
+	  BENCH=1 KDIR="$$kdir" $(TOP)/tests/bench/run.sh
+
 # ---- installation ----
-VERSION := $(shell sed -n 's/^\#define P2PMAP_VERSION "\(.*\)"/\1/p' kernel/internal.h)
+# Read when the install recipe runs (make help and the build steps run no command at parse).
+VERSION = $(shell sed -n 's/^\#define P2PMAP_VERSION "\(.*\)"/\1/p' $(TOP)/kernel/internal.h)
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
@@ -163,17 +175,18 @@ SBINDIR := $(PREFIX)/sbin
 POLICYDIR := $(PREFIX)/lib/p2pmap
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/p2pmap
-DKMS_SRC := /usr/src/p2pmap-$(VERSION)
-export VERSION PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR DKMS_SRC
+export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR
 
-install: user
-	$(Q)$(TOP)/scripts/install.sh install
+install: deps
+	$(Q)$(MAKE) user
+	$(Q)VERSION=$(VERSION) DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh install
 
 uninstall:
-	$(Q)$(TOP)/scripts/install.sh uninstall
+	$(Q)VERSION=$(VERSION) DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh uninstall
 
 clean:
 	$(Q)rm -rf $(BUILD)
 	$(Q)$(MAKE) -C bpf clean >/dev/null
-	$(Q)if [ -d "$(KDIR)" ]; then $(MAKE) -C kernel KDIR=$(KDIR) clean >/dev/null; \
-	  $(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod clean >/dev/null; fi
+	$(Q)rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers \
+	  kernel/modules.order tests/kmod/*.o tests/kmod/*.ko tests/kmod/*.mod tests/kmod/*.mod.c \
+	  tests/kmod/.*.cmd tests/kmod/Module.symvers tests/kmod/modules.order
