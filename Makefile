@@ -67,8 +67,13 @@ kernel:
 	$(Q)$(TOP)/scripts/build-kernel.sh >/dev/null
 
 ifeq ($(KDIR),)
-$(KDIR_TARGETS) $(BUILD)/tests/%:
+define with-kdir
 	$(Q)kdir=$$($(TOP)/scripts/build-kernel.sh) && $(MAKE) KDIR="$$kdir" $@
+endef
+$(KDIR_TARGETS):
+	$(with-kdir)
+$(BUILD)/tests/%:
+	$(with-kdir)
 else
 
 all: modules test-modules bpf user tests-build
