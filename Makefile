@@ -87,7 +87,7 @@ kdir-switch:
 	  echo "$(KDIR)" >$(KDIR_STAMP); fi
 
 modules: kdir-switch
-	$(Q)$(MAKE) -C kernel KDIR=$(KDIR) $(if $(filter 1,$(V)),V=1,)
+	$(Q)$(MAKE) -C kernel KDIR=$(KDIR) P2PMAP_EDU=1 $(if $(filter 1,$(V)),V=1,)
 
 test-modules: modules
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod KBUILD_EXTRA_SYMBOLS=$(TOP)/kernel/Module.symvers modules

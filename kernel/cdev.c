@@ -233,7 +233,7 @@ static long ioc_explain(void __user *uarg)
 		ret = PTR_ERR(client);
 		goto out_prov;
 	}
-	if (!pci_has_p2pmem(prov)) {
+	if (!p2pmap_is_provider(prov)) {
 		ret = -ENODEV;
 		goto out;
 	}

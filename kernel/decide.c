@@ -46,7 +46,7 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 	rcu_read_unlock();
 	return verdict;
 }
-EXPORT_SYMBOL_NS_GPL(p2pmap_decide, P2PMAP_INTERNAL);	/* the test module's benchmarks only */
+EXPORT_SYMBOL_NS_GPL(p2pmap_decide, P2PMAP_NS);	/* the test module's benchmarks only */
 
 /**
  * p2pmap_decide_no_pair() - the decision for a client that is not a PCI device

@@ -13,6 +13,7 @@
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 
+#include "compat.h"
 #include "../include/p2pmap.h"
 #include "../include/p2pmap_policy.h"
 #include "../include/uapi/p2pmap.h"
@@ -147,6 +148,7 @@ s64 p2pmap_counter_sum(size_t offset);
 /* pair.c: providers, pairs and their topology facts. */
 int p2pmap_pair_init(void);
 void p2pmap_pair_exit(void);
+bool p2pmap_is_provider(struct pci_dev *pdev);
 struct pci_dev *p2pmap_page_provider(struct page *page);
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
 void p2pmap_pair_put(struct p2pmap_pair *pair);

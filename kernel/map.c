@@ -220,9 +220,9 @@ static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
 		return NULL;
 	}
 	*kind = P2PMAP_SEG_P2P;
-	if (page->pgmap != pc->pgmap) {
+	if (page_pgmap(page) != pc->pgmap) {
 		pc->provider = p2pmap_page_provider(page);
-		pc->pgmap = pc->provider ? page->pgmap : NULL;
+		pc->pgmap = pc->provider ? page_pgmap(page) : NULL;
 	}
 	return pc->provider;
 }

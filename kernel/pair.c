@@ -52,6 +52,24 @@ static bool pdev_has_range(struct pci_dev *pdev, phys_addr_t addr)
 }
 
 /**
+ * p2pmap_is_provider() - whether a PCI device has P2PDMA memory registered
+ * @pdev: the device
+ *
+ * A provider is any device whose driver registered P2PDMA memory with the PCI core
+ * (pci_p2pdma_add_resource()), whether or not it also published that memory for other
+ * drivers to find (pci_p2pmem_publish()): what a driver allocates from its own unpublished
+ * BAR with pci_alloc_p2pmem() is P2P memory all the same, and its pages reach p2pmap alike.
+ * The kernel keeps the "published" flag to itself (pci_has_p2pmem() is not exported from
+ * 6.18 on), and p2pmap has no use for it.
+ *
+ * Return: true if @pdev has P2PDMA state.
+ */
+bool p2pmap_is_provider(struct pci_dev *pdev)
+{
+	return rcu_access_pointer(pdev->p2pdma);
+}
+
+/**
  * p2pmap_page_provider() - the PCI device whose P2P memory a page is
  * @page: a page for which is_pci_p2pdma_page() is true, pinned by the caller
  *
@@ -61,7 +79,7 @@ static bool pdev_has_range(struct pci_dev *pdev, phys_addr_t addr)
  */
 struct pci_dev *p2pmap_page_provider(struct page *page)
 {
-	struct dev_pagemap *pgmap = page->pgmap;
+	struct dev_pagemap *pgmap = page_pgmap(page);
 	struct pci_dev *pdev = NULL;
 	phys_addr_t start;
 
@@ -71,7 +89,7 @@ struct pci_dev *p2pmap_page_provider(struct page *page)
 
 	start = pgmap->range.start;
 	for_each_pci_dev(pdev) {
-		if (pci_has_p2pmem(pdev) && pdev_has_range(pdev, start)) {
+		if (p2pmap_is_provider(pdev) && pdev_has_range(pdev, start)) {
 			/* The pin on @page keeps @pdev alive past the loop's put. */
 			pci_dev_put(pdev);
 			xa_store(&pgmap_cache, pgmap_index(pgmap), pdev, GFP_KERNEL);
@@ -230,7 +248,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	spin_unlock(&pair_lock);
 	return pair;
 }
-EXPORT_SYMBOL_NS_GPL(p2pmap_pair_get, P2PMAP_INTERNAL);	/* the test module's benchmarks only */
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_get, P2PMAP_NS);	/* the test module's benchmarks only */
 
 static void pair_free_rcu(struct rcu_head *rcu)
 {
@@ -254,7 +272,7 @@ void p2pmap_pair_put(struct p2pmap_pair *pair)
 {
 	kref_put(&pair->ref, pair_release);
 }
-EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_INTERNAL);	/* the test module's benchmarks only */
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_NS);	/* the test module's benchmarks only */
 
 /**
  * p2pmap_pair_count() - pairs in the table now

@@ -3,7 +3,8 @@
 #
 # - enables bookworm-backports by adding ONE sources entry that reuses the URIs of the
 #   machine's existing Debian source (no mirror host is written here);
-# - installs the toolchain, the lab's QEMU, and from backports linux-source-6.12, bpftool,
+# - installs the toolchain, the lab's QEMU, and from backports the lab kernel's source
+#   (tests/vm/kernels: the other kernels' sources are fetched by build-kernel.sh), bpftool,
 #   libbpf-dev (module struct_ops needs libbpf >= 1.4) and linux-libc-dev (6.4+ BPF UAPI: link info).
 set -euo pipefail
 
@@ -17,26 +18,8 @@ SUDO=${SUDO:-}
 [ "${VERSION_CODENAME:-}" = bookworm ] ||
 	die "this script supports Debian bookworm (found '${VERSION_CODENAME:-unknown}'); install the packages listed in README.md by hand"
 
-BP_FILE=/etc/apt/sources.list.d/p2pmap-backports.sources
-
-# The URIs of the machine's main Debian source (deb822 or one-line format).
-debian_uris() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] && [ "$f" != "$BP_FILE" ] || continue
-		awk 'BEGIN{RS=""; FS="\n"}
-		     /(^|\n)Suites:[^\n]*(^|[ \t])bookworm([ \t]|\n|$)/ {
-		       for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); print $i }
-		     }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" { u = ""; s = "";
-		       for (i = 2; i <= NF; i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue }
-		         if (u == "") u = $i; else if (s == "") s = $i }
-		       if (s == "bookworm") print u }' "$f"
-	done
-}
+. "$(dirname "$0")/apt-lib.sh"
+BP_FILE=$P2PMAP_BP_FILE
 
 have_backports() {
 	grep -rqsE '(^|[[:space:]])bookworm-backports([[:space:]]|$)' \
@@ -44,7 +27,7 @@ have_backports() {
 }
 
 if ! have_backports; then
-	uris=$(debian_uris | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+	uris=$(debian_uris | tr '\n' ' ')
 	[ -n "$uris" ] || die "no Debian 'bookworm' source found in /etc/apt; cannot derive a bookworm-backports entry"
 	say "enabling bookworm-backports from: $uris"
 	$SUDO tee "$BP_FILE" >/dev/null <<SRC
@@ -63,7 +46,9 @@ PKGS=(build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod xz-u
       rsync python3 clang llvm qemu-system-x86 pciutils bpftrace jq
       libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config man-db)
 # From bookworm-backports.
-BP_PKGS=(linux-source-6.12 bpftool libbpf-dev linux-libc-dev)
+# The system-installed lab kernel sources come from tests/vm/kernels.
+BP_PKGS=(bpftool libbpf-dev linux-libc-dev)
+for k in $(kernel_names system); do BP_PKGS+=("$(kernel_row "$k" | awk '{ print $2 }')"); done
 
 missing=()
 for p in "${PKGS[@]}" "${BP_PKGS[@]}"; do

@@ -11,32 +11,34 @@ tap_name() {
 	printf '%s\n' "$f"
 }
 
-# lab VARIANT TEST...: boot the variant, run the tests, keep their TAP as VARIANT-NAME.tap and
-# the run's own verdict (clean guest log, no timeout) as VARIANT-lab-run.tap.
+# lab VARIANT TEST...: boot the variant, run the tests, keep their TAP as [KERNEL-]VARIANT-NAME.tap
+# and the run's own verdict (clean guest log, no timeout) as [KERNEL-]VARIANT-lab-run.tap.
 lab() {
-	local v=$1 start rc t f
+	local v=$1 start rc t f tag
 	shift
-	echo "== lab tests, variant $v (QEMU ${P2PMAP_ACCEL:-tcg}; the edu engine needs 100 ms per transfer)"
+	# With LAB_KERNEL set (run-tests.sh: one pass per lab kernel), results carry its name.
+	tag=${LAB_KERNEL:+$LAB_KERNEL-}$v
+	echo "== lab tests, ${LAB_KERNEL:+kernel $LAB_KERNEL, }variant $v (QEMU ${P2PMAP_ACCEL:-tcg}; the edu engine needs 100 ms per transfer)"
 	start=$(date +%s)
-	tests/vm/run.sh --variant "$v" --timeout "$timeout" --out "$res/vm-$v" -- sh tests/guest/run.sh "$@"
+	tests/vm/run.sh --variant "$v" --timeout "$timeout" --out "$res/vm-$tag" -- sh tests/guest/run.sh "$@"
 	rc=$?
-	echo "# lab run ($v): exit $rc after $(( $(date +%s) - start )) s"
-	echo "$v $(( $(date +%s) - start ))" >>"$res/times"
+	echo "# lab run ($tag): exit $rc after $(( $(date +%s) - start )) s"
+	echo "$tag $(( $(date +%s) - start ))" >>"$res/times"
 	for t in "$@"; do
 		f=$(tap_name "$t")
-		if [ -f "$res/vm-$v/share/tap/$f.tap" ]; then cp "$res/vm-$v/share/tap/$f.tap" "$res/tap/$v-${f%.sh}.tap"
-		else echo "not ok 1 - $f did not run" >"$res/tap/$v-${f%.sh}.tap"; fi
+		if [ -f "$res/vm-$tag/share/tap/$f.tap" ]; then cp "$res/vm-$tag/share/tap/$f.tap" "$res/tap/$tag-${f%.sh}.tap"
+		else echo "not ok 1 - $f did not run" >"$res/tap/$tag-${f%.sh}.tap"; fi
 	done
 	{
 		echo "TAP version 13"
 		case $rc in
-		0) echo "ok 1 - lab run ($v) finished with a clean guest log" ;;
-		125) echo "not ok 1 - kernel report in the guest log (see $res/vm-$v/console.log)" ;;
-		124) echo "not ok 1 - lab run ($v) timed out or the guest crashed (see $res/vm-$v/console.log)" ;;
-		*) echo "not ok 1 - lab run ($v) failed with status $rc" ;;
+		0) echo "ok 1 - lab run ($tag) finished with a clean guest log" ;;
+		125) echo "not ok 1 - kernel report in the guest log (see $res/vm-$tag/console.log)" ;;
+		124) echo "not ok 1 - lab run ($tag) timed out or the guest crashed (see $res/vm-$tag/console.log)" ;;
+		*) echo "not ok 1 - lab run ($tag) failed with status $rc" ;;
 		esac
 		echo "1..1"
-	} >"$res/tap/$v-lab-run.tap"
+	} >"$res/tap/$tag-lab-run.tap"
 }
 
 # Count every top-level "ok"/"not ok" line of $res/tap/*.tap; a file whose plan is missing or

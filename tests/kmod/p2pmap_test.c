@@ -276,4 +276,4 @@ static struct miscdevice test_misc = {
 module_misc_device(test_misc);
 MODULE_DESCRIPTION("p2pmap test helpers (not for production)");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(P2PMAP_INTERNAL);
+MODULE_IMPORT_NS(P2PMAP_NS);
