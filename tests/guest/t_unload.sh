@@ -3,6 +3,8 @@
 . tests/guest/tap.sh
 ok "[ \$(cat /sys/kernel/p2pmap/pinned_pages) = 0 ] && [ \$(cat /sys/kernel/p2pmap/bounce_in_use) = 0 ]" \
    "nothing pinned, no bounce pages in use"
+# The "unpublished" variant's provider driver (t_unpublished.sh) goes first.
+if grep -q '^p2pmap_unpub ' /proc/modules; then ok "rmmod p2pmap_unpub" "p2pmap_unpub unloads"; fi
 ok "rmmod p2pmap_test && rmmod p2pmap_edu && rmmod p2pmap" "all modules unload"
 ok "[ \$(cat /sys/kernel/debug/dma-api/error_count) = 0 ]" "DMA-API debug error_count is 0"
 done_tap
