@@ -57,7 +57,7 @@ done
 # libbpf must be >= 1.4 for module struct_ops.
 if dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || echo 0)" lt 1:1.4 &&
    dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || echo 0)" lt 1.4; then
-	missing+=(libbpf-dev)
+	case " ${missing[*]-} " in *" libbpf-dev "*) ;; *) missing+=(libbpf-dev) ;; esac
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
