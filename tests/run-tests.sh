@@ -24,24 +24,26 @@ mkdir -p "$res/tap"
 GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
 	     build/tests/t_policy
 	     tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
-	     tests/guest/t_privilege.sh build/tests/t_fuzz build/tests/t_faults build/tests/t_stress
+	     tests/guest/t_privilege.sh build/tests/t_fuzz "build/tests/t_faults --only dma" build/tests/t_stress
 	     build/tests/t_matrix tests/guest/t_matrix_bounce.sh
 	     tests/guest/t_lifecycle.sh tests/guest/t_kmemleak.sh
 	     tests/guest/t_unload.sh)
 MATRIX_TESTS=(tests/guest/t_module.sh build/tests/t_matrix tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
+# Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
+FAULTS_TESTS=(tests/guest/t_module.sh "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
 # A provider that registers P2PDMA memory without publishing it, on every kernel.
 UNPUB_TESTS=(tests/guest/t_module.sh tests/guest/t_unpublished.sh build/tests/t_matrix
 	     tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
 HOTPLUG_TESTS=(tests/guest/t_module.sh tests/guest/t_hotplug.sh build/tests/t_matrix tests/guest/t_unload.sh)
-VARIANTS=${P2PMAP_VARIANTS:-switch acs viommu nested wide hotplug unpublished}
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished}
 # The other kernels' pass: the module, its API and policies, the tools, the fuzzer (100,000
 # calls), fault injection and unload in "switch", the matrix in "switch" and "nested", and
 # the unpublished provider.
 OTHER_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
 	     build/tests/t_policy tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
-	     tests/guest/t_privilege.sh build/tests/t_fuzz build/tests/t_faults
+	     tests/guest/t_privilege.sh build/tests/t_fuzz "build/tests/t_faults --only dma"
 	     build/tests/t_matrix tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
-OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch nested unpublished}
+OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults nested unpublished}
 default=$(kernel_names | head -n 1)
 KERNELS=${P2PMAP_KERNELS:-$(kernel_names | tr '\n' ' ')}
 [ "${KASAN:-0}" = 1 ] && echo "== KASAN lab kernel (make check KASAN=1)"
@@ -79,6 +81,7 @@ for k in $KERNELS; do
 			switch) lab switch "${GUEST_TESTS[@]}" ;;
 			hotplug) lab hotplug "${HOTPLUG_TESTS[@]}" ;;
 			unpublished) lab unpublished "${UNPUB_TESTS[@]}" ;;
+			faults) lab faults "${FAULTS_TESTS[@]}" ;;
 			*) lab "$v" "${MATRIX_TESTS[@]}" ;;
 			esac
 		done
@@ -87,6 +90,7 @@ for k in $KERNELS; do
 			case $v in
 			switch) lab switch "${OTHER_TESTS[@]}" ;;
 			unpublished) lab unpublished "${UNPUB_TESTS[@]}" ;;
+			faults) lab faults "${FAULTS_TESTS[@]}" ;;
 			*) lab "$v" "${MATRIX_TESTS[@]}" ;;
 			esac
 		done

@@ -19,8 +19,9 @@ lab switch tests/guest/t_module.sh \
 	"build/tests/t_fuzz --seed 1 --calls 200000" "build/tests/t_fuzz --seed 2 --calls 200000" \
 	"build/tests/t_fuzz --seed 3 --calls 200000" "build/tests/t_fuzz --seed 4 --calls 200000" \
 	"build/tests/t_fuzz --seed 5 --calls 200000" \
-	"build/tests/t_faults --ops 2000" \
+	"build/tests/t_faults --ops 2000 --only dma" \
 	"tests/guest/t_lifecycle.sh 300" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh
+lab faults tests/guest/t_module.sh "build/tests/t_faults --ops 2000 --only alloc" tests/guest/t_unload.sh
 lab hotplug tests/guest/t_module.sh "tests/guest/t_hotplug.sh 5" tests/guest/t_unload.sh
 
 grep -h "^# \(operations\|policy\|seed\|.*calls made\|failslab\|fail_\|[0-9]* cycles\|stress:\)" "$res"/tap/*.tap | sed 's/^# /# summary: /'
