@@ -31,7 +31,9 @@ files() {	# SOURCE DEST MODE, one per line
 
 dkms_files() {
 	echo dkms.conf
-	ls kernel/*.c kernel/*.h kernel/Kbuild kernel/Makefile | grep -v '\.mod\.c$'
+	# p2pmap_edu.c drives QEMU's edu device: the lab's, never a real machine's.
+	ls kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild kernel/Makefile |
+		grep -v -e '\.mod\.c$' -e '/p2pmap_edu\.c$'
 	ls include/*.h include/uapi/*.h
 }
 
@@ -58,7 +60,7 @@ install_all() {
 	elif command -v dkms >/dev/null; then
 		dkms status -m p2pmap -v "$VERSION" | grep -q . || dkms add -m p2pmap -v "$VERSION"
 		dkms install -m p2pmap -v "$VERSION" ||
-			die "dkms install failed (the running kernel needs CONFIG_PCI_P2PDMA and module BTF; see README 'Real machines')"
+			die "dkms install failed (the running kernel needs CONFIG_PCI_P2PDMA and module BTF; see README 'Kernels')"
 	else
 		say "dkms is not installed: build the module with 'make modules KDIR=/lib/modules/\$(uname -r)/build', or install dkms and rerun"
 	fi
