@@ -31,6 +31,7 @@
 #include "numa_local.skel.h"
 #include "force_p2p.skel.h"
 #include "garbage.skel.h"
+#include "init_fail.skel.h"
 
 #define PG		4096UL
 #define P2PMEM_LEN	(256 * 1024UL)
@@ -499,6 +500,42 @@ static void test_force_p2p(void)
 	force_p2p_bpf__destroy(s);
 }
 
+/*
+ * Replacing a policy through its link's update (docs/policies.md): the new policy's init()
+ * runs before the old one's exit(); a new policy whose init() fails leaves the old one
+ * attached, its exit() not called, and the reason in last_error.
+ */
+static void test_replace_order(void)
+{
+	struct force_p2p_bpf *a = force_p2p_bpf__open_and_load();
+	struct force_p2p_bpf *b = force_p2p_bpf__open_and_load();
+	struct init_fail_bpf *f = init_fail_bpf__open_and_load();
+	struct bpf_link *link;
+	char why[192];
+	int ret;
+
+	if (!a || !b || !f)
+		tap_bail("load force_p2p/init_fail: %s", strerror(errno));
+	link = attach(a->maps.force_p2p);
+	ret = bpf_link__update_map(link, b->maps.force_p2p);
+	tap_ok(!ret && a->bss->init_ns && b->bss->init_ns && a->bss->exit_ns &&
+	       b->bss->init_ns < a->bss->exit_ns && a->bss->exit_kind == P2PMAP_POLICY_EXIT_REPLACED,
+	       "replace: the new policy's init() runs before the old one's exit() (new init %+lld ns from old exit)",
+	       (long long)(b->bss->init_ns - a->bss->exit_ns));
+	ret = bpf_link__update_map(link, f->maps.init_fail);
+	read_str("/sys/kernel/p2pmap/last_error", why, sizeof(why));
+	tap_ok(ret && policy_is("force_p2p") && !b->bss->exit_ns &&
+	       strstr(why, "init() returned -22"),
+	       "a replacement whose init() fails: the old policy stays, its exit() not called, last_error says why (%s)",
+	       why);
+	bpf_link__destroy(link);
+	tap_ok(b->bss->exit_ns && b->bss->exit_kind == P2PMAP_POLICY_EXIT_UNREG && policy_is("none"),
+	       "the policy that stayed gets its exit() at detach");
+	init_fail_bpf__destroy(f);
+	force_p2p_bpf__destroy(b);
+	force_p2p_bpf__destroy(a);
+}
+
 static void test_garbage(void)
 {
 	struct garbage_bpf *s = garbage_bpf__open_and_load();
@@ -634,7 +671,7 @@ int main(void)
 {
 	int ret;
 
-	tap_plan(74);
+	tap_plan(77);
 	ret = lab_find(&lab);
 	if (ret)
 		tap_bail("lab devices not found: %s", strerror(-ret));
@@ -649,6 +686,7 @@ int main(void)
 	test_size_threshold();
 	test_rules();
 	test_force_p2p();
+	test_replace_order();
 	test_garbage();
 	test_swap();
 	test_numa_local();
