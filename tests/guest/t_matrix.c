@@ -65,11 +65,6 @@ static const char *kv_name(uint32_t kv)
 	return kv < ARRAY_SIZE(kv_names) && kv_names[kv] ? kv_names[kv] : "?";
 }
 
-static void addr_name(const struct p2pmap_pci_addr *a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%04x:%02x:%02x.%x", a->domain, a->bus, a->devfn >> 3, a->devfn & 7);
-}
-
 static int load_expect(const char *file)
 {
 	char line[256];
@@ -213,7 +208,7 @@ int main(int argc, char **argv)
 			int ret = xexplain(fd, &provs[p], &edus[c], LEN, &ex);
 
 			if (ex.has_acs_bridge)
-				addr_name(&ex.acs_bridge, acs, sizeof(acs));
+				pci_addr_str(&ex.acs_bridge, acs, sizeof(acs));
 			else
 				snprintf(acs, sizeof(acs), "-");
 			if (!ret)

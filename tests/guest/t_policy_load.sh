@@ -44,7 +44,7 @@ ok "! rmmod p2pmap 2>$log && grep -q 'in use' $log" "rmmod p2pmap fails while a 
 ok "[ -c /dev/p2pmap ] && [ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "... and the module and policy stay"
 rm $PIN/topology
 # The struct_ops map holds the module until BPF frees it, after an RCU grace period.
-i=0; while [ $i -lt 50 ] && ! rmmod p2pmap 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+wait_until 5 rmmod p2pmap
 ok "[ ! -e /sys/kernel/p2pmap ]" "after removing the pin rmmod p2pmap succeeds"
 ok "insmod kernel/p2pmap.ko && insmod kernel/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" \
    "the modules load again"
