@@ -79,8 +79,8 @@ static char last_error[160];
 
 atomic64_t p2pmap_policy_errors;
 
-/* Refuse a policy: say why in the kernel log and in last_error. */
-static __printf(1, 2) void policy_refuse(const char *fmt, ...)
+/* Why a policy is refused: a pr_warn() that also goes to last_error, for its loader. */
+static __printf(1, 2) void refusal_warn(const char *fmt, ...)
 {
 	unsigned long flags;
 	char msg[sizeof(last_error)];
@@ -159,16 +159,16 @@ static bool policy_swap(struct p2pmap_policy *old, struct p2pmap_policy *new,
 	if (won && new) {
 		last_msg[0] = '\0';
 		last_error[0] = '\0';
-	}
-	else if (won && why == P2PMAP_POLICY_EXIT_ERRORS)
+	} else if (won && why == P2PMAP_POLICY_EXIT_ERRORS) {
 		snprintf(last_msg, sizeof(last_msg),
 			 "auto-detached: policy \"%s\" made %llu errors (max_policy_errors=%u)",
 			 old->ops->name, atomic64_read(&old->errors), READ_ONCE(max_policy_errors));
-	else if (won)
+	} else if (won) {
 		snprintf(last_msg, sizeof(last_msg),
 			 "detached: policy \"%s\" after %llu decisions, %llu errors",
 			 old->ops->name, atomic64_read(&old->decisions),
 			 atomic64_read(&old->errors));
+	}
 	spin_unlock_irqrestore(&state_lock, flags);
 	return won;
 }
@@ -306,8 +306,8 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	if (ops->init) {
 		ret = ops->init();
 		if (ret) {
-			policy_refuse("policy \"%s\": init() returned %d, not attached",
-				      ops->name, ret);
+			refusal_warn("policy \"%s\": init() returned %d, not attached",
+				     ops->name, ret);
 			kfree(p);
 			return ERR_PTR(ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL);
 		}
@@ -347,8 +347,8 @@ static int policy_activate(struct p2pmap_policy_ops *ops, void *old_kdata)
 	mutex_lock(&policy_mutex);
 	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
 	if (cur && cur->ops != old_kdata) {
-		policy_refuse("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)",
-			      ops->name, cur->ops->name);
+		refusal_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)",
+			     ops->name, cur->ops->name);
 		ret = -EBUSY;
 		goto out;
 	}
@@ -409,17 +409,18 @@ static int policy_init_member(const struct btf_type *t, const struct btf_member 
 	switch (moff) {
 	case offsetof(struct p2pmap_policy_ops, flags):
 		if (uops->flags & ~P2PMAP_POLICY_ALL_FLAGS) {
-			policy_refuse("policy \"%.*s\" refused: unknown flags 0x%x",
-				      P2PMAP_POLICY_NAME_LEN, uops->name,
-				      uops->flags & ~P2PMAP_POLICY_ALL_FLAGS);
+			refusal_warn("policy \"%.*s\" refused: unknown flags 0x%x",
+				     P2PMAP_POLICY_NAME_LEN, uops->name,
+				     uops->flags & ~P2PMAP_POLICY_ALL_FLAGS);
 			return -EINVAL;
 		}
 		ops->flags = uops->flags;
 		return 1;
 	case offsetof(struct p2pmap_policy_ops, name):
 		if (!name_ok(uops->name)) {
-			policy_refuse("policy refused: name \"%.*s\" must be 1-%d characters of [A-Za-z0-9_.-]",
-				      P2PMAP_POLICY_NAME_LEN, uops->name, P2PMAP_POLICY_NAME_LEN - 1);
+			refusal_warn("policy refused: name \"%.*s\" must be 1-%d characters of [A-Za-z0-9_.-]",
+				     P2PMAP_POLICY_NAME_LEN, uops->name,
+				     P2PMAP_POLICY_NAME_LEN - 1);
 			return -EINVAL;
 		}
 		strscpy(ops->name, uops->name, sizeof(ops->name));
@@ -432,8 +433,8 @@ static int policy_check_member(const struct btf_type *t, const struct btf_member
 			       const struct bpf_prog *prog)
 {
 	if (prog->sleepable) {
-		policy_refuse("policy program %s refused: p2pmap policy ops must not be sleepable",
-			      prog->aux->name);
+		refusal_warn("policy program %s refused: p2pmap policy ops must not be sleepable",
+			     prog->aux->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -444,7 +445,7 @@ static int policy_validate(void *kdata)
 	struct p2pmap_policy_ops *ops = kdata;
 
 	if (!ops->decide) {
-		policy_refuse("policy \"%s\" refused: it has no decide()", ops->name);
+		refusal_warn("policy \"%s\" refused: it has no decide()", ops->name);
 		return -EINVAL;
 	}
 	return 0;

@@ -22,25 +22,29 @@
 #define P2PMAP_NO_DOMAIN	0xffffffffU
 
 /*
- * The names come from include/uapi/p2pmap_names.h: TRACE_DEFINE_ENUM() for each value (so
- * the format file shows numbers), and __print_symbolic() tables. Each entry carries its own
- * leading comma; p2pmap_print_symbolic() expands the list before __print_symbolic() sees it.
+ * The names come from include/uapi/p2pmap_names.h, as the EM()/EMe() lists of
+ * include/trace/events/: TRACE_DEFINE_ENUM() for each value (so the format file shows
+ * numbers), and the __print_symbolic() tables.
  */
-#define P2PMAP_TP_ENUM(sym, name)	TRACE_DEFINE_ENUM(sym);
-#define P2PMAP_TP_SYM(sym, name)	, { sym, name }
-#define p2pmap_print_symbolic(...)	__print_symbolic(__VA_ARGS__)
+#undef P2PMAP_EM
+#define P2PMAP_EM(a, ...)	TRACE_DEFINE_ENUM(a);
 
-P2PMAP_VERDICT_NAMES(P2PMAP_TP_ENUM)
-P2PMAP_KV_NAMES(P2PMAP_TP_ENUM)
-P2PMAP_DIR_NAMES(P2PMAP_TP_ENUM)
-P2PMAP_REASON_NAMES(P2PMAP_TP_ENUM)
-P2PMAP_POLICY_EVENT_NAMES(P2PMAP_TP_ENUM)
+P2PMAP_VERDICT_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_KV_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_DIR_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_REASON_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_POLICY_EVENT_NAMES(P2PMAP_EM, P2PMAP_EM)
 
-#define show_verdict(v)	p2pmap_print_symbolic(v P2PMAP_VERDICT_NAMES(P2PMAP_TP_SYM))
-#define show_kv(v)	p2pmap_print_symbolic(v P2PMAP_KV_NAMES(P2PMAP_TP_SYM))
-#define show_dir(v)	p2pmap_print_symbolic(v P2PMAP_DIR_NAMES(P2PMAP_TP_SYM))
-#define show_reason(v)	p2pmap_print_symbolic(v P2PMAP_REASON_NAMES(P2PMAP_TP_SYM))
-#define show_policy_event(v) p2pmap_print_symbolic(v P2PMAP_POLICY_EVENT_NAMES(P2PMAP_TP_SYM))
+#undef P2PMAP_EM
+#define P2PMAP_EM(a, b)		{ a, b },
+#define P2PMAP_EM_LAST(a, b)	{ a, b }
+#define P2PMAP_SYMBOLS(list)	list(P2PMAP_EM, P2PMAP_EM_LAST)
+
+#define show_verdict(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_VERDICT_NAMES))
+#define show_kv(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_KV_NAMES))
+#define show_dir(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_DIR_NAMES))
+#define show_reason(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_REASON_NAMES))
+#define show_policy_event(v)	__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_POLICY_EVENT_NAMES))
 
 #define P2PMAP_TP_ADDR "%04x:%02x:%02x.%u"
 
@@ -250,6 +254,9 @@ TRACE_EVENT(p2pmap_policy,
 		  show_policy_event(__entry->event), __entry->name, __entry->old,
 		  __entry->decisions, __entry->errors)
 );
+
+#undef P2PMAP_EM
+#undef P2PMAP_EM_LAST
 
 #endif /* _P2PMAP_TRACE_H */
 

@@ -58,7 +58,7 @@ static bool bounce_all;
 
 /* The .expect tables spell kernel verdicts as include/uapi/p2pmap_names.h does. */
 #define KV_NAME(sym, name) [sym] = name,
-static const char *const kv_names[] = { P2PMAP_KV_NAMES(KV_NAME) };
+static const char *const kv_names[] = { P2PMAP_KV_NAMES(KV_NAME, KV_NAME) };
 
 static const char *kv_name(uint32_t kv)
 {

@@ -11,7 +11,7 @@ ok "printf '#include \"include/uapi/p2pmap.h\"\n#include \"include/uapi/p2pmap_n
 ok "user/bpftrace/names.sh --check" "the bpftrace scripts' name tables are current (user/bpftrace/names.sh)"
 user/bpftrace/names.sh --check | sed 's/^/# /'
 # The other spelling (underscores) of every hyphenated name, anywhere in code, scripts or tests.
-words=$(sed -n 's/^.*X(P2PMAP_[A-Z0-9_]*, "\([a-z]*-[a-z0-9-]*\)").*$/\1/p' include/uapi/p2pmap_names.h |
+words=$(sed -n 's/^.*[A-Z](P2PMAP_[A-Z0-9_]*, "\([a-z]*-[a-z0-9-]*\)").*$/\1/p' include/uapi/p2pmap_names.h |
 	tr - _ | paste -sd'|')
 stray=$(git ls-files kernel user tests bpf include | grep -v -e '\.expect$' |
 	xargs grep -nE "\"($words)\"|=($words)\b|\b($words)\b[^(]" 2>/dev/null |

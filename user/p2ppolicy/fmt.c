@@ -10,10 +10,10 @@
 
 /* Names from include/uapi/p2pmap_names.h, indexed by value. */
 #define NAME_AT(sym, name) [sym] = name,
-static const char *const verdict_names[] = { P2PMAP_VERDICT_NAMES(NAME_AT) };
-static const char *const kverdict_names[] = { P2PMAP_KV_NAMES(NAME_AT) };
-static const char *const dir_names[] = { P2PMAP_DIR_NAMES(NAME_AT) };
-static const char *const reason_names[] = { P2PMAP_REASON_NAMES(NAME_AT) };
+static const char *const verdict_names[] = { P2PMAP_VERDICT_NAMES(NAME_AT, NAME_AT) };
+static const char *const kverdict_names[] = { P2PMAP_KV_NAMES(NAME_AT, NAME_AT) };
+static const char *const dir_names[] = { P2PMAP_DIR_NAMES(NAME_AT, NAME_AT) };
+static const char *const reason_names[] = { P2PMAP_REASON_NAMES(NAME_AT, NAME_AT) };
 
 static const char *name_of(const char *const *names, size_t n, uint32_t v, const char *none)
 {
