@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Policies with libbpf: open, tune, load, attach or replace atomically, pin, detach; the
- * attached policy's maps (tunables, rules) through their pins.
+ * Policies with libbpf, attach and pins: open, load, attach or replace atomically, pin,
+ * detach, and what is pinned. Tunables are in tunables.c, the rules map in rules_map.c.
  */
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
-#include <limits.h>
 #include <errno.h>
 #include <linux/magic.h>
 #include <stdarg.h>
@@ -16,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kmod.h"
