@@ -20,6 +20,10 @@
  *    (P2PMAP_REASON_POLICY_ERROR) and counts a policy error;
  *  - after max_policy_errors errors (module parameter) the policy is detached, ->exit() is
  *    called with P2PMAP_POLICY_EXIT_ERRORS and /sys/kernel/p2pmap/policy_state says why.
+ *
+ * A policy the module refuses (flags, name, no ->decide(), a sleepable program, ->init()
+ * failing, another policy attached) is refused with the reason in the kernel log and in
+ * /sys/kernel/p2pmap/last_error, where its loader reads it. docs/policies.md has the rules.
  */
 #ifndef _P2PMAP_POLICY_H
 #define _P2PMAP_POLICY_H
@@ -168,8 +172,10 @@ struct p2pmap_policy_ops {
 	 * @init: set the policy up, when it is attached
 	 *
 	 * Called once, before the first ->decide(), when the policy is registered or takes
-	 * another's place through the link's update. A non-zero return refuses the attach with
-	 * that errno (e.g. -EINVAL) and the previous state stays. Optional.
+	 * another's place through the link's update. On a replace it runs while the old policy
+	 * still decides, before the old one's ->exit(). A non-zero return refuses the attach
+	 * with that errno (e.g. -EINVAL), recorded in last_error, and the previous state stays:
+	 * a policy being replaced is not disturbed. Optional.
 	 *
 	 * Return: 0 or a negative errno.
 	 */
@@ -180,7 +186,7 @@ struct p2pmap_policy_ops {
 	 * @info: why, and what it did
 	 *
 	 * Called once after the last ->decide() has returned, if ->init() succeeded (or there
-	 * is none). Optional.
+	 * is none). On a replace it runs after the new policy's ->init() and the swap. Optional.
 	 */
 	void (*exit)(const struct p2pmap_policy_exit_info *info);
 

@@ -172,6 +172,8 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 				 u32 *verdict, u32 *reason, bool dry_run);
 ssize_t p2pmap_policy_show_name(char *buf);
 ssize_t p2pmap_policy_show_state(char *buf);
+ssize_t p2pmap_policy_show_last_error(char *buf);
+void p2pmap_policy_clear_last_error(void);
 
 /* bounce.c: the bounce page pool. */
 int p2pmap_bounce_init(void);

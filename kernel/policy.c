@@ -5,10 +5,19 @@
  * At most one policy is active. It is published through an RCU pointer that p2pmap_decide()
  * reads; attaching, replacing (the link's update) and detaching swap that pointer under
  * policy_mutex, so a mapping always sees either the old policy, the new one or the built-in
- * rule, never a half-attached state. The rules of DESIGN.md are enforced here: a policy can
- * always choose BOUNCE or REJECT, P2P only where the kernel allows it, a bad verdict falls
- * back to the built-in rule, and too many errors detach the policy (an "eject": the policy
- * stays registered with BPF, but p2pmap stops calling it until its link is gone).
+ * rule, never a half-attached state. The safety rules of docs/policies.md are enforced here:
+ * a policy can always choose BOUNCE or REJECT, P2P only where the kernel allows it, a bad
+ * verdict falls back to the built-in rule, and too many errors detach the policy (an "eject":
+ * the policy stays registered with BPF, but p2pmap stops calling it until its link is gone).
+ *
+ * A policy refused on its way in (init_member, check_member, validate, its own init(), or
+ * another policy in the way) is refused with a message that goes to the kernel log and to
+ * /sys/kernel/p2pmap/last_error, where its loader reads it.
+ *
+ * Replacing a policy through its link's update: the new policy's init() runs first, while the
+ * old one still decides; then one pointer store swaps them; then, after an RCU grace period
+ * (no decide() of the old one still running), the old one's exit(). So a new policy whose
+ * init() fails leaves the old one attached and untouched, and no mapping sees no policy.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -65,7 +74,26 @@ static struct workqueue_struct *eject_wq;
 static DEFINE_SPINLOCK(state_lock);
 static char last_msg[128];
 
+/* Why the latest policy was refused; "" after a policy attached, or when userspace cleared it. */
+static char last_error[160];
+
 atomic64_t p2pmap_policy_errors;
+
+/* Why a policy is refused: a pr_warn() that also goes to last_error, for its loader. */
+static __printf(1, 2) void refusal_warn(const char *fmt, ...)
+{
+	unsigned long flags;
+	char msg[sizeof(last_error)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vscnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("%s\n", msg);
+	spin_lock_irqsave(&state_lock, flags);
+	strscpy(last_error, msg, sizeof(last_error));
+	spin_unlock_irqrestore(&state_lock, flags);
+}
 
 static void fill_dev(struct pci_dev *pdev, struct p2pmap_policy_dev *d)
 {
@@ -128,17 +156,19 @@ static bool policy_swap(struct p2pmap_policy *old, struct p2pmap_policy *new,
 
 	spin_lock_irqsave(&state_lock, flags);
 	won = unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(old), RCU_INITIALIZER(new))) == old;
-	if (won && new)
+	if (won && new) {
 		last_msg[0] = '\0';
-	else if (won && why == P2PMAP_POLICY_EXIT_ERRORS)
+		last_error[0] = '\0';
+	} else if (won && why == P2PMAP_POLICY_EXIT_ERRORS) {
 		snprintf(last_msg, sizeof(last_msg),
 			 "auto-detached: policy \"%s\" made %llu errors (max_policy_errors=%u)",
 			 old->ops->name, atomic64_read(&old->errors), READ_ONCE(max_policy_errors));
-	else if (won)
+	} else if (won) {
 		snprintf(last_msg, sizeof(last_msg),
 			 "detached: policy \"%s\" after %llu decisions, %llu errors",
 			 old->ops->name, atomic64_read(&old->decisions),
 			 atomic64_read(&old->errors));
+	}
 	spin_unlock_irqrestore(&state_lock, flags);
 	return won;
 }
@@ -276,8 +306,8 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	if (ops->init) {
 		ret = ops->init();
 		if (ret) {
-			pr_warn("policy \"%s\": init() returned %d, not attached\n",
-				ops->name, ret);
+			refusal_warn("policy \"%s\": init() returned %d, not attached",
+				     ops->name, ret);
 			kfree(p);
 			return ERR_PTR(ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL);
 		}
@@ -305,11 +335,11 @@ out:
 }
 
 /*
- * Attach @ops: in place of @old_kdata's policy for the link's update, or where there is none
- * (register, or update of a link whose policy was auto-detached). Another link's policy
- * makes it -EBUSY.
+ * Make @ops the active policy: in place of @old_kdata's policy for the link's update (its
+ * init() first, the old one's exit() after the swap), or where there is none (register, or
+ * update of a link whose policy was auto-detached). Another link's policy makes it -EBUSY.
  */
-static int policy_attach(struct p2pmap_policy_ops *ops, void *old_kdata)
+static int policy_activate(struct p2pmap_policy_ops *ops, void *old_kdata)
 {
 	struct p2pmap_policy *p, *cur;
 	int ret = 0;
@@ -317,8 +347,8 @@ static int policy_attach(struct p2pmap_policy_ops *ops, void *old_kdata)
 	mutex_lock(&policy_mutex);
 	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
 	if (cur && cur->ops != old_kdata) {
-		pr_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)\n",
-			ops->name, cur->ops->name);
+		refusal_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)",
+			     ops->name, cur->ops->name);
 		ret = -EBUSY;
 		goto out;
 	}
@@ -348,12 +378,12 @@ out:
 
 static int policy_reg(void *kdata, struct bpf_link *link)
 {
-	return policy_attach(kdata, NULL);
+	return policy_activate(kdata, NULL);
 }
 
 static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	return policy_attach(kdata, old_kdata);
+	return policy_activate(kdata, old_kdata);
 }
 
 static bool name_ok(const char *name)
@@ -379,17 +409,18 @@ static int policy_init_member(const struct btf_type *t, const struct btf_member 
 	switch (moff) {
 	case offsetof(struct p2pmap_policy_ops, flags):
 		if (uops->flags & ~P2PMAP_POLICY_ALL_FLAGS) {
-			pr_warn("policy \"%.*s\" refused: unknown flags 0x%x\n",
-				P2PMAP_POLICY_NAME_LEN, uops->name,
-				uops->flags & ~P2PMAP_POLICY_ALL_FLAGS);
+			refusal_warn("policy \"%.*s\" refused: unknown flags 0x%x",
+				     P2PMAP_POLICY_NAME_LEN, uops->name,
+				     uops->flags & ~P2PMAP_POLICY_ALL_FLAGS);
 			return -EINVAL;
 		}
 		ops->flags = uops->flags;
 		return 1;
 	case offsetof(struct p2pmap_policy_ops, name):
 		if (!name_ok(uops->name)) {
-			pr_warn("policy refused: name \"%.*s\" must be 1-%d characters of [A-Za-z0-9_.-]\n",
-				P2PMAP_POLICY_NAME_LEN, uops->name, P2PMAP_POLICY_NAME_LEN - 1);
+			refusal_warn("policy refused: name \"%.*s\" must be 1-%d characters of [A-Za-z0-9_.-]",
+				     P2PMAP_POLICY_NAME_LEN, uops->name,
+				     P2PMAP_POLICY_NAME_LEN - 1);
 			return -EINVAL;
 		}
 		strscpy(ops->name, uops->name, sizeof(ops->name));
@@ -402,8 +433,8 @@ static int policy_check_member(const struct btf_type *t, const struct btf_member
 			       const struct bpf_prog *prog)
 {
 	if (prog->sleepable) {
-		pr_warn("policy program %s refused: p2pmap policy ops must not be sleepable\n",
-			prog->aux->name);
+		refusal_warn("policy program %s refused: p2pmap policy ops must not be sleepable",
+			     prog->aux->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -414,7 +445,7 @@ static int policy_validate(void *kdata)
 	struct p2pmap_policy_ops *ops = kdata;
 
 	if (!ops->decide) {
-		pr_warn("policy \"%s\" refused: it has no decide()\n", ops->name);
+		refusal_warn("policy \"%s\" refused: it has no decide()", ops->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -507,6 +538,35 @@ ssize_t p2pmap_policy_show_state(char *buf)
 		n = sysfs_emit(buf, "%s\n", last_msg[0] ? last_msg : "none");
 	spin_unlock_irq(&state_lock);
 	return n;
+}
+
+/**
+ * p2pmap_policy_show_last_error() - why the latest policy was refused, or "none"
+ * @buf: a sysfs buffer
+ *
+ * A refusal by init_member, check_member or validate, a failing init(), or another policy in
+ * the way. Cleared when a policy attaches, and by p2pmap_policy_clear_last_error().
+ *
+ * Return: bytes written.
+ */
+ssize_t p2pmap_policy_show_last_error(char *buf)
+{
+	ssize_t n;
+
+	spin_lock_irq(&state_lock);
+	n = sysfs_emit(buf, "%s\n", last_error[0] ? last_error : "none");
+	spin_unlock_irq(&state_lock);
+	return n;
+}
+
+/**
+ * p2pmap_policy_clear_last_error() - forget the latest refusal (a loader does, before it loads)
+ */
+void p2pmap_policy_clear_last_error(void)
+{
+	spin_lock_irq(&state_lock);
+	last_error[0] = '\0';
+	spin_unlock_irq(&state_lock);
 }
 
 int p2pmap_policy_init(void)

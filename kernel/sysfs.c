@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /sys/kernel/p2pmap/: version, policy state and global counters, one value per file.
+ * /sys/kernel/p2pmap/: version, policy state, the latest policy refusal and global counters,
+ * one value per file.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +43,19 @@ static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr, ch
 static ssize_t policy_state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	return p2pmap_policy_show_state(buf);
+}
+
+/* Why the latest policy was refused; a loader clears it by writing anything. */
+static ssize_t last_error_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return p2pmap_policy_show_last_error(buf);
+}
+
+static ssize_t last_error_store(struct kobject *kobj, struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	p2pmap_policy_clear_last_error();
+	return count;
 }
 
 #define P2PMAP_BOUNCE_ATTR(_name)						\
@@ -93,8 +107,9 @@ static struct counter_attr counters[] = {
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 static struct kobj_attribute policy_attr = __ATTR_RO(policy);
 static struct kobj_attribute policy_state_attr = __ATTR_RO(policy_state);
+static struct kobj_attribute last_error_attr = __ATTR_RW(last_error);
 
-static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 7];
+static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 8];
 
 static const struct attribute_group p2pmap_group = {
 	.attrs = p2pmap_attrs,
@@ -108,6 +123,7 @@ int p2pmap_sysfs_init(void)
 	p2pmap_attrs[n++] = &version_attr.attr;
 	p2pmap_attrs[n++] = &policy_attr.attr;
 	p2pmap_attrs[n++] = &policy_state_attr.attr;
+	p2pmap_attrs[n++] = &last_error_attr.attr;
 	p2pmap_attrs[n++] = &bounce_in_use_attr.attr;
 	p2pmap_attrs[n++] = &bounce_hwm_attr.attr;
 	p2pmap_attrs[n++] = &bounce_cached_attr.attr;

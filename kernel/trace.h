@@ -17,67 +17,34 @@
 #include <linux/tracepoint.h>
 
 #include "../include/uapi/p2pmap.h"
+#include "../include/uapi/p2pmap_names.h"
 
 #define P2PMAP_NO_DOMAIN	0xffffffffU
 
-TRACE_DEFINE_ENUM(P2PMAP_VERDICT_P2P);
-TRACE_DEFINE_ENUM(P2PMAP_VERDICT_BOUNCE);
-TRACE_DEFINE_ENUM(P2PMAP_VERDICT_REJECT);
-TRACE_DEFINE_ENUM(P2PMAP_KV_NOT_SUPPORTED);
-TRACE_DEFINE_ENUM(P2PMAP_KV_BUS_ADDR);
-TRACE_DEFINE_ENUM(P2PMAP_KV_HOST_BRIDGE);
-TRACE_DEFINE_ENUM(P2PMAP_DIR_TO_DEVICE);
-TRACE_DEFINE_ENUM(P2PMAP_DIR_FROM_DEVICE);
-TRACE_DEFINE_ENUM(P2PMAP_DIR_BIDIRECTIONAL);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_NONE);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_TOPOLOGY_P2P);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_NO_COMMON_BRIDGE);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_ACS_REDIRECT);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_CLIENT_NOT_PCI);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_POLICY);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_POLICY_DEMOTED);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_POLICY_ERROR);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_BOUNCE_CAP);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_HOST_BRIDGE_P2P);
-TRACE_DEFINE_ENUM(P2PMAP_REASON_DIFFERENT_HOST_BRIDGES);
-TRACE_DEFINE_ENUM(P2PMAP_POLICY_EV_ATTACH);
-TRACE_DEFINE_ENUM(P2PMAP_POLICY_EV_REPLACE);
-TRACE_DEFINE_ENUM(P2PMAP_POLICY_EV_DETACH);
-TRACE_DEFINE_ENUM(P2PMAP_POLICY_EV_AUTO_DETACH);
+/*
+ * The names come from include/uapi/p2pmap_names.h, as the EM()/EMe() lists of
+ * include/trace/events/: TRACE_DEFINE_ENUM() for each value (so the format file shows
+ * numbers), and the __print_symbolic() tables.
+ */
+#undef P2PMAP_EM
+#define P2PMAP_EM(a, ...)	TRACE_DEFINE_ENUM(a);
 
-#define show_verdict(v) __print_symbolic(v,				\
-	{ P2PMAP_VERDICT_P2P, "P2P" },					\
-	{ P2PMAP_VERDICT_BOUNCE, "BOUNCE" },				\
-	{ P2PMAP_VERDICT_REJECT, "REJECT" })
+P2PMAP_VERDICT_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_KV_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_DIR_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_REASON_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_POLICY_EVENT_NAMES(P2PMAP_EM, P2PMAP_EM)
 
-#define show_kv(v) __print_symbolic(v,					\
-	{ P2PMAP_KV_NOT_SUPPORTED, "not_supported" },			\
-	{ P2PMAP_KV_BUS_ADDR, "bus_addr" },				\
-	{ P2PMAP_KV_HOST_BRIDGE, "host_bridge" })
+#undef P2PMAP_EM
+#define P2PMAP_EM(a, b)		{ a, b },
+#define P2PMAP_EM_LAST(a, b)	{ a, b }
+#define P2PMAP_SYMBOLS(list)	list(P2PMAP_EM, P2PMAP_EM_LAST)
 
-#define show_dir(v) __print_symbolic(v,					\
-	{ P2PMAP_DIR_TO_DEVICE, "to_device" },				\
-	{ P2PMAP_DIR_FROM_DEVICE, "from_device" },			\
-	{ P2PMAP_DIR_BIDIRECTIONAL, "bidirectional" })
-
-#define show_reason(v) __print_symbolic(v,				\
-	{ P2PMAP_REASON_NONE, "none" },					\
-	{ P2PMAP_REASON_TOPOLOGY_P2P, "topology_p2p" },			\
-	{ P2PMAP_REASON_NO_COMMON_BRIDGE, "no_common_bridge" },		\
-	{ P2PMAP_REASON_ACS_REDIRECT, "acs_redirect" },			\
-	{ P2PMAP_REASON_CLIENT_NOT_PCI, "client_not_pci" },		\
-	{ P2PMAP_REASON_POLICY, "policy" },				\
-	{ P2PMAP_REASON_POLICY_DEMOTED, "policy_demoted" },		\
-	{ P2PMAP_REASON_POLICY_ERROR, "policy_error" },			\
-	{ P2PMAP_REASON_BOUNCE_CAP, "bounce_cap" },			\
-	{ P2PMAP_REASON_HOST_BRIDGE_P2P, "host_bridge_p2p" },		\
-	{ P2PMAP_REASON_DIFFERENT_HOST_BRIDGES, "different_host_bridges" })
-
-#define show_policy_event(v) __print_symbolic(v,			\
-	{ P2PMAP_POLICY_EV_ATTACH, "attach" },				\
-	{ P2PMAP_POLICY_EV_REPLACE, "replace" },			\
-	{ P2PMAP_POLICY_EV_DETACH, "detach" },				\
-	{ P2PMAP_POLICY_EV_AUTO_DETACH, "auto_detach" })
+#define show_verdict(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_VERDICT_NAMES))
+#define show_kv(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_KV_NAMES))
+#define show_dir(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_DIR_NAMES))
+#define show_reason(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_REASON_NAMES))
+#define show_policy_event(v)	__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_POLICY_EVENT_NAMES))
 
 #define P2PMAP_TP_ADDR "%04x:%02x:%02x.%u"
 
@@ -139,7 +106,7 @@ TRACE_EVENT(p2pmap_decision,
 		__entry->verdict = verdict;
 		__entry->reason = reason;
 		__entry->explain = explain;
-		strscpy(__entry->policy, policy, P2PMAP_POLICY_NAME_LEN);
+		strscpy_pad(__entry->policy, policy, P2PMAP_POLICY_NAME_LEN);
 	),
 	TP_printk("provider=" P2PMAP_TP_ADDR " client=" P2PMAP_TP_ADDR
 		  " len=%llu dir=%s kernel=%s distance=%d policy=%s verdict=%s reason=%s%s",
@@ -280,13 +247,16 @@ TRACE_EVENT(p2pmap_policy,
 		__entry->event = event;
 		__entry->decisions = decisions;
 		__entry->errors = errors;
-		strscpy(__entry->name, name, P2PMAP_POLICY_NAME_LEN);
-		strscpy(__entry->old, old, P2PMAP_POLICY_NAME_LEN);
+		strscpy_pad(__entry->name, name, P2PMAP_POLICY_NAME_LEN);
+		strscpy_pad(__entry->old, old, P2PMAP_POLICY_NAME_LEN);
 	),
 	TP_printk("%s name=%s old=%s decisions=%llu errors=%llu",
 		  show_policy_event(__entry->event), __entry->name, __entry->old,
 		  __entry->decisions, __entry->errors)
 );
+
+#undef P2PMAP_EM
+#undef P2PMAP_EM_LAST
 
 #endif /* _P2PMAP_TRACE_H */
 

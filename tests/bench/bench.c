@@ -178,14 +178,6 @@ struct worker {
 	int err;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void *work(void *arg)
 {
 	struct worker *w = arg;

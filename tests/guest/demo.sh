@@ -8,6 +8,7 @@ conf=user/etc/p2ppolicy.conf
 log=/tmp/p2ppolicy.log
 bt=/tmp/decisions.txt
 indent() { sed 's/^/    /'; }
+. tests/guest/wait.sh
 {
 	echo "== The lab's PCI topology"
 	lspci -tv | grep -v -e Virtio -e ICH9 -e DRAM -e 82574L -e 1234:1111
@@ -22,7 +23,7 @@ indent() { sed 's/^/    /'; }
 	echo "== p2ppolicy daemon --config $conf  (its log)"
 	$P daemon --config $conf --pidfile /run/p2ppolicy.pid >$log 2>&1 &
 	dpid=$!
-	i=0; while [ $i -lt 100 ] && ! grep -q 'watching PCI' $log; do sleep 0.1; i=$((i + 1)); done
+	wait_until 10 grep -q 'watching PCI' $log
 	indent <$log
 	echo
 	echo "== p2ppolicy rules list"
@@ -31,7 +32,7 @@ indent() { sed 's/^/    /'; }
 	echo "== bpftrace user/bpftrace/decisions.bt  (started in the background)"
 	bpftrace user/bpftrace/decisions.bt >$bt 2>&1 &
 	bpid=$!
-	i=0; while [ $i -lt 300 ] && ! grep -q '^PROVIDER' $bt; do sleep 0.1; i=$((i + 1)); done
+	wait_until 30 grep -q '^PROVIDER' $bt
 	echo
 	echo "== Moving data through every pair: p2pmem -> RAM -> p2pmem by the edu DMA engine"
 	build/tests/demo 16K || exit 1

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib.h"
@@ -96,6 +97,12 @@ int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a)
 	return 0;
 }
 
+char *pci_addr_str(const struct p2pmap_pci_addr *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", a->domain, a->bus, a->devfn >> 3, a->devfn & 7);
+	return buf;
+}
+
 uint64_t sysfs_u64(const char *path)
 {
 	unsigned long long v = 0;
@@ -107,6 +114,19 @@ uint64_t sysfs_u64(const char *path)
 		tap_bail("no number in %s", path);
 	fclose(f);
 	return v;
+}
+
+void sysfs_str(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		tap_bail("cannot read %s: %s", path, strerror(errno));
+	if (!fgets(buf, size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 void sysfs_write(const char *path, const char *val)
@@ -128,6 +148,45 @@ uint64_t p2pmap_stat(const char *name)
 uint64_t dma_api_errors(void)
 {
 	return sysfs_u64("/sys/kernel/debug/dma-api/error_count");
+}
+
+bool nothing_held(uint64_t pinned0)
+{
+	uint64_t pinned = p2pmap_stat("pinned_pages"), active = p2pmap_stat("mappings_active");
+	uint64_t bounce = p2pmap_stat("bounce_in_use");
+
+	if (pinned == pinned0 && !active && !bounce)
+		return true;
+	tap_diag("left: %llu pages pinned (%llu before), %llu mappings active, %llu bounce pages in use",
+		 (unsigned long long)pinned, (unsigned long long)pinned0,
+		 (unsigned long long)active, (unsigned long long)bounce);
+	return false;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool wait_until(bool (*cond)(void *arg), void *arg, int ms)
+{
+	int i;
+
+	for (i = 0; i < ms / 10 && !cond(arg); i++)
+		usleep(10000);
+	return cond(arg);
+}
+
+void *ram_buf(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		tap_bail("mmap: %s", strerror(errno));
+	return p;
 }
 
 static int read_hex(const char *dev, const char *attr)

@@ -38,6 +38,8 @@ int lab_find(struct lab *lab);
 /* Every provider (publishes p2pmem) and every edu, sorted by address; counts or -errno. */
 int lab_scan(struct lab_dev *prov, int *np, struct lab_dev *edu, int *ne, int max);
 int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a);
+/* "0000:03:00.0"; returns @buf. */
+char *pci_addr_str(const struct p2pmap_pci_addr *a, char *buf, size_t len);
 
 int p2pmap_open(void);
 int xmap(int fd, const struct lab_dev *client, void *buf, size_t len, uint32_t dir,
@@ -57,9 +59,20 @@ int edu_copy(const struct lab_dev *edu, void *src, void *dst, size_t len,
 	     const struct p2pmap_edu_window *win, unsigned int nr, struct p2pmap_edu_copy *out);
 
 uint64_t sysfs_u64(const char *path);
+/* The first line of @path, without its newline; bails out if it cannot be read. */
+void sysfs_str(const char *path, char *buf, size_t size);
 void sysfs_write(const char *path, const char *val);
 uint64_t p2pmap_stat(const char *name);		/* /sys/kernel/p2pmap/<name> */
 uint64_t dma_api_errors(void);
+/* Nothing left pinned (beyond @pinned0 pages), mapped or bounced; a diagnostic says what is. */
+bool nothing_held(uint64_t pinned0);
+
+/* Monotonic time in seconds. */
+double now(void);
+/* Ask @cond(@arg) every 10 ms until it holds, for up to @ms; its last answer. */
+bool wait_until(bool (*cond)(void *arg), void *arg, int ms);
+/* @len bytes of private anonymous RAM, read-write; bails out if mmap fails. */
+void *ram_buf(size_t len);
 
 void fill_pattern(void *buf, size_t len, uint32_t seed);
 bool check_pattern(const void *buf, size_t len, uint32_t seed, size_t *bad);

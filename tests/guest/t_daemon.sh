@@ -12,12 +12,6 @@ cat >$t/verdict <<SH
 $P explain "\$1" "\$2" --size "\$3" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'
 SH
 verdict="sh $t/verdict"
-wait_for() {	# PATTERN FILE [COUNT]: until PATTERN is in FILE COUNT times (1), up to 10 s
-	i=0
-	while [ $i -lt 100 ] && [ "$(grep -c "$1" "$2" 2>/dev/null)" -lt "${3:-1}" ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-}
 $P unload >/dev/null 2>&1
 
 cat >$t/c1.conf <<CONF
@@ -53,7 +47,7 @@ with open(sys.argv[2], "a", buffering=1) as f:
         f.write(s.recv(4096).decode() + "\n---\n")
 PY
 npid=$!
-i=0; while [ $i -lt 50 ] && [ ! -S $t/notify.sock ]; do sleep 0.1; i=$((i + 1)); done
+wait_until 5 [ -S $t/notify.sock ]
 
 cp $t/c1.conf $t/p2ppolicy.conf
 NOTIFY_SOCKET=$t/notify.sock $P daemon --config $t/p2ppolicy.conf --pidfile $t/pid >$log 2>&1 &

@@ -209,8 +209,7 @@ static void run(const char *name, const char *dir, const char *prob, bool task_f
 	       "%s: %lu of %d operations failed, each with a clean errno", name, c->failed, ops);
 	tap_ok(!c->bad_data, "%s: every copy that succeeded carried the right data (%lu)", name,
 	       c->copies);
-	tap_ok(p2pmap_stat("pinned_pages") == pinned && !p2pmap_stat("mappings_active") &&
-	       !p2pmap_stat("bounce_in_use"), "%s: nothing left pinned, mapped or bounced", name);
+	tap_ok(nothing_held(pinned), "%s: nothing left pinned, mapped or bounced", name);
 	if (dma_debug_on())
 		tap_ok(dma_api_errors() == dma, "%s: DMA-API debug reports no new errors", name);
 	munmap(c, sizeof(*c));

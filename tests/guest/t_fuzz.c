@@ -341,7 +341,7 @@ int main(int argc, char **argv)
 	static const char *const names[] = { "MAP", "UNMAP", "SYNC", "SEGMENTS", "EXPLAIN",
 					     "STATS", "EDU_COPY", "unknown" };
 	unsigned long calls = 100000, n, seed = 0x5eed;
-	uint64_t pinned0, dma0;
+	uint64_t pinned0, dma0, maps0, maps;
 	int fd, i, k;
 
 	for (i = 1; i < argc; i++) {
@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 		}
 	}
 	rng = seed ? seed : 1;
-	tap_plan(6);
+	tap_plan(7);
 	if (lab_find(&lab))
 		tap_bail("lab topology not found");
 	/*
@@ -385,6 +385,7 @@ int main(int argc, char **argv)
 	p2p_a = p2pmem_map(&lab.prov_a, P2P_LEN, NULL);
 	p2p_b = p2pmem_map(&lab.prov_b, P2P_LEN, NULL);
 	pinned0 = p2pmap_stat("pinned_pages");
+	maps0 = p2pmap_stat("maps");
 	dma0 = dma_api_errors();
 	tap_diag("seed %#lx, %lu calls (rerun: t_fuzz --seed %#lx --calls %lu)", seed, calls, seed,
 		 calls);
@@ -447,6 +448,15 @@ int main(int argc, char **argv)
 	tap_ok((unsigned long)k == calls - skipped, "%d calls made, every one answered", k);
 	tap_ok(results[0][0] > 100 && results[0][1] > 100,
 	       "MAP both succeeded and failed many times (%lu, %lu)", results[0][0], results[0][1]);
+	/*
+	 * The module's own count of mappings made agrees with what the fuzzer saw: every MAP
+	 * that succeeded, two per edu copy that succeeded, at most two per edu copy that failed.
+	 */
+	maps = p2pmap_stat("maps") - maps0;
+	tap_ok(maps >= results[0][0] + 2 * results[6][0] &&
+	       maps <= results[0][0] + 2 * (results[6][0] + results[6][1]),
+	       "the module counted %llu mappings: %lu MAPs and %lu edu copies succeeded",
+	       (unsigned long long)maps, results[0][0], results[6][0]);
 	tap_ok(p2pmap_stat("pinned_pages") == pinned0, "no page stays pinned after close (%llu)",
 	       (unsigned long long)p2pmap_stat("pinned_pages"));
 	tap_ok(p2pmap_stat("mappings_active") == 0, "no mapping stays active");

@@ -2,14 +2,17 @@
 # Module lifecycle: p2pmap.ko and p2pmap_edu.ko load and unload N times (default 100; the first
 # argument overrides), every third cycle with a policy attached and detached, every
 # twentieth with real edu DMA over all pairs; rmmod is refused while a policy holds the module.
-# Afterwards the modules are loaded again for the suites that follow.
+# Afterwards the modules are loaded again for the suites that follow. Besides the loop's own
+# counts, each claim is checked against what the kernel and the data say: the module's load
+# messages, its reference count and policy while rmmod is refused, and demo's data checks.
 . tests/guest/tap.sh
 N=${1:-100}
 K=kernel
 P=build/user/p2ppolicy
 rmmod p2pmap_test 2>/dev/null; rmmod p2pmap_edu 2>/dev/null; rmmod p2pmap 2>/dev/null
 ok "[ ! -e /sys/kernel/p2pmap ]" "start: p2pmap is not loaded"
-i=0 bad="" pol=0 dma=0 refused=0
+i=0 bad="" pol=0 dma=0 refused=0 held=0 correct=0
+loads0=$(dmesg | grep -c 'p2pmap: version .* loaded')
 start=$(date +%s)
 while [ $i -lt $N ]; do
 	i=$((i + 1))
@@ -18,19 +21,27 @@ while [ $i -lt $N ]; do
 		$P load topology >/dev/null || { bad="load in cycle $i"; break; }
 		rmmod p2pmap 2>/dev/null && { bad="rmmod with a policy attached succeeded in cycle $i"; break; }
 		refused=$((refused + 1))
+		# The kernel's word: the module is still there, held, with the policy attached.
+		[ "$(cat /sys/kernel/p2pmap/policy)" = topology ] && [ "$(cat /sys/module/p2pmap/refcnt)" -gt 0 ] &&
+			held=$((held + 1))
 		$P unload >/dev/null || { bad="unload in cycle $i"; break; }
 		pol=$((pol + 1))
 	fi
 	if [ $((i % 20)) = 0 ]; then
 		build/tests/demo 8K >/tmp/lifecycle-demo.txt || { bad="transfer in cycle $i"; break; }
 		dma=$((dma + 1))
+		correct=$((correct + $(grep -c ' correct$' /tmp/lifecycle-demo.txt)))
 	fi
 	rmmod p2pmap_edu && rmmod p2pmap || { bad="rmmod in cycle $i"; break; }
 	[ ! -e /sys/kernel/p2pmap ] && [ ! -e /dev/p2pmap ] || { bad="leftovers after cycle $i"; break; }
 done
 diag "$i cycles in $(( $(date +%s) - start )) s: $pol with a policy, $dma with DMA"
 ok "[ -z '$bad' ]" "$N load/unload cycles${bad:+: failed at $bad}"
+loads=$(( $(dmesg | grep -c 'p2pmap: version .* loaded') - loads0 ))
+ok "[ $loads = $i ]" "the kernel logged $loads module loads for $i cycles"
 ok "[ $pol -ge $((N / 3)) ] && [ $refused = $pol ]" "$pol cycles attached a policy, and rmmod was refused each time"
+ok "[ $held = $pol ]" "each time, the module stayed with its policy attached and its reference count held ($held of $pol)"
 ok "[ $dma -ge $((N / 20)) ]" "$dma cycles moved data over every pair, all correct"
+ok "[ $correct -ge $((dma * 4)) ]" "demo checked $correct transfers correct byte for byte (4 pairs per DMA cycle)"
 ok "insmod $K/p2pmap.ko && insmod $K/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" "modules loaded again"
 done_tap

@@ -23,15 +23,6 @@
 static struct lab lab;
 static int fd;
 
-static void *ram(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		tap_bail("mmap: %s", strerror(errno));
-	return p;
-}
-
 /* Windows: first and last page of every @seg_pages-page segment of a @pages-page buffer. */
 static unsigned int sample_windows(struct p2pmap_edu_window *w, size_t pages, size_t seg_pages)
 {
@@ -131,7 +122,7 @@ static void t_explain(void)
 static void t_ram(void)
 {
 	size_t len = 2 * PG;
-	unsigned char *src = ram(len), *dst = ram(len);
+	unsigned char *src = ram_buf(len), *dst = ram_buf(len);
 
 	copy_case("RAM -> RAM", &lab.edu_sw, src, dst, len, 0, 0, 0, 1);
 	copy_case("RAM -> RAM", &lab.edu_rc, src, dst, len, 0, 0, 0, 2);
@@ -143,7 +134,7 @@ static void t_provider(const char *what, const struct lab_dev *prov, const struc
 		       int path, uint32_t seed)
 {
 	size_t len = 16 * PG;
-	unsigned char *p2p = p2pmem_map(prov, len, NULL), *buf = ram(len);
+	unsigned char *p2p = p2pmem_map(prov, len, NULL), *buf = ram_buf(len);
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s: p2pmem -> RAM", what);
@@ -160,7 +151,7 @@ static unsigned char *mixed(size_t *len)
 	unsigned char *p;
 
 	*len = 7 * PG;
-	p = ram(*len);
+	p = ram_buf(*len);
 	p2pmem_map(&lab.prov_a, 2 * PG, p + 2 * PG);
 	p2pmem_map(&lab.prov_b, 2 * PG, p + 4 * PG);
 	return p;
@@ -179,7 +170,7 @@ static void t_mixed(void)
 	struct p2pmap_edu_copy c;
 	struct p2pmap_map m;
 	size_t len;
-	unsigned char *buf = mixed(&len), *other = ram(len);
+	unsigned char *buf = mixed(&len), *other = ram_buf(len);
 	uint32_t nr = 8, i;
 	bool good;
 	int ret, tfd;
@@ -239,7 +230,7 @@ static void t_mixed(void)
 static void t_unaligned(void)
 {
 	size_t len = 3 * PG;
-	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram(len);
+	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram_buf(len);
 
 	copy_case("unaligned RAM+123 -> B p2pmem+77, 5000 bytes", &lab.edu_sw, r + 123, b + 77,
 		  5000, 0, 2, 0, 21);
@@ -279,7 +270,7 @@ static void t_sgtable(void)
 
 static void t_bad_input(void)
 {
-	unsigned char *buf = ram(4 * PG), *ro;
+	unsigned char *buf = ram_buf(4 * PG), *ro;
 	struct {
 		struct p2pmap_map m;
 		uint64_t tail;
@@ -424,7 +415,7 @@ static void t_close_live(void)
 {
 	size_t len = 8 * PG;
 	unsigned char *a = p2pmem_map(&lab.prov_a, len, NULL), *b = p2pmem_map(&lab.prov_b, len, NULL);
-	unsigned char *r = ram(len);
+	unsigned char *r = ram_buf(len);
 	int f = p2pmap_open(), ret = 0;
 
 	ret |= xmap(f, &lab.edu_sw, a, len, P2PMAP_DIR_FROM_DEVICE, NULL);
@@ -434,8 +425,7 @@ static void t_close_live(void)
 	       p2pmap_stat("bounce_in_use") == 8,
 	       "3 live mappings: 24 pages pinned, 8 bounce pages in use");
 	close(f);
-	tap_ok(p2pmap_stat("mappings_active") == 0 && p2pmap_stat("pinned_pages") == 0 &&
-	       p2pmap_stat("bounce_in_use") == 0,
+	tap_ok(nothing_held(0),
 	       "closing the file releases them: nothing pinned, no bounce pages in use");
 	munmap(a, len);
 	munmap(b, len);
@@ -470,8 +460,7 @@ int main(void)
 	t_close_live();
 
 	close(fd);
-	tap_ok(p2pmap_stat("mappings_active") == 0 && p2pmap_stat("pinned_pages") == 0 &&
-	       p2pmap_stat("bounce_in_use") == 0,
+	tap_ok(nothing_held(0),
 	       "at the end: no live mapping, no pinned page, no bounce page in use");
 	tap_ok(dma_api_errors() == 0, "DMA-API debug counted no error (%llu)",
 	       (unsigned long long)dma_api_errors());

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../include/uapi/p2pmap_names.h"
 #include "lib.h"
 
 #define PG 4096UL
@@ -55,19 +56,13 @@ static struct result res[MAXDEV][MAXDEV];	/* [provider][client] */
 static bool want_p2p[MAXDEV][MAXDEV];
 static bool bounce_all;
 
+/* The .expect tables spell kernel verdicts as include/uapi/p2pmap_names.h does. */
+#define KV_NAME(sym, name) [sym] = name,
+static const char *const kv_names[] = { P2PMAP_KV_NAMES(KV_NAME, KV_NAME) };
+
 static const char *kv_name(uint32_t kv)
 {
-	switch (kv) {
-	case P2PMAP_KV_BUS_ADDR: return "bus-address";
-	case P2PMAP_KV_HOST_BRIDGE: return "host-bridge";
-	case P2PMAP_KV_NOT_SUPPORTED: return "refused";
-	default: return "?";
-	}
-}
-
-static void addr_name(const struct p2pmap_pci_addr *a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%04x:%02x:%02x.%x", a->domain, a->bus, a->devfn >> 3, a->devfn & 7);
+	return kv < ARRAY_SIZE(kv_names) && kv_names[kv] ? kv_names[kv] : "?";
 }
 
 static int load_expect(const char *file)
@@ -213,7 +208,7 @@ int main(int argc, char **argv)
 			int ret = xexplain(fd, &provs[p], &edus[c], LEN, &ex);
 
 			if (ex.has_acs_bridge)
-				addr_name(&ex.acs_bridge, acs, sizeof(acs));
+				pci_addr_str(&ex.acs_bridge, acs, sizeof(acs));
 			else
 				snprintf(acs, sizeof(acs), "-");
 			if (!ret)

@@ -36,7 +36,7 @@ $P explain $B $EDU_SW --json >$o
 ok "$j \"d['verdict'] == 'BOUNCE' and d['reason'] == 'no-common-bridge' and d['distance'] == -1\"" \
    "explain --json: B -> switch edu bounces, no common bridge"
 ok "$P explain 03:00.0 1234:11e8 2>&1 | grep -q 'matches 2 devices'" "explain: an ambiguous vendor:device is refused"
-ok "$P explain $EDU_SW $A 2>&1 | grep -q 'publishes no P2P memory'; $P explain $EDU_SW $A; [ \$? = 1 ]" \
+ok "$P explain $EDU_SW $A 2>&1 | grep -q 'publishes no P2P memory' && { $P explain $EDU_SW $A; [ \$? = 1 ]; }" \
    "explain: a client as provider is a clear error, exit 1"
 ok "$P explain 0000:09:00.0 $A 2>&1 | grep -q 'no PCI device 0000:09:00.0'" "explain: an absent device is named"
 
@@ -62,10 +62,16 @@ ok "[ \"\$($P status --json | python3 -c 'import json,sys; print(json.load(sys.s
 ok "[ ! -e /sys/fs/bpf/p2pmap/maps/size_thr_data ]" "... and the old policy's maps are unpinned"
 ok "$P load tests/bpf/../../build/tests/bpf/garbage.bpf.o >/dev/null && [ \$(cat /sys/kernel/p2pmap/policy) = garbage ]" \
    "load FILE.bpf.o attaches a policy object from a file"
-ok "$P load build/tests/bpf/bad_write_ctx.bpf.o 2>&1 | grep -q 'the verifier says:.*only read is supported'; [ \$(cat /sys/kernel/p2pmap/policy) = garbage ]" \
+ok "$P load build/tests/bpf/bad_write_ctx.bpf.o 2>&1 | grep -q 'the verifier says:.*only read is supported' && [ \$(cat /sys/kernel/p2pmap/policy) = garbage ]" \
    "a policy the verifier refuses: its reason in one line, the running policy stays"
+ok "$P load build/tests/bpf/init_fail.bpf.o 2>&1 | grep -q 'cannot replace policy garbage with init_fail .*p2pmap says: policy \"init_fail\": init() returned -22, not attached' && [ \$(cat /sys/kernel/p2pmap/policy) = garbage ]" \
+   "a replacement the module refuses (its init() fails): the module's reason from last_error, the running policy stays"
 ok "$P unload | grep -q 'policy garbage detached' && [ \$(cat /sys/kernel/p2pmap/policy) = none ] && [ ! -e /sys/fs/bpf/p2pmap/link ]" \
    "unload detaches and removes the pins"
+ok "$P load build/tests/bpf/bad_flags.bpf.o 2>&1 | grep -q 'p2pmap says: policy \"bad_flags\" refused: unknown flags 0x80' && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" \
+   "a policy the module refuses (unknown flags): the module's reason from last_error, nothing attached"
+ok "$P load build/tests/bpf/bad_sleepable.bpf.o 2>&1 | grep -q 'p2pmap says: .*must not be sleepable' && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" \
+   "a policy the module refuses at load (sleepable): the module's reason from last_error"
 ok "$P unload | grep -q 'no policy was attached'" "unload with nothing attached says so (exit 0)"
 mkdir -p /sys/fs/bpf/p2pmap
 bpftool struct_ops register bpf/topology.bpf.o /sys/fs/bpf/p2pmap >/dev/null 2>&1

@@ -31,6 +31,7 @@
 #include "numa_local.skel.h"
 #include "force_p2p.skel.h"
 #include "garbage.skel.h"
+#include "init_fail.skel.h"
 
 #define PG		4096UL
 #define P2PMEM_LEN	(256 * 1024UL)
@@ -44,33 +45,11 @@ static struct lab lab;
 static int fd;
 static unsigned char *mem_a, *mem_b;	/* p2pmem of providers A and B */
 
-static void *ram(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		tap_bail("mmap: %s", strerror(errno));
-	return p;
-}
-
-static void read_str(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		tap_bail("cannot read %s: %s", path, strerror(errno));
-	if (!fgets(buf, size, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 static bool policy_is(const char *name)
 {
 	char buf[64];
 
-	read_str("/sys/kernel/p2pmap/policy", buf, sizeof(buf));
+	sysfs_str("/sys/kernel/p2pmap/policy", buf, sizeof(buf));
 	if (strcmp(buf, name))
 		tap_diag("policy is \"%s\", expected \"%s\"", buf, name);
 	return !strcmp(buf, name);
@@ -80,7 +59,7 @@ static bool state_starts(const char *prefix)
 {
 	char buf[256];
 
-	read_str("/sys/kernel/p2pmap/policy_state", buf, sizeof(buf));
+	sysfs_str("/sys/kernel/p2pmap/policy_state", buf, sizeof(buf));
 	if (strncmp(buf, prefix, strlen(prefix)))
 		tap_diag("policy_state is \"%s\"", buf);
 	return !strncmp(buf, prefix, strlen(prefix));
@@ -143,7 +122,7 @@ static void copy_is(const char *what, const struct lab_dev *prov, const struct l
 		    size_t len, int path)
 {
 	struct p2pmap_edu_window w[2] = { { 0, PG }, { len - PG, PG } };
-	unsigned char *src = mem_of(prov), *dst = ram(len);
+	unsigned char *src = mem_of(prov), *dst = ram_buf(len);
 	static uint32_t seed = 100;
 	struct p2pmap_edu_copy c;
 	bool data_ok = true;
@@ -176,28 +155,36 @@ static struct bpf_link *attach(struct bpf_map *map)
 	return link;
 }
 
+static bool policy_named(void *name)
+{
+	char buf[64];
+
+	sysfs_str("/sys/kernel/p2pmap/policy", buf, sizeof(buf));
+	return !strcmp(buf, name);
+}
+
 /* Removing a pin releases the link from a workqueue: give it a moment. */
 static bool policy_becomes(const char *name)
 {
-	char buf[64];
-	int i;
+	return wait_until(policy_named, (void *)name, 2000) || policy_is(name);
+}
 
-	for (i = 0; i < 200; i++) {
-		read_str("/sys/kernel/p2pmap/policy", buf, sizeof(buf));
-		if (!strcmp(buf, name))
-			return true;
-		usleep(10000);
-	}
-	return policy_is(name);
+struct u32_is {
+	uint32_t *v, want;
+};
+
+static bool u32_reached(void *arg)
+{
+	struct u32_is *w = arg;
+
+	return __atomic_load_n(w->v, __ATOMIC_RELAXED) == w->want;
 }
 
 static bool wait_for(uint32_t *v, uint32_t want)
 {
-	int i;
+	struct u32_is w = { v, want };
 
-	for (i = 0; i < 200 && __atomic_load_n(v, __ATOMIC_RELAXED) != want; i++)
-		usleep(10000);
-	return __atomic_load_n(v, __ATOMIC_RELAXED) == want;
+	return wait_until(u32_reached, &w, 2000);
 }
 
 /* Each sample, the way the README shows: bpftool struct_ops register, then rm the pin. */
@@ -499,6 +486,42 @@ static void test_force_p2p(void)
 	force_p2p_bpf__destroy(s);
 }
 
+/*
+ * Replacing a policy through its link's update (docs/policies.md): the new policy's init()
+ * runs before the old one's exit(); a new policy whose init() fails leaves the old one
+ * attached, its exit() not called, and the reason in last_error.
+ */
+static void test_replace_order(void)
+{
+	struct force_p2p_bpf *a = force_p2p_bpf__open_and_load();
+	struct force_p2p_bpf *b = force_p2p_bpf__open_and_load();
+	struct init_fail_bpf *f = init_fail_bpf__open_and_load();
+	struct bpf_link *link;
+	char why[192];
+	int ret;
+
+	if (!a || !b || !f)
+		tap_bail("load force_p2p/init_fail: %s", strerror(errno));
+	link = attach(a->maps.force_p2p);
+	ret = bpf_link__update_map(link, b->maps.force_p2p);
+	tap_ok(!ret && a->bss->init_ns && b->bss->init_ns && a->bss->exit_ns &&
+	       b->bss->init_ns < a->bss->exit_ns && a->bss->exit_kind == P2PMAP_POLICY_EXIT_REPLACED,
+	       "replace: the new policy's init() runs before the old one's exit() (new init %+lld ns from old exit)",
+	       (long long)(b->bss->init_ns - a->bss->exit_ns));
+	ret = bpf_link__update_map(link, f->maps.init_fail);
+	sysfs_str("/sys/kernel/p2pmap/last_error", why, sizeof(why));
+	tap_ok(ret && policy_is("force_p2p") && !b->bss->exit_ns &&
+	       strstr(why, "init() returned -22"),
+	       "a replacement whose init() fails: the old policy stays, its exit() not called, last_error says why (%s)",
+	       why);
+	bpf_link__destroy(link);
+	tap_ok(b->bss->exit_ns && b->bss->exit_kind == P2PMAP_POLICY_EXIT_UNREG && policy_is("none"),
+	       "the policy that stayed gets its exit() at detach");
+	init_fail_bpf__destroy(f);
+	force_p2p_bpf__destroy(b);
+	force_p2p_bpf__destroy(a);
+}
+
 static void test_garbage(void)
 {
 	struct garbage_bpf *s = garbage_bpf__open_and_load();
@@ -634,7 +657,7 @@ int main(void)
 {
 	int ret;
 
-	tap_plan(74);
+	tap_plan(77);
 	ret = lab_find(&lab);
 	if (ret)
 		tap_bail("lab devices not found: %s", strerror(-ret));
@@ -649,6 +672,7 @@ int main(void)
 	test_size_threshold();
 	test_rules();
 	test_force_p2p();
+	test_replace_order();
 	test_garbage();
 	test_swap();
 	test_numa_local();

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Policies the module or the verifier must refuse, with a message that says why; and a module
-# that cannot be removed while a policy holds it.
+# Policies the module or the verifier must refuse, with a message that says why where the
+# loader reads it (the verifier's log in bpftool's output, the module's reason in
+# /sys/kernel/p2pmap/last_error); and a module that cannot be removed while a policy holds it.
 . tests/guest/tap.sh
 B=build/tests/bpf
 PIN=/sys/fs/bpf/p2pmap
@@ -8,12 +9,14 @@ mkdir -p $PIN
 log=/tmp/bpftool.log
 
 # refused OBJECT WHERE PATTERN DESCRIPTION: bpftool fails cleanly (no SIGSEGV/SIGABRT), nothing is
-# attached, and PATTERN is in bpftool's output (WHERE=out) or in the kernel log (WHERE=dmesg).
+# attached, and PATTERN is in bpftool's output (WHERE=out) or in the module's last_error
+# (WHERE=last_error), which is cleared before each try.
+LAST=/sys/kernel/p2pmap/last_error
 refused() {
-	dmesg -C
+	echo >$LAST
 	bpftool struct_ops register "$B/$1.bpf.o" $PIN >$log 2>&1
 	rc=$?
-	if [ "$2" = out ]; then src=$log; else dmesg >/tmp/dmesg.log; src=/tmp/dmesg.log; fi
+	if [ "$2" = out ]; then src=$log; else cp $LAST /tmp/last_error; src=/tmp/last_error; fi
 	ok "[ $rc != 0 ] && [ $rc != 139 ] && [ $rc != 134 ] && grep -q '$3' $src && [ \$(cat /sys/kernel/p2pmap/policy) = none ] && [ ! -e $PIN/$1 ]" \
 	   "$4"
 	grep -q "$3" $src || { diag "bpftool exit $rc; output:"; sed 's/^/#   /' $log | tail -5; }
@@ -22,21 +25,26 @@ refused() {
 refused bad_write_ctx out "only read is supported" "the verifier refuses a write to the context"
 refused bad_oob out "access beyond struct p2pmap_policy_ctx" "the verifier refuses a read past the context"
 refused bad_license out "must have a GPL compatible license" "a non-GPL policy is refused"
-refused bad_sleepable dmesg "must not be sleepable" "a sleepable decide() is refused"
-refused bad_flags dmesg "unknown flags 0x80" "unknown flags are refused"
-refused bad_name dmesg "must be 1-31 characters" "a name outside [A-Za-z0-9_.-] is refused"
-refused no_decide dmesg "has no decide()" "a policy without decide() is refused"
-refused init_fail dmesg "init() returned -22, not attached" "a policy whose init() fails is not attached"
+refused bad_sleepable last_error "must not be sleepable" "a sleepable decide() is refused"
+refused bad_flags last_error "unknown flags 0x80" "unknown flags are refused"
+refused bad_name last_error "must be 1-31 characters" "a name outside [A-Za-z0-9_.-] is refused"
+refused no_decide last_error "has no decide()" "a policy without decide() is refused"
+refused init_fail last_error "init() returned -22, not attached" "a policy whose init() fails is not attached"
+
+ok "grep -q 'init() returned -22' $LAST && echo >$LAST && [ \"\$(cat $LAST)\" = none ]" \
+   "last_error holds the latest refusal until a loader clears it (then: none)"
 
 # The module cannot go while a policy is attached; it can once the pin is gone.
+bpftool struct_ops register $B/init_fail.bpf.o $PIN >/dev/null 2>&1
 bpftool struct_ops register bpf/topology.bpf.o $PIN >/dev/null 2>&1
 ok "[ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "topology attached for the rmmod test"
+ok "[ \"\$(cat $LAST)\" = none ]" "a policy that attaches clears last_error"
 rmmod p2pmap_test; rmmod p2pmap_edu
 ok "! rmmod p2pmap 2>$log && grep -q 'in use' $log" "rmmod p2pmap fails while a policy is attached (module in use)"
 ok "[ -c /dev/p2pmap ] && [ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "... and the module and policy stay"
 rm $PIN/topology
 # The struct_ops map holds the module until BPF frees it, after an RCU grace period.
-i=0; while [ $i -lt 50 ] && ! rmmod p2pmap 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+wait_until 5 rmmod p2pmap
 ok "[ ! -e /sys/kernel/p2pmap ]" "after removing the pin rmmod p2pmap succeeds"
 ok "insmod kernel/p2pmap.ko && insmod kernel/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" \
    "the modules load again"

@@ -11,7 +11,7 @@ fmt=/sys/kernel/tracing/events/p2pmap/p2pmap_decision/format
 for e in p2pmap_decision p2pmap_map p2pmap_unmap p2pmap_bounce_copy p2pmap_policy; do
 	ok "[ -f /sys/kernel/tracing/events/p2pmap/$e/format ]" "tracepoint p2pmap:$e exists"
 done
-ok "grep -q '{ 1, \"P2P\" }, { 2, \"BOUNCE\" }, { 3, \"REJECT\" }' $fmt && grep -q '\"no_common_bridge\"' $fmt" \
+ok "tr -d ' ' <$fmt | grep -q '{1,\"P2P\"},{2,\"BOUNCE\"},{3,\"REJECT\"}' && grep -q '\"no-common-bridge\"' $fmt" \
    "the decision format prints verdicts and reasons by name"
 
 # One event per decision: the workload makes 4 mappings (one per pair) and 8 EXPLAINs.
@@ -22,18 +22,18 @@ bpftrace -e 'tracepoint:p2pmap:p2pmap_decision {
 ok "[ \$(grep -c '^D .* 0\$' $out) = 4 ] && [ \$(grep -c '^D .* 1\$' $out) = 8 ]" \
    "one event per decision: 4 mappings and 8 EXPLAINs"
 # provider client len dir kernel_verdict verdict reason policy explain
-ok "grep -qx 'D 300 400 8192 1 2 1 1 builtin 0' $out" "A -> edu behind the switch: P2P, topology_p2p, bus address"
-ok "grep -qx 'D 300 30 8192 1 1 2 2 builtin 0' $out" "A -> edu on the root complex: BOUNCE, no_common_bridge"
-ok "grep -qx 'D 500 400 8192 1 1 2 2 builtin 0' $out" "B -> edu behind the switch: BOUNCE, no_common_bridge"
-ok "grep -qx 'D 500 30 8192 1 1 2 2 builtin 0' $out" "B -> edu on the root complex: BOUNCE, no_common_bridge"
+ok "grep -qx 'D 300 400 8192 1 2 1 1 builtin 0' $out" "A -> edu behind the switch: P2P, topology-p2p, bus address"
+ok "grep -qx 'D 300 30 8192 1 1 2 2 builtin 0' $out" "A -> edu on the root complex: BOUNCE, no-common-bridge"
+ok "grep -qx 'D 500 400 8192 1 1 2 2 builtin 0' $out" "B -> edu behind the switch: BOUNCE, no-common-bridge"
+ok "grep -qx 'D 500 30 8192 1 1 2 2 builtin 0' $out" "B -> edu on the root complex: BOUNCE, no-common-bridge"
 grep -q '^D ' $out || sed 's/^/#   /' $out | tail -5
 
 # The shipped scripts, each over the same workload (bounded by -c). On failure, show the output.
 S=user/bpftrace
 okout() { _b=$_fail; ok "$@"; [ $_fail = $_b ] || { diag "output:"; sed 's/^/#   /' $out | tail -15; }; }
-okout "bpftrace $S/decisions.bt -c '$W --workload' >$out 2>&1 && grep -q '^0000:03:00.0  0000:04:00.0        8192  P2P     topology_p2p           builtin\$' $out && grep -q '^@decisions\[3, 0, 0, 4, 0, 0, P2P, topology_p2p, builtin\]: 1' $out" \
+okout "bpftrace $S/decisions.bt -c '$W --workload' >$out 2>&1 && grep -q '^0000:03:00.0  0000:04:00.0        8192  P2P     topology-p2p           builtin\$' $out && grep -q '^@decisions\[3, 0, 0, 4, 0, 0, P2P, topology-p2p, builtin\]: 1' $out" \
    "decisions.bt prints each decision and counts them per pair"
-okout "bpftrace $S/bounced.bt -c '$W --workload' >$out 2>&1 && grep -q '^@bounced\[5, 0, 0, 4, 0, 0, no_common_bridge\]: 8192' $out && grep -q '^@copied\[0, 6, 0, p2p->bounce\]: 16384' $out" \
+okout "bpftrace $S/bounced.bt -c '$W --workload' >$out 2>&1 && grep -q '^@bounced\[5, 0, 0, 4, 0, 0, no-common-bridge\]: 8192' $out && grep -q '^@copied\[0, 6, 0, p2p->bounce\]: 16384' $out" \
    "bounced.bt sums bounced and copied bytes per pair"
 okout "bpftrace $S/map_latency.bt -c '$W --workload' >$out 2>&1 && grep -q '^@map_ns\[p2p\]:' $out && grep -q '^@map_ns\[bounce\]:' $out && grep -q '^@unmap_ns\[bounce\]:' $out" \
    "map_latency.bt makes latency histograms per path"

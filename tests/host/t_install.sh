@@ -9,7 +9,9 @@ d=$(mktemp -d)
 v=$(sed -n 's/^#define P2PMAP_VERSION "\(.*\)"/\1/p' kernel/internal.h)
 
 make -s install DESTDIR=$d >$d.log 2>&1
-ok "[ \$? = 0 ] || true; grep -q 'DESTDIR set: not running dkms' $d.log" "make install DESTDIR=... succeeds and leaves dkms alone"
+rc=$?
+[ $rc = 0 ] || tail -5 $d.log | sed 's/^/# /'
+ok "[ $rc = 0 ] && grep -q 'DESTDIR set: not running dkms' $d.log" "make install DESTDIR=... succeeds (exit $rc) and leaves dkms alone"
 for f in /usr/sbin/p2ppolicy /usr/lib/p2pmap/rules.bpf.o /usr/lib/p2pmap/size_threshold.bpf.o \
 	 /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf \
 	 /usr/share/doc/p2pmap/p2ppolicy.conf.example /usr/share/man/man8/p2ppolicy.8 \
@@ -30,8 +32,10 @@ ok "[ ! -e $d/dkms-build/kernel/p2pmap_edu.ko ] && [ ! -e $d/usr/src/p2pmap-$v/k
 rm -rf $d/dkms-build
 echo "# changed by the operator" >>$d/etc/p2ppolicy.conf
 make -s install DESTDIR=$d >/dev/null 2>&1
-ok "grep -q 'changed by the operator' $d/etc/p2ppolicy.conf" "a second install keeps the operator's configuration"
+rc=$?
+ok "[ $rc = 0 ] && grep -q 'changed by the operator' $d/etc/p2ppolicy.conf" "a second install succeeds (exit $rc) and keeps the operator's configuration"
 make -s uninstall DESTDIR=$d >/dev/null 2>&1
-ok "[ \"\$(find $d -type f)\" = $d/etc/p2ppolicy.conf ]" "uninstall removes everything but the changed configuration"
+rc=$?
+ok "[ $rc = 0 ] && [ \"\$(find $d -type f)\" = $d/etc/p2ppolicy.conf ]" "uninstall succeeds (exit $rc) and removes everything but the changed configuration"
 rm -rf "$d" "$d.log" "$d.dkms.log"
 done_tap

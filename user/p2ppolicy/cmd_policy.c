@@ -12,6 +12,8 @@
 #include "config.h"
 #include "fmt.h"
 #include "policy.h"
+#include "rules_map.h"
+#include "tunables.h"
 #include "util.h"
 
 /* "KEY=VALUE" -> @t; prints why on error. */
@@ -74,9 +76,9 @@ int cmd_load(int argc, char **argv)
 	obj = policy_open(argv[optind]);
 	if (!obj)
 		return EXIT_ERR;
-	ret = policy_set_tunables(obj, t, nt, NULL);
+	ret = tunables_set(obj, t, nt, NULL);
 	if (!ret)
-		ret = policy_attach(obj, NULL, 0, false);
+		ret = policy_load_attach(obj, NULL, 0, false);
 	bpf_object__close(obj);
 	return ret ? EXIT_ERR : EXIT_OK;
 }
@@ -116,7 +118,7 @@ int cmd_set(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (parse_assignment(argv[i], &t[nt++]))
 			return EXIT_USAGE;
-	if (require_admin("set") || policy_set_live(t, nt))
+	if (require_admin("set") || tunables_set_live(t, nt))
 		return EXIT_ERR;
 	for (i = 0; i < (int)nt; i++)
 		printf("%s = %llu\n", t[i].name, (unsigned long long)t[i].value);
@@ -153,81 +155,111 @@ static int rules_opts(int argc, char **argv, bool *json)
 	return -1;
 }
 
-int cmd_rules(int argc, char **argv)
+static int rules_do_list(char **args, int n, bool json)
+{
+	struct rule_def *rules;
+	uint64_t *hits;
+	size_t nr;
+	int ret = EXIT_OK;
+
+	(void)args;
+	(void)n;
+	if (rules_list(&rules, &hits, &nr))
+		return EXIT_ERR;
+	if (json)
+		ret = json_print(stdout, fmt_rules_json(rules, nr, hits)) ? EXIT_ERR : EXIT_OK;
+	else
+		fmt_rules(stdout, rules, nr, hits);
+	free(rules);
+	free(hits);
+	return ret;
+}
+
+static int rules_do_add(char **args, int n, bool json)
+{
+	char why[192], a[32], b[32], v[160], *joined;
+	struct rule_def r = { 0 };
+	size_t len = 0;
+	bool replaced;
+	int i, ret;
+
+	(void)json;
+	if (parse_pair(args, &r))
+		return EXIT_USAGE;
+	if (require_admin("rules add"))
+		return EXIT_ERR;
+	for (i = 2; i < n; i++)
+		len += strlen(args[i]) + 1;
+	joined = calloc(1, len + 1);
+	if (!joined)
+		return EXIT_ERR;
+	for (i = 2; i < n; i++)
+		strcat(strcat(joined, args[i]), " ");
+	ret = rule_verdicts_parse(joined, &r.val, why, sizeof(why));
+	free(joined);
+	if (ret) {
+		err("%s", why);
+		return EXIT_USAGE;
+	}
+	if (rules_add(&r, &replaced))
+		return EXIT_ERR;
+	printf("%s rule: provider %s, client %s: %s\n", replaced ? "replaced" : "added",
+	       pci_spec_str(&r.provider, a, sizeof(a)), pci_spec_str(&r.client, b, sizeof(b)),
+	       rule_verdicts_str(&r.val, v, sizeof(v)));
+	return EXIT_OK;
+}
+
+static int rules_do_del(char **args, int n, bool json)
 {
 	struct rule_def r = { 0 };
-	bool json = false, replaced;
-	char why[192], a[32], b[32], v[160], *joined;
-	const char *sub;
-	size_t len = 0;
-	int o, i;
+	char a[32], b[32];
+
+	(void)n;
+	(void)json;
+	if (parse_pair(args, &r))
+		return EXIT_USAGE;
+	if (require_admin("rules del") || rules_del(&r))
+		return EXIT_ERR;
+	printf("deleted rule: provider %s, client %s\n", pci_spec_str(&r.provider, a, sizeof(a)),
+	       pci_spec_str(&r.client, b, sizeof(b)));
+	return EXIT_OK;
+}
+
+const struct subcmd rules_subcmds[] = {
+	{ "list", rules_do_list, 0, 0, "[--json]",
+	  "the rules of the attached rules policy, with how often each matched" },
+	{ "add", rules_do_add, 3, -1, "PROVIDER CLIENT VERDICT...",
+	  "add a rule; it replaces the rule with the same PROVIDER and CLIENT" },
+	{ "del", rules_do_del, 2, 2, "PROVIDER CLIENT",
+	  "delete the rule of PROVIDER and CLIENT" },
+	{ NULL },
+};
+
+int cmd_rules(int argc, char **argv)
+{
+	const struct subcmd *s;
+	bool json = false;
+	int o, n;
 
 	o = rules_opts(argc, argv, &json);
 	if (o >= 0)
 		return o;
 	if (optind >= argc)
 		return USAGE_ERROR("rules");
-	sub = argv[optind++];
+	for (s = rules_subcmds; s->name && strcmp(s->name, argv[optind]); s++)
+		;
+	if (!s->name) {
+		err("unknown rules command '%s' (list, add, del)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	optind++;
 	o = rules_opts(argc, argv, &json);	/* rules list --json */
 	if (o >= 0)
 		return o;
-	if (!strcmp(sub, "list")) {
-		struct rule_def *rules;
-		uint64_t *hits;
-		size_t n;
-
-		if (optind != argc)
-			return USAGE_ERROR("rules");
-		if (rules_list(&rules, &hits, &n))
-			return EXIT_ERR;
-		if (json)
-			o = json_print(stdout, fmt_rules_json(rules, n, hits)) ? EXIT_ERR : EXIT_OK;
-		else
-			fmt_rules(stdout, rules, n, hits), o = EXIT_OK;
-		free(rules);
-		free(hits);
-		return o;
-	}
-	if (!strcmp(sub, "add")) {
-		if (argc - optind < 3)
-			return USAGE_ERROR("rules");
-		if (parse_pair(&argv[optind], &r))
-			return EXIT_USAGE;
-		if (require_admin("rules add"))
-			return EXIT_ERR;
-		for (i = optind + 2; i < argc; i++)
-			len += strlen(argv[i]) + 1;
-		joined = calloc(1, len + 1);
-		if (!joined)
-			return EXIT_ERR;
-		for (i = optind + 2; i < argc; i++)
-			strcat(strcat(joined, argv[i]), " ");
-		o = rule_verdicts_parse(joined, &r.val, why, sizeof(why));
-		free(joined);
-		if (o) {
-			err("%s", why);
-			return EXIT_USAGE;
-		}
-		if (rules_add(&r, &replaced))
-			return EXIT_ERR;
-		printf("%s rule: provider %s, client %s: %s\n", replaced ? "replaced" : "added",
-		       pci_spec_str(&r.provider, a, sizeof(a)), pci_spec_str(&r.client, b, sizeof(b)),
-		       rule_verdicts_str(&r.val, v, sizeof(v)));
-		return EXIT_OK;
-	}
-	if (!strcmp(sub, "del")) {
-		if (argc - optind != 2)
-			return USAGE_ERROR("rules");
-		if (parse_pair(&argv[optind], &r))
-			return EXIT_USAGE;
-		if (require_admin("rules del") || rules_del(&r))
-			return EXIT_ERR;
-		printf("deleted rule: provider %s, client %s\n", pci_spec_str(&r.provider, a, sizeof(a)),
-		       pci_spec_str(&r.client, b, sizeof(b)));
-		return EXIT_OK;
-	}
-	err("unknown rules command '%s' (list, add, del)", sub);
-	return EXIT_USAGE;
+	n = argc - optind;
+	if (n < s->min_args || (s->max_args >= 0 && n > s->max_args))
+		return USAGE_ERROR("rules");
+	return s->fn(argv + optind, n, json);
 }
 
 /* Rules that name an address no present device has: they wait for it (not an error). */
@@ -275,7 +307,7 @@ int cmd_check_config(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_ERR;
 	}
-	ret = policy_set_tunables(obj, cfg.tunables, cfg.nr_tunables, path);
+	ret = tunables_set(obj, cfg.tunables, cfg.nr_tunables, path);
 	bpf_object__close(obj);
 	if (ret) {
 		config_free(&cfg);

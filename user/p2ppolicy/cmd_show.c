@@ -49,14 +49,10 @@ static int parse_opts(const char *name, int argc, char **argv, const struct opti
 			}
 			break;
 		case OPT_DIR:
-			if (!strcmp(optarg, "to"))
-				so->dir = P2PMAP_DIR_TO_DEVICE;
-			else if (!strcmp(optarg, "from"))
-				so->dir = P2PMAP_DIR_FROM_DEVICE;
-			else if (!strcmp(optarg, "bidi"))
-				so->dir = P2PMAP_DIR_BIDIRECTIONAL;
-			else {
-				err("--dir must be to, from or bidi, not '%s'", optarg);
+			if (dir_parse(optarg, &so->dir)) {
+				err("--dir must be %s, %s or %s, not '%s'",
+				    dir_str(P2PMAP_DIR_TO_DEVICE), dir_str(P2PMAP_DIR_FROM_DEVICE),
+				    dir_str(P2PMAP_DIR_BIDIRECTIONAL), optarg);
 				return EXIT_USAGE;
 			}
 			break;

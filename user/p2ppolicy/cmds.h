@@ -5,15 +5,30 @@
 
 #include <stdbool.h>
 
+/*
+ * A subcommand ("rules add ..."), bpftool's cmds[] style: its synopsis and help sit beside it
+ * in its command's table. @fn gets the arguments after the subcommand's name, @min_args to
+ * @max_args of them (-1: no limit), and the command's --json.
+ */
+struct subcmd {
+	const char *name;
+	int (*fn)(char **args, int n, bool json);
+	int min_args, max_args;
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line */
+};
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *args;	/* synopsis after the name */
+	const char *args;	/* synopsis after the name (commands with subcommands: none) */
 	const char *summary;	/* one line */
 	const char *help;	/* the rest of --help */
+	const struct subcmd *subcmds;	/* NULL-terminated, or NULL */
 };
 
 extern const struct cmd commands[];
+extern const struct subcmd rules_subcmds[];
 
 int cmd_status(int argc, char **argv);
 int cmd_devices(int argc, char **argv);

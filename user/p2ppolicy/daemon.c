@@ -25,6 +25,8 @@
 #include "config.h"
 #include "kmod.h"
 #include "policy.h"
+#include "rules_map.h"
+#include "tunables.h"
 #include "util.h"
 
 #define DEFAULT_PIDFILE		"/run/p2ppolicy.pid"
@@ -117,7 +119,7 @@ static int apply(const struct config *cfg)
 		err("%s:%d: cannot open policy '%s'", cfg->path, cfg->policy_line, cfg->policy);
 		return -EINVAL;
 	}
-	ret = policy_set_tunables(obj, cfg->tunables, cfg->nr_tunables, cfg->path);
+	ret = tunables_set(obj, cfg->tunables, cfg->nr_tunables, cfg->path);
 	if (!ret && cfg->nr_rules) {
 		rules = calloc(cfg->nr_rules, sizeof(*rules));
 		if (!rules)
@@ -126,7 +128,7 @@ static int apply(const struct config *cfg)
 			rules[i] = cfg->rules[i].def;
 	}
 	if (!ret)
-		ret = policy_attach(obj, rules, cfg->nr_rules, true);
+		ret = policy_load_attach(obj, rules, cfg->nr_rules, true);
 	free(rules);
 	bpf_object__close(obj);
 	return ret;

@@ -5,69 +5,82 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "uapi/p2pmap_names.h"
 #include "util.h"
+
+/* Names from include/uapi/p2pmap_names.h, indexed by value. */
+#define NAME_AT(sym, name) [sym] = name,
+static const char *const verdict_names[] = { P2PMAP_VERDICT_NAMES(NAME_AT, NAME_AT) };
+static const char *const kverdict_names[] = { P2PMAP_KV_NAMES(NAME_AT, NAME_AT) };
+static const char *const dir_names[] = { P2PMAP_DIR_NAMES(NAME_AT, NAME_AT) };
+static const char *const reason_names[] = { P2PMAP_REASON_NAMES(NAME_AT, NAME_AT) };
+
+static const char *name_of(const char *const *names, size_t n, uint32_t v, const char *none)
+{
+	return v < n && names[v] ? names[v] : none;
+}
 
 const char *verdict_str(uint32_t v)
 {
-	switch (v) {
-	case P2PMAP_VERDICT_P2P: return "P2P";
-	case P2PMAP_VERDICT_BOUNCE: return "BOUNCE";
-	case P2PMAP_VERDICT_REJECT: return "REJECT";
-	default: return "-";
-	}
+	return name_of(verdict_names, ARRAY_SIZE(verdict_names), v, "-");
 }
 
 const char *kverdict_str(uint32_t kv)
 {
-	switch (kv) {
-	case P2PMAP_KV_BUS_ADDR: return "bus-address";
-	case P2PMAP_KV_HOST_BRIDGE: return "host-bridge";
-	case P2PMAP_KV_NOT_SUPPORTED: return "refused";
-	default: return "-";
-	}
+	return name_of(kverdict_names, ARRAY_SIZE(kverdict_names), kv, "-");
 }
-
-static const struct {
-	const char *id, *text;
-} reasons[] = {
-	[P2PMAP_REASON_NONE] = { "none", "no P2P memory involved" },
-	[P2PMAP_REASON_TOPOLOGY_P2P] = { "topology-p2p",
-		"built-in rule: the devices share an upstream switch and no ACS redirect is in the way, so P2P uses PCI bus addresses" },
-	[P2PMAP_REASON_NO_COMMON_BRIDGE] = { "no-common-bridge",
-		"built-in rule: no common upstream switch and the host bridge is not whitelisted for P2P, so the data bounces through RAM" },
-	[P2PMAP_REASON_ACS_REDIRECT] = { "acs-redirect",
-		"built-in rule: ACS redirect on the path sends the traffic to a host bridge that is not whitelisted, so the data bounces" },
-	[P2PMAP_REASON_CLIENT_NOT_PCI] = { "client-not-pci", "the client is not a PCI device, so the data bounces" },
-	[P2PMAP_REASON_POLICY] = { "policy", "the attached policy chose this verdict" },
-	[P2PMAP_REASON_POLICY_DEMOTED] = { "policy-demoted",
-		"the policy chose P2P where the kernel refuses it; p2pmap bounced it and counted a policy error" },
-	[P2PMAP_REASON_POLICY_ERROR] = { "policy-error",
-		"the policy returned an invalid verdict; the built-in rule decided and a policy error was counted" },
-	[P2PMAP_REASON_BOUNCE_CAP] = { "bounce-cap", "bouncing would exceed the bounce pool cap, so the mapping fails" },
-	[P2PMAP_REASON_HOST_BRIDGE_P2P] = { "host-bridge-p2p",
-		"built-in rule: P2P through a host bridge the kernel whitelists (CPU physical addresses)" },
-	[P2PMAP_REASON_DIFFERENT_HOST_BRIDGES] = { "different-host-bridges",
-		"built-in rule: the devices are below different host bridges, which the kernel never allows, so the data bounces" },
-};
 
 const char *reason_str(uint32_t r)
 {
-	return r < ARRAY_SIZE(reasons) && reasons[r].id ? reasons[r].id : "unknown";
-}
-
-const char *reason_text(uint32_t r)
-{
-	return r < ARRAY_SIZE(reasons) && reasons[r].text ? reasons[r].text : "unknown reason";
+	return name_of(reason_names, ARRAY_SIZE(reason_names), r, "unknown");
 }
 
 const char *dir_str(uint32_t dir)
 {
-	switch (dir) {
-	case P2PMAP_DIR_TO_DEVICE: return "to";
-	case P2PMAP_DIR_FROM_DEVICE: return "from";
-	case P2PMAP_DIR_BIDIRECTIONAL: return "bidi";
-	default: return "?";
+	return name_of(dir_names, ARRAY_SIZE(dir_names), dir, "?");
+}
+
+int dir_parse(const char *s, uint32_t *dir)
+{
+	uint32_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dir_names); i++) {
+		if (dir_names[i] && !strcmp(s, dir_names[i])) {
+			*dir = i;
+			return 0;
+		}
 	}
+	return -EINVAL;
+}
+
+/* What each reason means, for people (the names are the table's). */
+static const char *const reason_texts[] = {
+	[P2PMAP_REASON_NONE] = "no P2P memory involved",
+	[P2PMAP_REASON_TOPOLOGY_P2P] =
+		"built-in rule: the devices share an upstream switch and no ACS redirect is in the way, so P2P uses PCI bus addresses",
+	[P2PMAP_REASON_NO_COMMON_BRIDGE] =
+		"built-in rule: no common upstream switch and the host bridge is not whitelisted for P2P, so the data bounces through RAM",
+	[P2PMAP_REASON_ACS_REDIRECT] =
+		"built-in rule: ACS redirect on the path sends the traffic to a host bridge that is not whitelisted, so the data bounces",
+	[P2PMAP_REASON_CLIENT_NOT_PCI] = "the client is not a PCI device, so the data bounces",
+	[P2PMAP_REASON_POLICY] = "the attached policy chose this verdict",
+	[P2PMAP_REASON_POLICY_DEMOTED] =
+		"the policy chose P2P where the kernel refuses it; p2pmap bounced it and counted a policy error",
+	[P2PMAP_REASON_POLICY_ERROR] =
+		"the policy returned an invalid verdict; the built-in rule decided and a policy error was counted",
+	[P2PMAP_REASON_BOUNCE_CAP] = "bouncing would exceed the bounce pool cap, so the mapping fails",
+	[P2PMAP_REASON_HOST_BRIDGE_P2P] =
+		"built-in rule: P2P through a host bridge the kernel whitelists (CPU physical addresses)",
+	[P2PMAP_REASON_DIFFERENT_HOST_BRIDGES] =
+		"built-in rule: the devices are below different host bridges, which the kernel never allows, so the data bounces",
+};
+_Static_assert(ARRAY_SIZE(reason_names) == __P2PMAP_REASON_MAX &&
+	       ARRAY_SIZE(reason_texts) == __P2PMAP_REASON_MAX,
+	       "every reason has a name (include/uapi/p2pmap_names.h) and a text");
+
+const char *reason_text(uint32_t r)
+{
+	return name_of(reason_texts, ARRAY_SIZE(reason_texts), r, "unknown reason");
 }
 
 int json_print(FILE *f, json_object *o)

@@ -14,11 +14,13 @@
 #include "pci.h"
 #include "rule.h"
 
+/* The names of include/uapi/p2pmap_names.h; "-", "unknown" or "?" for other values. */
 const char *verdict_str(uint32_t v);		/* "P2P", "BOUNCE", "REJECT", "-" */
 const char *kverdict_str(uint32_t kv);		/* "bus-address", "host-bridge", "refused" */
 const char *reason_str(uint32_t r);		/* "topology-p2p", ... */
 const char *reason_text(uint32_t r);		/* a sentence fragment for people */
 const char *dir_str(uint32_t dir);		/* "to", "from", "bidi" */
+int dir_parse(const char *s, uint32_t *dir);	/* a name of dir_str() -> @dir; 0 or -EINVAL */
 
 /* A tunable of the attached policy (a global variable of its data maps). */
 struct tunable_value {

@@ -118,3 +118,18 @@ int kmod_stats(int fd, bool reset, struct p2pmap_pair_stat **out, size_t *nr)
 	*nr = s.nr;
 	return 0;
 }
+
+void kmod_clear_last_error(void)
+{
+	FILE *f = fopen(P2PMAP_SYSFS "/last_error", "w");
+
+	if (f) {
+		fputs("\n", f);
+		fclose(f);
+	}
+}
+
+bool kmod_last_error(char *buf, size_t len)
+{
+	return !read_line(P2PMAP_SYSFS "/last_error", buf, len) && buf[0] && strcmp(buf, "none");
+}

@@ -32,6 +32,13 @@ struct kmod_status {
 /* 0, or -ENOENT when the module is not loaded (with the message printed). */
 int kmod_status(struct kmod_status *st);
 
+/*
+ * Why the module refused the latest policy (/sys/kernel/p2pmap/last_error): false if it
+ * refused none since the last clear or attach. A loader clears it before it loads.
+ */
+bool kmod_last_error(char *buf, size_t len);
+void kmod_clear_last_error(void);
+
 /* Open /dev/p2pmap; on failure print why and return -errno. */
 int kmod_open(void);
 

@@ -20,23 +20,27 @@ const struct cmd commands[] = {
 	{ "status", cmd_status, "[--json]",
 	  "the module, the attached policy and its state, the global counters",
 	  "Reads /sys/kernel/p2pmap and what p2ppolicy pinned under /sys/fs/bpf/p2pmap (link,\n"
-	  "tunables, rules)." },
+	  "tunables, rules).",
+	  NULL },
 	{ "devices", cmd_devices, "[--json]",
 	  "P2P providers, DMA clients, and the kernel's verdict for every pair",
 	  "Providers are PCI functions that publish P2P memory (p2pmem); clients are the other\n"
 	  "PCI functions with a driver bound, bridges excepted. Each cell is the kernel's verdict\n"
 	  "(pci_p2pdma_distance()) for the pair: bus-address or host-bridge with the distance, or\n"
-	  "refused. Asking adds each pair to the module's pair table as an idle pair." },
+	  "refused. Asking adds each pair to the module's pair table as an idle pair.",
+	  NULL },
 	{ "pairs", cmd_pairs, "[--all] [--reset] [--json]",
 	  "per-pair statistics: decisions, bytes per path, errors, last verdict",
 	  "  --all     list idle pairs too (pairs only EXPLAIN or 'devices' has seen)\n"
-	  "  --reset   zero the counters after this snapshot (root)" },
+	  "  --reset   zero the counters after this snapshot (root)",
+	  NULL },
 	{ "explain", cmd_explain, "PROVIDER CLIENT [--size N] [--dir to|from|bidi] [--json]",
 	  "what a mapping of PROVIDER's memory by CLIENT would get, and why",
 	  "Devices are PCI addresses (0000:03:00.0, or 03:00.0) or vendor:device IDs that name\n"
 	  "exactly one device. Nothing is mapped; the attached policy is asked as for a mapping.\n"
 	  "  --size N  request length in bytes, K/M/G suffixes (default 4K)\n"
-	  "  --dir D   to (the device reads), from (the device writes) or bidi (default)" },
+	  "  --dir D   to (the device reads), from (the device writes) or bidi (default)",
+	  NULL },
 	{ "load", cmd_load, "NAME|FILE.bpf.o [--set KEY=VALUE]...",
 	  "attach a shipped policy or any policy object, replacing the attached one atomically",
 	  "Shipped policies: topology, bounce_all, size_threshold, rules, numa_local ('load --list'\n"
@@ -45,28 +49,33 @@ const struct cmd commands[] = {
 	  "/sys/fs/bpf/p2pmap/link and the policy's maps under /sys/fs/bpf/p2pmap/maps/.\n"
 	  "  --set KEY=VALUE  set a global variable of the policy before it loads (K/M/G suffixes,\n"
 	  "                   true/false); repeat for several\n"
-	  "  --list           list the shipped policies" },
+	  "  --list           list the shipped policies",
+	  NULL },
 	{ "unload", cmd_unload, "",
 	  "detach the policy: the built-in rule decides again",
 	  "Removes the pins under /sys/fs/bpf/p2pmap (also a link bpftool pinned there) and waits\n"
-	  "until the module has let go of the policy." },
+	  "until the module has let go of the policy.",
+	  NULL },
 	{ "set", cmd_set, "KEY=VALUE...",
 	  "change tunables of the attached policy while it runs",
 	  "Writes the policy's .data/.bss variables through their pinned maps; 'status' lists\n"
-	  "them. Example: p2ppolicy set min_p2p_bytes=1M" },
-	{ "rules", cmd_rules, "list [--json] | add PROVIDER CLIENT VERDICT... | del PROVIDER CLIENT",
+	  "them. Example: p2ppolicy set min_p2p_bytes=1M",
+	  NULL },
+	{ "rules", cmd_rules, NULL,
 	  "edit the rules of the attached rules policy, live",
 	  "PROVIDER and CLIENT are a PCI address, a vendor:device ID, or 'any'. VERDICT items are\n"
 	  "[MIN-[MAX]:]p2p|bounce|reject|builtin, at most four, with non-overlapping half-open\n"
 	  "byte ranges [MIN, MAX); p2p means P2P where the kernel allows it, else bounce.\n"
 	  "  p2ppolicy rules add 0000:03:00.0 1234:11e8 0-64K:bounce 64K-:p2p\n"
 	  "  p2ppolicy rules add any any builtin\n"
-	  "'add' replaces a rule with the same provider and client. The daemon rewrites the\n"
-	  "rules from its configuration on SIGHUP and when PCI devices come or go." },
+	  "The daemon rewrites the rules from its configuration on SIGHUP and when PCI devices\n"
+	  "come or go.",
+	  rules_subcmds },
 	{ "check-config", cmd_check_config, "[FILE]",
 	  "check a configuration file (default /etc/p2ppolicy.conf) without changing anything",
 	  "Parses the file, opens its policy and checks its tunables against the policy's\n"
-	  "variables; notes rules that name devices this machine does not have." },
+	  "variables; notes rules that name devices this machine does not have.",
+	  NULL },
 	{ "daemon", cmd_daemon, "[--config FILE] [--pidfile FILE]",
 	  "keep the configured policy and rules in place (for systemd)",
 	  "Loads the policy of the configuration (default /etc/p2ppolicy.conf), its tunables and\n"
@@ -79,7 +88,8 @@ const struct cmd commands[] = {
 	  "One daemon at a time (a lock on the pid file, default /run/p2ppolicy.pid). Tells\n"
 	  "systemd when it is ready (Type=notify). Logs to stderr, for the journal.\n"
 	  "  --config FILE   the configuration file\n"
-	  "  --pidfile FILE  the lock and pid file" },
+	  "  --pidfile FILE  the lock and pid file",
+	  NULL },
 	{ NULL },
 };
 
@@ -109,18 +119,38 @@ static const struct cmd *find(const char *name)
 	return NULL;
 }
 
+/* "Usage: p2ppolicy CMD ARGS", one line per subcommand for a command that has them. */
+static void synopsis(FILE *f, const struct cmd *c)
+{
+	const struct subcmd *s;
+
+	if (!c->subcmds) {
+		fprintf(f, "Usage: %s %s %s\n", prog, c->name, c->args);
+		return;
+	}
+	for (s = c->subcmds; s->name; s++)
+		fprintf(f, "%s %s %s %s %s\n", s == c->subcmds ? "Usage:" : "      ", prog, c->name,
+			s->name, s->args);
+}
+
 int cmd_usage(const char *name, bool error)
 {
 	const struct cmd *c = find(name);
 	FILE *f = error ? stderr : stdout;
+	const struct subcmd *s;
 
+	synopsis(f, c);
 	if (error) {
-		fprintf(f, "Usage: %s %s %s\nTry '%s %s --help'.\n", prog, c->name, c->args, prog,
-			c->name);
+		fprintf(f, "Try '%s %s --help'.\n", prog, c->name);
 		return EXIT_USAGE;
 	}
-	fprintf(f, "Usage: %s %s %s\n\n%c%s.\n\n%s\n", prog, c->name, c->args,
-		toupper((unsigned char)c->summary[0]), c->summary + 1, c->help);
+	fprintf(f, "\n%c%s.\n", toupper((unsigned char)c->summary[0]), c->summary + 1);
+	if (c->subcmds) {
+		fprintf(f, "\n");
+		for (s = c->subcmds; s->name; s++)
+			fprintf(f, "  %-6s %s\n", s->name, s->summary);
+	}
+	fprintf(f, "\n%s\n", c->help);
 	return EXIT_OK;
 }
 
