@@ -1,4 +1,4 @@
-# Lab variant "switch" (DESIGN.md): prints QEMU device arguments, one per line.
+# Lab variant "switch" (docs/lab.md): prints QEMU device arguments, one per line.
 #
 #   pcie.0 -- rp1 -- x3130 upstream --+-- dn1: nvme, 64 MiB CMB   (provider A)
 #          |                          +-- dn2: edu                (client behind the switch)
