@@ -177,7 +177,7 @@ bench: deps
 
 # ---- installation ----
 # Read when the install recipe runs (make help and the build steps run no command at parse).
-VERSION = $(shell sed -n 's/^\#define P2PMAP_VERSION "\(.*\)"/\1/p' $(TOP)/kernel/internal.h)
+VERSION = $(strip $(file <$(TOP)/VERSION))
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system

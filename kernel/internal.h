@@ -18,7 +18,7 @@
 #include "../include/p2pmap_policy.h"
 #include "../include/uapi/p2pmap.h"
 
-#define P2PMAP_VERSION "0.1.0"
+/* P2PMAP_VERSION comes from the top-level VERSION file (Kbuild). */
 
 /* Module parameters (main.c). */
 extern unsigned long p2pmap_max_map_bytes;

@@ -30,7 +30,7 @@ files() {	# SOURCE DEST MODE, one per line
 }
 
 dkms_files() {
-	echo dkms.conf
+	echo VERSION
 	# p2pmap_edu.c drives QEMU's edu device: the lab's, never a real machine's.
 	ls kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild kernel/Makefile |
 		grep -v -e '\.mod\.c$' -e '/p2pmap_edu\.c$'
@@ -38,8 +38,7 @@ dkms_files() {
 }
 
 install_all() {
-	grep -q "^PACKAGE_VERSION=\"$VERSION\"$" dkms.conf ||
-		die "dkms.conf's PACKAGE_VERSION is not $VERSION (kernel/internal.h)"
+	[ "$VERSION" = "$(cat VERSION)" ] || die "VERSION says $(cat VERSION), make says $VERSION"
 	sed -e "s|@SBINDIR@|$SBINDIR|g" -e "s|@SYSCONFDIR@|$SYSCONFDIR|g" \
 		user/systemd/p2ppolicy.service.in >build/user/p2ppolicy.service
 	files | while read -r src dst mode; do
@@ -54,6 +53,7 @@ install_all() {
 		say "$SYSCONFDIR/p2ppolicy.conf"
 	fi
 	dkms_files | while read -r f; do install -D -m 0644 "$f" "$D$DKMS_SRC/$f"; done
+	sed "s|@VERSION@|$VERSION|g" dkms.conf.in >"$D$DKMS_SRC/dkms.conf"
 	say "$DKMS_SRC (module sources for DKMS)"
 	if [ -n "$D" ]; then
 		say "DESTDIR set: not running dkms"

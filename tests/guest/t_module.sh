@@ -5,7 +5,8 @@ K=kernel
 ok "insmod $K/p2pmap.ko" "p2pmap.ko loads"
 ok "[ -c /dev/p2pmap ]" "/dev/p2pmap is a character device"
 ok "[ \$(stat -c %a /dev/p2pmap) = 600 ]" "/dev/p2pmap is mode 0600"
-ok "[ \$(cat /sys/kernel/p2pmap/version) = 0.1.0 ]" "/sys/kernel/p2pmap/version is 0.1.0"
+V=$(cat VERSION)
+ok "[ \$(cat /sys/kernel/p2pmap/version) = $V ]" "/sys/kernel/p2pmap/version is $V (VERSION)"
 ok "[ -f /sys/kernel/btf/p2pmap ]" "module BTF is visible in /sys/kernel/btf/p2pmap"
 ok "bpftool -B /sys/kernel/btf/vmlinux btf dump file /sys/kernel/btf/p2pmap | grep -q 'STRUCT .p2pmap_pair.'" \
    "bpftool reads the module BTF and finds struct p2pmap_pair"

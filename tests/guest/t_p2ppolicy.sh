@@ -14,9 +14,10 @@ j="python3 /tmp/j $o"
 $P unload >/dev/null 2>&1
 
 $P status >$o 2>&1
-ok "grep -q '^module:     p2pmap 0.1.0' $o && grep -q '^policy:     none' $o" "status: module version, no policy"
+V=$(cat VERSION)
+ok "grep -q '^module:     p2pmap $V' $o && grep -q '^policy:     none' $o" "status: module version, no policy"
 $P status --json >$o
-ok "$j \"d['version'] == '0.1.0' and d['policy']['name'] is None and 'decisions_p2p' in d['counters']\"" \
+ok "$j \"d['version'] == '$V' and d['policy']['name'] is None and 'decisions_p2p' in d['counters']\"" \
    "status --json parses and has the counters"
 
 $P devices >$o 2>&1

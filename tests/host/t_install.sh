@@ -6,7 +6,7 @@ cd "$top"
 . tests/guest/tap.sh
 KDIR=${KDIR:-$(scripts/build-kernel.sh --dir)}
 d=$(mktemp -d)
-v=$(sed -n 's/^#define P2PMAP_VERSION "\(.*\)"/\1/p' kernel/internal.h)
+v=$(cat VERSION)
 
 make -s install DESTDIR=$d >$d.log 2>&1
 rc=$?
@@ -21,7 +21,7 @@ done
 ok "[ -x $d/usr/sbin/p2ppolicy ] && $d/usr/sbin/p2ppolicy --version | grep -q '$v'" "the installed p2ppolicy runs and says version $v"
 ok "grep -q '^ExecStart=/usr/sbin/p2ppolicy daemon --config /etc/p2ppolicy.conf$' $d/lib/systemd/system/p2ppolicy.service && grep -q '^Type=notify$' $d/lib/systemd/system/p2ppolicy.service" \
    "the unit starts the daemon with Type=notify"
-ok "grep -q '^PACKAGE_VERSION=\"$v\"$' dkms.conf" "dkms.conf's version is the module's ($v)"
+ok "grep -q '^PACKAGE_VERSION=\"$v\"$' $d/usr/src/p2pmap-$v/dkms.conf" "the installed dkms.conf's version is VERSION's ($v)"
 ok "man -l $d/usr/share/man/man8/p2ppolicy.8 2>/dev/null | grep -q 'check-config'" "the man page renders"
 # The DKMS tree alone builds both modules (what dkms does on a kernel update).
 cp -r $d/usr/src/p2pmap-$v $d/dkms-build
