@@ -17,6 +17,20 @@
  *		program_device(sg_dma_address(sg), sg_dma_len(sg));
  *	wait_for_device();
  *	p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory
+ *
+ * The rules a caller relies on (kernel-doc of p2pmap_map_user() for the details):
+ *
+ *  - Context: process context, may sleep; allocations are GFP_KERNEL. On a block I/O or
+ *    filesystem path, call inside memalloc_noio_save()/memalloc_noio_restore() (or the
+ *    memalloc_nofs_* pair): p2pmap's allocations then behave as GFP_NOIO (GFP_NOFS).
+ *    p2pmap_map_sgtable() touches no user memory; p2pmap_map_user() may fault pages in.
+ *  - Two device-writable (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) mappings may not share a cache
+ *    line of memory: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap.
+ *  - The DMA-mapped table respects the client's dma_get_max_seg_size() and
+ *    dma_get_seg_boundary(). No CPU sync ever touches a PCI bus-address segment.
+ *  - Bounce pages hold nothing but the caller's bytes: the rest of each page is zero.
+ *  - Stop the device before p2pmap_unmap(): the mapping must not go while the device may
+ *    still use it.
  */
 #ifndef _P2PMAP_H
 #define _P2PMAP_H

@@ -30,7 +30,8 @@ struct p2pmap_file {
 
 /*
  * Copy an extensible argument in: @minsz is the size of the first version of the struct.
- * Smaller is -EINVAL; larger with a non-zero tail is -E2BIG (copy_struct_from_user()).
+ * Smaller is -EINVAL; larger with a non-zero tail is -E2BIG (copy_struct_from_user()), and
+ * so is anything above P2PMAP_ARGSZ_MAX, whose tail is not even read.
  */
 static int arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg, u32 *argsz)
 {
@@ -38,6 +39,8 @@ static int arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg, u32
 		return -EFAULT;
 	if (*argsz < minsz)
 		return -EINVAL;
+	if (*argsz > P2PMAP_ARGSZ_MAX)
+		return -E2BIG;
 	return copy_struct_from_user(karg, ksize, uarg, *argsz);
 }
 
@@ -166,19 +169,24 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	return ret;
 }
 
+/*
+ * The segments are described under the file's lock (UNMAP may not free the mapping
+ * meanwhile), into a kernel buffer; the copy to user memory, which may fault and sleep for
+ * long, runs unlocked.
+ */
 static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 {
+	struct p2pmap_segment *segs = NULL;
 	struct p2pmap_segments arg;
 	struct p2pmap_mapping *map;
-	struct p2pmap_segment seg;
-	unsigned int i, total;
+	unsigned int i, n, total;
 	u32 argsz;
 	int ret;
 
 	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
-	if (arg.flags || (arg.nr && (arg.seg_size < sizeof(seg) || arg.seg_size > PAGE_SIZE)))
+	if (arg.flags || (arg.nr && (arg.seg_size < sizeof(*segs) || arg.seg_size > PAGE_SIZE)))
 		return -EINVAL;
 	if (!arg.handle || arg.handle > INT_MAX)
 		return -ENOENT;
@@ -186,16 +194,27 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 	mutex_lock(&f->lock);
 	map = xa_load(&f->maps, arg.handle);
 	if (!map) {
-		ret = -ENOENT;
-		goto out;
+		mutex_unlock(&f->lock);
+		return -ENOENT;
 	}
 	total = p2pmap_nr_segments(map);
-	for (i = 0; i < min(arg.nr, total); i++) {
+	n = min(arg.nr, total);
+	if (n) {
+		segs = kvcalloc(n, sizeof(*segs), GFP_KERNEL);
+		if (!segs) {
+			mutex_unlock(&f->lock);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < n; i++)
+		p2pmap_segment_info(map, i, &segs[i]);
+	mutex_unlock(&f->lock);
+
+	for (i = 0; i < n; i++) {
 		void __user *dst = u64_to_user_ptr(arg.segs + (u64)i * arg.seg_size);
 
-		p2pmap_segment_info(map, i, &seg);
-		if (copy_to_user(dst, &seg, sizeof(seg)) ||
-		    clear_user(dst + sizeof(seg), arg.seg_size - sizeof(seg))) {
+		if (copy_to_user(dst, &segs[i], sizeof(*segs)) ||
+		    clear_user(dst + sizeof(*segs), arg.seg_size - sizeof(*segs))) {
 			ret = -EFAULT;
 			goto out;
 		}
@@ -203,7 +222,7 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 	arg.nr = total;
 	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
-	mutex_unlock(&f->lock);
+	kvfree(segs);
 	return ret;
 }
 
@@ -238,8 +257,8 @@ static long ioc_explain(void __user *uarg)
 		goto out;
 	}
 	pair = p2pmap_pair_get(prov, client);
-	if (!pair) {
-		ret = -ENOMEM;
+	if (IS_ERR(pair)) {
+		ret = PTR_ERR(pair);
 		goto out;
 	}
 	req = (struct p2pmap_request){
@@ -270,11 +289,18 @@ out_prov:
 	return ret;
 }
 
+/*
+ * The snapshot covers every pair (a reset must know what it takes off each); the user gets
+ * the first arg.nr entries. The reset happens only once the snapshot reached the user: a
+ * failed copy resets nothing.
+ */
 static long ioc_stats(void __user *uarg)
 {
 	struct p2pmap_pair_stat *buf = NULL;
+	struct p2pmap_pair **pairs = NULL;
 	struct p2pmap_stats arg;
-	unsigned int i, cap, total;
+	unsigned int i, cap, total, got;
+	bool reset;
 	u32 argsz;
 	int ret;
 
@@ -285,18 +311,23 @@ static long ioc_stats(void __user *uarg)
 	    (arg.nr && (arg.entry_size < sizeof(struct p2pmap_pair_stat) ||
 			arg.entry_size > PAGE_SIZE)))
 		return -EINVAL;
-	if ((arg.flags & P2PMAP_STATS_RESET) && !capable(CAP_SYS_ADMIN))
+	reset = arg.flags & P2PMAP_STATS_RESET;
+	if (reset && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
-	/* Pairs appearing meanwhile are counted in the total, for the caller to retry. */
-	cap = min(arg.nr, p2pmap_pair_count());
+	/* Pairs appearing meanwhile are counted in the total (not reset), for a retry. */
+	cap = reset ? p2pmap_pair_count() : min(arg.nr, p2pmap_pair_count());
 	if (cap) {
 		buf = kvcalloc(cap, sizeof(*buf), GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
+		pairs = kvcalloc(cap, sizeof(*pairs), GFP_KERNEL);
+		if (!buf || !pairs) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	}
-	total = p2pmap_stats_snapshot(buf, cap, arg.flags & P2PMAP_STATS_RESET);
-	for (i = 0; i < min(cap, total); i++) {
+	total = p2pmap_stats_snapshot(buf, pairs, cap);
+	got = min(cap, total);
+	for (i = 0; i < min(arg.nr, got); i++) {
 		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);
 
 		if (copy_to_user(dst, &buf[i], sizeof(*buf)) ||
@@ -308,6 +339,9 @@ static long ioc_stats(void __user *uarg)
 	arg.nr = total;
 	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
+	p2pmap_stats_release(pairs, buf, got, reset && !ret);
+out_free:
+	kvfree(pairs);
 	kvfree(buf);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "../include/p2pmap.h"
@@ -76,7 +77,7 @@ struct p2pmap_pair_stats {
 /**
  * struct p2pmap_pair - one (provider, client) pairing seen by p2pmap
  * @node: in the pair hash table
- * @rcu: for freeing after an RCU grace period
+ * @rwork: frees the pair and drops its device references after an RCU grace period
  * @ref: references: one for the table, one per user that looked it up
  * @provider: the P2P provider (reference held)
  * @client: the PCI client (reference held)
@@ -85,7 +86,7 @@ struct p2pmap_pair_stats {
  */
 struct p2pmap_pair {
 	struct hlist_node node;
-	struct rcu_head rcu;
+	struct rcu_work rwork;
 	struct kref ref;
 	struct pci_dev *provider;
 	struct pci_dev *client;
@@ -157,7 +158,10 @@ void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void 
 
 /* stats.c: per-pair statistics, updated and read consistently. */
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret);
-unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, unsigned int cap, bool reset);
+unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
+				   unsigned int cap);
+void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_stat *snap,
+			  unsigned int nr, bool reset);
 
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,

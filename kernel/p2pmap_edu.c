@@ -16,6 +16,11 @@
  * Removal (unbind, hot-unplug) may come while a copy runs and files are open: @gone makes a
  * running copy stop between transfers, remove() waits for every ioctl to leave (@remove_sem)
  * before the registers and the device go, and the struct lives until the last file closes.
+ *
+ * A mapping goes only once the engine can no longer use it: when a transfer is abandoned
+ * (removal, timeout), edu_stop() clears bus mastering and waits for the engine to be idle
+ * before the copy unmaps its buffers. A driver that copies this one must do the same: unmap
+ * after the device has stopped, never while it may still be reading or writing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,6 +61,7 @@
  * @lock: one transfer at a time on the engine
  * @remove_sem: held for reading by every ioctl, for writing by remove()
  * @gone: set when removal starts; ioctls fail with -ENODEV from then on
+ * @broken: the engine did not stop; bus mastering stays off and copies fail with -EIO
  * @ref: the device's reference and one per open file
  */
 struct edu {
@@ -67,10 +73,38 @@ struct edu {
 	struct mutex lock;		/* one transfer at a time */
 	struct rw_semaphore remove_sem;
 	bool gone;
+	bool broken;
 	struct kref ref;
 };
 
 static DEFINE_IDA(edu_ida);
+
+/* The engine is idle, or the device has gone (it reads as all ones and does no DMA). */
+static bool edu_idle(u64 cmd)
+{
+	return !(cmd & EDU_CMD_RUN) || cmd == ~0ULL;
+}
+
+/*
+ * Stop the engine before the memory of an abandoned transfer is unmapped: clear bus
+ * mastering, so it reaches no memory any more, then wait until the transfer has ended (the
+ * edu finishes it with its DMA dropped). Bus mastering comes back for later copies if the
+ * engine went idle; if it did not, the device stays without it and is marked broken.
+ */
+static void edu_stop(struct edu *edu)
+{
+	u64 cmd;
+
+	pci_clear_master(edu->pdev);
+	if (readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd, edu_idle(cmd), 1000,
+			       EDU_TIMEOUT_US)) {
+		pci_err(edu->pdev, "DMA engine does not stop; bus mastering stays off\n");
+		WRITE_ONCE(edu->broken, true);
+		return;
+	}
+	if (!READ_ONCE(edu->gone))
+		pci_set_master(edu->pdev);
+}
 
 /* Run one transfer between @addr (a DMA address) and the edu buffer. */
 static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
@@ -78,15 +112,20 @@ static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
 	u64 cmd;
 	int ret;
 
+	if (READ_ONCE(edu->broken))
+		return -EIO;
 	writeq(to_ram ? EDU_BUF_ADDR : addr, edu->regs + EDU_DMA_SRC);
 	writeq(to_ram ? addr : EDU_BUF_ADDR, edu->regs + EDU_DMA_DST);
 	writeq(len, edu->regs + EDU_DMA_CNT);
 	writeq(EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0), edu->regs + EDU_DMA_CMD);
-	/* A removed device reads as all ones: stop waiting once removal has started. */
+	/* Stop waiting once removal has started; the engine is stopped before anything else. */
 	ret = readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd,
-				 !(cmd & EDU_CMD_RUN) || READ_ONCE(edu->gone),
-				 1000, EDU_TIMEOUT_US);
-	return ret ?: READ_ONCE(edu->gone) ? -ENODEV : 0;
+				 edu_idle(cmd) || READ_ONCE(edu->gone), 1000, EDU_TIMEOUT_US);
+	if (ret || !edu_idle(cmd)) {
+		edu_stop(edu);
+		return ret ?: -ENODEV;
+	}
+	return READ_ONCE(edu->gone) ? -ENODEV : 0;
 }
 
 /* The DMA address of byte @off of a mapping and how many bytes follow it contiguously. */
@@ -154,6 +193,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		return -EFAULT;
 	if (argsz < sizeof(arg))
 		return -EINVAL;
+	if (argsz > P2PMAP_ARGSZ_MAX)
+		return -E2BIG;
 	ret = copy_struct_from_user(&arg, sizeof(arg), uarg, argsz);
 	if (ret)
 		return ret;
