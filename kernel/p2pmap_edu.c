@@ -79,6 +79,11 @@ struct edu {
 
 static DEFINE_IDA(edu_ida);
 
+/* Test knob: a short timeout abandons transfers while the engine still runs them. */
+static unsigned int xfer_timeout_us = EDU_TIMEOUT_US;
+module_param(xfer_timeout_us, uint, 0644);
+MODULE_PARM_DESC(xfer_timeout_us, "Time one transfer may take before it is abandoned (default 5 s)");
+
 /* The engine is idle, or the device has gone (it reads as all ones and does no DMA). */
 static bool edu_idle(u64 cmd)
 {
@@ -120,7 +125,8 @@ static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
 	writeq(EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0), edu->regs + EDU_DMA_CMD);
 	/* Stop waiting once removal has started; the engine is stopped before anything else. */
 	ret = readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd,
-				 edu_idle(cmd) || READ_ONCE(edu->gone), 1000, EDU_TIMEOUT_US);
+				 edu_idle(cmd) || READ_ONCE(edu->gone), 1000,
+				 READ_ONCE(xfer_timeout_us));
 	if (ret || !edu_idle(cmd)) {
 		edu_stop(edu);
 		return ret ?: -ENODEV;

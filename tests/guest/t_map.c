@@ -645,13 +645,15 @@ static void sleep_ms(long ms)
  * copy runs makes the copy fail, and once the COPY call has returned the engine writes no
  * more into its destination.
  */
+#define EDU_TIMEOUT "/sys/module/p2pmap_edu/parameters/xfer_timeout_us"
+
 static void t_edu_stop(void)
 {
 	const char *drv = "/sys/bus/pci/drivers/p2pmap_edu";
 	unsigned char *snap = ram(16 * PG);
 	struct bg_copy b = { .edu = &lab.edu_rc, .src = ram(16 * PG), .dst = ram(16 * PG),
 			     .len = 16 * PG };
-	static const long delay_ms[] = { 130, 180, 260, 330 };
+	static const long delay_ms[] = { 130, 180, 260, 330, 410, 490 };
 	unsigned int i, failed = 0, late = 0, rebound = 0;
 	char path[160];
 	pthread_t th;
@@ -681,6 +683,35 @@ static void t_edu_stop(void)
 	       late, ARRAY_SIZE(delay_ms));
 	tap_ok(rebound == ARRAY_SIZE(delay_ms) && lab.edu_rc.node[0],
 	       "the edu binds again and has its node back (%s)", lab.edu_rc.node);
+
+	/*
+	 * A transfer abandoned on timeout: the copy gets a 1 ms timeout while it runs, so the
+	 * next transfer (half of them write the destination) is abandoned 99 ms before the
+	 * engine ends it. Without the stop, that write lands after the copy returned.
+	 */
+	failed = late = 0;
+	for (i = 0; i < ARRAY_SIZE(delay_ms); i++) {
+		memset(b.dst, 0xEE, b.len);
+		try_write(EDU_TIMEOUT, "5000000");
+		pthread_create(&th, NULL, bg_copy_fn, &b);
+		sleep_ms(delay_ms[i]);
+		try_write(EDU_TIMEOUT, "1000");
+		pthread_join(th, NULL);
+		failed += b.ret == -ETIMEDOUT;
+		memcpy(snap, b.dst, b.len);
+		sleep_ms(400);
+		late += memcmp(snap, b.dst, b.len) != 0;
+	}
+	try_write(EDU_TIMEOUT, "5000000");
+	tap_ok(failed == ARRAY_SIZE(delay_ms),
+	       "a transfer over xfer_timeout_us fails the copy with ETIMEDOUT (%u of %zu)",
+	       failed, ARRAY_SIZE(delay_ms));
+	tap_ok(!late, "... and no DMA lands in the destination after the copy returned (%u of %zu did)",
+	       late, ARRAY_SIZE(delay_ms));
+	memset(b.dst, 0xEE, b.len);
+	b.ret = edu_copy(b.edu, b.src, b.dst, b.len, b.w, 2, NULL);
+	tap_ok(!b.ret && !memcmp(b.src, b.dst, PG - 1) && !memcmp(b.src + PG, b.dst + PG, PG - 1),
+	       "the engine works again after the timeouts: a copy is correct (%d)", b.ret);
 	munmap(snap, 16 * PG);
 	munmap(b.src, 16 * PG);
 	munmap(b.dst, 16 * PG);
