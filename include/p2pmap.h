@@ -43,6 +43,19 @@ struct device;
 struct p2pmap_mapping;
 
 /**
+ * struct p2pmap_client_ops - what p2pmap may ask of a registered client's driver
+ * @quiesce: optional; p2pmap is about to take down the device's /dev/p2pmap mappings (in
+ *	p2pmap_client_unregister()): stop every DMA the device may still do to them before
+ *	returning. May sleep.
+ */
+struct p2pmap_client_ops {
+	void (*quiesce)(struct device *dev, void *priv);
+};
+
+int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops, void *priv);
+void p2pmap_client_unregister(struct device *dev);
+
+/**
  * struct p2pmap_summary - what a mapping is made of
  * @nr_segments: runs of RAM, P2P or bounced pages
  * @bytes_ram: bytes of system RAM mapped as is

@@ -154,6 +154,7 @@ struct pci_dev *p2pmap_page_provider(struct page *page);
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
 void p2pmap_pair_put(struct p2pmap_pair *pair);
 unsigned int p2pmap_pair_count(void);
+bool p2pmap_provider_unbinding(struct pci_dev *pdev);
 void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg);
 
 /* stats.c: per-pair statistics, updated and read consistently. */
@@ -194,8 +195,11 @@ unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map);
 void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i,
 			 struct p2pmap_segment *out);
 u32 p2pmap_dir_to_uapi(enum dma_data_direction dir);
+bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev);
+bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map);
 
 /* cdev.c and sysfs.c */
+void p2pmap_revoke_provider(struct pci_dev *pdev);
 int p2pmap_cdev_init(void);
 void p2pmap_cdev_exit(void);
 int p2pmap_sysfs_init(void);

@@ -37,6 +37,8 @@
  * @len: bytes
  * @src_nents: entries of the source table in this segment
  * @nr_pages: pages the segment touches (an unaligned run touches one more than len / 4 KiB)
+ * @dst_nents: entries of the destination table in this segment
+ * @bus: mapped P2P through a switch: PCI bus addresses, which no CPU sync may touch
  */
 struct p2pmap_seg {
 	u32 kind;
@@ -46,6 +48,22 @@ struct p2pmap_seg {
 	u64 len;
 	unsigned int src_nents;
 	unsigned int nr_pages;
+	unsigned int dst_nents;
+	bool bus;
+};
+
+/**
+ * struct p2pmap_run - consecutive destination entries DMA-mapped by one dma_map_sg() call
+ * @sgl: the first entry, in the destination table
+ * @nents: entries
+ * @mapped: DMA segments dma_map_sg() made of them
+ * @bus: PCI bus addresses only: never synced
+ */
+struct p2pmap_run {
+	struct scatterlist *sgl;
+	unsigned int nents;
+	unsigned int mapped;
+	bool bus;
 };
 
 /**
@@ -100,8 +118,12 @@ static DEFINE_MUTEX(writable_lock);
  * @nr_ranges: entries of @ranges in the tree
  * @max_seg: largest DMA segment the client takes
  * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
+ * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
+ *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
+ * @nr_runs: entries in @runs; 0: @dst is mapped whole
+ * @view: the DMA segments of all runs, in buffer order: the table the client uses then
+ * @table: the table the client uses: @dst, or @view
  * @dma_mapped: @dst is DMA-mapped
- * @bus_addr: some DMA segment of @dst is a PCI bus address (no CPU sync may touch it)
  * @live: the mapping was handed out (so the device may have written user RAM)
  * @start_ns: when mapping started, for the map tracepoint
  * @inline_segs: room for the common case
@@ -131,8 +153,11 @@ struct p2pmap_mapping {
 	unsigned int nr_ranges;
 	unsigned int max_seg;
 	unsigned long seg_boundary;
+	struct p2pmap_run *runs;
+	unsigned int nr_runs;
+	struct sg_table view;
+	struct sg_table *table;
 	bool dma_mapped;
-	bool bus_addr;
 	bool live;
 	u64 start_ns;
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
@@ -193,9 +218,11 @@ static int walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 	int ret;
 
 	for (s = 0; s < map->nr_segs; s++) {
-		const struct p2pmap_seg *seg = &map->segs[s];
+		struct p2pmap_seg *seg = &map->segs[s];
 		bool bounced = seg->kind == P2PMAP_SEG_BOUNCE;
 
+		if (!fn)
+			seg->dst_nents = 0;
 		for (k = 0; k < seg->src_nents; k++, ssg = sg_next(ssg)) {
 			struct page *page = nth_page(sg_page(ssg), ssg->offset >> PAGE_SHIFT);
 			unsigned int off = offset_in_page(ssg->offset), rem = ssg->length, n;
@@ -204,6 +231,8 @@ static int walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 				n = bounced ? min_t(unsigned int, rem, PAGE_SIZE - off) :
 				    piece_len(map, page_to_phys(page) + off, rem);
 				count++;
+				if (!fn)
+					seg->dst_nents++;
 				if (fn) {
 					ret = fn(map, dsg, page, off, n, bounced);
 					if (ret)
@@ -427,6 +456,9 @@ static long decide_all(struct p2pmap_mapping *map)
 			seg->reason = ch[c].reason;
 			if (ch[c].verdict != P2PMAP_VERDICT_P2P)
 				seg->kind = P2PMAP_SEG_BOUNCE;
+			else
+				seg->bus = ch[c].pair &&
+					   ch[c].pair->facts.kernel_verdict == P2PMAP_KV_BUS_ADDR;
 		}
 		for (k = 0; k < seg->src_nents; k++, sg = sg_next(sg))
 			if (seg->kind == P2PMAP_SEG_BOUNCE)
@@ -550,26 +582,117 @@ static int claim(struct p2pmap_mapping *map)
  */
 static void sync_dst(struct p2pmap_mapping *map, bool for_cpu)
 {
-	struct scatterlist *sg;
-	unsigned int i;
+	unsigned int r;
 
-	if (!map->bus_addr) {
+	if (!map->nr_runs) {
 		if (for_cpu)
 			dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
 		else
 			dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
 		return;
 	}
-	for_each_sgtable_dma_sg(map->dst, sg, i) {
-		if (sg_dma_is_bus_address(sg))
+	for (r = 0; r < map->nr_runs; r++) {
+		const struct p2pmap_run *run = &map->runs[r];
+
+		if (run->bus)
 			continue;
 		if (for_cpu)
-			dma_sync_single_for_cpu(map->client, sg_dma_address(sg), sg_dma_len(sg),
-						map->dir);
+			dma_sync_sg_for_cpu(map->client, run->sgl, run->nents, map->dir);
 		else
-			dma_sync_single_for_device(map->client, sg_dma_address(sg),
-						   sg_dma_len(sg), map->dir);
+			dma_sync_sg_for_device(map->client, run->sgl, run->nents, map->dir);
 	}
+}
+
+/* Unmap what p2pmap_dma_map() mapped. */
+static void dma_unmap(struct p2pmap_mapping *map)
+{
+	unsigned int r;
+
+	if (!map->nr_runs) {
+		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+		return;
+	}
+	for (r = 0; r < map->nr_runs; r++)
+		if (map->runs[r].mapped)
+			dma_unmap_sg(map->client, map->runs[r].sgl, map->runs[r].nents, map->dir);
+}
+
+/*
+ * Cut the destination table into runs of segments that are all PCI bus addresses or none,
+ * when there are both. Each run is DMA-mapped on its own: DMA segments then never span two
+ * runs, so the client's table lists them in buffer order, and the CPU syncs of a run are
+ * the DMA API's own, for exactly what one dma_map_sg() call mapped.
+ */
+static int make_runs(struct p2pmap_mapping *map)
+{
+	struct scatterlist *sg = map->dst->sgl;
+	struct p2pmap_run *run = NULL;
+	unsigned int s, k, n = 0;
+	bool any_bus = false;
+
+	for (s = 0; s < map->nr_segs; s++) {
+		any_bus |= map->segs[s].bus;
+		if (!s || map->segs[s].bus != map->segs[s - 1].bus)
+			n++;
+	}
+	if (!any_bus)
+		return 0;
+	map->runs = kvcalloc(n, sizeof(*map->runs), GFP_KERNEL);
+	if (!map->runs)
+		return -ENOMEM;
+	for (s = 0; s < map->nr_segs; s++) {
+		if (!s || map->segs[s].bus != map->segs[s - 1].bus) {
+			run = &map->runs[map->nr_runs++];
+			run->sgl = sg;
+			run->bus = map->segs[s].bus;
+		}
+		run->nents += map->segs[s].dst_nents;
+		for (k = 0; k < map->segs[s].dst_nents; k++)
+			sg = sg_next(sg);
+	}
+	return 0;
+}
+
+/* DMA-map the runs, and list their DMA segments in @map->view. */
+static int map_runs(struct p2pmap_mapping *map)
+{
+	struct scatterlist *sg, *vsg;
+	unsigned int r, i, total = 0;
+	int ret;
+
+	for (r = 0; r < map->nr_runs; r++) {
+		struct p2pmap_run *run = &map->runs[r];
+
+		run->mapped = dma_map_sg(map->client, run->sgl, run->nents, map->dir);
+		if (!run->mapped) {
+			ret = -EIO;
+			goto fail;
+		}
+		total += run->mapped;
+		/* A run the PCI core did not map to bus addresses after all is synced. */
+		for_each_sg(run->sgl, sg, run->mapped, i)
+			run->bus &= sg_dma_is_bus_address(sg);
+	}
+	ret = sg_alloc_table(&map->view, total, GFP_KERNEL);
+	if (ret)
+		goto fail;
+	vsg = map->view.sgl;
+	for (r = 0; r < map->nr_runs; r++) {
+		for_each_sg(map->runs[r].sgl, sg, map->runs[r].mapped, i) {
+			sg_dma_address(vsg) = sg_dma_address(sg);
+			sg_dma_len(vsg) = sg_dma_len(sg);
+			vsg = sg_next(vsg);
+		}
+	}
+	map->view.nents = total;
+	map->table = &map->view;
+	return 0;
+
+fail:
+	dma_unmap(map);
+	for (r = 0; r < map->nr_runs; r++)
+		map->runs[r].mapped = 0;
+	return ret;
 }
 
 /* Undo whatever part of a mapping exists. Safe on a partly built mapping. */
@@ -578,7 +701,10 @@ static void release(struct p2pmap_mapping *map)
 	unsigned int s;
 
 	if (map->dma_mapped)
-		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+		dma_unmap(map);
+	if (map->view.sgl)
+		sg_free_table(&map->view);
+	kvfree(map->runs);
 	unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
@@ -680,6 +806,8 @@ static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
  */
 static noinline int p2pmap_dma_map(struct p2pmap_mapping *map)
 {
+	if (map->nr_runs)
+		return map_runs(map);
 	return dma_map_sgtable(map->client, map->dst, map->dir, 0);
 }
 ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
@@ -687,8 +815,6 @@ ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
 /* Segment, claim, decide, bounce, DMA-map: the common part of both entry points. */
 static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 {
-	struct scatterlist *sg;
-	unsigned int i;
 	long nr_bounce;
 	int ret, pieces;
 
@@ -710,23 +836,21 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	} else {
 		map->dst = map->src;
 	}
+	map->table = map->dst;
+	ret = make_runs(map);
+	if (ret)
+		return map_failed(map, ret);
 
 	/*
-	 * A plain map: the DMA API does the CPU sync for the device itself, skipping PCI
-	 * bus-address entries, and DMA-API debug keeps its overlap check (claim() refused
-	 * overlapping device-writable mappings already).
+	 * A plain map (in runs if there are PCI bus addresses): the DMA API does the CPU sync
+	 * for the device itself, skipping bus-address entries, and DMA-API debug keeps its
+	 * overlap check (claim() refused overlapping device-writable mappings already).
 	 */
 	ret = p2pmap_dma_map(map);
 	if (ret)
 		return map_failed(map, ret);
 	map->dma_mapped = true;
 	map->live = true;
-	for_each_sgtable_dma_sg(map->dst, sg, i) {
-		if (sg_dma_is_bus_address(sg)) {
-			map->bus_addr = true;
-			break;
-		}
-	}
 
 	put_choices(map, 0);
 	p2pmap_count(bytes_ram, map->sum.bytes_ram);
@@ -876,14 +1000,16 @@ EXPORT_SYMBOL_GPL(p2pmap_map_sgtable);
  * p2pmap_sgtable() - the DMA-mapped table of a mapping
  * @map: the mapping
  *
- * Walk it with for_each_sgtable_dma_sg(). Bounced segments show bounce pages, not the
- * caller's memory: the CPU must not use it to reach the buffer.
+ * Walk it with for_each_sgtable_dma_sg(): only its DMA addresses and lengths are for the
+ * client. Bounced segments show bounce pages, not the caller's memory, and a mapping with
+ * PCI bus-address segments lists the DMA segments of its runs without CPU pages: the CPU
+ * must not use it to reach the buffer.
  *
  * Return: the table, valid until p2pmap_unmap().
  */
 struct sg_table *p2pmap_sgtable(struct p2pmap_mapping *map)
 {
-	return map->dst;
+	return map->table;
 }
 EXPORT_SYMBOL_GPL(p2pmap_sgtable);
 
@@ -953,7 +1079,7 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
 
 	/* The unmap does the CPU sync, and skips PCI bus-address entries. */
-	dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+	dma_unmap(map);
 	map->dma_mapped = false;
 	if (map->nr_bounce && dir_reads_back(map->dir)) {
 		walk_dst(map, copy_out_piece);
@@ -967,6 +1093,29 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap);
 
+/* Whether @map holds P2P memory of @pdev (mapped directly or bounced). */
+bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev)
+{
+	unsigned int s;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_RAM && map->segs[s].provider == pdev)
+			return true;
+	return false;
+}
+
+/* Whether a provider of @map's P2P memory is being unbound (p2pmap_provider_unbinding()). */
+bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map)
+{
+	unsigned int s;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_RAM &&
+		    p2pmap_provider_unbinding(map->segs[s].provider))
+			return true;
+	return false;
+}
+
 unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map)
 {
 	return map->nr_segs;
@@ -978,7 +1127,7 @@ u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous,
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_dma_sg(map->dst, sg, i) {
+	for_each_sgtable_dma_sg(map->table, sg, i) {
 		if (offset < sg_dma_len(sg)) {
 			*contiguous = offset + len <= sg_dma_len(sg);
 			return sg_dma_address(sg) + offset;

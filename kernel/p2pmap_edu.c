@@ -4,7 +4,9 @@
  *
  * It is the example a driver author copies: the device's DMA engine reaches user memory,
  * RAM or P2P, through one p2pmap_map_user() call per buffer; p2pmap decides per provider
- * whether the engine reads the P2P memory directly or through bounce pages.
+ * whether the engine reads the P2P memory directly or through bounce pages. It registers
+ * each device with p2pmap_client_register() in probe, so /dev/p2pmap may map for it, and
+ * unregisters in remove, which takes down those mappings before the device goes.
  *
  * The edu DMA engine: 0x80 source, 0x88 destination, 0x90 count, 0x98 command (bit 0 start,
  * bit 1 edu -> RAM, bit 2 interrupt when done; bit 0 clears when done). It has a 4 KiB
@@ -262,6 +264,26 @@ static void edu_free(struct kref *ref)
 	kfree(container_of(ref, struct edu, ref));
 }
 
+/*
+ * p2pmap is about to take down some of this device's /dev/p2pmap mappings (the driver is
+ * going away, or a provider of their memory is): the device must not be using them. This
+ * driver never gives its engine a /dev/p2pmap mapping, only its own, which it unmaps itself
+ * after stopping the engine; so there is nothing to stop, and waiting for the transfer in
+ * progress to end is all it does.
+ */
+static void edu_quiesce(struct device *dev, void *priv)
+{
+	struct edu *edu = priv;
+	u64 cmd;
+
+	if (readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd, edu_idle(cmd), 1000, EDU_TIMEOUT_US))
+		pci_err(edu->pdev, "DMA engine does not go idle\n");
+}
+
+static const struct p2pmap_client_ops edu_client_ops = {
+	.quiesce = edu_quiesce,
+};
+
 /* misc_open() calls this under misc_mtx, which misc_deregister() takes too. */
 static int edu_open(struct inode *inode, struct file *file)
 {
@@ -339,14 +361,20 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		.mode = 0600,
 	};
 	pci_set_drvdata(pdev, edu);
+	/* /dev/p2pmap may map for this device: its mappings are ours to take down on remove. */
+	ret = p2pmap_client_register(&pdev->dev, &edu_client_ops, edu);
+	if (ret)
+		goto err_ida;
 	ret = misc_register(&edu->misc);
-	if (ret) {
-		ida_free(&edu_ida, edu->id);
-		goto err_free;
-	}
+	if (ret)
+		goto err_client;
 	pci_info(pdev, "edu client /dev/%s\n", edu->name);
 	return 0;
 
+err_client:
+	p2pmap_client_unregister(&pdev->dev);
+err_ida:
+	ida_free(&edu_ida, edu->id);
 err_free:
 	kfree(edu);
 	return ret;
@@ -360,6 +388,8 @@ static void edu_remove(struct pci_dev *pdev)
 	WRITE_ONCE(edu->gone, true);
 	down_write(&edu->remove_sem);
 	up_write(&edu->remove_sem);
+	/* Before the device goes: no DMA mapping of it may outlive its driver. */
+	p2pmap_client_unregister(&pdev->dev);
 	misc_deregister(&edu->misc);
 	ida_free(&edu_ida, edu->id);
 	kref_put(&edu->ref, edu_free);

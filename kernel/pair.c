@@ -27,6 +27,7 @@ static DEFINE_HASHTABLE(pair_hash, P2PMAP_PAIR_HASH_BITS);
 static DEFINE_SPINLOCK(pair_lock);		/* writers of pair_hash */
 static DEFINE_XARRAY(pgmap_cache);		/* dev_pagemap * -> struct pci_dev * */
 static DEFINE_XARRAY(dying);			/* struct pci_dev * of devices being removed */
+static DEFINE_XARRAY(unbinding);		/* providers whose driver is being unbound */
 static struct workqueue_struct *pair_wq;	/* drops a freed pair's device references */
 static atomic_t nr_pairs;
 
@@ -219,16 +220,18 @@ static struct p2pmap_pair *pair_lookup_rcu(struct pci_dev *provider, struct pci_
  * May sleep (to create the pair and read config space on first use). A pair is never
  * created for a device whose removal has started: once the PCI core announced the removal,
  * the table forgets the device's pairs for good, and a lookup racing with it cannot put one
- * back.
+ * back. Nor is one handed out for a provider whose driver is being unbound.
  *
  * Return: the pair with a reference the caller drops with p2pmap_pair_put(), or an ERR_PTR:
- * -ENOMEM, or -ENODEV when either device is being removed.
+ * -ENOMEM, or -ENODEV when either device is being removed or the provider unbound.
  */
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client)
 {
 	unsigned long key = pair_key(provider, client);
 	struct p2pmap_pair *pair, *old;
 
+	if (p2pmap_provider_unbinding(provider))
+		return ERR_PTR(-ENODEV);
 	rcu_read_lock();
 	pair = pair_lookup_rcu(provider, client, key);
 	if (pair && !kref_get_unless_zero(&pair->ref))
@@ -348,6 +351,20 @@ static void forget_device(struct pci_dev *pdev)
 			xa_erase(&pgmap_cache, idx);
 }
 
+/**
+ * p2pmap_provider_unbinding() - whether a provider's driver is being unbound
+ * @pdev: the provider
+ *
+ * From the unbind's start (BUS_NOTIFY_UNBIND_DRIVER) until a driver binds again. No mapping
+ * may then keep the provider's pages pinned: the unbind waits for every pin to go.
+ *
+ * Return: true while unbinding.
+ */
+bool p2pmap_provider_unbinding(struct pci_dev *pdev)
+{
+	return xa_load(&unbinding, dev_index(pdev));
+}
+
 static int pci_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
 	struct device *dev = data;
@@ -358,8 +375,24 @@ static int pci_notify(struct notifier_block *nb, unsigned long action, void *dat
 	case BUS_NOTIFY_ADD_DEVICE:
 		/* A new device may reuse the memory of one removed earlier. */
 		xa_erase(&dying, dev_index(pdev));
+		xa_erase(&unbinding, dev_index(pdev));
+		break;
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		/*
+		 * A provider's unbind (or removal) waits until every page of its P2P memory is
+		 * unpinned: revoke the mappings that hold them, before the driver goes. Marked
+		 * first, so a mapping made meanwhile is refused or revokes itself.
+		 */
+		if (!p2pmap_is_provider(pdev))
+			break;
+		xa_store(&unbinding, dev_index(pdev), pdev, GFP_KERNEL);
+		p2pmap_revoke_provider(pdev);
+		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+		xa_erase(&unbinding, dev_index(pdev));
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
+		xa_erase(&unbinding, dev_index(pdev));
 		/*
 		 * Marked before its pairs go, so a lookup racing with the removal either sees
 		 * the mark or made its pair in time for forget_device() to find it. If the mark
@@ -401,4 +434,5 @@ void p2pmap_pair_exit(void)
 	destroy_workqueue(pair_wq);	/* runs what they queued */
 	xa_destroy(&pgmap_cache);
 	xa_destroy(&dying);
+	xa_destroy(&unbinding);
 }

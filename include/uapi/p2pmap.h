@@ -186,11 +186,15 @@ struct p2pmap_pci_addr {
  * @bytes_bounce: (out) bytes of P2P memory replaced by bounce buffers
  * @reserved2: zero
  *
- * Needs CAP_SYS_ADMIN. Errors: ENODEV (no such PCI device, or it or a provider of the buffer
- * is being removed), EPERM (no CAP_SYS_ADMIN, or a policy rejected a provider), EFAULT (the
- * range is not mapped / not writable for FROM_DEVICE), ENOMEM or EBUSY (bounce pool cap
- * reached), EMFILE (too many mappings on this file), EINVAL (len 0, len > max_map_bytes,
- * address range wraps), EADDRINUSE (see below). A failed MAP leaves nothing behind.
+ * Needs CAP_SYS_ADMIN. The client's driver must have registered it with p2pmap
+ * (p2pmap_client_register(), as p2pmap_edu does): the DMA mappings of a device belong to its
+ * driver, which takes them down when it lets go of the device. Errors: EACCES (no driver
+ * registered the client), ENODEV (no such PCI device, or it or a provider of the buffer is
+ * being removed, or its driver unregistered it meanwhile), EPERM (no CAP_SYS_ADMIN, or a
+ * policy rejected a provider), EFAULT (the range is not mapped / not writable for
+ * FROM_DEVICE), ENOMEM or EBUSY (bounce pool cap reached), EMFILE (too many mappings on this
+ * file), EINVAL (len 0, len > max_map_bytes, address range wraps), EADDRINUSE (see below).
+ * A failed MAP leaves nothing behind.
  *
  * Overlapping mappings: a device-writable mapping (FROM_DEVICE or BIDIRECTIONAL) may not
  * share a cache line of memory (64 bytes, or the platform's DMA alignment if larger) with
@@ -222,7 +226,10 @@ struct p2pmap_map {
  * @flags: UNMAP: 0. SYNC: exactly one of P2PMAP_SYNC_FOR_CPU, P2PMAP_SYNC_FOR_DEVICE
  * @handle: a handle returned by MAP on this open file
  *
- * Errors: ENOENT (no such handle on this file, e.g. already unmapped).
+ * Errors: ENOENT (no such handle on this file, e.g. already unmapped), ENODEV (the client's
+ * driver unregistered it, e.g. on unbind or removal, and p2pmap took the mapping down: data
+ * of a bounced FROM_DEVICE/BIDIRECTIONAL mapping was copied back then; SYNC fails, UNMAP
+ * releases the handle and still returns ENODEV).
  */
 struct p2pmap_handle_arg {
 	__u32 argsz;
@@ -265,6 +272,9 @@ struct p2pmap_segment {
  *	capacity: then only the first capacity entries were written)
  * @seg_size: sizeof(struct p2pmap_segment) as userspace knows it (48 .. 4096; a larger size
  *	than the kernel's is zero-filled beyond what the kernel knows)
+ *
+ * Errors: ENOENT (no such handle), ENODEV (the mapping was taken down, see
+ * struct p2pmap_handle_arg).
  */
 struct p2pmap_segments {
 	__u32 argsz;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -645,6 +646,144 @@ static void sleep_ms(long ms)
  * copy runs makes the copy fail, and once the COPY call has returned the engine writes no
  * more into its destination.
  */
+/*
+ * Item 1 of issue 17: /dev/p2pmap maps only for devices whose driver registered them, and a
+ * driver that goes away takes their mappings with it. Unbinding p2pmap_edu from an edu while
+ * a process holds /dev/p2pmap handles for it, and a copy runs, leaves no DMA mapping behind
+ * (DMA-API debug would report "pending DMA allocations"); the handles then fail with ENODEV.
+ */
+static void t_client_unbind(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/p2pmap_edu";
+	size_t len = 16 * PG;
+	unsigned char *r = ram(len), *b = p2pmem_map(&lab.prov_b, len, NULL);
+	struct bg_copy bc = { .edu = &lab.edu_rc, .src = ram(len), .dst = ram(len), .len = len };
+	uint64_t errs = dma_api_errors();
+	struct p2pmap_segment seg[4];
+	struct p2pmap_map m1, m2;
+	char path[160];
+	pthread_t th;
+	uint32_t nr = 4;
+	int f = p2pmap_open(), r1, r2, ret;
+	unsigned int i;
+
+	ret = xmap(f, &lab.prov_a, r, PG, P2PMAP_DIR_TO_DEVICE, NULL);
+	tap_ok(ret == -EACCES, "MAP for the NVMe (its driver did not register it): EACCES (%d)", ret);
+
+	for (i = 0; i < 16; i++)
+		bc.w[i] = (struct p2pmap_edu_window){ i * PG, PG - 1 };
+	fill_pattern(b, len, 81);
+	r1 = xmap(f, &lab.edu_rc, r, len, P2PMAP_DIR_FROM_DEVICE, &m1);
+	r2 = xmap(f, &lab.edu_rc, b, len, P2PMAP_DIR_BIDIRECTIONAL, &m2);
+	tap_ok(!r1 && !r2 && m2.bytes_bounce == len && p2pmap_stat("mappings_active") == 2,
+	       "two /dev/p2pmap mappings for the root-complex edu, one bounced (%d/%d)", r1, r2);
+	pthread_create(&th, NULL, bg_copy_fn, &bc);
+	sleep_ms(250);
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ret = try_write(path, lab.edu_rc.name);
+	pthread_join(th, NULL);
+	tap_ok(!ret && bc.ret == -ENODEV,
+	       "unbinding p2pmap_edu with handles live and a copy running: the copy fails with ENODEV (%d/%d)",
+	       ret, bc.ret);
+	tap_ok(p2pmap_stat("mappings_active") == 0 && p2pmap_stat("pinned_pages") == 0 &&
+	       p2pmap_stat("bounce_in_use") == 0 && dma_api_errors() == errs,
+	       "the unbind took the handles' mappings down: nothing mapped, pinned or bounced, no DMA-API report");
+	tap_ok(check_pattern(b, len, 81, NULL),
+	       "B's memory under the bounced BIDIRECTIONAL mapping still holds its data");
+	tap_ok(xsync(f, m1.handle, P2PMAP_SYNC_FOR_CPU) == -ENODEV &&
+	       xsegments(f, m1.handle, seg, &nr) == -ENODEV,
+	       "SYNC and SEGMENTS on a taken-down handle: ENODEV");
+	tap_ok(xunmap(f, m1.handle) == -ENODEV && xunmap(f, m2.handle) == -ENODEV &&
+	       xunmap(f, m1.handle) == -ENOENT,
+	       "UNMAP releases a taken-down handle with ENODEV; a second UNMAP is ENOENT");
+	ret = xmap(f, &lab.edu_rc, r, PG, P2PMAP_DIR_TO_DEVICE, NULL);
+	tap_ok(ret == -EACCES, "MAP for the unbound edu: EACCES (%d)", ret);
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ret = try_write(path, lab.edu_rc.name);
+	lab_find(&lab);
+	r1 = xmap(f, &lab.edu_rc, r, PG, P2PMAP_DIR_TO_DEVICE, &m1);
+	tap_ok(!ret && !r1 && xunmap(f, m1.handle) == 0,
+	       "bound again, the edu takes mappings again (%d/%d)", ret, r1);
+	close(f);
+	munmap(r, len);
+	munmap(b, len);
+	munmap(bc.src, len);
+	munmap(bc.dst, len);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Item 2 of issue 17: pins on P2P memory are revocable. A process holds /dev/p2pmap mappings
+ * of provider B's p2pmem and does nothing; unbinding B's nvme driver must not wait for it.
+ * The unbind runs in a child: without revocation it would wait for this very process, so
+ * after 20 s the parent closes its file to let it finish, and the test fails.
+ */
+static void t_provider_unbind(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/nvme";
+	size_t len = 4 * PG;
+	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram(len);
+	uint64_t errs = dma_api_errors();
+	struct p2pmap_map m1, m2, m3;
+	int f = p2pmap_open(), r1, r2, r3, st = -1, ret;
+	char path[160], avail[200];
+	double t0, dt;
+	pid_t pid;
+
+	fill_pattern(b, len, 91);
+	r1 = xmap(f, &lab.edu_rc, b, len, P2PMAP_DIR_BIDIRECTIONAL, &m1);
+	r2 = xmap(f, &lab.edu_sw, b, len, P2PMAP_DIR_TO_DEVICE, &m2);
+	r3 = xmap(f, &lab.edu_sw, r, len, P2PMAP_DIR_TO_DEVICE, &m3);
+	tap_ok(!r1 && !r2 && !r3 && p2pmap_stat("pinned_pages") == 3 * len / PG,
+	       "3 mappings held: two of B's p2pmem (bounced for both edus), one of RAM (%d/%d/%d)",
+	       r1, r2, r3);
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	t0 = now_s();
+	pid = fork();
+	if (!pid)
+		_exit(try_write(path, lab.prov_b.name) ? 1 : 0);
+	while (waitpid(pid, &st, WNOHANG) == 0 && now_s() - t0 < 20)
+		sleep_ms(50);
+	dt = now_s() - t0;
+	if (dt >= 20) {
+		close(f);
+		f = -1;
+		waitpid(pid, &st, 0);
+	}
+	tap_ok(dt < 20 && WIFEXITED(st) && !WEXITSTATUS(st),
+	       "unbinding B's nvme driver while the mappings are held completes in %.1f s", dt);
+	tap_ok(f >= 0 && xsync(f, m1.handle, P2PMAP_SYNC_FOR_CPU) == -ENODEV &&
+	       xunmap(f, m1.handle) == -ENODEV && xunmap(f, m2.handle) == -ENODEV,
+	       "the revoked handles: SYNC and UNMAP fail with ENODEV");
+	tap_ok(f >= 0 && xunmap(f, m3.handle) == 0 && p2pmap_stat("pinned_pages") == 0 &&
+	       p2pmap_stat("bounce_in_use") == 0 && dma_api_errors() == errs,
+	       "the RAM mapping was left alone and unmaps; nothing stays pinned; no DMA-API report");
+	if (f >= 0)
+		close(f);
+	munmap(b, len);
+	munmap(r, len);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ret = try_write(path, lab.prov_b.name);
+	snprintf(avail, sizeof(avail), "sh tests/guest/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
+		 lab.prov_b.name);
+	ret = ret ?: system(avail);
+	lab_find(&lab);
+	b = ret ? MAP_FAILED : p2pmem_try(&lab.prov_b, len, NULL);
+	r1 = b == MAP_FAILED ? -1 : xmap(fd, &lab.edu_rc, b, len, P2PMAP_DIR_TO_DEVICE, &m1);
+	tap_ok(!ret && !r1 && xunmap(fd, m1.handle) == 0,
+	       "nvme binds B again, its p2pmem comes back and maps (%d/%d)", ret, r1);
+	if (b != MAP_FAILED)
+		munmap(b, len);
+}
+
 #define EDU_TIMEOUT "/sys/module/p2pmap_edu/parameters/xfer_timeout_us"
 
 static void t_edu_stop(void)
@@ -914,7 +1053,9 @@ int main(void)
 	t_sync_bus_addr();
 	t_seg_boundary();
 	t_alternate();
+	t_client_unbind();
 	t_edu_stop();
+	t_provider_unbind();
 
 	close(fd);
 	tap_ok(p2pmap_stat("mappings_active") == 0 && p2pmap_stat("pinned_pages") == 0 &&
