@@ -17,6 +17,20 @@
  *		program_device(sg_dma_address(sg), sg_dma_len(sg));
  *	wait_for_device();
  *	p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory
+ *
+ * The rules a caller relies on (kernel-doc of p2pmap_map_user() for the details):
+ *
+ *  - Context: process context, may sleep; allocations are GFP_KERNEL. On a block I/O or
+ *    filesystem path, call inside memalloc_noio_save()/memalloc_noio_restore() (or the
+ *    memalloc_nofs_* pair): p2pmap's allocations then behave as GFP_NOIO (GFP_NOFS).
+ *    p2pmap_map_sgtable() touches no user memory; p2pmap_map_user() may fault pages in.
+ *  - Two device-writable (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) mappings may not share a cache
+ *    line of memory: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap.
+ *  - The DMA-mapped table respects the client's dma_get_max_seg_size() and
+ *    dma_get_seg_boundary(). No CPU sync ever touches a PCI bus-address segment.
+ *  - Bounce pages hold nothing but the caller's bytes: the rest of each page is zero.
+ *  - Stop the device before p2pmap_unmap(): the mapping must not go while the device may
+ *    still use it.
  */
 #ifndef _P2PMAP_H
 #define _P2PMAP_H
@@ -27,6 +41,19 @@
 
 struct device;
 struct p2pmap_mapping;
+
+/**
+ * struct p2pmap_client_ops - what p2pmap may ask of a registered client's driver
+ * @quiesce: optional; p2pmap is about to take down the device's /dev/p2pmap mappings (in
+ *	p2pmap_client_unregister()): stop every DMA the device may still do to them before
+ *	returning. May sleep.
+ */
+struct p2pmap_client_ops {
+	void (*quiesce)(struct device *dev, void *priv);
+};
+
+int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops, void *priv);
+void p2pmap_client_unregister(struct device *dev);
 
 /**
  * struct p2pmap_summary - what a mapping is made of

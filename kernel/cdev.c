@@ -5,7 +5,12 @@
  *
  * Handles belong to the open file; closing it releases every mapping it still holds. The
  * node is created mode 0600; MAP additionally needs CAP_SYS_ADMIN, since it pins memory and
- * DMA-maps it for any device. The ABI is documented in include/uapi/p2pmap.h.
+ * DMA-maps it. The ABI is documented in include/uapi/p2pmap.h.
+ *
+ * The DMA mappings of a device belong to the driver that owns it, so MAP maps only for a
+ * device whose driver registered it (p2pmap_client_register(), from probe). Unregistering
+ * (from remove) takes down every /dev/p2pmap mapping of the device before the driver lets go
+ * of it; the files keep their handles, which then fail with ENODEV.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -22,15 +28,261 @@
 #include "internal.h"
 
 struct p2pmap_file {
-	struct mutex lock;		/* serialises use of mappings against UNMAP */
-	struct xarray maps;		/* handle -> struct p2pmap_mapping */
+	struct mutex lock;		/* serialises use of handles against UNMAP */
+	struct xarray maps;		/* handle -> struct p2pmap_handle */
 	u32 next;			/* for cyclic handle allocation */
 	unsigned int nr;
 };
 
+/**
+ * struct p2pmap_client - a device whose driver lets /dev/p2pmap map for it
+ * @dev: the device (reference held)
+ * @ops: what p2pmap may ask of the driver (may be NULL)
+ * @priv: the driver's argument to @ops
+ * @lock: protects @handles and @dead
+ * @inflight: held for reading by a MAP for the device, for writing by unregistration
+ * @handles: the device's live /dev/p2pmap mappings (struct p2pmap_handle.node)
+ * @dead: unregistered: no new mapping is attached
+ * @ref: the registry's reference and one per MAP or handle using the client
+ */
+struct p2pmap_client {
+	struct device *dev;
+	const struct p2pmap_client_ops *ops;
+	void *priv;
+	struct mutex lock;		/* protects handles, dead */
+	struct rw_semaphore inflight;
+	struct list_head handles;
+	bool dead;
+	struct kref ref;
+};
+
+/**
+ * struct p2pmap_handle - a /dev/p2pmap mapping as its file holds it
+ * @map: the mapping; NULL once the client unregistered and it was taken down
+ * @client: the client it was made for (reference held)
+ * @node: in @client's handles while the mapping is live
+ * @lock: serialises the use of @map (SYNC, SEGMENTS, UNMAP) with its take-down
+ * @ref: the file's reference, and the take-down's while it runs
+ */
+struct p2pmap_handle {
+	struct p2pmap_mapping *map;
+	struct p2pmap_client *client;
+	struct list_head node;
+	struct mutex lock;		/* serialises use of map with its take-down */
+	struct kref ref;
+};
+
+static DEFINE_XARRAY(clients);		/* struct device * >> 3 -> struct p2pmap_client */
+
+static unsigned long client_index(struct device *dev)
+{
+	return (unsigned long)dev >> 3;
+}
+
+static void client_release(struct kref *ref)
+{
+	struct p2pmap_client *cl = container_of(ref, struct p2pmap_client, ref);
+
+	put_device(cl->dev);
+	mutex_destroy(&cl->lock);
+	kfree(cl);
+}
+
+/* The registered client of @dev, referenced, or NULL. */
+static struct p2pmap_client *client_get(struct device *dev)
+{
+	struct p2pmap_client *cl;
+
+	xa_lock(&clients);
+	cl = xa_load(&clients, client_index(dev));
+	if (cl && cl->dev == dev)
+		kref_get(&cl->ref);
+	else
+		cl = NULL;
+	xa_unlock(&clients);
+	return cl;
+}
+
+static void handle_release(struct kref *ref)
+{
+	struct p2pmap_handle *h = container_of(ref, struct p2pmap_handle, ref);
+
+	kref_put(&h->client->ref, client_release);
+	mutex_destroy(&h->lock);
+	kfree(h);
+}
+
+static void handle_put(struct p2pmap_handle *h)
+{
+	kref_put(&h->ref, handle_release);
+}
+
+/* Take @h's mapping down (UNMAP, close, unregistration): 0, or -ENODEV if it already was. */
+static int handle_unmap(struct p2pmap_handle *h)
+{
+	struct p2pmap_mapping *map;
+
+	mutex_lock(&h->client->lock);
+	list_del_init(&h->node);
+	mutex_unlock(&h->client->lock);
+	mutex_lock(&h->lock);
+	map = h->map;
+	h->map = NULL;
+	mutex_unlock(&h->lock);
+	if (!map)
+		return -ENODEV;
+	p2pmap_unmap(map);
+	return 0;
+}
+
+/* Take down @cl's /dev/p2pmap mappings that hold P2P memory of @pdev, the device first. */
+static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pdev)
+{
+	bool quiesced = false;
+	struct p2pmap_handle *h;
+
+	for (;;) {
+		bool found = false;
+
+		/* On the list, a handle's mapping is live (handle_unmap() takes it off first). */
+		mutex_lock(&cl->lock);
+		list_for_each_entry(h, &cl->handles, node) {
+			if (p2pmap_map_uses_provider(h->map, pdev)) {
+				list_del_init(&h->node);
+				kref_get(&h->ref);
+				found = true;
+				break;
+			}
+		}
+		mutex_unlock(&cl->lock);
+		if (!found)
+			return;
+		if (!quiesced && cl->ops && cl->ops->quiesce)
+			cl->ops->quiesce(cl->dev, cl->priv);
+		quiesced = true;
+		handle_unmap(h);
+		handle_put(h);
+	}
+}
+
+/**
+ * p2pmap_revoke_provider() - take down every /dev/p2pmap mapping of a provider's memory
+ * @pdev: the provider, whose driver is being unbound
+ *
+ * The unbind (or hot removal) of a provider waits until every page of its P2P memory is
+ * unpinned, and a /dev/p2pmap handle may pin some for as long as its file is open. Each
+ * client whose mappings hold such pages is quiesced through its ops first, then those
+ * mappings are unmapped and unpinned; their handles fail with ENODEV from then on.
+ */
+void p2pmap_revoke_provider(struct pci_dev *pdev)
+{
+	struct p2pmap_client *cl;
+	unsigned long idx = 0;
+
+	for (;;) {
+		xa_lock(&clients);
+		cl = xa_find(&clients, &idx, ULONG_MAX, XA_PRESENT);
+		if (cl)
+			kref_get(&cl->ref);
+		xa_unlock(&clients);
+		if (!cl)
+			return;
+		revoke_client_provider(cl, pdev);
+		kref_put(&cl->ref, client_release);
+		idx++;
+	}
+}
+
+/**
+ * p2pmap_client_register() - let /dev/p2pmap map for a device
+ * @dev: the device, bound to the calling driver (call from probe)
+ * @ops: what p2pmap may ask of the driver, or NULL; must outlive the registration
+ * @priv: passed to @ops
+ *
+ * The DMA mappings of a device belong to its driver: P2PMAP_IOC_MAP refuses a device no
+ * driver registered (EACCES). The driver's own calls of p2pmap_map_user() and
+ * p2pmap_map_sgtable() need no registration.
+ *
+ * Context: process context.
+ * Return: 0, -EEXIST if @dev is registered already, -ENOMEM.
+ */
+int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops, void *priv)
+{
+	struct p2pmap_client *cl;
+	int ret;
+
+	cl = kzalloc(sizeof(*cl), GFP_KERNEL);
+	if (!cl)
+		return -ENOMEM;
+	cl->dev = get_device(dev);
+	cl->ops = ops;
+	cl->priv = priv;
+	mutex_init(&cl->lock);
+	init_rwsem(&cl->inflight);
+	INIT_LIST_HEAD(&cl->handles);
+	kref_init(&cl->ref);
+	ret = xa_insert(&clients, client_index(dev), cl, GFP_KERNEL);
+	if (ret) {
+		kref_put(&cl->ref, client_release);
+		return ret == -EBUSY ? -EEXIST : ret;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(p2pmap_client_register);
+
+/**
+ * p2pmap_client_unregister() - take down every /dev/p2pmap mapping of a device
+ * @dev: a device registered with p2pmap_client_register() (call from remove)
+ *
+ * From now on MAP refuses @dev; a MAP in progress for it finishes first, and its mapping is
+ * taken down too. If the device has /dev/p2pmap mappings, the driver's ops->quiesce() is
+ * called first (it must stop any DMA the device may still do to them), then each is unmapped
+ * and unpinned. The files keep their handles: SYNC and SEGMENTS on them fail with ENODEV,
+ * UNMAP releases them with ENODEV. The driver unmaps its own mappings before calling this.
+ * When it returns, p2pmap holds no DMA mapping for @dev.
+ *
+ * Context: process context, may sleep.
+ */
+void p2pmap_client_unregister(struct device *dev)
+{
+	struct p2pmap_client *cl = xa_erase(&clients, client_index(dev));
+	struct p2pmap_handle *h;
+	bool any;
+
+	if (!cl)
+		return;
+	mutex_lock(&cl->lock);
+	cl->dead = true;
+	mutex_unlock(&cl->lock);
+	down_write(&cl->inflight);	/* every MAP for @dev has attached or given up */
+	up_write(&cl->inflight);
+
+	mutex_lock(&cl->lock);
+	any = !list_empty(&cl->handles);
+	mutex_unlock(&cl->lock);
+	if (any && cl->ops && cl->ops->quiesce)
+		cl->ops->quiesce(dev, cl->priv);
+	for (;;) {
+		mutex_lock(&cl->lock);
+		h = list_first_entry_or_null(&cl->handles, struct p2pmap_handle, node);
+		if (h) {
+			list_del_init(&h->node);
+			kref_get(&h->ref);
+		}
+		mutex_unlock(&cl->lock);
+		if (!h)
+			break;
+		handle_unmap(h);
+		handle_put(h);
+	}
+	kref_put(&cl->ref, client_release);
+}
+EXPORT_SYMBOL_GPL(p2pmap_client_unregister);
+
 /*
  * Copy an extensible argument in: @minsz is the size of the first version of the struct.
- * Smaller is -EINVAL; larger with a non-zero tail is -E2BIG (copy_struct_from_user()).
+ * Smaller is -EINVAL; larger with a non-zero tail is -E2BIG (copy_struct_from_user()), and
+ * so is anything above P2PMAP_ARGSZ_MAX, whose tail is not even read.
  */
 static int arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg, u32 *argsz)
 {
@@ -38,6 +290,8 @@ static int arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg, u32
 		return -EFAULT;
 	if (*argsz < minsz)
 		return -EINVAL;
+	if (*argsz > P2PMAP_ARGSZ_MAX)
+		return -E2BIG;
 	return copy_struct_from_user(karg, ksize, uarg, *argsz);
 }
 
@@ -76,6 +330,7 @@ static struct pci_dev *get_pci(const struct p2pmap_pci_addr *a)
 static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 {
 	struct p2pmap_mapping *map;
+	struct p2pmap_handle *h;
 	struct p2pmap_summary sum;
 	enum dma_data_direction dir;
 	struct p2pmap_map arg;
@@ -97,19 +352,60 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	client = get_pci(&arg.client);
 	if (IS_ERR(client))
 		return PTR_ERR(client);
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h) {
+		pci_dev_put(client);
+		return -ENOMEM;
+	}
+	h->client = client_get(&client->dev);
+	if (!h->client) {
+		pci_info_ratelimited(client,
+				     "p2pmap: MAP refused: no driver registered the device as a p2pmap client\n");
+		pci_dev_put(client);
+		kfree(h);
+		return -EACCES;
+	}
+	mutex_init(&h->lock);
+	INIT_LIST_HEAD(&h->node);
+	kref_init(&h->ref);
 
 	/* The expensive part runs unlocked, so threads sharing a file map in parallel. */
+	down_read(&h->client->inflight);
 	map = p2pmap_map_user(&client->dev, arg.addr, arg.len, dir, 0);
 	pci_dev_put(client);
-	if (IS_ERR(map))
-		return PTR_ERR(map);
+	ret = PTR_ERR_OR_ZERO(map);
+	if (!ret) {
+		mutex_lock(&h->client->lock);
+		if (h->client->dead) {
+			ret = -ENODEV;
+		} else {
+			h->map = map;
+			list_add(&h->node, &h->client->handles);
+		}
+		mutex_unlock(&h->client->lock);
+		if (ret)
+			p2pmap_unmap(map);
+	}
+	up_read(&h->client->inflight);
+	/*
+	 * A provider's unbind marks it, then revokes the handles it finds: a handle attached
+	 * after its walk sees the mark here and goes itself.
+	 */
+	if (!ret && p2pmap_map_provider_unbinding(map)) {
+		handle_unmap(h);
+		ret = -ENODEV;
+	}
+	if (ret) {
+		handle_put(h);
+		return ret;
+	}
 
 	mutex_lock(&f->lock);
 	if (f->nr >= READ_ONCE(p2pmap_max_mappings_per_file)) {
 		ret = -EMFILE;
 		goto out_unmap;
 	}
-	ret = xa_alloc_cyclic(&f->maps, &id, map, XA_LIMIT(1, INT_MAX), &f->next, GFP_KERNEL);
+	ret = xa_alloc_cyclic(&f->maps, &id, h, XA_LIMIT(1, INT_MAX), &f->next, GFP_KERNEL);
 	if (ret < 0)
 		goto out_unmap;
 
@@ -130,14 +426,15 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 
 out_unmap:
 	mutex_unlock(&f->lock);
-	p2pmap_unmap(map);
+	handle_unmap(h);
+	handle_put(h);
 	return ret;
 }
 
 static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 {
 	struct p2pmap_handle_arg arg;
-	struct p2pmap_mapping *map;
+	struct p2pmap_handle *h;
 	u32 argsz;
 	int ret;
 
@@ -151,51 +448,82 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 		return -ENOENT;
 
 	mutex_lock(&f->lock);
-	map = unmap ? xa_erase(&f->maps, arg.handle) : xa_load(&f->maps, arg.handle);
-	if (!map) {
+	h = unmap ? xa_erase(&f->maps, arg.handle) : xa_load(&f->maps, arg.handle);
+	if (!h) {
 		ret = -ENOENT;
 	} else if (unmap) {
-		p2pmap_unmap(map);
+		ret = handle_unmap(h);
+		handle_put(h);
 		f->nr--;
-	} else if (arg.flags == P2PMAP_SYNC_FOR_CPU) {
-		p2pmap_sync_for_cpu(map);
 	} else {
-		p2pmap_sync_for_device(map);
+		mutex_lock(&h->lock);
+		if (!h->map)
+			ret = -ENODEV;
+		else if (arg.flags == P2PMAP_SYNC_FOR_CPU)
+			p2pmap_sync_for_cpu(h->map);
+		else
+			p2pmap_sync_for_device(h->map);
+		mutex_unlock(&h->lock);
 	}
 	mutex_unlock(&f->lock);
 	return ret;
 }
 
+/*
+ * The segments are described under the file's lock (UNMAP may not free the mapping
+ * meanwhile), into a kernel buffer; the copy to user memory, which may fault and sleep for
+ * long, runs unlocked.
+ */
 static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 {
+	struct p2pmap_segment *segs = NULL;
 	struct p2pmap_segments arg;
-	struct p2pmap_mapping *map;
-	struct p2pmap_segment seg;
-	unsigned int i, total;
+	struct p2pmap_handle *h;
+	unsigned int i, n, total;
 	u32 argsz;
 	int ret;
 
 	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
-	if (arg.flags || (arg.nr && (arg.seg_size < sizeof(seg) || arg.seg_size > PAGE_SIZE)))
+	if (arg.flags || (arg.nr && (arg.seg_size < sizeof(*segs) || arg.seg_size > PAGE_SIZE)))
 		return -EINVAL;
 	if (!arg.handle || arg.handle > INT_MAX)
 		return -ENOENT;
 
 	mutex_lock(&f->lock);
-	map = xa_load(&f->maps, arg.handle);
-	if (!map) {
-		ret = -ENOENT;
-		goto out;
+	h = xa_load(&f->maps, arg.handle);
+	if (!h) {
+		mutex_unlock(&f->lock);
+		return -ENOENT;
 	}
-	total = p2pmap_nr_segments(map);
-	for (i = 0; i < min(arg.nr, total); i++) {
+	mutex_lock(&h->lock);
+	if (!h->map) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	total = p2pmap_nr_segments(h->map);
+	n = min(arg.nr, total);
+	if (n) {
+		segs = kvcalloc(n, sizeof(*segs), GFP_KERNEL);
+		if (!segs) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+	}
+	for (i = 0; i < n; i++)
+		p2pmap_segment_info(h->map, i, &segs[i]);
+out_unlock:
+	mutex_unlock(&h->lock);
+	mutex_unlock(&f->lock);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < n; i++) {
 		void __user *dst = u64_to_user_ptr(arg.segs + (u64)i * arg.seg_size);
 
-		p2pmap_segment_info(map, i, &seg);
-		if (copy_to_user(dst, &seg, sizeof(seg)) ||
-		    clear_user(dst + sizeof(seg), arg.seg_size - sizeof(seg))) {
+		if (copy_to_user(dst, &segs[i], sizeof(*segs)) ||
+		    clear_user(dst + sizeof(*segs), arg.seg_size - sizeof(*segs))) {
 			ret = -EFAULT;
 			goto out;
 		}
@@ -203,7 +531,7 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 	arg.nr = total;
 	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
-	mutex_unlock(&f->lock);
+	kvfree(segs);
 	return ret;
 }
 
@@ -238,8 +566,8 @@ static long ioc_explain(void __user *uarg)
 		goto out;
 	}
 	pair = p2pmap_pair_get(prov, client);
-	if (!pair) {
-		ret = -ENOMEM;
+	if (IS_ERR(pair)) {
+		ret = PTR_ERR(pair);
 		goto out;
 	}
 	req = (struct p2pmap_request){
@@ -270,11 +598,18 @@ out_prov:
 	return ret;
 }
 
+/*
+ * The snapshot covers every pair (a reset must know what it takes off each); the user gets
+ * the first arg.nr entries. The reset happens only once the snapshot reached the user: a
+ * failed copy resets nothing.
+ */
 static long ioc_stats(void __user *uarg)
 {
 	struct p2pmap_pair_stat *buf = NULL;
+	struct p2pmap_pair **pairs = NULL;
 	struct p2pmap_stats arg;
-	unsigned int i, cap, total;
+	unsigned int i, cap, total, got;
+	bool reset;
 	u32 argsz;
 	int ret;
 
@@ -285,18 +620,23 @@ static long ioc_stats(void __user *uarg)
 	    (arg.nr && (arg.entry_size < sizeof(struct p2pmap_pair_stat) ||
 			arg.entry_size > PAGE_SIZE)))
 		return -EINVAL;
-	if ((arg.flags & P2PMAP_STATS_RESET) && !capable(CAP_SYS_ADMIN))
+	reset = arg.flags & P2PMAP_STATS_RESET;
+	if (reset && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
-	/* Pairs appearing meanwhile are counted in the total, for the caller to retry. */
-	cap = min(arg.nr, p2pmap_pair_count());
+	/* Pairs appearing meanwhile are counted in the total (not reset), for a retry. */
+	cap = reset ? p2pmap_pair_count() : min(arg.nr, p2pmap_pair_count());
 	if (cap) {
 		buf = kvcalloc(cap, sizeof(*buf), GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
+		pairs = kvcalloc(cap, sizeof(*pairs), GFP_KERNEL);
+		if (!buf || !pairs) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	}
-	total = p2pmap_stats_snapshot(buf, cap, arg.flags & P2PMAP_STATS_RESET);
-	for (i = 0; i < min(cap, total); i++) {
+	total = p2pmap_stats_snapshot(buf, pairs, cap);
+	got = min(cap, total);
+	for (i = 0; i < min(arg.nr, got); i++) {
 		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);
 
 		if (copy_to_user(dst, &buf[i], sizeof(*buf)) ||
@@ -308,6 +648,9 @@ static long ioc_stats(void __user *uarg)
 	arg.nr = total;
 	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
+	p2pmap_stats_release(pairs, buf, got, reset && !ret);
+out_free:
+	kvfree(pairs);
 	kvfree(buf);
 	return ret;
 }
@@ -349,11 +692,13 @@ static int p2pmap_open(struct inode *inode, struct file *file)
 static int p2pmap_release(struct inode *inode, struct file *file)
 {
 	struct p2pmap_file *f = file->private_data;
-	struct p2pmap_mapping *map;
+	struct p2pmap_handle *h;
 	unsigned long id;
 
-	xa_for_each(&f->maps, id, map)
-		p2pmap_unmap(map);
+	xa_for_each(&f->maps, id, h) {
+		handle_unmap(h);
+		handle_put(h);
+	}
 	xa_destroy(&f->maps);
 	mutex_destroy(&f->lock);
 	kfree(f);
@@ -383,4 +728,6 @@ int p2pmap_cdev_init(void)
 void p2pmap_cdev_exit(void)
 {
 	misc_deregister(&p2pmap_misc);
+	WARN_ON(!xa_empty(&clients));	/* client drivers depend on this module */
+	xa_destroy(&clients);
 }

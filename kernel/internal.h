@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "../include/p2pmap.h"
@@ -76,7 +77,7 @@ struct p2pmap_pair_stats {
 /**
  * struct p2pmap_pair - one (provider, client) pairing seen by p2pmap
  * @node: in the pair hash table
- * @rcu: for freeing after an RCU grace period
+ * @rwork: frees the pair and drops its device references after an RCU grace period
  * @ref: references: one for the table, one per user that looked it up
  * @provider: the P2P provider (reference held)
  * @client: the PCI client (reference held)
@@ -85,7 +86,7 @@ struct p2pmap_pair_stats {
  */
 struct p2pmap_pair {
 	struct hlist_node node;
-	struct rcu_head rcu;
+	struct rcu_work rwork;
 	struct kref ref;
 	struct pci_dev *provider;
 	struct pci_dev *client;
@@ -153,11 +154,15 @@ struct pci_dev *p2pmap_page_provider(struct page *page);
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
 void p2pmap_pair_put(struct p2pmap_pair *pair);
 unsigned int p2pmap_pair_count(void);
+bool p2pmap_provider_unbinding(struct pci_dev *pdev);
 void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg);
 
 /* stats.c: per-pair statistics, updated and read consistently. */
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret);
-unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, unsigned int cap, bool reset);
+unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
+				   unsigned int cap);
+void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_stat *snap,
+			  unsigned int nr, bool reset);
 
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
@@ -192,8 +197,11 @@ unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map);
 void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i,
 			 struct p2pmap_segment *out);
 u32 p2pmap_dir_to_uapi(enum dma_data_direction dir);
+bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev);
+bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map);
 
 /* cdev.c and sysfs.c */
+void p2pmap_revoke_provider(struct pci_dev *pdev);
 int p2pmap_cdev_init(void);
 void p2pmap_cdev_exit(void);
 int p2pmap_sysfs_init(void);

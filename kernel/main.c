@@ -8,9 +8,37 @@
 
 #include "internal.h"
 
+/*
+ * A mapping counts its pages, and the entries of its tables, in unsigned int: with a page
+ * more for an unaligned buffer and one bounce entry per page, 2 * pages + 2 must fit. The
+ * setter refuses 0 and anything above this with EINVAL and keeps the old value.
+ */
+#define P2PMAP_MAX_MAP_BYTES_LIMIT	((unsigned long)(INT_MAX / 2) << PAGE_SHIFT)
+
 unsigned long p2pmap_max_map_bytes = 1UL << 30;
-module_param_named(max_map_bytes, p2pmap_max_map_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_map_bytes, "Largest buffer one mapping may cover (default 1 GiB)");
+
+static int max_map_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kstrtoul(val, 0, &v);
+	if (ret)
+		return ret;
+	if (!v || v > P2PMAP_MAX_MAP_BYTES_LIMIT)
+		return -EINVAL;
+	WRITE_ONCE(p2pmap_max_map_bytes, v);
+	return 0;
+}
+
+static const struct kernel_param_ops max_map_bytes_ops = {
+	.set = max_map_bytes_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(max_map_bytes, &max_map_bytes_ops, &p2pmap_max_map_bytes, 0644);
+MODULE_PARM_DESC(max_map_bytes,
+		 "Largest buffer one mapping may cover, 1 .. 4 TiB with 4 KiB pages (default 1 GiB)");
 
 unsigned int p2pmap_max_mappings_per_file = 4096;
 module_param_named(max_mappings_per_file, p2pmap_max_mappings_per_file, uint, 0644);

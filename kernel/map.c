@@ -15,9 +15,11 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -34,6 +36,9 @@
  * @offset: byte offset in the buffer
  * @len: bytes
  * @src_nents: entries of the source table in this segment
+ * @nr_pages: pages the segment touches (an unaligned run touches one more than len / 4 KiB)
+ * @dst_nents: entries of the destination table in this segment
+ * @bus: mapped P2P through a switch: PCI bus addresses, which no CPU sync may touch
  */
 struct p2pmap_seg {
 	u32 kind;
@@ -42,7 +47,52 @@ struct p2pmap_seg {
 	u64 offset;
 	u64 len;
 	unsigned int src_nents;
+	unsigned int nr_pages;
+	unsigned int dst_nents;
+	bool bus;
 };
+
+/**
+ * struct p2pmap_run - consecutive destination entries DMA-mapped by one dma_map_sg() call
+ * @sgl: the first entry, in the destination table
+ * @nents: entries
+ * @mapped: DMA segments dma_map_sg() made of them
+ * @bus: PCI bus addresses only: never synced
+ */
+struct p2pmap_run {
+	struct scatterlist *sgl;
+	unsigned int nents;
+	unsigned int mapped;
+	bool bus;
+};
+
+/**
+ * struct p2pmap_range - memory a device-writable mapping covers, in the overlap tree
+ * @rb: in writable_tree
+ * @start: first byte, rounded down to the DMA cache alignment
+ * @last: last byte, rounded up to the end of its cache line
+ * @subtree_last: for the interval tree
+ */
+struct p2pmap_range {
+	struct rb_node rb;
+	phys_addr_t start;
+	phys_addr_t last;
+	phys_addr_t subtree_last;
+};
+
+#define RANGE_START(r) ((r)->start)
+#define RANGE_LAST(r) ((r)->last)
+INTERVAL_TREE_DEFINE(struct p2pmap_range, rb, phys_addr_t, subtree_last, RANGE_START, RANGE_LAST,
+		     static inline, range_tree)
+
+/*
+ * Every device-writable (FROM_DEVICE, BIDIRECTIONAL) mapping's memory, by physical address.
+ * Two of them may not share a cache line: on a non-coherent platform the CPU cache
+ * maintenance of one would corrupt what the device wrote through the other, and two bounced
+ * mappings of one buffer would both copy back. DMA-API debug reports such overlaps too.
+ */
+static struct rb_root_cached writable_tree = RB_ROOT_CACHED;
+static DEFINE_MUTEX(writable_lock);
 
 /**
  * struct p2pmap_mapping - one mapping of a buffer for a client
@@ -63,12 +113,23 @@ struct p2pmap_seg {
  * @sum: what the mapping is made of
  * @choices: one decision per provider, with a pair reference until they are counted
  * @nr_choices: entries in @choices
+ * @ranges: the memory of a device-writable mapping, in writable_tree (@inline_range or
+ *	allocated)
+ * @nr_ranges: entries of @ranges in the tree
+ * @max_seg: largest DMA segment the client takes
+ * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
+ * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
+ *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
+ * @nr_runs: entries in @runs; 0: @dst is mapped whole
+ * @view: the DMA segments of all runs, in buffer order: the table the client uses then
+ * @table: the table the client uses: @dst, or @view
  * @dma_mapped: @dst is DMA-mapped
  * @live: the mapping was handed out (so the device may have written user RAM)
  * @start_ns: when mapping started, for the map tracepoint
  * @inline_segs: room for the common case
  * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
  * @inline_choice: room for the common case of one provider
+ * @inline_range: room for the common case of one physically contiguous run
  */
 struct p2pmap_mapping {
 	struct device *client;
@@ -88,12 +149,21 @@ struct p2pmap_mapping {
 	struct p2pmap_summary sum;
 	struct p2pmap_choice *choices;
 	unsigned int nr_choices;
+	struct p2pmap_range *ranges;
+	unsigned int nr_ranges;
+	unsigned int max_seg;
+	unsigned long seg_boundary;
+	struct p2pmap_run *runs;
+	unsigned int nr_runs;
+	struct sg_table view;
+	struct sg_table *table;
 	bool dma_mapped;
 	bool live;
 	u64 start_ns;
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
 	struct p2pmap_choice inline_choice;
 	struct page *inline_pages[P2PMAP_INLINE_PAGES];
+	struct p2pmap_range inline_range;
 };
 
 u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
@@ -114,10 +184,28 @@ static bool dir_reads_back(enum dma_data_direction dir)
 }
 
 /*
+ * How much of a non-bounced entry, from physical address @phys and @len bytes long, one
+ * destination entry takes: at most the client's largest segment, and never across its
+ * segment boundary (dma_get_seg_boundary()), which DMA-API debug checks and hardware with such
+ * a limit needs.
+ */
+static unsigned int piece_len(const struct p2pmap_mapping *map, phys_addr_t phys,
+			      unsigned int len)
+{
+	unsigned long in = phys & map->seg_boundary;
+	unsigned int n = min(len, map->max_seg);
+
+	if (n && map->seg_boundary - in < n - 1)
+		n = map->seg_boundary - in + 1;
+	return n;
+}
+
+/*
  * Walk the destination table entry by entry, in step with the source table: a bounced source
- * entry stands for one destination entry per page it touches, any other for exactly one.
- * @fn sees each destination entry with the source memory it stands for; a non-zero return
- * stops the walk.
+ * entry stands for one destination entry per page it touches, any other for one entry per
+ * piece that respects the client's segment limits (piece_len()). @fn sees each destination
+ * entry with the source memory it stands for; a non-zero return stops the walk. With @fn
+ * NULL, the walk only counts the destination entries and returns their number.
  */
 typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			       struct page *page, unsigned int off, unsigned int len,
@@ -126,37 +214,39 @@ typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *d
 static int walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 {
 	struct scatterlist *ssg = map->src->sgl, *dsg = map->own_dst.sgl;
-	unsigned int s, k;
+	unsigned int s, k, count = 0;
 	int ret;
 
 	for (s = 0; s < map->nr_segs; s++) {
-		const struct p2pmap_seg *seg = &map->segs[s];
+		struct p2pmap_seg *seg = &map->segs[s];
 		bool bounced = seg->kind == P2PMAP_SEG_BOUNCE;
 
+		if (!fn)
+			seg->dst_nents = 0;
 		for (k = 0; k < seg->src_nents; k++, ssg = sg_next(ssg)) {
-			struct page *page;
-			unsigned int off, rem, n;
+			struct page *page = nth_page(sg_page(ssg), ssg->offset >> PAGE_SHIFT);
+			unsigned int off = offset_in_page(ssg->offset), rem = ssg->length, n;
 
-			if (!bounced) {
-				ret = fn(map, dsg, sg_page(ssg), ssg->offset, ssg->length, false);
-				if (ret)
-					return ret;
-				dsg = sg_next(dsg);
-				continue;
-			}
-			page = nth_page(sg_page(ssg), ssg->offset >> PAGE_SHIFT);
-			off = offset_in_page(ssg->offset);
-			for (rem = ssg->length; rem; rem -= n, off = 0) {
-				n = min_t(unsigned int, rem, PAGE_SIZE - off);
-				ret = fn(map, dsg, page, off, n, true);
-				if (ret)
-					return ret;
-				dsg = sg_next(dsg);
-				page = nth_page(page, 1);
-			}
+			do {
+				n = bounced ? min_t(unsigned int, rem, PAGE_SIZE - off) :
+				    piece_len(map, page_to_phys(page) + off, rem);
+				count++;
+				if (!fn)
+					seg->dst_nents++;
+				if (fn) {
+					ret = fn(map, dsg, page, off, n, bounced);
+					if (ret)
+						return ret;
+					dsg = sg_next(dsg);
+				}
+				off += n;
+				page = nth_page(page, off >> PAGE_SHIFT);
+				off = offset_in_page(off);
+				rem -= n;
+			} while (rem);
 		}
 	}
-	return 0;
+	return fn ? 0 : count;
 }
 
 static int fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
@@ -175,8 +265,15 @@ static int fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 	/*
 	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
 	 * must not make the copy-out write stale bounce data (or another user's data) back.
+	 * Zero the rest of the page: pages are recycled, and a device behind an IOMMU reaches
+	 * the whole page, so it must not find an earlier mapping's data there. Only the head
+	 * and tail of a partly used page are written, never a page twice.
 	 */
+	if (off)
+		memset(page_address(bp), 0, off);
 	memcpy(page_address(bp) + off, page_address(page) + off, len);
+	if (off + len < PAGE_SIZE)
+		memset(page_address(bp) + off + len, 0, PAGE_SIZE - off - len);
 	return 0;
 }
 
@@ -266,6 +363,7 @@ static int segment(struct p2pmap_mapping *map)
 		}
 		seg->len += sg->length;
 		seg->src_nents++;
+		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
 		off += sg->length;
 		prev_kind = kind;
 		prev = prov;
@@ -281,24 +379,18 @@ static int segment(struct p2pmap_mapping *map)
 static long decide_all(struct p2pmap_mapping *map)
 {
 	struct pci_dev *client = dev_is_pci(map->client) ? to_pci_dev(map->client) : NULL;
-	unsigned int s, c, k, max_ch = 0;
+	unsigned int s, c, k, room = 1;
 	struct p2pmap_choice *ch;
 	struct scatterlist *sg;
 	long bounce_pages = 0;
 
-	for (s = 0; s < map->nr_segs; s++)
-		max_ch += map->segs[s].kind == P2PMAP_SEG_P2P;
-	if (!max_ch)
-		return 0;
+	/*
+	 * Gather the providers and what the mapping asks of each. The array grows with the
+	 * providers, not with the segments: a buffer that alternates RAM and P2P pages of one
+	 * provider has one choice however many segments it has.
+	 */
 	ch = &map->inline_choice;
-	if (max_ch > 1) {
-		ch = kcalloc(max_ch, sizeof(*ch), GFP_KERNEL);
-		if (!ch)
-			return -ENOMEM;
-	}
 	map->choices = ch;
-
-	/* Gather the providers and what the mapping asks of each. */
 	for (s = 0; s < map->nr_segs; s++) {
 		struct p2pmap_seg *seg = &map->segs[s];
 
@@ -307,6 +399,19 @@ static long decide_all(struct p2pmap_mapping *map)
 		for (c = 0; c < map->nr_choices && ch[c].provider != seg->provider; c++)
 			;
 		if (c == map->nr_choices) {
+			if (c == room) {
+				struct p2pmap_choice *more;
+
+				more = kcalloc(room * 2, sizeof(*more), GFP_KERNEL);
+				if (!more)
+					return -ENOMEM;
+				memcpy(more, ch, c * sizeof(*ch));
+				if (ch != &map->inline_choice)
+					kfree(ch);
+				ch = more;
+				map->choices = ch;
+				room *= 2;
+			}
 			ch[c] = (struct p2pmap_choice){
 				.provider = seg->provider,
 				.req.dir = p2pmap_dir_to_uapi(map->dir),
@@ -315,8 +420,11 @@ static long decide_all(struct p2pmap_mapping *map)
 			map->nr_choices++;
 		}
 		ch[c].req.len += seg->len;
-		ch[c].req.nr_pages += DIV_ROUND_UP(offset_in_page(seg->offset) + seg->len,
-						   PAGE_SIZE);
+		ch[c].req.nr_pages += seg->nr_pages;
+	}
+	if (!map->nr_choices) {
+		map->choices = NULL;
+		return 0;
 	}
 
 	for (c = 0; c < map->nr_choices; c++) {
@@ -325,8 +433,12 @@ static long decide_all(struct p2pmap_mapping *map)
 			continue;
 		}
 		ch[c].pair = p2pmap_pair_get(ch[c].provider, client);
-		if (!ch[c].pair)
-			return -ENOMEM;
+		if (IS_ERR(ch[c].pair)) {
+			long ret = PTR_ERR(ch[c].pair);
+
+			ch[c].pair = NULL;
+			return ret;
+		}
 		ch[c].verdict = p2pmap_decide(ch[c].pair, &ch[c].req, &ch[c].reason, false);
 	}
 	for (c = 0; c < map->nr_choices; c++)
@@ -344,6 +456,9 @@ static long decide_all(struct p2pmap_mapping *map)
 			seg->reason = ch[c].reason;
 			if (ch[c].verdict != P2PMAP_VERDICT_P2P)
 				seg->kind = P2PMAP_SEG_BOUNCE;
+			else
+				seg->bus = ch[c].pair &&
+					   ch[c].pair->facts.kernel_verdict == P2PMAP_KV_BUS_ADDR;
 		}
 		for (k = 0; k < seg->src_nents; k++, sg = sg_next(sg))
 			if (seg->kind == P2PMAP_SEG_BOUNCE)
@@ -370,20 +485,23 @@ static void put_choices(struct p2pmap_mapping *map, int ret)
 	map->nr_choices = 0;
 }
 
-/* Build the table the client maps. Copies bounced data in. */
-static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
+/*
+ * Build the table the client maps, @nents entries. Copies bounced data in. When the bounce
+ * cap refuses the pages, the bounced providers' reason becomes P2PMAP_REASON_BOUNCE_CAP, so
+ * their pairs' statistics say why the mapping failed.
+ */
+static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce, unsigned int nents)
 {
-	unsigned int s, nents = 0;
+	unsigned int c;
 	int ret;
 
-	for (s = 0; s < map->nr_segs; s++)
-		if (map->segs[s].kind != P2PMAP_SEG_BOUNCE)
-			nents += map->segs[s].src_nents;
-	nents += nr_bounce;
-
 	ret = p2pmap_bounce_reserve(nr_bounce);
-	if (ret)
+	if (ret) {
+		for (c = 0; c < map->nr_choices; c++)
+			if (map->choices[c].verdict == P2PMAP_VERDICT_BOUNCE)
+				map->choices[c].reason = P2PMAP_REASON_BOUNCE_CAP;
 		return ret;
+	}
 	map->nr_bounce = nr_bounce;
 
 	ret = sg_alloc_table(&map->own_dst, nents, GFP_KERNEL);
@@ -396,13 +514,200 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	return ret;
 }
 
+/* Take a device-writable mapping's memory out of the overlap tree. */
+static void unclaim(struct p2pmap_mapping *map)
+{
+	unsigned int r;
+
+	if (!map->nr_ranges)
+		return;
+	mutex_lock(&writable_lock);
+	for (r = 0; r < map->nr_ranges; r++)
+		range_tree_remove(&map->ranges[r], &writable_tree);
+	mutex_unlock(&writable_lock);
+	map->nr_ranges = 0;
+}
+
+/*
+ * Claim the memory of a device-writable mapping: no cache line of it may be in another
+ * device-writable mapping (see writable_tree). The source table is what the memory is, for
+ * RAM, P2P and bounced entries alike (two bounced mappings of one buffer would both copy
+ * back into it). Mappings the device only reads may overlap anything.
+ *
+ * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
+ */
+static int claim(struct p2pmap_mapping *map)
+{
+	phys_addr_t align = max_t(unsigned int, L1_CACHE_BYTES, dma_get_cache_alignment());
+	unsigned int n = map->src->orig_nents, r;
+	struct scatterlist *sg;
+	int ret = 0;
+
+	if (map->dir == DMA_TO_DEVICE)
+		return 0;
+	map->ranges = &map->inline_range;
+	if (n > 1) {
+		map->ranges = kvcalloc(n, sizeof(*map->ranges), GFP_KERNEL);
+		if (!map->ranges)
+			return -ENOMEM;
+	}
+	for_each_sgtable_sg(map->src, sg, r) {
+		phys_addr_t phys = sg_phys(sg);
+
+		map->ranges[r].start = ALIGN_DOWN(phys, align);
+		map->ranges[r].last = ALIGN(phys + sg->length, align) - 1;
+	}
+	mutex_lock(&writable_lock);
+	for (r = 0; r < n; r++) {
+		if (range_tree_iter_first(&writable_tree, map->ranges[r].start,
+					  map->ranges[r].last)) {
+			ret = -EADDRINUSE;
+			break;
+		}
+		range_tree_insert(&map->ranges[r], &writable_tree);
+	}
+	map->nr_ranges = r;
+	mutex_unlock(&writable_lock);
+	if (ret)
+		unclaim(map);
+	return ret;
+}
+
+/*
+ * CPU syncs of the DMA-mapped table that never touch a PCI bus-address segment: the DMA API's
+ * sync functions do not skip them (map and unmap do), and on a non-coherent platform without
+ * an IOMMU a sync of a bus address is cache maintenance on an unrelated physical address.
+ * Such a segment is device memory with no CPU cache to maintain. A table without one is
+ * synced whole.
+ */
+static void sync_dst(struct p2pmap_mapping *map, bool for_cpu)
+{
+	unsigned int r;
+
+	if (!map->nr_runs) {
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
+		else
+			dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
+		return;
+	}
+	for (r = 0; r < map->nr_runs; r++) {
+		const struct p2pmap_run *run = &map->runs[r];
+
+		if (run->bus)
+			continue;
+		if (for_cpu)
+			dma_sync_sg_for_cpu(map->client, run->sgl, run->nents, map->dir);
+		else
+			dma_sync_sg_for_device(map->client, run->sgl, run->nents, map->dir);
+	}
+}
+
+/* Unmap what p2pmap_dma_map() mapped. */
+static void dma_unmap(struct p2pmap_mapping *map)
+{
+	unsigned int r;
+
+	if (!map->nr_runs) {
+		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+		return;
+	}
+	for (r = 0; r < map->nr_runs; r++)
+		if (map->runs[r].mapped)
+			dma_unmap_sg(map->client, map->runs[r].sgl, map->runs[r].nents, map->dir);
+}
+
+/*
+ * Cut the destination table into runs of segments that are all PCI bus addresses or none,
+ * when there are both. Each run is DMA-mapped on its own: DMA segments then never span two
+ * runs, so the client's table lists them in buffer order, and the CPU syncs of a run are
+ * the DMA API's own, for exactly what one dma_map_sg() call mapped.
+ */
+static int make_runs(struct p2pmap_mapping *map)
+{
+	struct scatterlist *sg = map->dst->sgl;
+	struct p2pmap_run *run = NULL;
+	unsigned int s, k, n = 0;
+	bool any_bus = false;
+
+	for (s = 0; s < map->nr_segs; s++) {
+		any_bus |= map->segs[s].bus;
+		if (!s || map->segs[s].bus != map->segs[s - 1].bus)
+			n++;
+	}
+	if (!any_bus)
+		return 0;
+	map->runs = kvcalloc(n, sizeof(*map->runs), GFP_KERNEL);
+	if (!map->runs)
+		return -ENOMEM;
+	for (s = 0; s < map->nr_segs; s++) {
+		if (!s || map->segs[s].bus != map->segs[s - 1].bus) {
+			run = &map->runs[map->nr_runs++];
+			run->sgl = sg;
+			run->bus = map->segs[s].bus;
+		}
+		run->nents += map->segs[s].dst_nents;
+		for (k = 0; k < map->segs[s].dst_nents; k++)
+			sg = sg_next(sg);
+	}
+	return 0;
+}
+
+/* DMA-map the runs, and list their DMA segments in @map->view. */
+static int map_runs(struct p2pmap_mapping *map)
+{
+	struct scatterlist *sg, *vsg;
+	unsigned int r, i, total = 0;
+	int ret;
+
+	for (r = 0; r < map->nr_runs; r++) {
+		struct p2pmap_run *run = &map->runs[r];
+
+		run->mapped = dma_map_sg(map->client, run->sgl, run->nents, map->dir);
+		if (!run->mapped) {
+			ret = -EIO;
+			goto fail;
+		}
+		total += run->mapped;
+		/* A run the PCI core did not map to bus addresses after all is synced. */
+		for_each_sg(run->sgl, sg, run->mapped, i)
+			run->bus &= sg_dma_is_bus_address(sg);
+	}
+	ret = sg_alloc_table(&map->view, total, GFP_KERNEL);
+	if (ret)
+		goto fail;
+	vsg = map->view.sgl;
+	for (r = 0; r < map->nr_runs; r++) {
+		for_each_sg(map->runs[r].sgl, sg, map->runs[r].mapped, i) {
+			sg_dma_address(vsg) = sg_dma_address(sg);
+			sg_dma_len(vsg) = sg_dma_len(sg);
+			vsg = sg_next(vsg);
+		}
+	}
+	map->view.nents = total;
+	map->table = &map->view;
+	return 0;
+
+fail:
+	dma_unmap(map);
+	for (r = 0; r < map->nr_runs; r++)
+		map->runs[r].mapped = 0;
+	return ret;
+}
+
 /* Undo whatever part of a mapping exists. Safe on a partly built mapping. */
 static void release(struct p2pmap_mapping *map)
 {
 	unsigned int s;
 
 	if (map->dma_mapped)
-		dma_unmap_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+		dma_unmap(map);
+	if (map->view.sgl)
+		sg_free_table(&map->view);
+	kvfree(map->runs);
+	unclaim(map);
+	if (map->ranges != &map->inline_range)
+		kvfree(map->ranges);
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
 			walk_dst(map, free_piece);
@@ -454,6 +759,8 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map->dir = dir;
 	map->node = dev_to_node(client);
 	map->segs = map->inline_segs;
+	map->max_seg = dma_get_max_seg_size(client);
+	map->seg_boundary = dma_get_seg_boundary(client);
 	return map;
 }
 
@@ -499,40 +806,49 @@ static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
  */
 static noinline int p2pmap_dma_map(struct p2pmap_mapping *map)
 {
-	return dma_map_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (map->nr_runs)
+		return map_runs(map);
+	return dma_map_sgtable(map->client, map->dst, map->dir, 0);
 }
 ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
 
-/* Segment, decide, bounce, DMA-map: the common part of both entry points. */
+/* Segment, claim, decide, bounce, DMA-map: the common part of both entry points. */
 static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 {
 	long nr_bounce;
-	int ret;
+	int ret, pieces;
 
 	ret = segment(map);
+	if (ret)
+		return map_failed(map, ret);
+	ret = claim(map);
 	if (ret)
 		return map_failed(map, ret);
 	nr_bounce = decide_all(map);
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
 	sum_segments(map);
-	if (nr_bounce || map->src != &map->own_src) {
-		ret = build_dst(map, nr_bounce);
+	pieces = walk_dst(map, NULL);
+	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {
+		ret = build_dst(map, nr_bounce, pieces);
 		if (ret)
 			return map_failed(map, ret);
 	} else {
 		map->dst = map->src;
 	}
+	map->table = map->dst;
+	ret = make_runs(map);
+	if (ret)
+		return map_failed(map, ret);
 
 	/*
-	 * A user may map one buffer twice (as two O_DIRECT reads into one buffer may); the DMA
-	 * API's overlap check is for kernel buffers and warns about that. So the CPU syncs a
-	 * plain map and unmap would do are done here, explicitly, with the same effect.
+	 * A plain map (in runs if there are PCI bus addresses): the DMA API does the CPU sync
+	 * for the device itself, skipping bus-address entries, and DMA-API debug keeps its
+	 * overlap check (claim() refused overlapping device-writable mappings already).
 	 */
 	ret = p2pmap_dma_map(map);
 	if (ret)
 		return map_failed(map, ret);
-	dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
 	map->dma_mapped = true;
 	map->live = true;
 
@@ -567,11 +883,23 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
  * is replaced by bounce pages, filled from the P2P memory now and copied back by
  * p2pmap_sync_for_cpu() and p2pmap_unmap() for FROM_DEVICE and BIDIRECTIONAL mappings.
  *
- * Context: process context, may sleep.
+ * The DMA-mapped table respects the client's dma_get_max_seg_size() and
+ * dma_get_seg_boundary(): entries are split where needed. Two device-writable mappings
+ * (FROM_DEVICE or BIDIRECTIONAL) may not share a cache line of memory, whoever made them
+ * through p2pmap: the second is refused with -EADDRINUSE. Mappings the device only reads
+ * (TO_DEVICE) may overlap anything.
+ *
+ * Context: process context, may sleep. Allocates with GFP_KERNEL and may fault in user
+ * pages. A caller on a block I/O or filesystem path must not recurse into I/O: it calls this
+ * inside a memalloc_noio_save()/memalloc_noio_restore() (or memalloc_nofs_*) scope, which
+ * makes every allocation p2pmap does behave as GFP_NOIO (GFP_NOFS), and maps memory that is
+ * already resident (or uses p2pmap_map_sgtable()).
  * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument or range), -EFAULT (range not
  * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
- * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found). On
- * error nothing is left pinned, allocated or mapped.
+ * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
+ * -EADDRINUSE (device-writable and overlapping another device-writable mapping), -ENODEV (a
+ * provider or the client is being removed). On error nothing is left pinned, allocated or
+ * mapped.
  */
 struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uaddr,
 				       size_t len, enum dma_data_direction dir,
@@ -644,7 +972,9 @@ EXPORT_SYMBOL_GPL(p2pmap_map_user);
  * kernel already owns, so kernel callers use the same SGL->DMA path. @sgt itself is not
  * DMA-mapped: p2pmap_sgtable() returns the table the client must use.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; allocates with GFP_KERNEL. It touches no user memory,
+ * so it is the entry point for I/O paths: called inside a memalloc_noio_save() scope, none of
+ * its allocations recurses into I/O.
  * Return: the mapping or an ERR_PTR as for p2pmap_map_user().
  */
 struct p2pmap_mapping *p2pmap_map_sgtable(struct device *client, struct sg_table *sgt,
@@ -670,14 +1000,16 @@ EXPORT_SYMBOL_GPL(p2pmap_map_sgtable);
  * p2pmap_sgtable() - the DMA-mapped table of a mapping
  * @map: the mapping
  *
- * Walk it with for_each_sgtable_dma_sg(). Bounced segments show bounce pages, not the
- * caller's memory: the CPU must not use it to reach the buffer.
+ * Walk it with for_each_sgtable_dma_sg(): only its DMA addresses and lengths are for the
+ * client. Bounced segments show bounce pages, not the caller's memory, and a mapping with
+ * PCI bus-address segments lists the DMA segments of its runs without CPU pages: the CPU
+ * must not use it to reach the buffer.
  *
  * Return: the table, valid until p2pmap_unmap().
  */
 struct sg_table *p2pmap_sgtable(struct p2pmap_mapping *map)
 {
-	return map->dst;
+	return map->table;
 }
 EXPORT_SYMBOL_GPL(p2pmap_sgtable);
 
@@ -697,7 +1029,8 @@ EXPORT_SYMBOL_GPL(p2pmap_summary);
  * @map: the mapping
  *
  * For TO_DEVICE and BIDIRECTIONAL mappings, copies the buffer's current content into the
- * bounce pages, then syncs the table for the device.
+ * bounce pages, then syncs the table for the device, except its PCI bus-address segments
+ * (P2P memory reached through a switch has no CPU cache to maintain).
  *
  * Context: process context (copies may be large).
  */
@@ -707,7 +1040,7 @@ void p2pmap_sync_for_device(struct p2pmap_mapping *map)
 		walk_dst(map, copy_in_piece);
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
 	}
-	dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
+	sync_dst(map, false);
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
 
@@ -715,14 +1048,14 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
  * p2pmap_sync_for_cpu() - make device writes visible in the buffer
  * @map: the mapping
  *
- * Syncs the table for the CPU, then for FROM_DEVICE and BIDIRECTIONAL mappings copies the
- * bounce pages back into the buffer's P2P memory.
+ * Syncs the table for the CPU (never its PCI bus-address segments), then for FROM_DEVICE
+ * and BIDIRECTIONAL mappings copies the bounce pages back into the buffer's P2P memory.
  *
  * Context: process context (copies may be large).
  */
 void p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
 {
-	dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
+	sync_dst(map, true);
 	if (map->nr_bounce && dir_reads_back(map->dir)) {
 		walk_dst(map, copy_out_piece);
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, false);
@@ -745,8 +1078,8 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	struct device *client = get_device(map->client);
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
 
-	dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
-	dma_unmap_sgtable(map->client, map->dst, map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	/* The unmap does the CPU sync, and skips PCI bus-address entries. */
+	dma_unmap(map);
 	map->dma_mapped = false;
 	if (map->nr_bounce && dir_reads_back(map->dir)) {
 		walk_dst(map, copy_out_piece);
@@ -760,6 +1093,29 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap);
 
+/* Whether @map holds P2P memory of @pdev (mapped directly or bounced). */
+bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev)
+{
+	unsigned int s;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_RAM && map->segs[s].provider == pdev)
+			return true;
+	return false;
+}
+
+/* Whether a provider of @map's P2P memory is being unbound (p2pmap_provider_unbinding()). */
+bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map)
+{
+	unsigned int s;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_RAM &&
+		    p2pmap_provider_unbinding(map->segs[s].provider))
+			return true;
+	return false;
+}
+
 unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map)
 {
 	return map->nr_segs;
@@ -771,7 +1127,7 @@ u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous,
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_dma_sg(map->dst, sg, i) {
+	for_each_sgtable_dma_sg(map->table, sg, i) {
 		if (offset < sg_dma_len(sg)) {
 			*contiguous = offset + len <= sg_dma_len(sg);
 			return sg_dma_address(sg) + offset;

@@ -4,7 +4,9 @@
  *
  * It is the example a driver author copies: the device's DMA engine reaches user memory,
  * RAM or P2P, through one p2pmap_map_user() call per buffer; p2pmap decides per provider
- * whether the engine reads the P2P memory directly or through bounce pages.
+ * whether the engine reads the P2P memory directly or through bounce pages. It registers
+ * each device with p2pmap_client_register() in probe, so /dev/p2pmap may map for it, and
+ * unregisters in remove, which takes down those mappings before the device goes.
  *
  * The edu DMA engine: 0x80 source, 0x88 destination, 0x90 count, 0x98 command (bit 0 start,
  * bit 1 edu -> RAM, bit 2 interrupt when done; bit 0 clears when done). It has a 4 KiB
@@ -16,6 +18,11 @@
  * Removal (unbind, hot-unplug) may come while a copy runs and files are open: @gone makes a
  * running copy stop between transfers, remove() waits for every ioctl to leave (@remove_sem)
  * before the registers and the device go, and the struct lives until the last file closes.
+ *
+ * A mapping goes only once the engine can no longer use it: when a transfer is abandoned
+ * (removal, timeout), edu_stop() clears bus mastering and waits for the engine to be idle
+ * before the copy unmaps its buffers. A driver that copies this one must do the same: unmap
+ * after the device has stopped, never while it may still be reading or writing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,6 +63,7 @@
  * @lock: one transfer at a time on the engine
  * @remove_sem: held for reading by every ioctl, for writing by remove()
  * @gone: set when removal starts; ioctls fail with -ENODEV from then on
+ * @broken: the engine did not stop; bus mastering stays off and copies fail with -EIO
  * @ref: the device's reference and one per open file
  */
 struct edu {
@@ -67,10 +75,43 @@ struct edu {
 	struct mutex lock;		/* one transfer at a time */
 	struct rw_semaphore remove_sem;
 	bool gone;
+	bool broken;
 	struct kref ref;
 };
 
 static DEFINE_IDA(edu_ida);
+
+/* Test knob: a short timeout abandons transfers while the engine still runs them. */
+static unsigned int xfer_timeout_us = EDU_TIMEOUT_US;
+module_param(xfer_timeout_us, uint, 0644);
+MODULE_PARM_DESC(xfer_timeout_us, "Time one transfer may take before it is abandoned (default 5 s)");
+
+/* The engine is idle, or the device has gone (it reads as all ones and does no DMA). */
+static bool edu_idle(u64 cmd)
+{
+	return !(cmd & EDU_CMD_RUN) || cmd == ~0ULL;
+}
+
+/*
+ * Stop the engine before the memory of an abandoned transfer is unmapped: clear bus
+ * mastering, so it reaches no memory any more, then wait until the transfer has ended (the
+ * edu finishes it with its DMA dropped). Bus mastering comes back for later copies if the
+ * engine went idle; if it did not, the device stays without it and is marked broken.
+ */
+static void edu_stop(struct edu *edu)
+{
+	u64 cmd;
+
+	pci_clear_master(edu->pdev);
+	if (readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd, edu_idle(cmd), 1000,
+			       EDU_TIMEOUT_US)) {
+		pci_err(edu->pdev, "DMA engine does not stop; bus mastering stays off\n");
+		WRITE_ONCE(edu->broken, true);
+		return;
+	}
+	if (!READ_ONCE(edu->gone))
+		pci_set_master(edu->pdev);
+}
 
 /* Run one transfer between @addr (a DMA address) and the edu buffer. */
 static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
@@ -78,15 +119,21 @@ static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
 	u64 cmd;
 	int ret;
 
+	if (READ_ONCE(edu->broken))
+		return -EIO;
 	writeq(to_ram ? EDU_BUF_ADDR : addr, edu->regs + EDU_DMA_SRC);
 	writeq(to_ram ? addr : EDU_BUF_ADDR, edu->regs + EDU_DMA_DST);
 	writeq(len, edu->regs + EDU_DMA_CNT);
 	writeq(EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0), edu->regs + EDU_DMA_CMD);
-	/* A removed device reads as all ones: stop waiting once removal has started. */
+	/* Stop waiting once removal has started; the engine is stopped before anything else. */
 	ret = readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd,
-				 !(cmd & EDU_CMD_RUN) || READ_ONCE(edu->gone),
-				 1000, EDU_TIMEOUT_US);
-	return ret ?: READ_ONCE(edu->gone) ? -ENODEV : 0;
+				 edu_idle(cmd) || READ_ONCE(edu->gone), 1000,
+				 READ_ONCE(xfer_timeout_us));
+	if (ret || !edu_idle(cmd)) {
+		edu_stop(edu);
+		return ret ?: -ENODEV;
+	}
+	return READ_ONCE(edu->gone) ? -ENODEV : 0;
 }
 
 /* The DMA address of byte @off of a mapping and how many bytes follow it contiguously. */
@@ -154,6 +201,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		return -EFAULT;
 	if (argsz < sizeof(arg))
 		return -EINVAL;
+	if (argsz > P2PMAP_ARGSZ_MAX)
+		return -E2BIG;
 	ret = copy_struct_from_user(&arg, sizeof(arg), uarg, argsz);
 	if (ret)
 		return ret;
@@ -214,6 +263,26 @@ static void edu_free(struct kref *ref)
 {
 	kfree(container_of(ref, struct edu, ref));
 }
+
+/*
+ * p2pmap is about to take down some of this device's /dev/p2pmap mappings (the driver is
+ * going away, or a provider of their memory is): the device must not be using them. This
+ * driver never gives its engine a /dev/p2pmap mapping, only its own, which it unmaps itself
+ * after stopping the engine; so there is nothing to stop, and waiting for the transfer in
+ * progress to end is all it does.
+ */
+static void edu_quiesce(struct device *dev, void *priv)
+{
+	struct edu *edu = priv;
+	u64 cmd;
+
+	if (readq_poll_timeout(edu->regs + EDU_DMA_CMD, cmd, edu_idle(cmd), 1000, EDU_TIMEOUT_US))
+		pci_err(edu->pdev, "DMA engine does not go idle\n");
+}
+
+static const struct p2pmap_client_ops edu_client_ops = {
+	.quiesce = edu_quiesce,
+};
 
 /* misc_open() calls this under misc_mtx, which misc_deregister() takes too. */
 static int edu_open(struct inode *inode, struct file *file)
@@ -292,14 +361,20 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		.mode = 0600,
 	};
 	pci_set_drvdata(pdev, edu);
+	/* /dev/p2pmap may map for this device: its mappings are ours to take down on remove. */
+	ret = p2pmap_client_register(&pdev->dev, &edu_client_ops, edu);
+	if (ret)
+		goto err_ida;
 	ret = misc_register(&edu->misc);
-	if (ret) {
-		ida_free(&edu_ida, edu->id);
-		goto err_free;
-	}
+	if (ret)
+		goto err_client;
 	pci_info(pdev, "edu client /dev/%s\n", edu->name);
 	return 0;
 
+err_client:
+	p2pmap_client_unregister(&pdev->dev);
+err_ida:
+	ida_free(&edu_ida, edu->id);
 err_free:
 	kfree(edu);
 	return ret;
@@ -313,6 +388,8 @@ static void edu_remove(struct pci_dev *pdev)
 	WRITE_ONCE(edu->gone, true);
 	down_write(&edu->remove_sem);
 	up_write(&edu->remove_sem);
+	/* Before the device goes: no DMA mapping of it may outlive its driver. */
+	p2pmap_client_unregister(&pdev->dev);
 	misc_deregister(&edu->misc);
 	ida_free(&edu_ida, edu->id);
 	kref_put(&edu->ref, edu_free);

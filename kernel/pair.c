@@ -16,6 +16,7 @@
 #include <linux/memremap.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -25,7 +26,16 @@
 static DEFINE_HASHTABLE(pair_hash, P2PMAP_PAIR_HASH_BITS);
 static DEFINE_SPINLOCK(pair_lock);		/* writers of pair_hash */
 static DEFINE_XARRAY(pgmap_cache);		/* dev_pagemap * -> struct pci_dev * */
+static DEFINE_XARRAY(dying);			/* struct pci_dev * of devices being removed */
+static DEFINE_XARRAY(unbinding);		/* providers whose driver is being unbound */
+static struct workqueue_struct *pair_wq;	/* drops a freed pair's device references */
 static atomic_t nr_pairs;
+
+/* A device pointer as an xarray index: pointers are at least 8-byte aligned. */
+static unsigned long dev_index(struct pci_dev *pdev)
+{
+	return (unsigned long)pdev >> 3;
+}
 
 static unsigned long pair_key(struct pci_dev *provider, struct pci_dev *client)
 {
@@ -207,16 +217,21 @@ static struct p2pmap_pair *pair_lookup_rcu(struct pci_dev *provider, struct pci_
  * @provider: P2P provider
  * @client: PCI client
  *
- * May sleep (to create the pair and read config space on first use).
+ * May sleep (to create the pair and read config space on first use). A pair is never
+ * created for a device whose removal has started: once the PCI core announced the removal,
+ * the table forgets the device's pairs for good, and a lookup racing with it cannot put one
+ * back. Nor is one handed out for a provider whose driver is being unbound.
  *
- * Return: the pair with a reference the caller drops with p2pmap_pair_put(), or NULL when
- * out of memory.
+ * Return: the pair with a reference the caller drops with p2pmap_pair_put(), or an ERR_PTR:
+ * -ENOMEM, or -ENODEV when either device is being removed or the provider unbound.
  */
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client)
 {
 	unsigned long key = pair_key(provider, client);
 	struct p2pmap_pair *pair, *old;
 
+	if (p2pmap_provider_unbinding(provider))
+		return ERR_PTR(-ENODEV);
 	rcu_read_lock();
 	pair = pair_lookup_rcu(provider, client, key);
 	if (pair && !kref_get_unless_zero(&pair->ref))
@@ -227,7 +242,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 
 	pair = kzalloc(sizeof(*pair), GFP_KERNEL);
 	if (!pair)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	kref_init(&pair->ref);		/* the table's reference */
 	pair->provider = pci_dev_get(provider);
 	pair->client = pci_dev_get(client);
@@ -235,7 +250,11 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 
 	spin_lock(&pair_lock);
 	old = pair_lookup_rcu(provider, client, key);
-	if (old && kref_get_unless_zero(&old->ref)) {
+	if (old && !kref_get_unless_zero(&old->ref))
+		old = NULL;
+	if (!old && (xa_load(&dying, dev_index(provider)) || xa_load(&dying, dev_index(client))))
+		old = ERR_PTR(-ENODEV);
+	if (old) {
 		spin_unlock(&pair_lock);
 		pci_dev_put(pair->provider);
 		pci_dev_put(pair->client);
@@ -250,18 +269,26 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 }
 EXPORT_SYMBOL_NS_GPL(p2pmap_pair_get, P2PMAP_NS);	/* the test module's benchmarks only */
 
-static void pair_free_rcu(struct rcu_head *rcu)
+/*
+ * After an RCU grace period: no reader (a decision, a policy reading the pair's devices, a
+ * statistics snapshot) can still see the pair, so its device references can go. From a work
+ * item, since the last reference to a PCI device may sleep to free it.
+ */
+static void pair_free_work(struct work_struct *work)
 {
-	kfree(container_of(rcu, struct p2pmap_pair, rcu));
+	struct p2pmap_pair *pair = container_of(to_rcu_work(work), struct p2pmap_pair, rwork);
+
+	pci_dev_put(pair->provider);
+	pci_dev_put(pair->client);
+	kfree(pair);
 }
 
 static void pair_release(struct kref *ref)
 {
 	struct p2pmap_pair *pair = container_of(ref, struct p2pmap_pair, ref);
 
-	pci_dev_put(pair->provider);
-	pci_dev_put(pair->client);
-	call_rcu(&pair->rcu, pair_free_rcu);
+	INIT_RCU_WORK(&pair->rwork, pair_free_work);
+	queue_rcu_work(pair_wq, &pair->rwork);
 }
 
 /**
@@ -324,13 +351,61 @@ static void forget_device(struct pci_dev *pdev)
 			xa_erase(&pgmap_cache, idx);
 }
 
+/**
+ * p2pmap_provider_unbinding() - whether a provider's driver is being unbound
+ * @pdev: the provider
+ *
+ * From the unbind's start (BUS_NOTIFY_UNBIND_DRIVER) until a driver binds again. No mapping
+ * may then keep the provider's pages pinned: the unbind waits for every pin to go.
+ *
+ * Return: true while unbinding.
+ */
+bool p2pmap_provider_unbinding(struct pci_dev *pdev)
+{
+	return xa_load(&unbinding, dev_index(pdev));
+}
+
 static int pci_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
 	struct device *dev = data;
 
-	/* Unbinding a provider frees its pagemaps: the cached lookups must go too. */
-	if (action == BUS_NOTIFY_DEL_DEVICE || action == BUS_NOTIFY_UNBOUND_DRIVER)
-		forget_device(to_pci_dev(dev));
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		/* A new device may reuse the memory of one removed earlier. */
+		xa_erase(&dying, dev_index(pdev));
+		xa_erase(&unbinding, dev_index(pdev));
+		break;
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		/*
+		 * A provider's unbind (or removal) waits until every page of its P2P memory is
+		 * unpinned: revoke the mappings that hold them, before the driver goes. Marked
+		 * first, so a mapping made meanwhile is refused or revokes itself.
+		 */
+		if (!p2pmap_is_provider(pdev))
+			break;
+		xa_store(&unbinding, dev_index(pdev), pdev, GFP_KERNEL);
+		p2pmap_revoke_provider(pdev);
+		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+		xa_erase(&unbinding, dev_index(pdev));
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		xa_erase(&unbinding, dev_index(pdev));
+		/*
+		 * Marked before its pairs go, so a lookup racing with the removal either sees
+		 * the mark or made its pair in time for forget_device() to find it. If the mark
+		 * cannot be stored, the pairs still go; only that race stays open.
+		 */
+		xa_store(&dying, dev_index(pdev), pdev, GFP_KERNEL);
+		forget_device(pdev);
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		/* Unbinding a provider frees its pagemaps: the cached lookups must go too. */
+		forget_device(pdev);
+		break;
+	}
 	return NOTIFY_DONE;
 }
 
@@ -340,13 +415,24 @@ static struct notifier_block pci_nb = {
 
 int p2pmap_pair_init(void)
 {
-	return bus_register_notifier(&pci_bus_type, &pci_nb);
+	int ret;
+
+	pair_wq = alloc_workqueue("p2pmap_pair", 0, 0);
+	if (!pair_wq)
+		return -ENOMEM;
+	ret = bus_register_notifier(&pci_bus_type, &pci_nb);
+	if (ret)
+		destroy_workqueue(pair_wq);
+	return ret;
 }
 
 void p2pmap_pair_exit(void)
 {
 	bus_unregister_notifier(&pci_bus_type, &pci_nb);
 	forget_device(NULL);
-	rcu_barrier();		/* pair_free_rcu() callbacks */
+	rcu_barrier();			/* queue_rcu_work()'s grace periods */
+	destroy_workqueue(pair_wq);	/* runs what they queued */
 	xa_destroy(&pgmap_cache);
+	xa_destroy(&dying);
+	xa_destroy(&unbinding);
 }

@@ -4,7 +4,8 @@
  *
  * A mapping's decisions, bytes and errors are added once it has succeeded or failed, all
  * under one lock, and P2PMAP_IOC_STATS copies every pair under the same lock: a snapshot
- * never shows half a mapping, and a reset loses nothing between the copy and the zeroing.
+ * never shows half a mapping. A reset comes after the snapshot reached the user, and takes
+ * exactly the snapshot off the counters, so it loses nothing that was not reported.
  * The lock is taken once per mapping, not per page.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -57,9 +58,9 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 
 struct snapshot {
 	struct p2pmap_pair_stat *out;
+	struct p2pmap_pair **pairs;
 	unsigned int cap;
 	unsigned int nr;
-	bool reset;
 };
 
 static void snap_one(struct p2pmap_pair *pair, void *arg)
@@ -67,7 +68,6 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
 	struct snapshot *snap = arg;
 	struct p2pmap_pair_stats *s = &pair->stats;
 	struct p2pmap_pair_stat *e;
-	int v;
 
 	if (snap->nr < snap->cap) {
 		e = &snap->out[snap->nr];
@@ -84,30 +84,25 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
 		e->last_reason = atomic_read(&s->last_reason);
 		e->kernel_verdict = pair->facts.kernel_verdict;
 		e->distance = pair->facts.distance;
+		if (snap->pairs)
+			snap->pairs[snap->nr] = kref_get_unless_zero(&pair->ref) ? pair : NULL;
 	}
 	snap->nr++;
-	if (snap->reset) {
-		for (v = 0; v < ARRAY_SIZE(s->decisions); v++)
-			atomic64_set(&s->decisions[v], 0);
-		atomic64_set(&s->bytes_p2p, 0);
-		atomic64_set(&s->bytes_bounce, 0);
-		atomic64_set(&s->errors, 0);
-		atomic_set(&s->last_verdict, 0);
-		atomic_set(&s->last_reason, 0);
-	}
 }
 
 /**
  * p2pmap_stats_snapshot() - copy every pair's statistics at one instant
  * @out: room for @cap entries
+ * @pairs: NULL, or room for @cap pointers: the pair of each entry copied, referenced (NULL
+ *	for a pair already on its way out), for p2pmap_stats_release()
  * @cap: entries @out holds (may be 0)
- * @reset: zero every pair's counters after copying them (all pairs, even beyond @cap)
  *
  * Return: the number of pairs in the table, which may exceed @cap.
  */
-unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, unsigned int cap, bool reset)
+unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
+				   unsigned int cap)
 {
-	struct snapshot snap = { .out = out, .cap = cap, .reset = reset };
+	struct snapshot snap = { .out = out, .pairs = pairs, .cap = cap };
 
 	rcu_read_lock();
 	spin_lock(&stats_lock);
@@ -115,4 +110,51 @@ unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, unsigned int ca
 	spin_unlock(&stats_lock);
 	rcu_read_unlock();
 	return snap.nr;
+}
+
+/**
+ * p2pmap_stats_release() - drop a snapshot's pair references, resetting what it counted
+ * @pairs: from p2pmap_stats_snapshot()
+ * @snap: the entries it copied
+ * @nr: entries in @pairs and @snap
+ * @reset: take what @snap holds off each pair's counters
+ *
+ * A reset subtracts the snapshot rather than zeroing: whatever the pairs counted after the
+ * snapshot stays, so a reset loses nothing that was not reported. A pair whose decisions are
+ * all reset forgets its last verdict and reason too.
+ */
+void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_stat *snap,
+			  unsigned int nr, bool reset)
+{
+	unsigned int i;
+	int v;
+
+	if (reset) {
+		spin_lock(&stats_lock);
+		for (i = 0; i < nr; i++) {
+			const struct p2pmap_pair_stat *e = &snap[i];
+			struct p2pmap_pair_stats *s;
+			s64 left = 0;
+
+			if (!pairs[i])
+				continue;
+			s = &pairs[i]->stats;
+			atomic64_sub(e->decisions_p2p, &s->decisions[P2PMAP_VERDICT_P2P]);
+			atomic64_sub(e->decisions_bounce, &s->decisions[P2PMAP_VERDICT_BOUNCE]);
+			atomic64_sub(e->decisions_reject, &s->decisions[P2PMAP_VERDICT_REJECT]);
+			atomic64_sub(e->bytes_p2p, &s->bytes_p2p);
+			atomic64_sub(e->bytes_bounce, &s->bytes_bounce);
+			atomic64_sub(e->errors, &s->errors);
+			for (v = 0; v < ARRAY_SIZE(s->decisions); v++)
+				left += atomic64_read(&s->decisions[v]);
+			if (!left) {
+				atomic_set(&s->last_verdict, 0);
+				atomic_set(&s->last_reason, 0);
+			}
+		}
+		spin_unlock(&stats_lock);
+	}
+	for (i = 0; i < nr; i++)
+		if (pairs[i])
+			p2pmap_pair_put(pairs[i]);
 }

@@ -8,14 +8,16 @@
  *  - It starts with @argsz (the size userspace passes, normally sizeof(the struct)) and
  *    @flags. The kernel accepts smaller structs from older userspace as long as they hold every
  *    field up to the end of the first version, and larger ones whose extra tail is all zero
- *    (otherwise -E2BIG). @argsz below the first version's size is -EINVAL.
+ *    (otherwise -E2BIG). @argsz below the first version's size is -EINVAL; above
+ *    P2PMAP_ARGSZ_MAX it is -E2BIG, and the kernel does not read past that size.
  *  - Unknown @flags bits and non-zero reserved fields are -EINVAL.
  *  - Devices are named by PCI address (struct p2pmap_pci_addr).
  *
  * errno values common to every ioctl:
  *   EFAULT  the argument (or a buffer it points to) is not readable/writable
  *   EINVAL  bad argsz, unknown flag, non-zero reserved field, bad enum value
- *   E2BIG   argsz larger than the kernel knows and the extra bytes are not zero
+ *   E2BIG   argsz larger than the kernel knows and the extra bytes are not zero, or
+ *           argsz larger than P2PMAP_ARGSZ_MAX
  *   ENOTTY  unknown ioctl
  */
 #ifndef _UAPI_P2PMAP_H
@@ -25,6 +27,9 @@
 #include <linux/ioctl.h>
 
 #define P2PMAP_IOC_MAGIC	0xB9
+
+/* The largest @argsz any ioctl accepts (E2BIG above it); every argument is far smaller. */
+#define P2PMAP_ARGSZ_MAX	4096
 
 /**
  * enum p2pmap_dir - direction of a mapping, seen from the client device
@@ -77,7 +82,8 @@ enum p2pmap_kernel_verdict {
  * @P2PMAP_REASON_POLICY: the attached policy chose this verdict
  * @P2PMAP_REASON_POLICY_DEMOTED: the policy chose P2P where the kernel refuses it; bounced
  * @P2PMAP_REASON_POLICY_ERROR: the policy returned an invalid verdict; built-in rule used
- * @P2PMAP_REASON_BOUNCE_CAP: bounce would exceed the bounce pool cap (the mapping fails)
+ * @P2PMAP_REASON_BOUNCE_CAP: bounce would exceed the bounce pool cap (the mapping fails
+ *	with EBUSY); the pair's statistics show it as the last reason of that failed mapping
  * @P2PMAP_REASON_HOST_BRIDGE_P2P: built-in rule: the kernel allows P2P through a whitelisted
  *	host bridge (CPU physical addresses)
  * @P2PMAP_REASON_DIFFERENT_HOST_BRIDGES: built-in rule: the devices are below different host
@@ -180,11 +186,23 @@ struct p2pmap_pci_addr {
  * @bytes_bounce: (out) bytes of P2P memory replaced by bounce buffers
  * @reserved2: zero
  *
- * Needs CAP_SYS_ADMIN. Errors: ENODEV (no such PCI device), EPERM (no CAP_SYS_ADMIN, or a
+ * Needs CAP_SYS_ADMIN. The client's driver must have registered it with p2pmap
+ * (p2pmap_client_register(), as p2pmap_edu does): the DMA mappings of a device belong to its
+ * driver, which takes them down when it lets go of the device. Errors: EACCES (no driver
+ * registered the client), ENODEV (no such PCI device, or it or a provider of the buffer is
+ * being removed, or its driver unregistered it meanwhile), EPERM (no CAP_SYS_ADMIN, or a
  * policy rejected a provider), EFAULT (the range is not mapped / not writable for
  * FROM_DEVICE), ENOMEM or EBUSY (bounce pool cap reached), EMFILE (too many mappings on this
- * file), EINVAL (len 0, len > max_map_bytes, address range wraps). A failed MAP leaves nothing
- * behind.
+ * file), EINVAL (len 0, len > max_map_bytes, address range wraps), EADDRINUSE (see below).
+ * A failed MAP leaves nothing behind.
+ *
+ * Overlapping mappings: a device-writable mapping (FROM_DEVICE or BIDIRECTIONAL) may not
+ * share a cache line of memory (64 bytes, or the platform's DMA alignment if larger) with
+ * another live device-writable mapping, on any file or client: it fails with EADDRINUSE. On a
+ * non-coherent platform the CPU cache maintenance of one would destroy what the device wrote
+ * through the other, and two bounced mappings of one buffer would both copy back into it.
+ * TO_DEVICE mappings may overlap anything. Map the buffer once, or in parts that do not share
+ * a cache line.
  */
 struct p2pmap_map {
 	__u32 argsz;
@@ -208,7 +226,10 @@ struct p2pmap_map {
  * @flags: UNMAP: 0. SYNC: exactly one of P2PMAP_SYNC_FOR_CPU, P2PMAP_SYNC_FOR_DEVICE
  * @handle: a handle returned by MAP on this open file
  *
- * Errors: ENOENT (no such handle on this file, e.g. already unmapped).
+ * Errors: ENOENT (no such handle on this file, e.g. already unmapped), ENODEV (the client's
+ * driver unregistered it, e.g. on unbind or removal, and p2pmap took the mapping down: data
+ * of a bounced FROM_DEVICE/BIDIRECTIONAL mapping was copied back then; SYNC fails, UNMAP
+ * releases the handle and still returns ENODEV).
  */
 struct p2pmap_handle_arg {
 	__u32 argsz;
@@ -251,6 +272,9 @@ struct p2pmap_segment {
  *	capacity: then only the first capacity entries were written)
  * @seg_size: sizeof(struct p2pmap_segment) as userspace knows it (48 .. 4096; a larger size
  *	than the kernel's is zero-filled beyond what the kernel knows)
+ *
+ * Errors: ENOENT (no such handle), ENODEV (the mapping was taken down, see
+ * struct p2pmap_handle_arg).
  */
 struct p2pmap_segments {
 	__u32 argsz;
@@ -345,7 +369,7 @@ struct p2pmap_pair_stat {
 	__s32 distance;
 };
 
-#define P2PMAP_STATS_RESET	(1U << 0)	/* zero every pair's counters after the snapshot */
+#define P2PMAP_STATS_RESET	(1U << 0)	/* take the snapshot off every pair's counters */
 
 /**
  * struct p2pmap_stats - P2PMAP_IOC_STATS: snapshot (and reset) the per-pair statistics
@@ -357,9 +381,12 @@ struct p2pmap_pair_stat {
  * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (80 .. 4096; a larger
  *	size is zero-filled beyond what the kernel knows)
  *
- * All entries come from one instant: no mapping is counted in one pair and not yet in another,
- * and a reset loses nothing between the snapshot and the reset. Every pair p2pmap has seen
- * (by a mapping or an EXPLAIN) is listed, idle ones too.
+ * All entries come from one instant: no mapping is counted in one pair and not yet in another.
+ * A reset happens only after the snapshot was written to @pairs and this struct: if that
+ * fails (EFAULT), nothing is reset. It then takes exactly what the snapshot counted off every
+ * pair (those beyond the capacity too), so what was counted after the snapshot stays: a reset
+ * loses nothing. Every pair p2pmap has seen (by a mapping or an EXPLAIN) is listed, idle ones
+ * too.
  */
 struct p2pmap_stats {
 	__u32 argsz;

@@ -5,7 +5,8 @@
  * and EXPLAIN agrees with what a real mapping of the same pair and size then does.
  *
  * "t_stats --workload" only makes one 8 KiB mapping per provider/client pair of the lab (and
- * one EXPLAIN each): the load the bpftrace tests trace.
+ * one EXPLAIN each): the load the bpftrace tests trace. "t_stats --unaligned" maps 8 KiB of
+ * provider A's p2pmem at offset 100 of a page for the switch edu: 3 pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -186,9 +187,10 @@ static void test_stats(void)
 	tap_ok(!ret, "STATS snapshot");
 	check_pair(t, nr, &(struct expect){ "A -> edu_sw (3 x 8 KiB P2P)", &lab.prov_a, &lab.edu_sw,
 		   3, 0, 0, 24 * KiB, 0, 0, P2PMAP_VERDICT_P2P, P2PMAP_REASON_TOPOLOGY_P2P });
-	check_pair(t, nr, &(struct expect){ "B -> edu_sw (2 x 12 KiB bounced, 1 failed at the cap)",
+	check_pair(t, nr, &(struct expect){
+		   "B -> edu_sw (2 x 12 KiB bounced, 1 failed at the cap: last reason BOUNCE_CAP)",
 		   &lab.prov_b, &lab.edu_sw, 0, 3, 0, 0, 24 * KiB, 1, P2PMAP_VERDICT_BOUNCE,
-		   P2PMAP_REASON_NO_COMMON_BRIDGE });
+		   P2PMAP_REASON_BOUNCE_CAP });
 	check_pair(t, nr, &(struct expect){ "A -> edu_rc (1 x 4 KiB bounced)", &lab.prov_a,
 		   &lab.edu_rc, 0, 1, 0, 0, 4 * KiB, 0, P2PMAP_VERDICT_BOUNCE,
 		   P2PMAP_REASON_NO_COMMON_BRIDGE });
@@ -199,6 +201,24 @@ static void test_stats(void)
 
 		tap_ok(s && s->kernel_verdict == P2PMAP_KV_BUS_ADDR && s->distance == 4,
 		       "the snapshot carries the kernel verdict and distance of the pair");
+	}
+
+	/* A reset whose snapshot cannot reach the user resets nothing. */
+	{
+		void *gone = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				  -1, 0);
+		const struct p2pmap_pair_stat *s;
+		uint32_t n2 = 16;
+
+		munmap(gone, PG);
+		nr = 16;
+		ret = stats(gone, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
+		tap_ok(ret == -EFAULT, "STATS_RESET into an unmapped buffer: EFAULT (%d)", ret);
+		ret = stats(t, &n2, 0, sizeof(t[0]));
+		s = find(t, n2, &lab.prov_a, &lab.edu_sw);
+		tap_ok(!ret && s && s->decisions_p2p == 3 && s->bytes_p2p == 24 * KiB,
+		       "... and reset nothing: A -> edu_sw still counts 3 P2P decisions (%llu)",
+		       s ? (unsigned long long)s->decisions_p2p : 0ULL);
 	}
 
 	/* A short buffer gets the first entry and the full count; a longer entry is zero-padded. */
@@ -290,8 +310,10 @@ int main(int argc, char **argv)
 	mem_b = p2pmem_map(&lab.prov_b, 64 * KiB, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--workload"))
 		return workload();
+	if (argc > 1 && !strcmp(argv[1], "--unaligned"))	/* 8 KiB at offset 100: 3 pages */
+		return map_once(&lab.edu_sw, mem_a + 100, 8 * KiB) ? 1 : 0;
 
-	tap_plan(18);
+	tap_plan(20);
 	test_stats();
 	test_explain_agrees("built-in rule");
 	test_explain_with_policy();

@@ -28,6 +28,13 @@ ok "grep -qx 'D 500 400 8192 1 1 2 2 builtin 0' $out" "B -> edu behind the switc
 ok "grep -qx 'D 500 30 8192 1 1 2 2 builtin 0' $out" "B -> edu on the root complex: BOUNCE, no-common-bridge"
 grep -q '^D ' $out || sed 's/^/#   /' $out | tail -5
 
+# A policy is told the pages a provider's memory touches: 8 KiB at offset 100 is 3 pages.
+# struct p2pmap_request: u64 len, then u32 nr_pages.
+bpftrace -e 'kprobe:p2pmap_decide { printf("N %d %d\n", *(uint64 *)arg1, *(uint32 *)(arg1 + 8)); }' \
+	-c "$W --unaligned" >$out 2>&1
+ok "grep -qx 'N 8192 3' $out" "the decision for 8 KiB at offset 100 of a page counts 3 pages"
+grep -q '^N ' $out || sed 's/^/#   /' $out | tail -5
+
 # The shipped scripts, each over the same workload (bounded by -c). On failure, show the output.
 S=user/bpftrace
 okout() { _b=$_fail; ok "$@"; [ $_fail = $_b ] || { diag "output:"; sed 's/^/#   /' $out | tail -15; }; }

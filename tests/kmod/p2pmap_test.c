@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -127,7 +128,14 @@ static long ioc_sgtable(void __user *uarg)
 	sgt.sgl = sgl;
 	sgt.orig_nents = nents;
 	sgt.nents = nents;
-	map = p2pmap_map_sgtable(&client->dev, &sgt, to_dir(arg.dir), 0);
+	if (arg.flags & P2PMAP_TEST_SGTABLE_NOIO) {
+		unsigned int noio = memalloc_noio_save();
+
+		map = p2pmap_map_sgtable(&client->dev, &sgt, to_dir(arg.dir), 0);
+		memalloc_noio_restore(noio);
+	} else {
+		map = p2pmap_map_sgtable(&client->dev, &sgt, to_dir(arg.dir), 0);
+	}
 	if (IS_ERR(map)) {
 		arg.result = PTR_ERR(map);
 	} else {
@@ -228,8 +236,8 @@ static long ioc_decide(void __user *uarg)
 	start = ktime_get_ns();
 	for (i = 0; i < arg.iterations; i++) {
 		pair = p2pmap_pair_get(prov, client);
-		if (!pair) {
-			ret = -ENOMEM;
+		if (IS_ERR(pair)) {
+			ret = PTR_ERR(pair);
 			goto out;
 		}
 		arg.verdict = p2pmap_decide(pair, &req, &arg.reason, false);
@@ -241,6 +249,118 @@ static long ioc_decide(void __user *uarg)
 out:
 	pci_dev_put(client);
 	pci_dev_put(prov);
+	return ret;
+}
+
+static long ioc_peek(void __user *uarg)
+{
+	struct p2pmap_test_peek arg;
+	struct p2pmap_mapping *map;
+	struct scatterlist *sg;
+	struct pci_dev *pdev;
+	unsigned int i;
+	long ret = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!pdev)
+		return -ENODEV;
+	arg.nr_pages = 0;
+	map = p2pmap_map_user(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), 0);
+	arg.result = PTR_ERR_OR_ZERO(map);
+	if (!IS_ERR(map)) {
+		for_each_sgtable_sg(p2pmap_sgtable(map), sg, i) {
+			void __user *dst = u64_to_user_ptr(arg.out + (u64)arg.nr_pages * PAGE_SIZE);
+
+			if ((u64)(arg.nr_pages + 1) * PAGE_SIZE > arg.out_len)
+				break;
+			if (copy_to_user(dst, page_address(sg_page(sg)), PAGE_SIZE)) {
+				ret = -EFAULT;
+				break;
+			}
+			arg.nr_pages++;
+		}
+		p2pmap_unmap(map);
+	}
+	pci_dev_put(pdev);
+	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long ioc_boundary(void __user *uarg)
+{
+	struct p2pmap_test_boundary arg;
+	struct pci_dev *pdev;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!pdev)
+		return -ENODEV;
+	arg.old = dma_get_seg_boundary(&pdev->dev);
+	dma_set_seg_boundary(&pdev->dev, arg.boundary);
+	pci_dev_put(pdev);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
+static long ioc_alternate(void __user *uarg)
+{
+	struct p2pmap_test_alternate arg;
+	struct pci_dev *prov, *client;
+	struct p2pmap_mapping *map;
+	struct p2pmap_summary sum;
+	struct page *ram = NULL;
+	struct scatterlist *sg;
+	struct sg_table sgt = {};
+	void *p2p = NULL;
+	unsigned int i;
+	long ret = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.nr || arg.nr > SZ_1M)
+		return -EINVAL;
+	prov = pci_get_domain_bus_and_slot(arg.provider.domain, arg.provider.bus,
+					   arg.provider.devfn);
+	client = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!prov || !client) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ram = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	p2p = pci_alloc_p2pmem(prov, PAGE_SIZE);
+	if (!ram || !p2p) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = sg_alloc_table(&sgt, 2 * arg.nr, GFP_KERNEL);
+	if (ret)
+		goto out;
+	for_each_sgtable_sg(&sgt, sg, i) {
+		unsigned int off = (i / 2 * 64) % PAGE_SIZE;
+
+		sg_set_page(sg, i % 2 ? virt_to_page(p2p) : ram, 64, off);
+	}
+	map = p2pmap_map_sgtable(&client->dev, &sgt, DMA_TO_DEVICE, 0);
+	arg.result = PTR_ERR_OR_ZERO(map);
+	arg.nr_segments = 0;
+	if (!IS_ERR(map)) {
+		p2pmap_summary(map, &sum);
+		arg.nr_segments = sum.nr_segments;
+		p2pmap_unmap(map);
+	}
+	sg_free_table(&sgt);
+out:
+	if (p2p)
+		pci_free_p2pmem(prov, p2p, PAGE_SIZE);
+	if (ram)
+		__free_page(ram);
+	pci_dev_put(client);
+	pci_dev_put(prov);
+	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
 	return ret;
 }
 
@@ -257,6 +377,12 @@ static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_decide((void __user *)arg);
 	case P2PMAP_TEST_IOC_MEMCPY:
 		return ioc_memcpy((void __user *)arg);
+	case P2PMAP_TEST_IOC_PEEK:
+		return ioc_peek((void __user *)arg);
+	case P2PMAP_TEST_IOC_BOUNDARY:
+		return ioc_boundary((void __user *)arg);
+	case P2PMAP_TEST_IOC_ALTERNATE:
+		return ioc_alternate((void __user *)arg);
 	}
 	return -ENOTTY;
 }

@@ -40,6 +40,7 @@ struct p2pmap_test_raw {
 
 /**
  * struct p2pmap_test_sgtable - p2pmap_map_sgtable() on kernel-owned p2pmem
+ * @flags: 0 or P2PMAP_TEST_SGTABLE_NOIO
  * @provider: where pci_p2pmem_alloc_sgl() allocates
  * @client: the DMA device
  * @dir: enum p2pmap_dir
@@ -106,9 +107,74 @@ struct p2pmap_test_decide {
 	__u64 nsec;
 };
 
+/**
+ * struct p2pmap_test_peek - what the device side of a mapping holds, page by page
+ * @client: the DMA device
+ * @dir: enum p2pmap_dir
+ * @addr: user buffer, mapped with p2pmap_map_user() for the call
+ * @len: its length
+ * @out: user buffer for whole pages of the DMA-mapped table (entries in order, each the
+ *	whole page it lies in: what a device behind an IOMMU can reach)
+ * @out_len: room in @out (whole pages are written while they fit)
+ * @result: (out) 0 or the mapping's negative errno
+ * @nr_pages: (out) pages written to @out
+ */
+struct p2pmap_test_peek {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 reserved;
+	__u64 addr;
+	__u64 len;
+	__u64 out;
+	__u64 out_len;
+	__s32 result;
+	__u32 nr_pages;
+};
+
+/**
+ * struct p2pmap_test_boundary - set a device's DMA segment boundary (test knob)
+ * @client: the device
+ * @boundary: the new mask (dma_set_seg_boundary()), e.g. 0x3fff for 16 KiB
+ * @old: (out) the mask it had
+ */
+struct p2pmap_test_boundary {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr client;
+	__u64 boundary;
+	__u64 old;
+};
+
+/**
+ * struct p2pmap_test_alternate - p2pmap_map_sgtable() of a table alternating RAM and P2P
+ * @provider: where the one P2P page comes from (pci_alloc_p2pmem())
+ * @client: the DMA device
+ * @nr: RAM/P2P entry pairs (64 bytes each, all in one RAM page and one P2P page), mapped
+ *	TO_DEVICE: 2 * @nr segments, one provider
+ * @result: (out) 0 or negative errno
+ * @nr_segments: (out) segments of the mapping
+ */
+struct p2pmap_test_alternate {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u32 nr;
+	__s32 result;
+	__u32 nr_segments;
+	__u32 reserved;
+};
+
+#define P2PMAP_TEST_SGTABLE_NOIO	(1U << 0)	/* map inside memalloc_noio_save() */
+
 #define P2PMAP_TEST_IOC_RAW	_IO(P2PMAP_IOC_MAGIC, 0x80)
 #define P2PMAP_TEST_IOC_SGTABLE	_IO(P2PMAP_IOC_MAGIC, 0x81)
 #define P2PMAP_TEST_IOC_MEMCPY	_IO(P2PMAP_IOC_MAGIC, 0x82)
 #define P2PMAP_TEST_IOC_DECIDE	_IO(P2PMAP_IOC_MAGIC, 0x83)
+#define P2PMAP_TEST_IOC_PEEK	_IO(P2PMAP_IOC_MAGIC, 0x84)
+#define P2PMAP_TEST_IOC_BOUNDARY	_IO(P2PMAP_IOC_MAGIC, 0x85)
+#define P2PMAP_TEST_IOC_ALTERNATE	_IO(P2PMAP_IOC_MAGIC, 0x86)
 
 #endif
