@@ -211,7 +211,7 @@ int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *o
 	struct p2pmap_client *cl;
 	int ret;
 
-	cl = kzalloc(sizeof(*cl), GFP_KERNEL);
+	cl = kzalloc_obj(*cl, GFP_KERNEL);
 	if (!cl)
 		return -ENOMEM;
 	cl->dev = get_device(dev);
@@ -352,7 +352,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	client = get_pci(&arg.client);
 	if (IS_ERR(client))
 		return PTR_ERR(client);
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	h = kzalloc_obj(*h, GFP_KERNEL);
 	if (!h) {
 		pci_dev_put(client);
 		return -ENOMEM;
@@ -679,7 +679,7 @@ static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int p2pmap_open(struct inode *inode, struct file *file)
 {
-	struct p2pmap_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	struct p2pmap_file *f = kzalloc_obj(*f, GFP_KERNEL);
 
 	if (!f)
 		return -ENOMEM;

@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/memremap.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 /*
  * nth_page() went away in 6.18, once a scatterlist entry could no longer span memmap
@@ -24,6 +25,14 @@
  */
 #ifndef nth_page
 #define nth_page(page, n)	((page) + (n))
+#endif
+
+/*
+ * 7.0 allocates one object by its type: kzalloc_obj(*p, gfp). Older kernels get the same
+ * call for one object (p2pmap always passes its GFP flags).
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
 #endif
 
 /* 6.15 moved the page's dev_pagemap to its folio, reached through page_pgmap(). */

@@ -751,7 +751,7 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 
 	if (!client || flags || !valid_dma_direction(dir))
 		return ERR_PTR(-EINVAL);
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kzalloc_obj(*map, GFP_KERNEL);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	map->start_ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;

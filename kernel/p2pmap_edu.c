@@ -38,6 +38,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "../include/p2pmap.h"
 #include "../include/uapi/p2pmap.h"
 
@@ -327,7 +328,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct edu *edu;
 	int ret;
 
-	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
+	edu = kzalloc_obj(*edu, GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
 	edu->pdev = pdev;

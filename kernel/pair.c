@@ -240,7 +240,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	if (pair)
 		return pair;
 
-	pair = kzalloc(sizeof(*pair), GFP_KERNEL);
+	pair = kzalloc_obj(*pair, GFP_KERNEL);
 	if (!pair)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pair->ref);		/* the table's reference */

@@ -298,7 +298,7 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	struct p2pmap_policy *p;
 	int ret;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	p->ops = ops;

@@ -303,7 +303,7 @@ static void t_bounds(void)
 	const char *param = "/sys/module/p2pmap/parameters/max_map_bytes";
 	uint64_t old = sysfs_u64(param);
 	size_t huge = 1UL << 20;
-	unsigned char *blk = ram(huge), *buf = ram(PG);
+	unsigned char *blk = ram_buf(huge), *buf = ram_buf(PG);
 	struct p2pmap_map *m = (void *)blk;
 	int ret;
 
@@ -345,7 +345,7 @@ static void t_bounds(void)
  */
 static void t_bounce_stale(void)
 {
-	unsigned char *b = p2pmem_map(&lab.prov_b, 2 * PG, NULL), *out = ram(4 * PG);
+	unsigned char *b = p2pmem_map(&lab.prov_b, 2 * PG, NULL), *out = ram_buf(4 * PG);
 	struct p2pmap_test_peek pk;
 	struct p2pmap_map m;
 	cpu_set_t one, all;
@@ -396,7 +396,7 @@ static void t_bounce_stale(void)
 /* Item 3 of issue 17: overlapping device-writable mappings get EADDRINUSE. */
 static void t_overlap(void)
 {
-	unsigned char *r = ram(4 * PG), *b = p2pmem_map(&lab.prov_b, 2 * PG, NULL);
+	unsigned char *r = ram_buf(4 * PG), *b = p2pmem_map(&lab.prov_b, 2 * PG, NULL);
 	uint64_t errs = dma_api_errors();
 	struct p2pmap_map m1, m2, m3;
 	int r1, r2, r3;
@@ -555,7 +555,7 @@ static void t_sync_bus_addr(void)
 static void t_seg_boundary(void)
 {
 	size_t len = 64 * 1024;
-	unsigned char *a = p2pmem_map(&lab.prov_a, len, NULL), *r = ram(len);
+	unsigned char *a = p2pmem_map(&lab.prov_a, len, NULL), *r = ram_buf(len);
 	struct p2pmap_test_boundary tb = { .argsz = sizeof(tb), .client = lab.edu_sw.addr,
 					   .boundary = 0x3fff };
 	struct p2pmap_edu_window w[] = { { 16 * 1024 - 2048, PG }, { 48 * 1024 - 100, 200 } };
@@ -647,8 +647,8 @@ static void t_client_unbind(void)
 {
 	const char *drv = "/sys/bus/pci/drivers/p2pmap_edu";
 	size_t len = 16 * PG;
-	unsigned char *r = ram(len), *b = p2pmem_map(&lab.prov_b, len, NULL);
-	struct bg_copy bc = { .edu = &lab.edu_rc, .src = ram(len), .dst = ram(len), .len = len };
+	unsigned char *r = ram_buf(len), *b = p2pmem_map(&lab.prov_b, len, NULL);
+	struct bg_copy bc = { .edu = &lab.edu_rc, .src = ram_buf(len), .dst = ram_buf(len), .len = len };
 	uint64_t errs = dma_api_errors();
 	struct p2pmap_segment seg[4];
 	struct p2pmap_map m1, m2;
@@ -720,7 +720,7 @@ static void t_provider_unbind(void)
 {
 	const char *drv = "/sys/bus/pci/drivers/nvme";
 	size_t len = 4 * PG;
-	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram(len);
+	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram_buf(len);
 	uint64_t errs = dma_api_errors();
 	struct p2pmap_map m1, m2, m3;
 	int f = p2pmap_open(), r1, r2, r3, st = -1, ret;
@@ -780,8 +780,8 @@ static void t_provider_unbind(void)
 static void t_edu_stop(void)
 {
 	const char *drv = "/sys/bus/pci/drivers/p2pmap_edu";
-	unsigned char *snap = ram(16 * PG);
-	struct bg_copy b = { .edu = &lab.edu_rc, .src = ram(16 * PG), .dst = ram(16 * PG),
+	unsigned char *snap = ram_buf(16 * PG);
+	struct bg_copy b = { .edu = &lab.edu_rc, .src = ram_buf(16 * PG), .dst = ram_buf(16 * PG),
 			     .len = 16 * PG };
 	static const long delay_ms[] = { 130, 180, 260, 330, 410, 490 };
 	unsigned int i, failed = 0, late = 0, rebound = 0;
