@@ -6,15 +6,6 @@
 #          |                          +-- dn2: edu                    (client behind the switch)
 #          +- rp2 -- nvme, 64 MiB CMB                                 (provider B, published)
 #          +- edu                                                     (root-complex client)
-cat <<'ARGS'
--object memory-backend-ram,id=unpub,size=64M
--device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=0x4
--device x3130-upstream,id=up1,bus=rp1
--device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1
--device ivshmem-plain,memdev=unpub,bus=dn1
--device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=2
--device edu,dma_mask=0xffffffffffffffff,bus=dn2
--device pcie-root-port,id=rp2,bus=pcie.0,chassis=4,slot=4,addr=0x5
--device nvme,serial=p2pmapB,cmb_size_mb=64,bus=rp2
--device edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=0x6
-ARGS
+echo "-object memory-backend-ram,id=unpub,size=64M"
+bash "$(dirname "$0")/switch.sh" |
+	sed 's/^-device nvme,serial=p2pmapA,.*,bus=dn1$/-device ivshmem-plain,memdev=unpub,bus=dn1/'
