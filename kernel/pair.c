@@ -417,7 +417,8 @@ int p2pmap_pair_init(void)
 {
 	int ret;
 
-	pair_wq = alloc_workqueue("p2pmap_pair", 0, 0);
+	/* Unbound: the work has no CPU to stay on (7.x warns unless a queue says which). */
+	pair_wq = alloc_workqueue("p2pmap_pair", WQ_UNBOUND, 0);
 	if (!pair_wq)
 		return -ENOMEM;
 	ret = bus_register_notifier(&pci_bus_type, &pci_nb);
