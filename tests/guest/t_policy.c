@@ -151,7 +151,7 @@ static struct bpf_link *attach(struct bpf_map *map)
 	struct bpf_link *link = bpf_map__attach_struct_ops(map);
 
 	if (!link)
-		tap_bail("attach %s: %s", bpf_map__name(map), strerror(errno));
+		tap_bail("struct_ops %s: cannot attach: %s", bpf_map__name(map), strerror(errno));
 	return link;
 }
 
