@@ -10,10 +10,12 @@ for t in "$@"; do
 	prog=${t%% *}
 	name=$(tap_name "$t")
 	echo "# ---- $name"
+	t0=$(date +%s)
 	case "$prog" in
 	*.sh) sh $t ;;
 	*) $t ;;
 	esac >"$out/$name.tap" 2>&1
 	echo $? >"$out/$name.rc"
 	cat "$out/$name.tap"
+	echo "# ---- $name: $(($(date +%s) - t0)) s"
 done
