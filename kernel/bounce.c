@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The bounce page pool.
+ * The bounce page pool, and the copies between bounced memory and its bounce pages.
  *
  * Bounced segments are backed by order-0 pages allocated on the client's NUMA node. Freed
  * pages are kept in a per-node cache of up to bounce_pool_pages pages so that steady traffic
@@ -8,8 +8,6 @@
  * a mapping reserves all its bounce pages up front and fails with -EBUSY when the cap would
  * be exceeded, so the cap never produces a partial mapping.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -17,14 +15,35 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "internal.h"
+#include "mapping.h"
+
+static int pool_pages_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, UINT_MAX);
+}
+
+static const struct kernel_param_ops pool_pages_ops = {
+	.set = pool_pages_set,
+	.get = param_get_uint,
+};
 
 static unsigned int bounce_pool_pages = 1024;
-module_param(bounce_pool_pages, uint, 0644);
+module_param_cb(bounce_pool_pages, &pool_pages_ops, &bounce_pool_pages, 0644);
 MODULE_PARM_DESC(bounce_pool_pages, "Free bounce pages kept cached per NUMA node (default 1024)");
 
+/* The pages in use are counted in an atomic_long_t. */
+static int max_pages_set(const char *val, const struct kernel_param *kp)
+{
+	return p2pmap_param_set_ulong(val, kp, 0, LONG_MAX);
+}
+
+static const struct kernel_param_ops max_pages_ops = {
+	.set = max_pages_set,
+	.get = param_get_ulong,
+};
+
 static unsigned long bounce_max_pages = 65536;
-module_param(bounce_max_pages, ulong, 0644);
+module_param_cb(bounce_max_pages, &max_pages_ops, &bounce_max_pages, 0644);
 MODULE_PARM_DESC(bounce_max_pages,
 		 "Cap on bounce pages in use at once; more fails the mapping with EBUSY (default 65536)");
 
@@ -74,7 +93,7 @@ void p2pmap_bounce_unreserve(unsigned long nr)
  *
  * Return: a page, or NULL when out of memory.
  */
-struct page *p2pmap_bounce_alloc(int node)
+static struct page *p2pmap_bounce_alloc(int node)
 {
 	struct bounce_node *bn;
 	struct page *page = NULL;
@@ -101,7 +120,7 @@ struct page *p2pmap_bounce_alloc(int node)
  * p2pmap_bounce_free() - return a page from p2pmap_bounce_alloc()
  * @page: the page
  */
-void p2pmap_bounce_free(struct page *page)
+static void p2pmap_bounce_free(struct page *page)
 {
 	struct bounce_node *bn = &nodes[page_to_nid(page)];
 
@@ -114,6 +133,67 @@ void p2pmap_bounce_free(struct page *page)
 		return;
 	}
 	__free_page(page);
+}
+
+/**
+ * p2pmap_bounce_fill() - a bounce page holding a copy of part of a page
+ * @node: NUMA node of the client (NUMA_NO_NODE for any)
+ * @page: the page bounced
+ * @off: offset of the part in @page
+ * @len: bytes of the part (@off + @len <= PAGE_SIZE)
+ *
+ * The copy lands at the same offset in the bounce page.
+ *
+ * Return: the bounce page, or NULL when out of memory.
+ */
+struct page *p2pmap_bounce_fill(int node, struct page *page, unsigned int off, unsigned int len)
+{
+	struct page *bp;
+
+	bp = p2pmap_bounce_alloc(node);
+	if (!bp)
+		return NULL;
+	/*
+	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
+	 * must not make the copy-out write stale bounce data (or another user's data) back.
+	 * Zero the rest of the page: pages are recycled, and a device behind an IOMMU reaches
+	 * the whole page, so it must not find an earlier mapping's data there. Only the head
+	 * and tail of a partly used page are written, never a page twice.
+	 */
+	if (off)
+		memset(page_address(bp), 0, off);
+	memcpy(page_address(bp) + off, page_address(page) + off, len);
+	if (off + len < PAGE_SIZE)
+		memset(page_address(bp) + off + len, 0, PAGE_SIZE - off - len);
+	return bp;
+}
+
+/*
+ * The pieces of a mapping's destination table (p2pmap_piece_fn): copy a bounced piece in
+ * (CPU to bounce page), out (bounce page to CPU), or give its bounce page back.
+ */
+int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			  struct page *page, unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced)
+		memcpy(page_address(sg_page(dsg)) + off, page_address(page) + off, len);
+	return 0;
+}
+
+int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			   struct page *page, unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced)
+		memcpy(page_address(page) + off, page_address(sg_page(dsg)) + off, len);
+	return 0;
+}
+
+int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			     struct page *page, unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced && sg_page(dsg))
+		p2pmap_bounce_free(sg_page(dsg));
+	return 0;
 }
 
 unsigned long p2pmap_bounce_in_use(void)

@@ -12,8 +12,6 @@
  * (from remove) takes down every /dev/p2pmap mapping of the device before the driver lets go
  * of it; the files keep their handles, which then fail with ENODEV.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -26,6 +24,21 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
+
+static int max_mappings_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, UINT_MAX);
+}
+
+static const struct kernel_param_ops max_mappings_ops = {
+	.set = max_mappings_set,
+	.get = param_get_uint,
+};
+
+static unsigned int max_mappings_per_file = 4096;
+module_param_cb(max_mappings_per_file, &max_mappings_ops, &max_mappings_per_file, 0644);
+MODULE_PARM_DESC(max_mappings_per_file,
+		 "Live mappings one open /dev/p2pmap may hold, 1 or more; more is EMFILE (default 4096)");
 
 struct p2pmap_file {
 	struct mutex lock;		/* serialises use of handles against UNMAP */
@@ -401,7 +414,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	}
 
 	mutex_lock(&f->lock);
-	if (f->nr >= READ_ONCE(p2pmap_max_mappings_per_file)) {
+	if (f->nr >= READ_ONCE(max_mappings_per_file)) {
 		ret = -EMFILE;
 		goto out_unmap;
 	}

@@ -7,8 +7,6 @@
  * -EREMOTEIO, p2pmap then bounces just the segments that cannot go peer to peer. An attached
  * BPF policy (policy.c) may then change the verdict, within the safety rules.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include "internal.h"
 #include "trace.h"
 

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -21,9 +22,12 @@
 
 /* P2PMAP_VERSION comes from the top-level VERSION file (Kbuild). */
 
-/* Module parameters (main.c). */
+/* main.c: the bounded setter of unsigned long module parameters. */
+int p2pmap_param_set_ulong(const char *val, const struct kernel_param *kp,
+			   unsigned long min, unsigned long max);
+
+/* map.c: module parameter max_map_bytes, also checked by MAP before it pins anything. */
 extern unsigned long p2pmap_max_map_bytes;
-extern unsigned int p2pmap_max_mappings_per_file;
 
 /**
  * struct p2pmap_facts - cached topology facts of one (provider, client) pair
@@ -125,9 +129,9 @@ struct p2pmap_choice {
 };
 
 /*
- * Global counters, exported through sysfs. Per CPU, so the mapping path pays no shared atomic
- * for them; a read sums every CPU's share (gauges such as @mappings_active go up on one CPU
- * and down on another, so only the sum means anything).
+ * Global counters (stats.c), exported through sysfs. Per CPU, so the mapping path pays no
+ * shared atomic for them; a read sums every CPU's share (gauges such as @mappings_active go
+ * up on one CPU and down on another, so only the sum means anything).
  */
 struct p2pmap_counters {
 	u64 decisions[P2PMAP_VERDICT_REJECT + 1];
@@ -185,18 +189,17 @@ int p2pmap_bounce_init(void);
 void p2pmap_bounce_exit(void);
 int p2pmap_bounce_reserve(unsigned long nr);
 void p2pmap_bounce_unreserve(unsigned long nr);
-struct page *p2pmap_bounce_alloc(int node);
-void p2pmap_bounce_free(struct page *page);
 unsigned long p2pmap_bounce_in_use(void);
 unsigned long p2pmap_bounce_hwm(void);
 unsigned long p2pmap_bounce_cached(void);
 
-/* map.c */
+/* map.c: a mapping's DMA addresses (its structure: mapping.h). */
 u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len);
+
+/* segment.c: what a mapping is made of, for /dev/p2pmap. */
 unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map);
 void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i,
 			 struct p2pmap_segment *out);
-u32 p2pmap_dir_to_uapi(enum dma_data_direction dir);
 bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev);
 bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map);
 

@@ -2,22 +2,25 @@
 /*
  * p2pmap: P2P-aware GUP and dual-path DMA mapping, with per-pair decisions.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/module.h>
 
 #include "internal.h"
 
-/*
- * A mapping counts its pages, and the entries of its tables, in unsigned int: with a page
- * more for an unaligned buffer and one bounce entry per page, 2 * pages + 2 must fit. The
- * setter refuses 0 and anything above this with EINVAL and keeps the old value.
+/**
+ * p2pmap_param_set_ulong() - set an unsigned long module parameter within bounds
+ * @val: the value written
+ * @kp: the parameter (its arg points to the unsigned long)
+ * @min: smallest value accepted
+ * @max: largest value accepted
+ *
+ * The unsigned long counterpart of param_set_uint_minmax(), for the setters of
+ * module_param_cb().
+ *
+ * Return: 0, -EINVAL for a value out of bounds, or kstrtoul()'s error; the old value stays
+ * on error.
  */
-#define P2PMAP_MAX_MAP_BYTES_LIMIT	((unsigned long)(INT_MAX / 2) << PAGE_SHIFT)
-
-unsigned long p2pmap_max_map_bytes = 1UL << 30;
-
-static int max_map_bytes_set(const char *val, const struct kernel_param *kp)
+int p2pmap_param_set_ulong(const char *val, const struct kernel_param *kp,
+			   unsigned long min, unsigned long max)
 {
 	unsigned long v;
 	int ret;
@@ -25,25 +28,11 @@ static int max_map_bytes_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtoul(val, 0, &v);
 	if (ret)
 		return ret;
-	if (!v || v > P2PMAP_MAX_MAP_BYTES_LIMIT)
+	if (v < min || v > max)
 		return -EINVAL;
-	WRITE_ONCE(p2pmap_max_map_bytes, v);
+	WRITE_ONCE(*(unsigned long *)kp->arg, v);
 	return 0;
 }
-
-static const struct kernel_param_ops max_map_bytes_ops = {
-	.set = max_map_bytes_set,
-	.get = param_get_ulong,
-};
-
-module_param_cb(max_map_bytes, &max_map_bytes_ops, &p2pmap_max_map_bytes, 0644);
-MODULE_PARM_DESC(max_map_bytes,
-		 "Largest buffer one mapping may cover, 1 .. 4 TiB with 4 KiB pages (default 1 GiB)");
-
-unsigned int p2pmap_max_mappings_per_file = 4096;
-module_param_named(max_mappings_per_file, p2pmap_max_mappings_per_file, uint, 0644);
-MODULE_PARM_DESC(max_mappings_per_file,
-		 "Live mappings one open /dev/p2pmap may hold; more is EMFILE (default 4096)");
 
 static int __init p2pmap_init(void)
 {

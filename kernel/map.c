@@ -11,8 +11,6 @@
  * is unreachable. p2pmap only hands it what the client can reach: bounced segments become
  * ordinary RAM pages, copied in at map time and copied back on sync/unmap.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
 #include <linux/interval_tree_generic.h>
@@ -22,63 +20,31 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "mapping.h"
 #include "trace.h"
 
-#define P2PMAP_INLINE_SEGS 4
-#define P2PMAP_INLINE_PAGES 16
-
-/**
- * struct p2pmap_seg - a run of entries of one kind and provider
- * @kind: enum p2pmap_seg_kind
- * @reason: enum p2pmap_reason of the provider's decision
- * @provider: provider of P2P and bounced segments (no reference: pinned pages keep it)
- * @offset: byte offset in the buffer
- * @len: bytes
- * @src_nents: entries of the source table in this segment
- * @nr_pages: pages the segment touches (an unaligned run touches one more than len / 4 KiB)
- * @dst_nents: entries of the destination table in this segment
- * @bus: mapped P2P through a switch: PCI bus addresses, which no CPU sync may touch
+/*
+ * A mapping counts its pages, and the entries of its tables, in unsigned int: with a page
+ * more for an unaligned buffer and one bounce entry per page, 2 * pages + 2 must fit. The
+ * setter refuses 0 and anything above this with EINVAL and keeps the old value.
  */
-struct p2pmap_seg {
-	u32 kind;
-	u32 reason;
-	struct pci_dev *provider;
-	u64 offset;
-	u64 len;
-	unsigned int src_nents;
-	unsigned int nr_pages;
-	unsigned int dst_nents;
-	bool bus;
+#define P2PMAP_MAX_MAP_BYTES_LIMIT	((unsigned long)(INT_MAX / 2) << PAGE_SHIFT)
+
+unsigned long p2pmap_max_map_bytes = 1UL << 30;
+
+static int max_map_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	return p2pmap_param_set_ulong(val, kp, 1, P2PMAP_MAX_MAP_BYTES_LIMIT);
+}
+
+static const struct kernel_param_ops max_map_bytes_ops = {
+	.set = max_map_bytes_set,
+	.get = param_get_ulong,
 };
 
-/**
- * struct p2pmap_run - consecutive destination entries DMA-mapped by one dma_map_sg() call
- * @sgl: the first entry, in the destination table
- * @nents: entries
- * @mapped: DMA segments dma_map_sg() made of them
- * @bus: PCI bus addresses only: never synced
- */
-struct p2pmap_run {
-	struct scatterlist *sgl;
-	unsigned int nents;
-	unsigned int mapped;
-	bool bus;
-};
-
-/**
- * struct p2pmap_range - memory a device-writable mapping covers, in the overlap tree
- * @rb: in writable_tree
- * @start: first byte, rounded down to the DMA cache alignment
- * @last: last byte, rounded up to the end of its cache line
- * @subtree_last: for the interval tree
- */
-struct p2pmap_range {
-	struct rb_node rb;
-	phys_addr_t start;
-	phys_addr_t last;
-	phys_addr_t subtree_last;
-};
+module_param_cb(max_map_bytes, &max_map_bytes_ops, &p2pmap_max_map_bytes, 0644);
+MODULE_PARM_DESC(max_map_bytes,
+		 "Largest buffer one mapping may cover, 1 .. 4 TiB with 4 KiB pages (default 1 GiB)");
 
 #define RANGE_START(r) ((r)->start)
 #define RANGE_LAST(r) ((r)->last)
@@ -94,79 +60,7 @@ INTERVAL_TREE_DEFINE(struct p2pmap_range, rb, phys_addr_t, subtree_last, RANGE_S
 static struct rb_root_cached writable_tree = RB_ROOT_CACHED;
 static DEFINE_MUTEX(writable_lock);
 
-/**
- * struct p2pmap_mapping - one mapping of a buffer for a client
- * @client: the DMA device (reference held)
- * @dir: DMA direction
- * @node: NUMA node of @client, for bounce pages
- * @pages: pinned user pages (p2pmap_map_user() only)
- * @nr_pages: entries in @pages
- * @first_off: offset of the buffer in its first page
- * @len: bytes in the buffer
- * @own_src: CPU view built from @pages
- * @src: the CPU view of the memory: &@own_src or the caller's table
- * @own_dst: what the client maps when it differs from @src (bounce pages, or a caller table)
- * @dst: the DMA-mapped table: @src or &@own_dst
- * @segs: the segments, @inline_segs when they fit
- * @nr_segs: entries in @segs
- * @nr_bounce: bounce pages reserved against the cap
- * @sum: what the mapping is made of
- * @choices: one decision per provider, with a pair reference until they are counted
- * @nr_choices: entries in @choices
- * @ranges: the memory of a device-writable mapping, in writable_tree (@inline_range or
- *	allocated)
- * @nr_ranges: entries of @ranges in the tree
- * @max_seg: largest DMA segment the client takes
- * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
- * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
- *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
- * @nr_runs: entries in @runs; 0: @dst is mapped whole
- * @view: the DMA segments of all runs, in buffer order: the table the client uses then
- * @table: the table the client uses: @dst, or @view
- * @dma_mapped: @dst is DMA-mapped
- * @live: the mapping was handed out (so the device may have written user RAM)
- * @start_ns: when mapping started, for the map tracepoint
- * @inline_segs: room for the common case
- * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
- * @inline_choice: room for the common case of one provider
- * @inline_range: room for the common case of one physically contiguous run
- */
-struct p2pmap_mapping {
-	struct device *client;
-	enum dma_data_direction dir;
-	int node;
-	struct page **pages;
-	unsigned int nr_pages;
-	unsigned int first_off;
-	u64 len;
-	struct sg_table own_src;
-	struct sg_table *src;
-	struct sg_table own_dst;
-	struct sg_table *dst;
-	struct p2pmap_seg *segs;
-	unsigned int nr_segs;
-	unsigned long nr_bounce;
-	struct p2pmap_summary sum;
-	struct p2pmap_choice *choices;
-	unsigned int nr_choices;
-	struct p2pmap_range *ranges;
-	unsigned int nr_ranges;
-	unsigned int max_seg;
-	unsigned long seg_boundary;
-	struct p2pmap_run *runs;
-	unsigned int nr_runs;
-	struct sg_table view;
-	struct sg_table *table;
-	bool dma_mapped;
-	bool live;
-	u64 start_ns;
-	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
-	struct p2pmap_choice inline_choice;
-	struct page *inline_pages[P2PMAP_INLINE_PAGES];
-	struct p2pmap_range inline_range;
-};
-
-u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
+static u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
 {
 	switch (dir) {
 	case DMA_TO_DEVICE:
@@ -181,194 +75,6 @@ u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
 static bool dir_reads_back(enum dma_data_direction dir)
 {
 	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
-}
-
-/*
- * How much of a non-bounced entry, from physical address @phys and @len bytes long, one
- * destination entry takes: at most the client's largest segment, and never across its
- * segment boundary (dma_get_seg_boundary()), which DMA-API debug checks and hardware with such
- * a limit needs.
- */
-static unsigned int piece_len(const struct p2pmap_mapping *map, phys_addr_t phys,
-			      unsigned int len)
-{
-	unsigned long in = phys & map->seg_boundary;
-	unsigned int n = min(len, map->max_seg);
-
-	if (n && map->seg_boundary - in < n - 1)
-		n = map->seg_boundary - in + 1;
-	return n;
-}
-
-/*
- * Walk the destination table entry by entry, in step with the source table: a bounced source
- * entry stands for one destination entry per page it touches, any other for one entry per
- * piece that respects the client's segment limits (piece_len()). @fn sees each destination
- * entry with the source memory it stands for; a non-zero return stops the walk. With @fn
- * NULL, the walk only counts the destination entries and returns their number.
- */
-typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *dsg,
-			       struct page *page, unsigned int off, unsigned int len,
-			       bool bounced);
-
-static int walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
-{
-	struct scatterlist *ssg = map->src->sgl, *dsg = map->own_dst.sgl;
-	unsigned int s, k, count = 0;
-	int ret;
-
-	for (s = 0; s < map->nr_segs; s++) {
-		struct p2pmap_seg *seg = &map->segs[s];
-		bool bounced = seg->kind == P2PMAP_SEG_BOUNCE;
-
-		if (!fn)
-			seg->dst_nents = 0;
-		for (k = 0; k < seg->src_nents; k++, ssg = sg_next(ssg)) {
-			struct page *page = nth_page(sg_page(ssg), ssg->offset >> PAGE_SHIFT);
-			unsigned int off = offset_in_page(ssg->offset), rem = ssg->length, n;
-
-			do {
-				n = bounced ? min_t(unsigned int, rem, PAGE_SIZE - off) :
-				    piece_len(map, page_to_phys(page) + off, rem);
-				count++;
-				if (!fn)
-					seg->dst_nents++;
-				if (fn) {
-					ret = fn(map, dsg, page, off, n, bounced);
-					if (ret)
-						return ret;
-					dsg = sg_next(dsg);
-				}
-				off += n;
-				page = nth_page(page, off >> PAGE_SHIFT);
-				off = offset_in_page(off);
-				rem -= n;
-			} while (rem);
-		}
-	}
-	return fn ? 0 : count;
-}
-
-static int fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
-		      unsigned int off, unsigned int len, bool bounced)
-{
-	struct page *bp;
-
-	if (!bounced) {
-		sg_set_page(dsg, page, len, off);
-		return 0;
-	}
-	bp = p2pmap_bounce_alloc(map->node);
-	if (!bp)
-		return -ENOMEM;
-	sg_set_page(dsg, bp, len, off);
-	/*
-	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
-	 * must not make the copy-out write stale bounce data (or another user's data) back.
-	 * Zero the rest of the page: pages are recycled, and a device behind an IOMMU reaches
-	 * the whole page, so it must not find an earlier mapping's data there. Only the head
-	 * and tail of a partly used page are written, never a page twice.
-	 */
-	if (off)
-		memset(page_address(bp), 0, off);
-	memcpy(page_address(bp) + off, page_address(page) + off, len);
-	if (off + len < PAGE_SIZE)
-		memset(page_address(bp) + off + len, 0, PAGE_SIZE - off - len);
-	return 0;
-}
-
-static int copy_in_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
-			 struct page *page, unsigned int off, unsigned int len, bool bounced)
-{
-	if (bounced)
-		memcpy(page_address(sg_page(dsg)) + off, page_address(page) + off, len);
-	return 0;
-}
-
-static int copy_out_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
-			  struct page *page, unsigned int off, unsigned int len, bool bounced)
-{
-	if (bounced)
-		memcpy(page_address(page) + off, page_address(sg_page(dsg)) + off, len);
-	return 0;
-}
-
-static int free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
-		      unsigned int off, unsigned int len, bool bounced)
-{
-	if (bounced && sg_page(dsg))
-		p2pmap_bounce_free(sg_page(dsg));
-	return 0;
-}
-
-/* The provider of the last P2P page looked up: runs of one pagemap need one lookup. */
-struct provider_cache {
-	struct dev_pagemap *pgmap;
-	struct pci_dev *provider;
-};
-
-static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
-				      struct provider_cache *pc)
-{
-	struct page *page = sg_page(sg);
-
-	if (!is_pci_p2pdma_page(page)) {
-		*kind = P2PMAP_SEG_RAM;
-		return NULL;
-	}
-	*kind = P2PMAP_SEG_P2P;
-	if (page_pgmap(page) != pc->pgmap) {
-		pc->provider = p2pmap_page_provider(page);
-		pc->pgmap = pc->provider ? page_pgmap(page) : NULL;
-	}
-	return pc->provider;
-}
-
-/* Group the source entries into segments: runs of RAM, or of one provider's P2P memory. */
-static int segment(struct p2pmap_mapping *map)
-{
-	struct pci_dev *prov, *prev = NULL;
-	struct provider_cache pc = { };
-	struct p2pmap_seg *seg = NULL;
-	struct scatterlist *sg;
-	unsigned int i, n = 0;
-	u32 kind, prev_kind = 0;
-	u64 off = 0;
-
-	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(sg, &kind, &pc);
-		if (kind == P2PMAP_SEG_P2P && !prov)
-			return -ENXIO;
-		if (kind != prev_kind || prov != prev)
-			n++;
-		prev_kind = kind;
-		prev = prov;
-	}
-	if (!n)
-		return -EINVAL;
-
-	map->segs = map->inline_segs;
-	if (n > P2PMAP_INLINE_SEGS) {
-		map->segs = kvcalloc(n, sizeof(*map->segs), GFP_KERNEL);
-		if (!map->segs)
-			return -ENOMEM;
-	}
-
-	prev_kind = 0;
-	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(sg, &kind, &pc);
-		if (kind != prev_kind || prov != prev) {
-			seg = &map->segs[map->nr_segs++];
-			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
-		}
-		seg->len += sg->length;
-		seg->src_nents++;
-		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
-		off += sg->length;
-		prev_kind = kind;
-		prev = prov;
-	}
-	return 0;
 }
 
 /*
@@ -508,7 +214,7 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce, unsign
 	if (ret)
 		return ret;
 	map->dst = &map->own_dst;
-	ret = walk_dst(map, fill_piece);
+	ret = p2pmap_walk_dst(map, p2pmap_fill_piece);
 	if (!ret && map->sum.bytes_bounce)
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
 	return ret;
@@ -710,7 +416,7 @@ static void release(struct p2pmap_mapping *map)
 		kvfree(map->ranges);
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
-			walk_dst(map, free_piece);
+			p2pmap_walk_dst(map, p2pmap_bounce_free_piece);
 		sg_free_table(&map->own_dst);
 	}
 	p2pmap_bounce_unreserve(map->nr_bounce);
@@ -764,24 +470,6 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	return map;
 }
 
-static void sum_segments(struct p2pmap_mapping *map)
-{
-	unsigned int s;
-
-	memset(&map->sum, 0, sizeof(map->sum));
-	map->sum.nr_segments = map->nr_segs;
-	for (s = 0; s < map->nr_segs; s++) {
-		const struct p2pmap_seg *seg = &map->segs[s];
-
-		if (seg->kind == P2PMAP_SEG_RAM)
-			map->sum.bytes_ram += seg->len;
-		else if (seg->kind == P2PMAP_SEG_P2P)
-			map->sum.bytes_p2p += seg->len;
-		else
-			map->sum.bytes_bounce += seg->len;
-	}
-}
-
 /* For the map tracepoint: 0 if tracing started while this mapping was being made. */
 static u64 map_ns(struct p2pmap_mapping *map)
 {
@@ -818,7 +506,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	long nr_bounce;
 	int ret, pieces;
 
-	ret = segment(map);
+	ret = p2pmap_make_segments(map);
 	if (ret)
 		return map_failed(map, ret);
 	ret = claim(map);
@@ -827,8 +515,8 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	nr_bounce = decide_all(map);
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
-	sum_segments(map);
-	pieces = walk_dst(map, NULL);
+	p2pmap_sum_segments(map);
+	pieces = p2pmap_walk_dst(map, NULL);
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {
 		ret = build_dst(map, nr_bounce, pieces);
 		if (ret)
@@ -1037,7 +725,7 @@ EXPORT_SYMBOL_GPL(p2pmap_summary);
 void p2pmap_sync_for_device(struct p2pmap_mapping *map)
 {
 	if (map->nr_bounce && map->dir != DMA_FROM_DEVICE) {
-		walk_dst(map, copy_in_piece);
+		p2pmap_walk_dst(map, p2pmap_bounce_copy_in);
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
 	}
 	sync_dst(map, false);
@@ -1057,7 +745,7 @@ void p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
 {
 	sync_dst(map, true);
 	if (map->nr_bounce && dir_reads_back(map->dir)) {
-		walk_dst(map, copy_out_piece);
+		p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, false);
 	}
 }
@@ -1082,7 +770,7 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	dma_unmap(map);
 	map->dma_mapped = false;
 	if (map->nr_bounce && dir_reads_back(map->dir)) {
-		walk_dst(map, copy_out_piece);
+		p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
 		trace_p2pmap_bounce_copy(map->client, bounced, false);
 	}
 	p2pmap_count(mappings_active, -1);
@@ -1092,34 +780,6 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	put_device(client);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap);
-
-/* Whether @map holds P2P memory of @pdev (mapped directly or bounced). */
-bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev)
-{
-	unsigned int s;
-
-	for (s = 0; s < map->nr_segs; s++)
-		if (map->segs[s].kind != P2PMAP_SEG_RAM && map->segs[s].provider == pdev)
-			return true;
-	return false;
-}
-
-/* Whether a provider of @map's P2P memory is being unbound (p2pmap_provider_unbinding()). */
-bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map)
-{
-	unsigned int s;
-
-	for (s = 0; s < map->nr_segs; s++)
-		if (map->segs[s].kind != P2PMAP_SEG_RAM &&
-		    p2pmap_provider_unbinding(map->segs[s].provider))
-			return true;
-	return false;
-}
-
-unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map)
-{
-	return map->nr_segs;
-}
 
 /* The DMA address of byte @offset of the buffer; DMA segments cover it in order. */
 u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len)
@@ -1138,17 +798,3 @@ u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous,
 	return 0;
 }
 
-void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i, struct p2pmap_segment *out)
-{
-	const struct p2pmap_seg *seg = &map->segs[i];
-	bool contig;
-
-	memset(out, 0, sizeof(*out));
-	out->offset = seg->offset;
-	out->len = seg->len;
-	out->kind = seg->kind;
-	out->reason = seg->reason;
-	out->dma_addr = p2pmap_dma_addr_at(map, seg->offset, &contig, seg->len);
-	out->dma_contiguous = contig;
-	p2pmap_pci_addr_of(seg->provider, &out->provider);
-}

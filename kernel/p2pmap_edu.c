@@ -24,8 +24,6 @@
  * before the copy unmaps its buffers. A driver that copies this one must do the same: unmap
  * after the device has stopped, never while it may still be reading or writing.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/io.h>

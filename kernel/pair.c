@@ -9,8 +9,6 @@
  * hash table keyed by (provider, client), so a decision costs one hash lookup whatever the
  * number of devices. Both caches forget a device when it loses its driver or goes away.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/bitfield.h>
 #include <linux/hashtable.h>
 #include <linux/memremap.h>

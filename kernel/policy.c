@@ -19,8 +19,6 @@
  * (no decide() of the old one still running), the old one's exit(). So a new policy whose
  * init() fails leaves the old one attached and untouched, and no mapping sees no policy.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Per-pair statistics: what every (provider, client) pair was asked, decided and mapped.
+ * Statistics: the global counters, and what every (provider, client) pair was asked, decided
+ * and mapped.
+ *
+ * The global counters are per CPU (struct p2pmap_counters): p2pmap_count() adds to this CPU's
+ * share, p2pmap_counter_sum() adds the shares up for sysfs.
  *
  * A mapping's decisions, bytes and errors are added once it has succeeded or failed, all
  * under one lock, and P2PMAP_IOC_STATS copies every pair under the same lock: a snapshot
@@ -8,13 +12,29 @@
  * exactly the snapshot off the counters, so it loses nothing that was not reported.
  * The lock is taken once per mapping, not per page.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/spinlock.h>
 
 #include "internal.h"
 
 static DEFINE_SPINLOCK(stats_lock);
+
+DEFINE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
+
+/**
+ * p2pmap_counter_sum() - the value of a global counter: every CPU's share added up
+ * @offset: offsetof() the counter in struct p2pmap_counters
+ *
+ * Return: the sum (a gauge can be briefly off while a mapping is being made or torn down).
+ */
+s64 p2pmap_counter_sum(size_t offset)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(s64 *)((char *)per_cpu_ptr(&p2pmap_counters, cpu) + offset);
+	return sum;
+}
 
 /**
  * p2pmap_stats_account() - count a mapping's decisions in its pairs and the global counters

@@ -3,30 +3,10 @@
  * /sys/kernel/p2pmap/: version, policy state, the latest policy refusal and global counters,
  * one value per file.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
-
-DEFINE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
-
-/**
- * p2pmap_counter_sum() - the value of a global counter: every CPU's share added up
- * @offset: offsetof() the counter in struct p2pmap_counters
- *
- * Return: the sum (a gauge can be briefly off while a mapping is being made or torn down).
- */
-s64 p2pmap_counter_sum(size_t offset)
-{
-	s64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += *(s64 *)((char *)per_cpu_ptr(&p2pmap_counters, cpu) + offset);
-	return sum;
-}
 
 static struct kobject *p2pmap_kobj;
 

@@ -14,8 +14,6 @@
  * p2pmap_map_sgtable(), the path of an in-kernel caller, and reading it back tells what
  * p2pmap made of it: "p2p=N bounce=N ram=N segments=N", or "error -ERRNO".
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/mutex.h>

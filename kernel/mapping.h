@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One mapping's structure, shared by map.c (deciding, bouncing and DMA-mapping it) and
+ * segment.c (its segments and the pieces of its destination table). Not an API: clients see
+ * struct p2pmap_mapping as an opaque handle.
+ */
+#ifndef _P2PMAP_MAPPING_H
+#define _P2PMAP_MAPPING_H
+
+#include <linux/rbtree.h>
+#include <linux/scatterlist.h>
+
+#include "internal.h"
+
+#define P2PMAP_INLINE_SEGS 4
+#define P2PMAP_INLINE_PAGES 16
+
+/**
+ * struct p2pmap_seg - a run of entries of one kind and provider
+ * @kind: enum p2pmap_seg_kind
+ * @reason: enum p2pmap_reason of the provider's decision
+ * @provider: provider of P2P and bounced segments (no reference: pinned pages keep it)
+ * @offset: byte offset in the buffer
+ * @len: bytes
+ * @src_nents: entries of the source table in this segment
+ * @nr_pages: pages the segment touches (an unaligned run touches one more than len / 4 KiB)
+ * @dst_nents: entries of the destination table in this segment
+ * @bus: mapped P2P through a switch: PCI bus addresses, which no CPU sync may touch
+ */
+struct p2pmap_seg {
+	u32 kind;
+	u32 reason;
+	struct pci_dev *provider;
+	u64 offset;
+	u64 len;
+	unsigned int src_nents;
+	unsigned int nr_pages;
+	unsigned int dst_nents;
+	bool bus;
+};
+
+/**
+ * struct p2pmap_run - consecutive destination entries DMA-mapped by one dma_map_sg() call
+ * @sgl: the first entry, in the destination table
+ * @nents: entries
+ * @mapped: DMA segments dma_map_sg() made of them
+ * @bus: PCI bus addresses only: never synced
+ */
+struct p2pmap_run {
+	struct scatterlist *sgl;
+	unsigned int nents;
+	unsigned int mapped;
+	bool bus;
+};
+
+/**
+ * struct p2pmap_range - memory a device-writable mapping covers, in the overlap tree
+ * @rb: in writable_tree
+ * @start: first byte, rounded down to the DMA cache alignment
+ * @last: last byte, rounded up to the end of its cache line
+ * @subtree_last: for the interval tree
+ */
+struct p2pmap_range {
+	struct rb_node rb;
+	phys_addr_t start;
+	phys_addr_t last;
+	phys_addr_t subtree_last;
+};
+
+/**
+ * struct p2pmap_mapping - one mapping of a buffer for a client
+ * @client: the DMA device (reference held)
+ * @dir: DMA direction
+ * @node: NUMA node of @client, for bounce pages
+ * @pages: pinned user pages (p2pmap_map_user() only)
+ * @nr_pages: entries in @pages
+ * @first_off: offset of the buffer in its first page
+ * @len: bytes in the buffer
+ * @own_src: CPU view built from @pages
+ * @src: the CPU view of the memory: &@own_src or the caller's table
+ * @own_dst: what the client maps when it differs from @src (bounce pages, or a caller table)
+ * @dst: the DMA-mapped table: @src or &@own_dst
+ * @segs: the segments, @inline_segs when they fit
+ * @nr_segs: entries in @segs
+ * @nr_bounce: bounce pages reserved against the cap
+ * @sum: what the mapping is made of
+ * @choices: one decision per provider, with a pair reference until they are counted
+ * @nr_choices: entries in @choices
+ * @ranges: the memory of a device-writable mapping, in writable_tree (@inline_range or
+ *	allocated)
+ * @nr_ranges: entries of @ranges in the tree
+ * @max_seg: largest DMA segment the client takes
+ * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
+ * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
+ *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
+ * @nr_runs: entries in @runs; 0: @dst is mapped whole
+ * @view: the DMA segments of all runs, in buffer order: the table the client uses then
+ * @table: the table the client uses: @dst, or @view
+ * @dma_mapped: @dst is DMA-mapped
+ * @live: the mapping was handed out (so the device may have written user RAM)
+ * @start_ns: when mapping started, for the map tracepoint
+ * @inline_segs: room for the common case
+ * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
+ * @inline_choice: room for the common case of one provider
+ * @inline_range: room for the common case of one physically contiguous run
+ */
+struct p2pmap_mapping {
+	struct device *client;
+	enum dma_data_direction dir;
+	int node;
+	struct page **pages;
+	unsigned int nr_pages;
+	unsigned int first_off;
+	u64 len;
+	struct sg_table own_src;
+	struct sg_table *src;
+	struct sg_table own_dst;
+	struct sg_table *dst;
+	struct p2pmap_seg *segs;
+	unsigned int nr_segs;
+	unsigned long nr_bounce;
+	struct p2pmap_summary sum;
+	struct p2pmap_choice *choices;
+	unsigned int nr_choices;
+	struct p2pmap_range *ranges;
+	unsigned int nr_ranges;
+	unsigned int max_seg;
+	unsigned long seg_boundary;
+	struct p2pmap_run *runs;
+	unsigned int nr_runs;
+	struct sg_table view;
+	struct sg_table *table;
+	bool dma_mapped;
+	bool live;
+	u64 start_ns;
+	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
+	struct p2pmap_choice inline_choice;
+	struct page *inline_pages[P2PMAP_INLINE_PAGES];
+	struct p2pmap_range inline_range;
+};
+
+/*
+ * Walk the destination table entry by entry, in step with the source table: a bounced source
+ * entry stands for one destination entry per page it touches, any other for one entry per
+ * piece that respects the client's segment limits (segment.c). @fn sees each destination
+ * entry with the source memory it stands for; a non-zero return stops the walk.
+ */
+typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			       struct page *page, unsigned int off, unsigned int len,
+			       bool bounced);
+
+/* segment.c: the segments of a mapping and the pieces of its destination table. */
+int p2pmap_make_segments(struct p2pmap_mapping *map);
+void p2pmap_sum_segments(struct p2pmap_mapping *map);
+int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn);
+int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
+		      unsigned int off, unsigned int len, bool bounced);
+
+/* bounce.c: the copies between bounced memory and its bounce pages, and their release. */
+struct page *p2pmap_bounce_fill(int node, struct page *page, unsigned int off,
+				unsigned int len);
+int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			  struct page *page, unsigned int off, unsigned int len, bool bounced);
+int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			   struct page *page, unsigned int off, unsigned int len, bool bounced);
+int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			     struct page *page, unsigned int off, unsigned int len, bool bounced);
+
+#endif /* _P2PMAP_MAPPING_H */

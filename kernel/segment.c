@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Segments: a mapping's source table grouped into runs of RAM or of one provider's P2P
+ * memory (the unit a decision applies to), and the pieces of the destination table that
+ * stand for them: split to the client's DMA segment limits, one per page where bounced.
+ */
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
+
+#include "mapping.h"
+
+/*
+ * How much of a non-bounced entry, from physical address @phys and @len bytes long, one
+ * destination entry takes: at most the client's largest segment, and never across its
+ * segment boundary (dma_get_seg_boundary()), which DMA-API debug checks and hardware with such
+ * a limit needs.
+ */
+static unsigned int piece_len(const struct p2pmap_mapping *map, phys_addr_t phys,
+			      unsigned int len)
+{
+	unsigned long in = phys & map->seg_boundary;
+	unsigned int n = min(len, map->max_seg);
+
+	if (n && map->seg_boundary - in < n - 1)
+		n = map->seg_boundary - in + 1;
+	return n;
+}
+
+/*
+ * Walk the destination table (see p2pmap_piece_fn). With @fn NULL, the walk only counts the
+ * destination entries, per segment and in all, and returns their number.
+ */
+int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
+{
+	struct scatterlist *ssg = map->src->sgl, *dsg = map->own_dst.sgl;
+	unsigned int s, k, count = 0;
+	int ret;
+
+	for (s = 0; s < map->nr_segs; s++) {
+		struct p2pmap_seg *seg = &map->segs[s];
+		bool bounced = seg->kind == P2PMAP_SEG_BOUNCE;
+
+		if (!fn)
+			seg->dst_nents = 0;
+		for (k = 0; k < seg->src_nents; k++, ssg = sg_next(ssg)) {
+			struct page *page = nth_page(sg_page(ssg), ssg->offset >> PAGE_SHIFT);
+			unsigned int off = offset_in_page(ssg->offset), rem = ssg->length, n;
+
+			do {
+				n = bounced ? min_t(unsigned int, rem, PAGE_SIZE - off) :
+				    piece_len(map, page_to_phys(page) + off, rem);
+				count++;
+				if (!fn)
+					seg->dst_nents++;
+				if (fn) {
+					ret = fn(map, dsg, page, off, n, bounced);
+					if (ret)
+						return ret;
+					dsg = sg_next(dsg);
+				}
+				off += n;
+				page = nth_page(page, off >> PAGE_SHIFT);
+				off = offset_in_page(off);
+				rem -= n;
+			} while (rem);
+		}
+	}
+	return fn ? 0 : count;
+}
+
+/* A destination entry: the source memory itself, or a bounce page holding its copy. */
+int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
+		      unsigned int off, unsigned int len, bool bounced)
+{
+	struct page *bp;
+
+	if (!bounced) {
+		sg_set_page(dsg, page, len, off);
+		return 0;
+	}
+	bp = p2pmap_bounce_fill(map->node, page, off, len);
+	if (!bp)
+		return -ENOMEM;
+	sg_set_page(dsg, bp, len, off);
+	return 0;
+}
+
+/* The provider of the last P2P page looked up: runs of one pagemap need one lookup. */
+struct provider_cache {
+	struct dev_pagemap *pgmap;
+	struct pci_dev *provider;
+};
+
+static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
+				      struct provider_cache *pc)
+{
+	struct page *page = sg_page(sg);
+
+	if (!is_pci_p2pdma_page(page)) {
+		*kind = P2PMAP_SEG_RAM;
+		return NULL;
+	}
+	*kind = P2PMAP_SEG_P2P;
+	if (page_pgmap(page) != pc->pgmap) {
+		pc->provider = p2pmap_page_provider(page);
+		pc->pgmap = pc->provider ? page_pgmap(page) : NULL;
+	}
+	return pc->provider;
+}
+
+/* Group the source entries into segments: runs of RAM, or of one provider's P2P memory. */
+int p2pmap_make_segments(struct p2pmap_mapping *map)
+{
+	struct pci_dev *prov, *prev = NULL;
+	struct provider_cache pc = { };
+	struct p2pmap_seg *seg = NULL;
+	struct scatterlist *sg;
+	unsigned int i, n = 0;
+	u32 kind, prev_kind = 0;
+	u64 off = 0;
+
+	for_each_sgtable_sg(map->src, sg, i) {
+		prov = entry_provider(sg, &kind, &pc);
+		if (kind == P2PMAP_SEG_P2P && !prov)
+			return -ENXIO;
+		if (kind != prev_kind || prov != prev)
+			n++;
+		prev_kind = kind;
+		prev = prov;
+	}
+	if (!n)
+		return -EINVAL;
+
+	map->segs = map->inline_segs;
+	if (n > P2PMAP_INLINE_SEGS) {
+		map->segs = kvcalloc(n, sizeof(*map->segs), GFP_KERNEL);
+		if (!map->segs)
+			return -ENOMEM;
+	}
+
+	prev_kind = 0;
+	for_each_sgtable_sg(map->src, sg, i) {
+		prov = entry_provider(sg, &kind, &pc);
+		if (kind != prev_kind || prov != prev) {
+			seg = &map->segs[map->nr_segs++];
+			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
+		}
+		seg->len += sg->length;
+		seg->src_nents++;
+		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
+		off += sg->length;
+		prev_kind = kind;
+		prev = prov;
+	}
+	return 0;
+}
+
+void p2pmap_sum_segments(struct p2pmap_mapping *map)
+{
+	unsigned int s;
+
+	memset(&map->sum, 0, sizeof(map->sum));
+	map->sum.nr_segments = map->nr_segs;
+	for (s = 0; s < map->nr_segs; s++) {
+		const struct p2pmap_seg *seg = &map->segs[s];
+
+		if (seg->kind == P2PMAP_SEG_RAM)
+			map->sum.bytes_ram += seg->len;
+		else if (seg->kind == P2PMAP_SEG_P2P)
+			map->sum.bytes_p2p += seg->len;
+		else
+			map->sum.bytes_bounce += seg->len;
+	}
+}
+
+/* Whether @map holds P2P memory of @pdev (mapped directly or bounced). */
+bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev)
+{
+	unsigned int s;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_RAM && map->segs[s].provider == pdev)
+			return true;
+	return false;
+}
+
+/* Whether a provider of @map's P2P memory is being unbound (p2pmap_provider_unbinding()). */
+bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map)
+{
+	unsigned int s;
+
+	for (s = 0; s < map->nr_segs; s++)
+		if (map->segs[s].kind != P2PMAP_SEG_RAM &&
+		    p2pmap_provider_unbinding(map->segs[s].provider))
+			return true;
+	return false;
+}
+
+unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map)
+{
+	return map->nr_segs;
+}
+
+void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i, struct p2pmap_segment *out)
+{
+	const struct p2pmap_seg *seg = &map->segs[i];
+	bool contig;
+
+	memset(out, 0, sizeof(*out));
+	out->offset = seg->offset;
+	out->len = seg->len;
+	out->kind = seg->kind;
+	out->reason = seg->reason;
+	out->dma_addr = p2pmap_dma_addr_at(map, seg->offset, &contig, seg->len);
+	out->dma_contiguous = contig;
+	p2pmap_pci_addr_of(seg->provider, &out->provider);
+}
