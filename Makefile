@@ -37,6 +37,8 @@ TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail
+# The sample driver's ioctl, which the lab's programs use (through tests/guest/lib.h).
+EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
 
 .PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
@@ -48,7 +50,7 @@ help:
 	@echo "  make kernel     build the lab kernel once, cached in \$$P2PMAP_CACHE ($(P2PMAP_CACHE))"
 	@echo "                  (P2PMAP_KERNEL=NAME: one of tests/vm/kernels, default 6.12; 7.3 is fetched"
 	@echo "                  from trixie-backports with private apt state)"
-	@echo "  make all        p2pmap.ko, p2pmap_edu.ko, BPF policies, userspace, test programs"
+	@echo "  make all        p2pmap.ko, the p2pmap_edu.ko sample, BPF policies, userspace, test programs"
 	@echo "  make bpf        the sample policies: bpf/<name>.bpf.o (for bpftool) and .skel.h"
 	@echo "  make check      deps + kernels + all, then every test (host, and the lab on each kernel of"
 	@echo "                  tests/vm/kernels); ends with 'N passed, N failed'"
@@ -88,11 +90,14 @@ all: modules test-modules bpf user tests-build
 KDIR_STAMP := $(BUILD)/.modules-kdir
 kdir-switch:
 	$(Q)mkdir -p $(BUILD); if [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" != "$(KDIR)" ]; then \
-	  rm -f kernel/*.o kernel/*.ko kernel/.*.cmd tests/kmod/*.o tests/kmod/*.ko tests/kmod/.*.cmd; \
+	  rm -f kernel/*.o kernel/*.ko kernel/.*.cmd tests/kmod/*.o tests/kmod/*.ko tests/kmod/.*.cmd \
+	    samples/p2pmap_edu/*.o samples/p2pmap_edu/*.ko samples/p2pmap_edu/.*.cmd; \
 	  echo "$(KDIR)" >$(KDIR_STAMP); fi
 
+# p2pmap.ko, and the sample client driver the lab uses (samples/p2pmap_edu, never installed).
 modules: kdir-switch
-	$(Q)$(MAKE) -C kernel KDIR=$(KDIR) P2PMAP_EDU=1 $(if $(filter 1,$(V)),V=1,)
+	$(Q)$(MAKE) -C kernel KDIR=$(KDIR) $(if $(filter 1,$(V)),V=1,)
+	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/samples/p2pmap_edu KBUILD_EXTRA_SYMBOLS=$(TOP)/kernel/Module.symvers modules
 
 test-modules: modules
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod KBUILD_EXTRA_SYMBOLS=$(TOP)/kernel/Module.symvers modules
@@ -120,21 +125,22 @@ $(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
 	  $(UNIT_CORE:%=$(BUILD)/user/%.o) $$(pkg-config --libs inih json-c cmocka)
 
 $(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/guest/lib.c tests/guest/lib.h bpf/rules.h \
-			 include/uapi/p2pmap.h test-bpf
+			 include/uapi/p2pmap.h $(EDU_UAPI) test-bpf
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/guest/lib.c -lbpf -lpthread
 
 $(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/guest/lib.c tests/guest/lib.h tests/bench/policy.c \
-			 tests/bench/policy.h include/uapi/p2pmap.h bpf/rules.h bpf
+			 tests/bench/policy.h include/uapi/p2pmap.h $(EDU_UAPI) bpf/rules.h bpf
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/guest/lib.c tests/bench/policy.c -lbpf -lpthread
 
-$(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/uapi/p2pmap.h tests/kmod/p2pmap_test.h
+$(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/uapi/p2pmap.h $(EDU_UAPI) \
+		  tests/kmod/p2pmap_test.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/guest/lib.c
 
-BENCH_DEPS := tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h \
+BENCH_DEPS := tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h $(EDU_UAPI) \
 	      tests/bench/policy.c tests/bench/policy.h bpf/rules.h bpf
 
 $(BUILD)/tests/bench: tests/bench/bench.c $(BENCH_DEPS)
@@ -199,4 +205,5 @@ clean:
 	$(Q)$(MAKE) -C bpf clean >/dev/null
 	$(Q)rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers \
 	  kernel/modules.order tests/kmod/*.o tests/kmod/*.ko tests/kmod/*.mod tests/kmod/*.mod.c \
-	  tests/kmod/.*.cmd tests/kmod/Module.symvers tests/kmod/modules.order
+	  tests/kmod/.*.cmd tests/kmod/Module.symvers tests/kmod/modules.order \
+	  $(addprefix samples/p2pmap_edu/,*.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order)

@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
+#include "../include/p2pmap_args.h"
 #include "internal.h"
 
 static int max_mappings_set(const char *val, const struct kernel_param *kp)
@@ -292,27 +293,6 @@ void p2pmap_client_unregister(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(p2pmap_client_unregister);
 
-/*
- * Copy an extensible argument in: @minsz is the size of the first version of the struct.
- * Smaller is -EINVAL; larger with a non-zero tail is -E2BIG (copy_struct_from_user()), and
- * so is anything above P2PMAP_ARGSZ_MAX, whose tail is not even read.
- */
-static int arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg, u32 *argsz)
-{
-	if (get_user(*argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (*argsz < minsz)
-		return -EINVAL;
-	if (*argsz > P2PMAP_ARGSZ_MAX)
-		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, *argsz);
-}
-
-static int arg_out(void __user *uarg, const void *karg, size_t ksize, u32 argsz)
-{
-	return copy_to_user(uarg, karg, min_t(size_t, ksize, argsz)) ? -EFAULT : 0;
-}
-
 static int dir_from_uapi(u32 dir, enum dma_data_direction *out)
 {
 	switch (dir) {
@@ -351,7 +331,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	u32 argsz, id;
 	int ret;
 
-	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
 	if (!capable(CAP_SYS_ADMIN))
@@ -428,7 +408,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	arg.bytes_ram = sum.bytes_ram;
 	arg.bytes_p2p = sum.bytes_p2p;
 	arg.bytes_bounce = sum.bytes_bounce;
-	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
+	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 	if (ret) {
 		xa_erase(&f->maps, id);
 		goto out_unmap;
@@ -451,7 +431,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	u32 argsz;
 	int ret;
 
-	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
 	if (unmap ? arg.flags :
@@ -496,7 +476,7 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 	u32 argsz;
 	int ret;
 
-	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
 	if (arg.flags || (arg.nr && (arg.seg_size < sizeof(*segs) || arg.seg_size > PAGE_SIZE)))
@@ -542,7 +522,7 @@ out_unlock:
 		}
 	}
 	arg.nr = total;
-	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
+	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
 	kvfree(segs);
 	return ret;
@@ -559,8 +539,8 @@ static long ioc_explain(void __user *uarg)
 	u32 argsz;
 	int ret;
 
-	ret = arg_in(&arg, sizeof(arg), offsetofend(struct p2pmap_explain, link_width), uarg,
-		     &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), offsetofend(struct p2pmap_explain, link_width),
+			    uarg, &argsz);
 	if (ret)
 		return ret;
 	if (arg.flags || arg.reserved || dir_from_uapi(arg.dir, &dir))
@@ -603,7 +583,7 @@ static long ioc_explain(void __user *uarg)
 	p2pmap_pci_addr_of(pair->facts.acs_bridge, &arg.acs_bridge);
 	arg.has_acs_bridge = !!pair->facts.acs_bridge;
 	p2pmap_pair_put(pair);
-	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
+	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
 	pci_dev_put(client);
 out_prov:
@@ -626,7 +606,7 @@ static long ioc_stats(void __user *uarg)
 	u32 argsz;
 	int ret;
 
-	ret = arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
 	if ((arg.flags & ~P2PMAP_STATS_RESET) ||
@@ -659,7 +639,7 @@ static long ioc_stats(void __user *uarg)
 		}
 	}
 	arg.nr = total;
-	ret = arg_out(uarg, &arg, sizeof(arg), argsz);
+	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
 	p2pmap_stats_release(pairs, buf, got, reset && !ret);
 out_free:

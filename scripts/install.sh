@@ -30,10 +30,9 @@ files() {	# SOURCE DEST MODE, one per line
 }
 
 dkms_files() {
+	# The module's tree: VERSION, kernel/ and include/ (samples/ is the lab's, never shipped).
 	echo VERSION
-	# p2pmap_edu.c drives QEMU's edu device: the lab's, never a real machine's.
-	ls kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild kernel/Makefile |
-		grep -v -e '\.mod\.c$' -e '/p2pmap_edu\.c$'
+	ls kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild kernel/Makefile | grep -v '\.mod\.c$'
 	ls include/*.h include/uapi/*.h
 }
 

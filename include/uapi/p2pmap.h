@@ -187,13 +187,13 @@ struct p2pmap_pci_addr {
  * @reserved2: zero
  *
  * Needs CAP_SYS_ADMIN. The client's driver must have registered it with p2pmap
- * (p2pmap_client_register(), as p2pmap_edu does): the DMA mappings of a device belong to its
- * driver, which takes them down when it lets go of the device. Errors: EACCES (no driver
- * registered the client), ENODEV (no such PCI device, or it or a provider of the buffer is
- * being removed, or its driver unregistered it meanwhile), EPERM (no CAP_SYS_ADMIN, or a
- * policy rejected a provider), EFAULT (the range is not mapped / not writable for
- * FROM_DEVICE), ENOMEM or EBUSY (bounce pool cap reached), EMFILE (too many mappings on this
- * file), EINVAL (len 0, len > max_map_bytes, address range wraps), EADDRINUSE (see below).
+ * (p2pmap_client_register(), as samples/p2pmap_edu does): the DMA mappings of a device belong to
+ * its driver, which takes them down when it lets go of the device. Errors: EACCES (no driver
+ * registered the client), ENODEV (no such PCI device, or it or a provider of the buffer is being
+ * removed, or its driver unregistered it meanwhile), EPERM (no CAP_SYS_ADMIN, or a policy rejected
+ * a provider), EFAULT (the range is not mapped / not writable for FROM_DEVICE), ENOMEM or EBUSY
+ * (bounce pool cap reached), EMFILE (too many mappings on this file), EINVAL (len 0, len >
+ * max_map_bytes, address range wraps), EADDRINUSE (see below).
  * A failed MAP leaves nothing behind.
  *
  * Overlapping mappings: a device-writable mapping (FROM_DEVICE or BIDIRECTIONAL) may not
@@ -402,55 +402,5 @@ struct p2pmap_stats {
 #define P2PMAP_IOC_SEGMENTS	_IO(P2PMAP_IOC_MAGIC, 0x03)
 #define P2PMAP_IOC_EXPLAIN	_IO(P2PMAP_IOC_MAGIC, 0x04)
 #define P2PMAP_IOC_STATS	_IO(P2PMAP_IOC_MAGIC, 0x05)
-
-/* ------------------------------------------------------------------------------------------
- * p2pmap_edu: the reference client driver for QEMU's edu device, /dev/p2pmap-edu<N>.
- */
-
-/**
- * struct p2pmap_edu_window - a part of the buffers that the edu engine really moves
- * @offset: byte offset into both buffers
- * @len: length in bytes
- */
-struct p2pmap_edu_window {
-	__u64 offset;
-	__u64 len;
-};
-
-/**
- * struct p2pmap_edu_copy - P2PMAP_EDU_IOC_COPY: copy @src to @dst through the edu device
- * @argsz: sizeof(struct p2pmap_edu_copy)
- * @flags: none defined, must be 0
- * @src: user address read by the device (mapped DMA_TO_DEVICE)
- * @dst: user address written by the device (mapped DMA_FROM_DEVICE)
- * @len: length of both buffers
- * @windows: user pointer to struct p2pmap_edu_window[@nr_windows]; 0 = the whole buffer
- * @nr_windows: number of windows (at most 1024)
- * @reserved: must be zero
- * @src_bytes: (out) bytes of @src per path: [0] RAM, [1] P2P, [2] bounced
- * @dst_bytes: (out) the same for @dst
- * @dma_bytes: (out) bytes the edu engine moved (each byte counts once per direction)
- *
- * Both buffers are mapped with p2pmap_map_user() for the edu device; each window is moved in
- * chunks of at most 4 KiB (the edu buffer): src -> edu, then edu -> dst. The edu engine needs
- * 100 ms of virtual time per chunk, so move a sample of a large buffer, not all of it.
- * Errors: those of P2PMAP_IOC_MAP, plus ETIMEDOUT (the engine did not finish), EINVAL (a
- * window outside the buffers).
- */
-struct p2pmap_edu_copy {
-	__u32 argsz;
-	__u32 flags;
-	__u64 src;
-	__u64 dst;
-	__u64 len;
-	__u64 windows;
-	__u32 nr_windows;
-	__u32 reserved;
-	__u64 src_bytes[3];
-	__u64 dst_bytes[3];
-	__u64 dma_bytes;
-};
-
-#define P2PMAP_EDU_IOC_COPY	_IO(P2PMAP_IOC_MAGIC, 0x40)
 
 #endif /* _UAPI_P2PMAP_H */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../../include/uapi/p2pmap.h"
+#include "../../samples/p2pmap_edu/p2pmap_edu.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

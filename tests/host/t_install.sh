@@ -23,12 +23,14 @@ ok "grep -q '^ExecStart=/usr/sbin/p2ppolicy daemon --config /etc/p2ppolicy.conf$
    "the unit starts the daemon with Type=notify"
 ok "grep -q '^PACKAGE_VERSION=\"$v\"$' $d/usr/src/p2pmap-$v/dkms.conf" "the installed dkms.conf's version is VERSION's ($v)"
 ok "man -l $d/usr/share/man/man8/p2ppolicy.8 2>/dev/null | grep -q 'check-config'" "the man page renders"
-# The DKMS tree alone builds both modules (what dkms does on a kernel update).
+# The DKMS tree alone builds the module (what dkms does on a kernel update).
 cp -r $d/usr/src/p2pmap-$v $d/dkms-build
 make -C $d/dkms-build/kernel KDIR=$KDIR modules >$d.dkms.log 2>&1
 ok "[ -f $d/dkms-build/kernel/p2pmap.ko ]" "the DKMS source tree builds p2pmap.ko by itself"
-ok "[ ! -e $d/dkms-build/kernel/p2pmap_edu.ko ] && [ ! -e $d/usr/src/p2pmap-$v/kernel/p2pmap_edu.c ] && ! grep -q '^BUILT_MODULE_NAME.*p2pmap_edu' $d/usr/src/p2pmap-$v/dkms.conf" \
-   "DKMS never builds or installs the QEMU-only p2pmap_edu.ko"
+ok "[ \"\$(ls $d/usr/src/p2pmap-$v | tr '\\n' ' ')\" = 'VERSION dkms.conf include kernel ' ]" \
+   "the DKMS tree is VERSION, kernel/ and include/ (and dkms.conf)"
+ok "[ -z \"\$(find $d/usr/src/p2pmap-$v $d/dkms-build -name 'p2pmap_edu*')\" ] && ! grep -q '^BUILT_MODULE_NAME.*p2pmap_edu' $d/usr/src/p2pmap-$v/dkms.conf" \
+   "DKMS never ships, builds or installs the p2pmap_edu sample"
 rm -rf $d/dkms-build
 echo "# changed by the operator" >>$d/etc/p2ppolicy.conf
 make -s install DESTDIR=$d >/dev/null 2>&1

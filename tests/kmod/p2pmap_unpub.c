@@ -120,14 +120,17 @@ static int unpub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 }
 
+/*
+ * The PCI driver skeleton is samples/p2pmap_edu's. No MODULE_DEVICE_TABLE: the lab loads this
+ * test module by path, and nothing should autoload it for an ivshmem device.
+ */
 static const struct pci_device_id unpub_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1110) },	/* ivshmem */
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, unpub_ids);
 
 static struct pci_driver unpub_driver = {
-	.name		= "p2pmap_unpub",
+	.name		= KBUILD_MODNAME,
 	.id_table	= unpub_ids,
 	.probe		= unpub_probe,
 	.dev_groups	= unpub_groups,

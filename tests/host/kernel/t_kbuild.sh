@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Host checks of the build against one lab kernel (run by tests/run-tests.sh once per kernel,
 # with KDIR and P2PMAP_KERNEL set): the modules were built for it and carry BTF, the whole
-# tree (p2pmap, p2pmap_edu, the test modules) builds warning-free with W=1, checkpatch of
+# tree (p2pmap, the p2pmap_edu sample, the test modules) builds warning-free with W=1, checkpatch of
 # this kernel has nothing to say, and the kernel itself came from the cache.
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top"
@@ -10,30 +10,35 @@ k=${P2PMAP_KERNEL:-?}
 KDIR=${KDIR:?KDIR must name the kernel tree}
 rel=$(cat "$KDIR/include/config/kernel.release")
 
-for m in kernel/p2pmap.ko kernel/p2pmap_edu.ko tests/kmod/p2pmap_test.ko; do
+for m in kernel/p2pmap.ko samples/p2pmap_edu/p2pmap_edu.ko tests/kmod/p2pmap_test.ko; do
 	ok "modinfo -F vermagic $m | grep -q '^$rel '" "$k: $m is built for $rel"
 	ok "readelf -S $m | grep -q '\.BTF'" "$k: $m carries a .BTF section"
 done
 
 # W=1 in a copy of the tree, so the modules the lab loads stay as they are.
 w=$(mktemp -d)
-cp -r kernel include tests "$w/" 2>/dev/null
-rm -f "$w"/kernel/*.o "$w"/kernel/*.ko "$w"/kernel/.*.cmd "$w"/tests/kmod/*.o "$w"/tests/kmod/*.ko
+cp -r kernel include samples tests "$w/" 2>/dev/null
+rm -f "$w"/kernel/*.o "$w"/kernel/*.ko "$w"/kernel/.*.cmd "$w"/tests/kmod/*.o "$w"/tests/kmod/*.ko \
+	"$w"/samples/p2pmap_edu/*.o "$w"/samples/p2pmap_edu/*.ko "$w"/samples/p2pmap_edu/.*.cmd
 make -C "$KDIR" M="$w/kernel" W=1 modules >"$w/kernel.log" 2>&1
 rc1=$?
 make -C "$KDIR" M="$w/tests/kmod" W=1 KBUILD_EXTRA_SYMBOLS="$w/kernel/Module.symvers" modules \
 	>"$w/kmod.log" 2>&1
 rc2=$?
-warn=$(cat "$w/kernel.log" "$w/kmod.log" | grep -E 'warning:|error:' | sort -u)
+make -C "$KDIR" M="$w/samples/p2pmap_edu" W=1 KBUILD_EXTRA_SYMBOLS="$w/kernel/Module.symvers" \
+	modules >"$w/sample.log" 2>&1
+rc3=$?
+warn=$(cat "$w/kernel.log" "$w/kmod.log" "$w/sample.log" | grep -E 'warning:|error:' | sort -u)
 [ -z "$warn" ] || echo "$warn" | head -20 | sed 's/^/# /'
-ok "[ $rc1 = 0 ] && [ $rc2 = 0 ]" "$k: make W=1 modules builds p2pmap and the test modules"
+ok "[ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ]" \
+   "$k: make W=1 modules builds p2pmap, the p2pmap_edu sample and the test modules"
 ok "[ $(printf '%s' "$warn" | grep -c .) = 0 ]" "$k: the W=1 build has no warning"
 rm -rf "$w"
 
 cp_out=$(perl "$KDIR/scripts/checkpatch.pl" --no-tree --strict --terse \
 	-f $(ls kernel/*.c kernel/*.h | grep -v -e "\.mod\.c$" -e "/trace\.h$") \
-	include/p2pmap.h include/p2pmap_policy.h include/uapi/p2pmap.h 2>&1 | grep -E 'ERROR|WARNING|CHECK')
+	include/*.h include/uapi/p2pmap.h samples/p2pmap_edu/p2pmap_edu.[ch] 2>&1 | grep -E 'ERROR|WARNING|CHECK')
 [ -z "$cp_out" ] || echo "$cp_out" | head -20 | sed 's/^/# /'
-ok "[ $(printf '%s' "$cp_out" | grep -c .) = 0 ]" "$k: checkpatch.pl --strict of this kernel is clean for kernel/ and include/"
+ok "[ $(printf '%s' "$cp_out" | grep -c .) = 0 ]" "$k: checkpatch.pl --strict of this kernel is clean for kernel/, include/ and samples/"
 ok "scripts/build-kernel.sh 2>&1 | grep -q cached" "$k: the lab kernel comes from the cache (no rebuild)"
 done_tap

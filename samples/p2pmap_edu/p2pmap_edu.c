@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * p2pmap_edu: reference DMA client driver for QEMU's "edu" device (PCI 1234:11e8).
+ * p2pmap_edu: sample DMA client driver for QEMU's "edu" device (PCI 1234:11e8).
  *
  * It is the example a driver author copies: the device's DMA engine reaches user memory,
  * RAM or P2P, through one p2pmap_map_user() call per buffer; p2pmap decides per provider
@@ -36,9 +36,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "compat.h"
-#include "../include/p2pmap.h"
-#include "../include/uapi/p2pmap.h"
+#include "../../kernel/compat.h"
+#include "../../include/p2pmap.h"
+#include "../../include/p2pmap_args.h"
+#include "p2pmap_edu.h"
 
 #define EDU_DMA_SRC		0x80
 #define EDU_DMA_DST		0x88
@@ -196,13 +197,7 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 	u32 argsz, i, nr;
 	int ret;
 
-	if (get_user(argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < sizeof(arg))
-		return -EINVAL;
-	if (argsz > P2PMAP_ARGSZ_MAX)
-		return -E2BIG;
-	ret = copy_struct_from_user(&arg, sizeof(arg), uarg, argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
 	if (!capable(CAP_SYS_ADMIN))
@@ -250,8 +245,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 	p2pmap_unmap(dst);		/* copies bounced data back into dst */
 out_src:
 	p2pmap_unmap(src);
-	if (!ret && copy_to_user(uarg, &arg, min_t(size_t, sizeof(arg), argsz)))
-		ret = -EFAULT;
+	if (!ret)
+		ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out_free:
 	if (win != &whole)
 		kfree(win);
@@ -337,10 +332,11 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		goto err_free;
-	ret = pcim_iomap_regions(pdev, BIT(0), KBUILD_MODNAME);
-	if (ret)
+	edu->regs = pcim_iomap_region(pdev, 0, KBUILD_MODNAME);
+	if (IS_ERR(edu->regs)) {
+		ret = PTR_ERR(edu->regs);
 		goto err_free;
-	edu->regs = pcim_iomap_table(pdev)[0];
+	}
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_free;

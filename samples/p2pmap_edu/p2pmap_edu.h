@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * p2pmap_edu: the sample client driver for QEMU's edu device, /dev/p2pmap-edu<N>. Its one
+ * ioctl follows p2pmap's conventions (argsz first, include/uapi/p2pmap.h) and takes a number
+ * of p2pmap's ioctl type that p2pmap leaves to its sample.
+ */
+#ifndef _UAPI_P2PMAP_EDU_H
+#define _UAPI_P2PMAP_EDU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#include "../../include/uapi/p2pmap.h"
+
+/**
+ * struct p2pmap_edu_window - a part of the buffers that the edu engine really moves
+ * @offset: byte offset into both buffers
+ * @len: length in bytes
+ */
+struct p2pmap_edu_window {
+	__u64 offset;
+	__u64 len;
+};
+
+/**
+ * struct p2pmap_edu_copy - P2PMAP_EDU_IOC_COPY: copy @src to @dst through the edu device
+ * @argsz: sizeof(struct p2pmap_edu_copy)
+ * @flags: none defined, must be 0
+ * @src: user address read by the device (mapped DMA_TO_DEVICE)
+ * @dst: user address written by the device (mapped DMA_FROM_DEVICE)
+ * @len: length of both buffers
+ * @windows: user pointer to struct p2pmap_edu_window[@nr_windows]; 0 = the whole buffer
+ * @nr_windows: number of windows (at most 1024)
+ * @reserved: must be zero
+ * @src_bytes: (out) bytes of @src per path: [0] RAM, [1] P2P, [2] bounced
+ * @dst_bytes: (out) the same for @dst
+ * @dma_bytes: (out) bytes the edu engine moved (each byte counts once per direction)
+ *
+ * Both buffers are mapped with p2pmap_map_user() for the edu device; each window is moved in
+ * chunks of at most 4 KiB (the edu buffer): src -> edu, then edu -> dst. The edu engine needs
+ * 100 ms of virtual time per chunk, so move a sample of a large buffer, not all of it.
+ * Errors: those of P2PMAP_IOC_MAP, plus ETIMEDOUT (the engine did not finish), EINVAL (a
+ * window outside the buffers).
+ */
+struct p2pmap_edu_copy {
+	__u32 argsz;
+	__u32 flags;
+	__u64 src;
+	__u64 dst;
+	__u64 len;
+	__u64 windows;
+	__u32 nr_windows;
+	__u32 reserved;
+	__u64 src_bytes[3];
+	__u64 dst_bytes[3];
+	__u64 dma_bytes;
+};
+
+#define P2PMAP_EDU_IOC_COPY	_IO(P2PMAP_IOC_MAGIC, 0x40)
+
+#endif /* _UAPI_P2PMAP_EDU_H */
