@@ -16,34 +16,9 @@ mkdir -p "$res/tap"
 . tests/lab.sh
 . scripts/apt-lib.sh
 
-# The full pass (the default kernel, tests/vm/kernels' first line): every suite in "switch";
-# every other topology variant boots its own lab and runs the matrix (verdicts, distances,
-# ACS, DMA addresses and data over every pair, with the built-in rule and with bounce_all);
-# "hotplug" unplugs and re-plugs devices under load. Reliability suites run bounded here;
-# `make stress` runs them long (tests/stress.sh).
-GUEST_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
-	     build/tests/t_policy
-	     tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
-	     tests/guest/t_privilege.sh build/tests/t_fuzz "build/tests/t_faults --only dma" build/tests/t_stress
-	     build/tests/t_matrix tests/guest/t_matrix_bounce.sh
-	     tests/guest/t_lifecycle.sh tests/guest/t_kmemleak.sh
-	     tests/guest/t_unload.sh)
-MATRIX_TESTS=(tests/guest/t_module.sh build/tests/t_matrix tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
-# Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
-FAULTS_TESTS=(tests/guest/t_module.sh "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
-# A provider that registers P2PDMA memory without publishing it, on every kernel.
-UNPUB_TESTS=(tests/guest/t_module.sh tests/guest/t_unpublished.sh build/tests/t_matrix
-	     tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
-HOTPLUG_TESTS=(tests/guest/t_module.sh tests/guest/t_hotplug.sh build/tests/t_matrix tests/guest/t_unload.sh)
-VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished}
-# The other kernels' pass: the module, its API and policies, the tools, the fuzzer (100,000
-# calls), fault injection and unload in "switch", the matrix in "switch" and "nested", and
-# the unpublished provider.
-OTHER_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats tests/guest/t_trace.sh
-	     build/tests/t_policy tests/guest/t_policy_load.sh tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh
-	     tests/guest/t_privilege.sh build/tests/t_fuzz "build/tests/t_faults --only dma"
-	     build/tests/t_matrix tests/guest/t_matrix_bounce.sh tests/guest/t_unload.sh)
-OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults nested unpublished}
+# Which suites each lab run does: tests/suites.sh, the one list (GUEST_TESTS for "switch" on
+# the default kernel, OTHER_TESTS on the others, VARIANTS and OTHER_VARIANTS).
+. tests/suites.sh
 default=$(kernel_names | head -n 1)
 KERNELS=${P2PMAP_KERNELS:-$(kernel_names | tr '\n' ' ')}
 [ "${KASAN:-0}" = 1 ] && echo "== KASAN lab kernel (make check KASAN=1)"
@@ -77,22 +52,11 @@ for k in $KERNELS; do
 	LAB_KERNEL=$k
 	if [ "$k" = "$default" ]; then
 		for v in $VARIANTS; do
-			case $v in
-			switch) lab switch "${GUEST_TESTS[@]}" ;;
-			hotplug) lab hotplug "${HOTPLUG_TESTS[@]}" ;;
-			unpublished) lab unpublished "${UNPUB_TESTS[@]}" ;;
-			faults) lab faults "${FAULTS_TESTS[@]}" ;;
-			*) lab "$v" "${MATRIX_TESTS[@]}" ;;
-			esac
+			suites check "$v" && lab "$v" "${SUITES[@]}"
 		done
 	else
 		for v in $OTHER_VARIANTS; do
-			case $v in
-			switch) lab switch "${OTHER_TESTS[@]}" ;;
-			unpublished) lab unpublished "${UNPUB_TESTS[@]}" ;;
-			faults) lab faults "${FAULTS_TESTS[@]}" ;;
-			*) lab "$v" "${MATRIX_TESTS[@]}" ;;
-			esac
+			suites other "$v" && lab "$v" "${SUITES[@]}"
 		done
 	fi
 	LAB_KERNEL=

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The one list of the lab's suites: which guest tests each lab run does. Sourced by
+# tests/run-tests.sh (make check) and tests/stress.sh (make stress); the docs point here.
+# A new suite is added here, and nowhere else.
+#
+# Run, it prints one pass's suites for one variant, one per line, for a targeted run:
+#   tests/suites.sh check switch       (check: the default kernel; other: the other kernels;
+#   tests/suites.sh other unpublished   stress: make stress)
+#   mapfile -t s < <(tests/suites.sh check switch)
+#   tests/vm/run.sh --variant switch --out build/vm/mine -- sh tests/guest/run.sh "${s[@]}"
+
+# The module, its API and policies, the tools, the fuzzer (100,000 calls) and DMA fault
+# injection: every kernel's "switch" lab.
+CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats
+	    tests/guest/t_trace.sh build/tests/t_policy tests/guest/t_policy_load.sh
+	    tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh tests/guest/t_privilege.sh
+	    build/tests/t_fuzz "build/tests/t_faults --only dma")
+# Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
+# and with bounce_all.
+MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
+
+# make check, default kernel (tests/vm/kernels' first line): every suite in "switch", the
+# reliability suites bounded (make stress runs them long).
+GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_stress "${MATRIX[@]}"
+	     tests/guest/t_lifecycle.sh tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
+# Every other topology variant: the matrix in a lab of its own.
+MATRIX_TESTS=(tests/guest/t_module.sh "${MATRIX[@]}" tests/guest/t_unload.sh)
+# Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
+FAULTS_TESTS=(tests/guest/t_module.sh "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
+# A provider that registers P2PDMA memory without publishing it, on every kernel.
+UNPUB_TESTS=(tests/guest/t_module.sh tests/guest/t_unpublished.sh "${MATRIX[@]}"
+	     tests/guest/t_unload.sh)
+# Unplug and re-plug devices under load.
+HOTPLUG_TESTS=(tests/guest/t_module.sh tests/guest/t_hotplug.sh build/tests/t_matrix
+	       tests/guest/t_unload.sh)
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished}
+# make check, the other kernels: the core suites, the matrix and unload in "switch", fault
+# injection, the matrix in "nested", and the unpublished provider.
+OTHER_TESTS=("${CORE_TESTS[@]}" "${MATRIX[@]}" tests/guest/t_unload.sh)
+OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults nested unpublished}
+
+# make stress: in "switch", load with policy churn (P2PMAP_STRESS_SECONDS, default 600 s, 4
+# threads), the fuzzer with five seeds of 200,000 calls, 2,000 operations per fault
+# mechanism, 300 load/unload cycles, kmemleak; allocation faults; 5 unplug/re-plug cycles.
+STRESS_SECONDS=${P2PMAP_STRESS_SECONDS:-600}
+STRESS_SWITCH_TESTS=(tests/guest/t_module.sh
+	"build/tests/t_stress --seconds $STRESS_SECONDS --threads 4"
+	"build/tests/t_fuzz --seed 1 --calls 200000" "build/tests/t_fuzz --seed 2 --calls 200000"
+	"build/tests/t_fuzz --seed 3 --calls 200000" "build/tests/t_fuzz --seed 4 --calls 200000"
+	"build/tests/t_fuzz --seed 5 --calls 200000"
+	"build/tests/t_faults --ops 2000 --only dma"
+	"tests/guest/t_lifecycle.sh 300" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
+STRESS_FAULTS_TESTS=(tests/guest/t_module.sh "build/tests/t_faults --ops 2000 --only alloc"
+		     tests/guest/t_unload.sh)
+STRESS_HOTPLUG_TESTS=(tests/guest/t_module.sh "tests/guest/t_hotplug.sh 5" tests/guest/t_unload.sh)
+STRESS_VARIANTS="switch faults hotplug"
+
+# suites PASS VARIANT: set SUITES to the suites of one lab run. PASS is check (the default
+# kernel), other (the other kernels) or stress.
+suites() {
+	case $1:$2 in
+	check:switch) SUITES=("${GUEST_TESTS[@]}") ;;
+	other:switch) SUITES=("${OTHER_TESTS[@]}") ;;
+	check:hotplug) SUITES=("${HOTPLUG_TESTS[@]}") ;;
+	check:unpublished | other:unpublished) SUITES=("${UNPUB_TESTS[@]}") ;;
+	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
+	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
+	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
+	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;
+	stress:hotplug) SUITES=("${STRESS_HOTPLUG_TESTS[@]}") ;;
+	*) echo "suites: no pass '$1' with variant '$2'" >&2; return 1 ;;
+	esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	[ $# = 2 ] || { echo "usage: $0 check|other|stress VARIANT" >&2; exit 2; }
+	suites "$1" "$2" || exit 2
+	printf '%s\n' "${SUITES[@]}"
+fi
