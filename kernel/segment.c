@@ -28,9 +28,16 @@ static unsigned int piece_len(const struct p2pmap_mapping *map, phys_addr_t phys
 	return n;
 }
 
-/*
- * Walk the destination table (see p2pmap_piece_fn). With @fn NULL, the walk only counts the
- * destination entries, per segment and in all, and returns their number.
+/**
+ * p2pmap_walk_dst() - walk a mapping's destination table in step with its source table
+ * @map: the mapping, segmented
+ * @fn: called for each destination entry (see p2pmap_piece_fn), or NULL
+ *
+ * With @fn NULL, the walk only counts the destination entries, per segment (dst_nents) and
+ * in all.
+ *
+ * Return: with @fn, 0 or the first non-zero value @fn returned; without, the number of
+ * destination entries.
  */
 int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 {
@@ -70,7 +77,19 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 	return fn ? 0 : count;
 }
 
-/* A destination entry: the source memory itself, or a bounce page holding its copy. */
+/**
+ * p2pmap_fill_piece() - fill one destination entry (a p2pmap_piece_fn)
+ * @map: the mapping
+ * @dsg: the destination entry
+ * @page: the source page
+ * @off: offset of the piece in @page
+ * @len: bytes of the piece
+ * @bounced: the piece is bounced
+ *
+ * The entry is the source memory itself, or a bounce page holding its copy.
+ *
+ * Return: 0, or -ENOMEM when no bounce page is left.
+ */
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
 		      unsigned int off, unsigned int len, bool bounced)
 {
@@ -110,7 +129,15 @@ static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
 	return pc->provider;
 }
 
-/* Group the source entries into segments: runs of RAM, or of one provider's P2P memory. */
+/**
+ * p2pmap_make_segments() - group the source entries into segments
+ * @map: the mapping, with its source table
+ *
+ * A segment is a run of RAM, or of one provider's P2P memory.
+ *
+ * Return: 0, -ENXIO for a P2P page whose provider cannot be found, -EINVAL for an empty
+ * table, -ENOMEM.
+ */
 int p2pmap_make_segments(struct p2pmap_mapping *map)
 {
 	struct pci_dev *prov, *prev = NULL;
@@ -157,6 +184,10 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 	return 0;
 }
 
+/**
+ * p2pmap_sum_segments() - add up what a mapping is made of, bytes per path, in @map->sum
+ * @map: the mapping, with its final segment kinds
+ */
 void p2pmap_sum_segments(struct p2pmap_mapping *map)
 {
 	unsigned int s;
