@@ -81,10 +81,24 @@ struct edu {
 
 static DEFINE_IDA(edu_ida);
 
-/* Test knob: a short timeout abandons transfers while the engine still runs them. */
+/*
+ * Test knob: a short timeout abandons transfers while the engine still runs them. Bounded as
+ * p2pmap's parameters are: 0 would make readq_poll_timeout() wait forever.
+ */
+static int xfer_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 60 * USEC_PER_SEC);
+}
+
+static const struct kernel_param_ops xfer_timeout_ops = {
+	.set = xfer_timeout_set,
+	.get = param_get_uint,
+};
+
 static unsigned int xfer_timeout_us = EDU_TIMEOUT_US;
-module_param(xfer_timeout_us, uint, 0644);
-MODULE_PARM_DESC(xfer_timeout_us, "Time one transfer may take before it is abandoned (default 5 s)");
+module_param_cb(xfer_timeout_us, &xfer_timeout_ops, &xfer_timeout_us, 0644);
+MODULE_PARM_DESC(xfer_timeout_us,
+		 "Time one transfer may take before it is abandoned, 1 us .. 60 s (default 5 s)");
 
 /* The engine is idle, or the device has gone (it reads as all ones and does no DMA). */
 static bool edu_idle(u64 cmd)
@@ -404,6 +418,6 @@ static struct pci_driver edu_driver = {
 };
 module_pci_driver(edu_driver);
 
-MODULE_DESCRIPTION("p2pmap reference client driver for QEMU's edu device");
+MODULE_DESCRIPTION("p2pmap sample client driver for QEMU's edu device");
 MODULE_AUTHOR("The p2pmap authors");
 MODULE_LICENSE("GPL");
