@@ -90,10 +90,12 @@ void p2pmap_bounce_unreserve(unsigned long nr)
 /**
  * p2pmap_bounce_alloc() - one bounce page, from the cache of @node or the page allocator
  * @node: NUMA node of the client (NUMA_NO_NODE for any)
+ * @zone: 0, or GFP_DMA32 / GFP_DMA for a client whose DMA mask does not reach all memory
+ *	(p2pmap_bounce_gfp()): such a page comes from that zone, never from the cache
  *
  * Return: a page, or NULL when out of memory.
  */
-static struct page *p2pmap_bounce_alloc(int node)
+static struct page *p2pmap_bounce_alloc(int node, gfp_t zone)
 {
 	struct bounce_node *bn;
 	struct page *page = NULL;
@@ -101,6 +103,8 @@ static struct page *p2pmap_bounce_alloc(int node)
 	if (node == NUMA_NO_NODE)
 		node = numa_mem_id();
 	bn = &nodes[node];
+	if (zone)
+		return alloc_pages_node(node, GFP_KERNEL | zone | __GFP_NOWARN, 0);
 	if (READ_ONCE(bn->nr_free)) {
 		spin_lock(&bn->lock);
 		page = list_first_entry_or_null(&bn->free, struct page, lru);
@@ -137,22 +141,30 @@ static void p2pmap_bounce_free(struct page *page)
 
 /**
  * p2pmap_bounce_fill() - a bounce page holding a copy of part of a page
- * @node: NUMA node of the client (NUMA_NO_NODE for any)
+ * @map: the mapping: its client's NUMA node, and the zone its DMA mask needs
  * @page: the page bounced
  * @off: offset of the part in @page
  * @len: bytes of the part (@off + @len <= PAGE_SIZE)
  *
  * The copy lands at the same offset in the bounce page.
  *
- * Return: the bounce page, or NULL when out of memory.
+ * Return: the bounce page, ERR_PTR(-ENOMEM) when out of memory, or ERR_PTR(-EIO) when no
+ * page the client reaches can be had.
  */
-struct page *p2pmap_bounce_fill(int node, struct page *page, unsigned int off, unsigned int len)
+struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, unsigned int off,
+				unsigned int len)
 {
 	struct page *bp;
 
-	bp = p2pmap_bounce_alloc(node);
+	bp = p2pmap_bounce_alloc(map->node, map->bounce_zone);
 	if (!bp)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
+	if (map->ram_limit &&
+	    !p2pmap_ram_reachable(map->client, map->ram_limit, page_to_phys(bp), PAGE_SIZE)) {
+		/* A mask below the smallest DMA zone: nothing the client reaches to bounce in. */
+		p2pmap_bounce_free(bp);
+		return ERR_PTR(-EIO);
+	}
 	/*
 	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
 	 * must not make the copy-out write stale bounce data (or another user's data) back.

@@ -3,18 +3,25 @@
  * The decision for one (mapping, provider): the single place where a policy plugs in.
  *
  * The built-in rule is the kernel's own answer: P2P where pci_p2pdma_distance() allows the
- * pair, BOUNCE otherwise. Unlike the kernel's dma_map_sg(), which fails the whole list with
- * -EREMOTEIO, p2pmap then bounces just the segments that cannot go peer to peer. An attached
- * BPF policy (policy.c) may then change the verdict, within the safety rules.
+ * pair and the client's DMA mask reaches the provider's memory (reach.c), BOUNCE otherwise.
+ * Unlike the kernel's dma_map_sg(), which fails the whole list with -EREMOTEIO, p2pmap then
+ * bounces just the segments that cannot go peer to peer. An attached BPF policy (policy.c)
+ * may then change the verdict, within the safety rules; a P2P verdict for memory the client
+ * cannot address becomes BOUNCE whoever gave it.
  */
 #include "internal.h"
 #include "trace.h"
 
-static u32 builtin_decide(const struct p2pmap_facts *f, u32 *reason)
+static u32 builtin_decide(const struct p2pmap_facts *f, bool reaches, u32 *reason)
 {
 	*reason = f->builtin_reason;
-	return f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED ?
-		P2PMAP_VERDICT_BOUNCE : P2PMAP_VERDICT_P2P;
+	if (f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED)
+		return P2PMAP_VERDICT_BOUNCE;
+	if (!reaches) {
+		*reason = P2PMAP_REASON_DMA_MASK;
+		return P2PMAP_VERDICT_BOUNCE;
+	}
+	return P2PMAP_VERDICT_P2P;
 }
 
 /**
@@ -33,11 +40,17 @@ static u32 builtin_decide(const struct p2pmap_facts *f, u32 *reason)
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, bool dry_run)
 {
-	u32 verdict = builtin_decide(&pair->facts, reason);
+	bool reaches = p2pmap_pair_reaches(pair);
+	u32 verdict = builtin_decide(&pair->facts, reaches, reason);
 	const char *by;
 
 	rcu_read_lock();
 	by = p2pmap_policy_decide(pair, req, &verdict, reason, dry_run);
+	if (verdict == P2PMAP_VERDICT_P2P && !reaches) {
+		/* Not a policy error: the policy cannot see the client's mask. */
+		verdict = P2PMAP_VERDICT_BOUNCE;
+		*reason = P2PMAP_REASON_DMA_MASK;
+	}
 	trace_p2pmap_decision(pair->provider, pair->client, req->len, req->dir,
 			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",
 			      verdict, *reason, dry_run);

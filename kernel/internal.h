@@ -43,6 +43,8 @@ extern unsigned long p2pmap_max_map_bytes;
  *	as for @common_bridge)
  * @link_speed_mbps: slowest link on the path, Mb/s per lane, 0 if unknown
  * @link_width: narrowest link on the path, 0 if unknown
+ * @p2pmem_dma_top: p2pmap_p2pmem_dma_top(): the client's DMA address of the last byte of the
+ *	provider's p2pmem, 0 when there is nothing to check against the client's mask
  */
 struct p2pmap_facts {
 	u32 kernel_verdict;
@@ -55,6 +57,7 @@ struct p2pmap_facts {
 	struct pci_dev *acs_bridge;
 	u32 link_speed_mbps;
 	u32 link_width;
+	u64 p2pmem_dma_top;
 };
 
 /**
@@ -172,6 +175,13 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, bool dry_run);
 u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
+
+/* reach.c */
+u64 p2pmap_p2pmem_dma_top(struct pci_dev *provider, struct pci_dev *client, u32 kernel_verdict);
+bool p2pmap_pair_reaches(const struct p2pmap_pair *pair);
+u64 p2pmap_ram_dma_limit(struct device *client);
+bool p2pmap_ram_reachable(struct device *client, u64 limit, phys_addr_t phys, unsigned int len);
+gfp_t p2pmap_bounce_gfp(u64 limit);
 
 /* policy.c: BPF policies. */
 extern atomic64_t p2pmap_policy_errors;

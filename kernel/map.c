@@ -128,10 +128,8 @@ static long decide_all(struct p2pmap_mapping *map)
 		ch[c].req.len += seg->len;
 		ch[c].req.nr_pages += seg->nr_pages;
 	}
-	if (!map->nr_choices) {
-		map->choices = NULL;
-		return 0;
-	}
+	if (!map->nr_choices)
+		map->choices = NULL;	/* no P2P memory, but RAM may still bounce (reach.c) */
 
 	for (c = 0; c < map->nr_choices; c++) {
 		if (!client) {
@@ -424,7 +422,10 @@ static void release(struct p2pmap_mapping *map)
 		sg_free_table(&map->own_src);
 
 	if (map->pages) {
-		/* Dirty only RAM the device may have written; P2P pages have no backing store. */
+		/*
+		 * Dirty only RAM the device may have written, directly or through a bounce page;
+		 * P2P pages have no backing store.
+		 */
 		bool dirty = dir_reads_back(map->dir) && map->live;
 		unsigned int p = 0;
 
@@ -434,7 +435,7 @@ static void release(struct p2pmap_mapping *map)
 			unsigned int end = last >> PAGE_SHIFT;
 
 			unpin_user_pages_dirty_lock(map->pages + p, end + 1 - p,
-						    dirty && seg->kind == P2PMAP_SEG_RAM);
+						    dirty && !seg->provider);
 			p = end + 1;
 		}
 		if (p < map->nr_pages)
@@ -467,6 +468,8 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map->segs = map->inline_segs;
 	map->max_seg = dma_get_max_seg_size(client);
 	map->seg_boundary = dma_get_seg_boundary(client);
+	map->ram_limit = p2pmap_ram_dma_limit(client);
+	map->bounce_zone = p2pmap_bounce_gfp(map->ram_limit);
 	return map;
 }
 

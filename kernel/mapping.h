@@ -19,7 +19,8 @@
  * struct p2pmap_seg - a run of entries of one kind and provider
  * @kind: enum p2pmap_seg_kind
  * @reason: enum p2pmap_reason of the provider's decision
- * @provider: provider of P2P and bounced segments (no reference: pinned pages keep it)
+ * @provider: provider of P2P and bounced P2P segments, NULL for RAM (no reference: pinned
+ *	pages keep it)
  * @offset: byte offset in the buffer
  * @len: bytes
  * @src_nents: entries of the source table in this segment
@@ -91,6 +92,8 @@ struct p2pmap_range {
  * @nr_ranges: entries of @ranges in the tree
  * @max_seg: largest DMA segment the client takes
  * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
+ * @ram_limit: p2pmap_ram_dma_limit(): RAM above it is bounced; 0: none is
+ * @bounce_zone: p2pmap_bounce_gfp() of @ram_limit: where bounce pages come from
  * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
  *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
  * @nr_runs: entries in @runs; 0: @dst is mapped whole
@@ -126,6 +129,8 @@ struct p2pmap_mapping {
 	unsigned int nr_ranges;
 	unsigned int max_seg;
 	unsigned long seg_boundary;
+	u64 ram_limit;
+	gfp_t bounce_zone;
 	struct p2pmap_run *runs;
 	unsigned int nr_runs;
 	struct sg_table view;
@@ -157,7 +162,7 @@ int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 		      unsigned int off, unsigned int len, bool bounced);
 
 /* bounce.c: the copies between bounced memory and its bounce pages, and their release. */
-struct page *p2pmap_bounce_fill(int node, struct page *page, unsigned int off,
+struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, unsigned int off,
 				unsigned int len);
 int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			  struct page *page, unsigned int off, unsigned int len, bool bounced);

@@ -88,7 +88,7 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
  *
  * The entry is the source memory itself, or a bounce page holding its copy.
  *
- * Return: 0, or -ENOMEM when no bounce page is left.
+ * Return: 0, -ENOMEM when no bounce page is left, -EIO when none the client reaches is.
  */
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
 		      unsigned int off, unsigned int len, bool bounced)
@@ -99,9 +99,9 @@ int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 		sg_set_page(dsg, page, len, off);
 		return 0;
 	}
-	bp = p2pmap_bounce_fill(map->node, page, off, len);
-	if (!bp)
-		return -ENOMEM;
+	bp = p2pmap_bounce_fill(map, page, off, len);
+	if (IS_ERR(bp))
+		return PTR_ERR(bp);
 	sg_set_page(dsg, bp, len, off);
 	return 0;
 }
@@ -112,13 +112,21 @@ struct provider_cache {
 	struct pci_dev *provider;
 };
 
-static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
-				      struct provider_cache *pc)
+/*
+ * The kind and provider of one source entry: RAM the client reaches, RAM it does not (bounced,
+ * reach.c), or P2P memory with its provider.
+ */
+static struct pci_dev *entry_provider(struct p2pmap_mapping *map, struct scatterlist *sg,
+				      u32 *kind, struct provider_cache *pc)
 {
 	struct page *page = sg_page(sg);
 
 	if (!is_pci_p2pdma_page(page)) {
 		*kind = P2PMAP_SEG_RAM;
+		if (map->ram_limit &&
+		    !p2pmap_ram_reachable(map->client, map->ram_limit,
+					  page_to_phys(page) + sg->offset, sg->length))
+			*kind = P2PMAP_SEG_BOUNCE;
 		return NULL;
 	}
 	*kind = P2PMAP_SEG_P2P;
@@ -133,7 +141,8 @@ static struct pci_dev *entry_provider(struct scatterlist *sg, u32 *kind,
  * p2pmap_make_segments() - group the source entries into segments
  * @map: the mapping, with its source table
  *
- * A segment is a run of RAM, or of one provider's P2P memory.
+ * A segment is a run of RAM, of RAM the client cannot reach (to bounce, reason dma-mask), or
+ * of one provider's P2P memory.
  *
  * Return: 0, -ENXIO for a P2P page whose provider cannot be found, -EINVAL for an empty
  * table, -ENOMEM.
@@ -149,7 +158,7 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 	u64 off = 0;
 
 	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(sg, &kind, &pc);
+		prov = entry_provider(map, sg, &kind, &pc);
 		if (kind == P2PMAP_SEG_P2P && !prov)
 			return -ENXIO;
 		if (kind != prev_kind || prov != prev)
@@ -169,10 +178,12 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 
 	prev_kind = 0;
 	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(sg, &kind, &pc);
+		prov = entry_provider(map, sg, &kind, &pc);
 		if (kind != prev_kind || prov != prev) {
 			seg = &map->segs[map->nr_segs++];
 			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
+			if (kind == P2PMAP_SEG_BOUNCE)
+				seg->reason = P2PMAP_REASON_DMA_MASK;
 		}
 		seg->len += sg->length;
 		seg->src_nents++;

@@ -33,7 +33,9 @@ UNPUB_TESTS=(tests/guest/t_module.sh tests/guest/t_unpublished.sh "${MATRIX[@]}"
 # Unplug and re-plug devices under load.
 HOTPLUG_TESTS=(tests/guest/t_module.sh tests/guest/t_hotplug.sh build/tests/t_matrix
 	       tests/guest/t_unload.sh)
-VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished}
+# Clients with the edu's own 28-bit DMA mask (see narrow.sh).
+NARROW_TESTS=(tests/guest/t_module.sh build/tests/t_dma_mask tests/guest/t_unload.sh)
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow}
 # make check, the other kernels: the core suites, the matrix and unload in "switch", fault
 # injection, the matrix in "nested", and the unpublished provider.
 OTHER_TESTS=("${CORE_TESTS[@]}" "${MATRIX[@]}" tests/guest/t_unload.sh)
@@ -64,6 +66,7 @@ suites() {
 	check:hotplug) SUITES=("${HOTPLUG_TESTS[@]}") ;;
 	check:unpublished | other:unpublished) SUITES=("${UNPUB_TESTS[@]}") ;;
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
+	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
 	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;

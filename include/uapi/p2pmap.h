@@ -88,6 +88,9 @@ enum p2pmap_kernel_verdict {
  *	host bridge (CPU physical addresses)
  * @P2PMAP_REASON_DIFFERENT_HOST_BRIDGES: built-in rule: the devices are below different host
  *	bridges, which the kernel never allows
+ * @P2PMAP_REASON_DMA_MASK: the client's DMA mask does not reach the provider's P2P memory (or,
+ *	for a RAM segment, the RAM): bounced through pages the client reaches. Also applied to a
+ *	policy's P2P verdict, which is not counted as a policy error
  * @__P2PMAP_REASON_MAX: one past the last reason
  */
 enum p2pmap_reason {
@@ -102,6 +105,7 @@ enum p2pmap_reason {
 	P2PMAP_REASON_BOUNCE_CAP	= 8,
 	P2PMAP_REASON_HOST_BRIDGE_P2P	= 9,
 	P2PMAP_REASON_DIFFERENT_HOST_BRIDGES = 10,
+	P2PMAP_REASON_DMA_MASK		= 11,
 	__P2PMAP_REASON_MAX,
 };
 
@@ -148,7 +152,8 @@ enum p2pmap_policy_event {
  * enum p2pmap_seg_kind - what backs one segment of a mapping
  * @P2PMAP_SEG_RAM: ordinary system RAM, mapped as is
  * @P2PMAP_SEG_P2P: P2P memory of a provider, mapped directly
- * @P2PMAP_SEG_BOUNCE: P2P memory of a provider, replaced by bounce pages in RAM
+ * @P2PMAP_SEG_BOUNCE: P2P memory of a provider, or RAM the client's DMA mask does not reach,
+ *	replaced by bounce pages in RAM
  */
 enum p2pmap_seg_kind {
 	P2PMAP_SEG_RAM			= 1,

@@ -55,7 +55,8 @@
 	X(P2PMAP_REASON_POLICY_ERROR, "policy-error")			\
 	X(P2PMAP_REASON_BOUNCE_CAP, "bounce-cap")			\
 	X(P2PMAP_REASON_HOST_BRIDGE_P2P, "host-bridge-p2p")		\
-	LAST(P2PMAP_REASON_DIFFERENT_HOST_BRIDGES, "different-host-bridges")
+	X(P2PMAP_REASON_DIFFERENT_HOST_BRIDGES, "different-host-bridges") \
+	LAST(P2PMAP_REASON_DMA_MASK, "dma-mask")
 
 /* enum p2pmap_policy_event */
 #define P2PMAP_POLICY_EVENT_NAMES(X, LAST)				\

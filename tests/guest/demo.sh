@@ -14,7 +14,7 @@ indent() { sed 's/^/    /'; }
 	lspci -tv | grep -v -e Virtio -e ICH9 -e DRAM -e 82574L -e 1234:1111
 	echo
 	echo "== Loading p2pmap.ko and p2pmap_edu.ko"
-	insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko || exit 1
+	insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) || exit 1
 	echo "p2pmap $(cat /sys/kernel/p2pmap/version) loaded"
 	echo
 	echo "== p2ppolicy devices"

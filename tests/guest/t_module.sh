@@ -16,7 +16,7 @@ ok "[ ! -e /dev/p2pmap ] && [ ! -e /sys/kernel/p2pmap ] && [ ! -e /sys/kernel/bt
    "device, sysfs and BTF are gone after unload"
 i=0; while [ $i -lt 5 ]; do insmod $K/p2pmap.ko && rmmod p2pmap || break; i=$((i + 1)); done
 ok "[ $i = 5 ]" "5 more load/unload cycles"
-ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" \
+ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
    "p2pmap, p2pmap_edu and the test module load together"
 n=$(lspci -n -d 1234:11e8 | wc -l)
 ok "[ \$(ls /dev/p2pmap-edu* | wc -l) = $n ] && [ $n -ge 2 ]" "p2pmap_edu binds all $n edu devices"

@@ -46,6 +46,6 @@ rm $PIN/topology
 # The struct_ops map holds the module until BPF frees it, after an RCU grace period.
 wait_until 5 rmmod p2pmap
 ok "[ ! -e /sys/kernel/p2pmap ]" "after removing the pin rmmod p2pmap succeeds"
-ok "insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko && insmod tests/kmod/p2pmap_test.ko" \
+ok "insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
    "the modules load again"
 done_tap

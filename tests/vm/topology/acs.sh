@@ -22,4 +22,5 @@ cat <<'ARGS'
 -device nvme,serial=p2pmapB,cmb_size_mb=64,bus=rp2
 -device edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=0x6
 append pci=config_acs=111xx@0000:02:00.0;111xx@0000:02:01.0
+append p2pmap_edu.dma_bits=64
 ARGS

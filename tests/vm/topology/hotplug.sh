@@ -22,4 +22,5 @@ cat <<'ARGS'
 -device nvme,serial=p2pmapB,cmb_size_mb=64,bus=rp2,id=provB
 -device pcie-root-port,id=rp3,bus=pcie.0,chassis=5,slot=5,addr=0x6
 -device edu,dma_mask=0xffffffffffffffff,bus=rp3,id=eduRP
+append p2pmap_edu.dma_bits=64
 ARGS

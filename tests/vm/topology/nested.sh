@@ -23,4 +23,5 @@ cat <<'ARGS'
 -device pcie-root-port,id=rp2,bus=pcie.0,chassis=7,slot=7,addr=0x5
 -device nvme,serial=p2pmapB,cmb_size_mb=64,bus=rp2
 -device edu,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=0x6
+append p2pmap_edu.dma_bits=64
 ARGS

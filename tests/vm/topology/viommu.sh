@@ -16,4 +16,4 @@
 echo "-cpu EPYC"
 echo "-device intel-iommu,intremap=off"
 bash "$(dirname "$0")/acs.sh" | grep -v '^append '
-echo "append intel_iommu=on iommu.strict=1"
+echo "append intel_iommu=on iommu.strict=1 p2pmap_edu.dma_bits=64"

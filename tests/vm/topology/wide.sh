@@ -15,3 +15,4 @@ for s in 1 2; do
 		fi
 	done
 done
+echo "append p2pmap_edu.dma_bits=64"
