@@ -716,17 +716,57 @@ static double now_s(void)
  * The unbind runs in a child: without revocation it would wait for this very process, so
  * after 20 s the parent closes its file to let it finish, and the test fails.
  */
+#define NVME_DRV "/sys/bus/pci/drivers/nvme"
+
+/*
+ * Unbind B's nvme driver in a child, and wait up to 20 s. Without revocation the unbind
+ * waits for this very process's pins: then *@f (if not NULL) is closed to let it finish.
+ * Returns 0 when the unbind completed in time, with its duration in *@dt.
+ */
+static int unbind_b(double *dt, int *f)
+{
+	double t0 = now_s();
+	int st = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (!pid)
+		_exit(try_write(NVME_DRV "/unbind", lab.prov_b.name) ? 1 : 0);
+	while (waitpid(pid, &st, WNOHANG) == 0 && now_s() - t0 < 20)
+		sleep_ms(50);
+	*dt = now_s() - t0;
+	if (*dt >= 20) {
+		if (f) {
+			close(*f);
+			*f = -1;
+		}
+		waitpid(pid, &st, 0);
+	}
+	return *dt < 20 && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
+}
+
+/* Bind nvme to B again and wait for its p2pmem; 0 on success. */
+static int rebind_b(void)
+{
+	char avail[200];
+	int ret = try_write(NVME_DRV "/bind", lab.prov_b.name);
+
+	snprintf(avail, sizeof(avail),
+		 "sh tests/guest/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
+		 lab.prov_b.name);
+	ret = ret ?: system(avail);
+	lab_find(&lab);
+	return ret;
+}
+
 static void t_provider_unbind(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/nvme";
 	size_t len = 4 * PG;
 	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram_buf(len);
 	uint64_t errs = dma_api_errors();
 	struct p2pmap_map m1, m2, m3;
-	int f = p2pmap_open(), r1, r2, r3, st = -1, ret;
-	char path[160], avail[200];
-	double t0, dt;
-	pid_t pid;
+	int f = p2pmap_open(), r1, r2, r3, ret;
+	double dt;
 
 	fill_pattern(b, len, 91);
 	r1 = xmap(f, &lab.edu_rc, b, len, P2PMAP_DIR_BIDIRECTIONAL, &m1);
@@ -735,21 +775,8 @@ static void t_provider_unbind(void)
 	tap_ok(!r1 && !r2 && !r3 && p2pmap_stat("pinned_pages") == 3 * len / PG,
 	       "3 mappings held: two of B's p2pmem (bounced for both edus), one of RAM (%d/%d/%d)",
 	       r1, r2, r3);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	t0 = now_s();
-	pid = fork();
-	if (!pid)
-		_exit(try_write(path, lab.prov_b.name) ? 1 : 0);
-	while (waitpid(pid, &st, WNOHANG) == 0 && now_s() - t0 < 20)
-		sleep_ms(50);
-	dt = now_s() - t0;
-	if (dt >= 20) {
-		close(f);
-		f = -1;
-		waitpid(pid, &st, 0);
-	}
-	tap_ok(dt < 20 && WIFEXITED(st) && !WEXITSTATUS(st),
-	       "unbinding B's nvme driver while the mappings are held completes in %.1f s", dt);
+	ret = unbind_b(&dt, &f);
+	tap_ok(!ret, "unbinding B's nvme driver while the mappings are held completes in %.1f s", dt);
 	tap_ok(f >= 0 && xsync(f, m1.handle, P2PMAP_SYNC_FOR_CPU) == -ENODEV &&
 	       xunmap(f, m1.handle) == -ENODEV && xunmap(f, m2.handle) == -ENODEV,
 	       "the revoked handles: SYNC and UNMAP fail with ENODEV");
@@ -761,18 +788,122 @@ static void t_provider_unbind(void)
 	munmap(b, len);
 	munmap(r, len);
 
-	snprintf(path, sizeof(path), "%s/bind", drv);
-	ret = try_write(path, lab.prov_b.name);
-	snprintf(avail, sizeof(avail), "sh tests/guest/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
-		 lab.prov_b.name);
-	ret = ret ?: system(avail);
-	lab_find(&lab);
+	ret = rebind_b();
 	b = ret ? MAP_FAILED : p2pmem_try(&lab.prov_b, len, NULL);
 	r1 = b == MAP_FAILED ? -1 : xmap(fd, &lab.edu_rc, b, len, P2PMAP_DIR_TO_DEVICE, &m1);
 	tap_ok(!ret && !r1 && xunmap(fd, m1.handle) == 0,
 	       "nvme binds B again, its p2pmem comes back and maps (%d/%d)", ret, r1);
 	if (b != MAP_FAILED)
 		munmap(b, len);
+}
+
+/* One of t_unbind_copies()' threads: copies through @edu until told to stop. */
+struct unbind_copier {
+	const struct lab_dev *edu;
+	unsigned char *src, *dst;
+	const unsigned char *want;	/* what dst must hold after a copy; NULL: dst is B's */
+	volatile bool *stop;
+	unsigned int done, failed, wrong, bad_errno;
+	int first_err, last_err;
+	bool finished;
+};
+
+#define UC_LEN (4 * PG)
+
+static void *unbind_copier_fn(void *arg)
+{
+	struct unbind_copier *c = arg;
+	struct p2pmap_edu_window w[2] = { { 0, PG }, { UC_LEN - PG, PG } };
+	int ret;
+
+	while (!*c->stop) {
+		if (c->want)
+			memset(c->dst, 0xEE, UC_LEN);
+		ret = edu_copy(c->edu, c->src, c->dst, UC_LEN, w, 2, NULL);
+		if (!ret) {
+			c->done++;
+			if (c->want && (memcmp(c->dst, c->want, PG) ||
+					memcmp(c->dst + UC_LEN - PG, c->want + UC_LEN - PG, PG)))
+				c->wrong++;
+			continue;
+		}
+		if (!c->failed++)
+			c->first_err = -ret;
+		c->last_err = -ret;
+		/* The provider is going or gone: ENODEV; its pages cannot be pinned: EFAULT. */
+		if (ret != -ENODEV && ret != -EFAULT)
+			c->bad_errno++;
+		sleep_ms(20);
+	}
+	c->finished = true;
+	return NULL;
+}
+
+/*
+ * Item 2 of issue 17, under load: 3 threads copy through both edus with B's p2pmem on one
+ * side (bounced: the kernel refuses B's pairs) while B's nvme driver is unbound. Every copy
+ * either completes with correct data or fails with a documented errno; the unbind completes;
+ * no thread hangs. The CPU never touches B's memory once the unbind starts (it would fault).
+ */
+static void t_unbind_copies(void)
+{
+	unsigned char *b = p2pmem_map(&lab.prov_b, 2 * UC_LEN, NULL), *want = ram_buf(UC_LEN);
+	volatile bool stop = false;
+	struct unbind_copier c[3] = {
+		{ .edu = &lab.edu_rc, .src = b, .dst = ram_buf(UC_LEN), .want = want },
+		{ .edu = &lab.edu_sw, .src = b, .dst = ram_buf(UC_LEN), .want = want },
+		{ .edu = &lab.edu_sw, .src = ram_buf(UC_LEN), .dst = b + UC_LEN },
+	};
+	uint64_t errs = dma_api_errors();
+	unsigned int i, done = 0, failed = 0, wrong = 0, bad = 0, hung = 0;
+	pthread_t th[3];
+	double dt;
+	int ret;
+
+	fill_pattern(b, UC_LEN, 97);
+	memcpy(want, b, UC_LEN);
+	fill_pattern(c[2].src, UC_LEN, 98);
+	for (i = 0; i < 3; i++) {
+		c[i].stop = &stop;
+		pthread_create(&th[i], NULL, unbind_copier_fn, &c[i]);
+	}
+	sleep_ms(600);
+	ret = unbind_b(&dt, NULL);
+	sleep_ms(500);
+	stop = true;
+	for (i = 0; i < 3; i++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 15;
+		if (pthread_timedjoin_np(th[i], NULL, &ts)) {
+			hung++;
+			continue;
+		}
+		done += c[i].done;
+		failed += c[i].failed;
+		wrong += c[i].wrong;
+		bad += c[i].bad_errno;
+		tap_diag("thread %u: %u copies done, %u failed (first errno %d, last %d)", i,
+			 c[i].done, c[i].failed, c[i].first_err, c[i].last_err);
+	}
+	tap_ok(!ret, "unbinding B's nvme driver while 3 threads copy through both edus completes in %.1f s",
+	       dt);
+	tap_ok(!hung, "every copying thread returns (%u hung)", hung);
+	tap_ok(done > 0 && failed > 0 && !wrong,
+	       "copies before the unbind completed with correct data, later ones failed (%u done, %u wrong, %u failed)",
+	       done, wrong, failed);
+	tap_ok(!bad, "every failed copy returned ENODEV or EFAULT (%u did not)", bad);
+	tap_ok(!hung && nothing_held(0) && dma_api_errors() == errs,
+	       "nothing left mapped, pinned or bounced; no DMA-API report");
+	if (!hung) {
+		munmap(b, 2 * UC_LEN);
+		munmap(want, UC_LEN);
+		for (i = 0; i < 3; i++)
+			munmap(c[i].want ? c[i].dst : c[i].src, UC_LEN);
+	}
+	ret = rebind_b();
+	tap_ok(!ret, "nvme binds B again and its p2pmem comes back");
 }
 
 #define EDU_TIMEOUT "/sys/module/p2pmap_edu/parameters/xfer_timeout_us"
@@ -1046,6 +1177,7 @@ int main(void)
 	t_client_unbind();
 	t_edu_stop();
 	t_provider_unbind();
+	t_unbind_copies();
 
 	close(fd);
 	tap_ok(nothing_held(0),
