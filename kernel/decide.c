@@ -18,7 +18,7 @@ static u32 builtin_decide(const struct p2pmap_facts *f, bool reaches, u32 *reaso
 	if (f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED)
 		return P2PMAP_VERDICT_BOUNCE;
 	if (!reaches) {
-		*reason = P2PMAP_REASON_DMA_MASK;
+		*reason = P2PMAP_REASON_DMA_UNREACHABLE;
 		return P2PMAP_VERDICT_BOUNCE;
 	}
 	return P2PMAP_VERDICT_P2P;
@@ -49,7 +49,7 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 	if (verdict == P2PMAP_VERDICT_P2P && !reaches) {
 		/* Not a policy error: the policy cannot see the client's mask. */
 		verdict = P2PMAP_VERDICT_BOUNCE;
-		*reason = P2PMAP_REASON_DMA_MASK;
+		*reason = P2PMAP_REASON_DMA_UNREACHABLE;
 	}
 	trace_p2pmap_decision(pair->provider, pair->client, req->len, req->dir,
 			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",

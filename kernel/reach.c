@@ -10,7 +10,8 @@
  *
  *  - P2P: the provider's p2pmem, at the address the client would use (its PCI bus address
  *    through a switch; through the host bridge, its physical address unless an IOMMU
- *    translates), must lie within the mask. Otherwise the pair bounces, reason "dma-mask".
+ *    translates), must lie within the mask. Otherwise the pair bounces, reason
+ *    "dma-unreachable".
  *  - RAM: without a translating IOMMU, pages above the mask are bounced by p2pmap, as
  *    swiotlb would, instead of failing the mapping.
  *  - bounce pages: for such a client they come from a zone the mask reaches.

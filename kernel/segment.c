@@ -141,8 +141,8 @@ static struct pci_dev *entry_provider(struct p2pmap_mapping *map, struct scatter
  * p2pmap_make_segments() - group the source entries into segments
  * @map: the mapping, with its source table
  *
- * A segment is a run of RAM, of RAM the client cannot reach (to bounce, reason dma-mask), or
- * of one provider's P2P memory.
+ * A segment is a run of RAM, of RAM the client cannot reach (to bounce, reason
+ * dma-unreachable), or of one provider's P2P memory.
  *
  * Return: 0, -ENXIO for a P2P page whose provider cannot be found, -EINVAL for an empty
  * table, -ENOMEM.
@@ -183,7 +183,7 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 			seg = &map->segs[map->nr_segs++];
 			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
 			if (kind == P2PMAP_SEG_BOUNCE)
-				seg->reason = P2PMAP_REASON_DMA_MASK;
+				seg->reason = P2PMAP_REASON_DMA_UNREACHABLE;
 		}
 		seg->len += sg->length;
 		seg->src_nents++;

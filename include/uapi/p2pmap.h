@@ -88,9 +88,9 @@ enum p2pmap_kernel_verdict {
  *	host bridge (CPU physical addresses)
  * @P2PMAP_REASON_DIFFERENT_HOST_BRIDGES: built-in rule: the devices are below different host
  *	bridges, which the kernel never allows
- * @P2PMAP_REASON_DMA_MASK: the client's DMA mask does not reach the provider's P2P memory (or,
- *	for a RAM segment, the RAM): bounced through pages the client reaches. Also applied to a
- *	policy's P2P verdict, which is not counted as a policy error
+ * @P2PMAP_REASON_DMA_UNREACHABLE: the client's DMA mask does not reach the provider's P2P
+ *	memory (or, for a RAM segment, the RAM): bounced through pages the client reaches. Also
+ *	applied to a policy's P2P verdict, which is not counted as a policy error
  * @__P2PMAP_REASON_MAX: one past the last reason
  */
 enum p2pmap_reason {
@@ -105,7 +105,7 @@ enum p2pmap_reason {
 	P2PMAP_REASON_BOUNCE_CAP	= 8,
 	P2PMAP_REASON_HOST_BRIDGE_P2P	= 9,
 	P2PMAP_REASON_DIFFERENT_HOST_BRIDGES = 10,
-	P2PMAP_REASON_DMA_MASK		= 11,
+	P2PMAP_REASON_DMA_UNREACHABLE	= 11,
 	__P2PMAP_REASON_MAX,
 };
 

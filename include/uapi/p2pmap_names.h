@@ -56,7 +56,7 @@
 	X(P2PMAP_REASON_BOUNCE_CAP, "bounce-cap")			\
 	X(P2PMAP_REASON_HOST_BRIDGE_P2P, "host-bridge-p2p")		\
 	X(P2PMAP_REASON_DIFFERENT_HOST_BRIDGES, "different-host-bridges") \
-	LAST(P2PMAP_REASON_DMA_MASK, "dma-mask")
+	LAST(P2PMAP_REASON_DMA_UNREACHABLE, "dma-unreachable")
 
 /* enum p2pmap_policy_event */
 #define P2PMAP_POLICY_EVENT_NAMES(X, LAST)				\

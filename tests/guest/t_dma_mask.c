@@ -7,9 +7,9 @@
  *
  *  - the edu really has a 28-bit mask; RAM buffers are made of pages on both sides of it;
  *  - P2P that the kernel allows (provider A, the edu behind its switch) but whose bus address
- *    is above the mask: EXPLAIN and MAP say BOUNCE, reason dma-mask; the data is right;
+ *    is above the mask: EXPLAIN and MAP say BOUNCE, reason dma-unreachable; the data is right;
  *  - P2P the kernel refuses: bounce as before, its own reason;
- *  - RAM above the mask: bounced through pages below it (reason dma-mask), data right;
+ *  - RAM above the mask: bounced through pages below it (reason dma-unreachable), data right;
  *  - every DMA address the client is given lies within its mask;
  *  - a policy that forces P2P cannot give the client an address it cannot reach, and that is
  *    not counted as a policy error.
@@ -213,7 +213,7 @@ static void test_ram(void)
 
 	memset(src, 1, LEN);
 	ret = map_check(&lab.edu_rc, src, LEN, P2PMAP_DIR_TO_DEVICE, kinds, &reason, &in_mask);
-	tap_ok(!ret && kinds[P2PMAP_SEG_BOUNCE] && reason == P2PMAP_REASON_DMA_MASK && in_mask,
+	tap_ok(!ret && kinds[P2PMAP_SEG_BOUNCE] && reason == P2PMAP_REASON_DMA_UNREACHABLE && in_mask,
 	       "RAM above the mask is bounced (%u RAM, %u bounced segments, reason %s), every DMA address within the mask",
 	       kinds[P2PMAP_SEG_RAM], kinds[P2PMAP_SEG_BOUNCE], reason_name(reason));
 	copy_check(&lab.edu_rc, src, dst, -1, -1, "RAM -> RAM");
@@ -238,11 +238,11 @@ static void test_forced(void)
 		return;
 	}
 	ret = xexplain(fd, &lab.prov_a, &lab.edu_sw, LEN, &e);
-	tap_ok(!ret && e.verdict == P2PMAP_VERDICT_BOUNCE && e.reason == P2PMAP_REASON_DMA_MASK,
-	       "force_p2p: EXPLAIN still says BOUNCE, reason dma-mask (got %s)",
+	tap_ok(!ret && e.verdict == P2PMAP_VERDICT_BOUNCE && e.reason == P2PMAP_REASON_DMA_UNREACHABLE,
+	       "force_p2p: EXPLAIN still says BOUNCE, reason dma-unreachable (got %s)",
 	       reason_name(e.reason));
 	ret = map_check(&lab.edu_sw, mem, LEN, P2PMAP_DIR_TO_DEVICE, kinds, &reason, &in_mask);
-	tap_ok(!ret && !kinds[P2PMAP_SEG_P2P] && reason == P2PMAP_REASON_DMA_MASK && in_mask,
+	tap_ok(!ret && !kinds[P2PMAP_SEG_P2P] && reason == P2PMAP_REASON_DMA_UNREACHABLE && in_mask,
 	       "force_p2p: the mapping is bounced, every DMA address within the mask");
 	tap_ok(p2pmap_stat("policy_errors") == errs,
 	       "force_p2p's P2P verdict for an unreachable provider is not a policy error");
@@ -263,7 +263,7 @@ int main(void)
 
 	test_mask();
 	test_pair(&lab.prov_a, &lab.edu_sw, "A -> edu behind its switch (the kernel allows P2P)",
-		  P2PMAP_REASON_DMA_MASK);
+		  P2PMAP_REASON_DMA_UNREACHABLE);
 	test_pair(&lab.prov_b, &lab.edu_rc, "B -> root-complex edu (the kernel refuses P2P)",
 		  P2PMAP_REASON_NO_COMMON_BRIDGE);
 	test_ram();

@@ -73,7 +73,7 @@ static const char *const reason_texts[] = {
 		"built-in rule: P2P through a host bridge the kernel whitelists (CPU physical addresses)",
 	[P2PMAP_REASON_DIFFERENT_HOST_BRIDGES] =
 		"built-in rule: the devices are below different host bridges, which the kernel never allows, so the data bounces",
-	[P2PMAP_REASON_DMA_MASK] =
+	[P2PMAP_REASON_DMA_UNREACHABLE] =
 		"the client's DMA mask does not reach this memory, so the data bounces through RAM the client reaches",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == __P2PMAP_REASON_MAX &&
