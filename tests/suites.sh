@@ -15,6 +15,8 @@ CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map 
 	    tests/guest/t_trace.sh build/tests/t_policy tests/guest/t_policy_load.sh
 	    tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh tests/guest/t_privilege.sh
 	    build/tests/t_fuzz "build/tests/t_faults --only dma")
+# Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
+LOAD="tests/guest/t_module.sh --load-only"
 # Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
 # and with bounce_all.
 MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
@@ -25,17 +27,17 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_stress "${MATRIX[@]}"
 	     "tests/guest/t_lifecycle.sh 40" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
-MATRIX_TESTS=(tests/guest/t_module.sh "${MATRIX[@]}" tests/guest/t_unload.sh)
+MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
-FAULTS_TESTS=(tests/guest/t_module.sh "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
+FAULTS_TESTS=("$LOAD" "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
 # A provider that registers P2PDMA memory without publishing it, on every kernel.
-UNPUB_TESTS=(tests/guest/t_module.sh tests/guest/t_unpublished.sh "${MATRIX[@]}"
+UNPUB_TESTS=("$LOAD" tests/guest/t_unpublished.sh "${MATRIX[@]}"
 	     tests/guest/t_unload.sh)
 # Unplug and re-plug devices under load.
-HOTPLUG_TESTS=(tests/guest/t_module.sh tests/guest/t_hotplug.sh build/tests/t_matrix
+HOTPLUG_TESTS=("$LOAD" tests/guest/t_hotplug.sh build/tests/t_matrix
 	       tests/guest/t_unload.sh)
 # Clients with the edu's own 28-bit DMA mask (see narrow.sh).
-NARROW_TESTS=(tests/guest/t_module.sh build/tests/t_dma_mask tests/guest/t_unload.sh)
+NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
 VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow}
 # make check, the other kernels: the core suites, the matrix and unload in "switch", fault
 # injection, the matrix in "nested", and the unpublished provider.
@@ -53,9 +55,9 @@ STRESS_SWITCH_TESTS=(tests/guest/t_module.sh
 	"build/tests/t_fuzz --seed 5 --calls 200000"
 	"build/tests/t_faults --ops 2000 --only dma"
 	"tests/guest/t_lifecycle.sh 300" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
-STRESS_FAULTS_TESTS=(tests/guest/t_module.sh "build/tests/t_faults --ops 2000 --only alloc"
+STRESS_FAULTS_TESTS=("$LOAD" "build/tests/t_faults --ops 2000 --only alloc"
 		     tests/guest/t_unload.sh)
-STRESS_HOTPLUG_TESTS=(tests/guest/t_module.sh "tests/guest/t_hotplug.sh 5" tests/guest/t_unload.sh)
+STRESS_HOTPLUG_TESTS=("$LOAD" "tests/guest/t_hotplug.sh 5" tests/guest/t_unload.sh)
 STRESS_VARIANTS="switch faults hotplug"
 
 # suites PASS VARIANT: set SUITES to the suites of one lab run. PASS is check (the default
