@@ -16,7 +16,7 @@ SUDO=${SUDO:-}
 
 . /etc/os-release
 [ "${VERSION_CODENAME:-}" = bookworm ] ||
-	die "this script supports Debian bookworm (found '${VERSION_CODENAME:-unknown}'); install the packages listed in README.md by hand"
+	die "this script supports Debian bookworm (found '${VERSION_CODENAME:-unknown}'); install the packages this script lists by hand"
 
 . "$(dirname "$0")/apt-lib.sh"
 BP_FILE=$P2PMAP_BP_FILE

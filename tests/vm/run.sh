@@ -7,7 +7,7 @@
 #
 # Options:
 #   --variant NAME   topology from tests/vm/topology/NAME.sh (default: switch; also acs, viommu,
-#                    nested, wide: see the README's topology matrix)
+#                    nested, wide: see docs/lab.md, "The topology matrix")
 #   --timeout SEC    kill the guest after SEC seconds (default 1200)
 #   --out DIR        keep console log, dmesg and results in DIR (default: a new dir in build/vm)
 #   --quiet          do not echo the guest console
