@@ -39,7 +39,8 @@ TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable ba
 	    bad_name no_decide init_fail
 # The sample driver's ioctl, which the lab's programs use (through tests/guest/lib.h).
 EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
-SAMPLE_BPF := topology bounce_all size_threshold rules numa_local
+# The shipped policies.
+include bpf/policies.mk
 
 .PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
 	install uninstall bench stress
@@ -195,10 +196,10 @@ export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR
 
 install: deps
 	$(Q)$(MAKE) user
-	$(Q)VERSION=$(VERSION) DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh install
+	$(Q)VERSION=$(VERSION) P2PMAP_POLICIES="$(P2PMAP_POLICIES)" DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh install
 
 uninstall:
-	$(Q)VERSION=$(VERSION) DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh uninstall
+	$(Q)VERSION=$(VERSION) P2PMAP_POLICIES="$(P2PMAP_POLICIES)" DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh uninstall
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -13,13 +13,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VERSION:?run through make install}"
+: "${P2PMAP_POLICIES:?run through make install (bpf/policies.mk)}"
 D=${DESTDIR:-}
 say() { printf '  INSTALL %s\n' "$*"; }
 die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
 
 files() {	# SOURCE DEST MODE, one per line
 	echo "build/user/p2ppolicy $SBINDIR/p2ppolicy 0755"
-	for o in topology bounce_all size_threshold rules numa_local; do
+	for o in $P2PMAP_POLICIES; do
 		echo "bpf/$o.bpf.o $POLICYDIR/$o.bpf.o 0644"
 	done
 	echo "bpf/rules.h $POLICYDIR/rules.h 0644"

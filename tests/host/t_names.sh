@@ -18,4 +18,20 @@ stray=$(git ls-files kernel user tests bpf include | grep -v -e '\.expect$' |
 	grep -v -e 'P2PMAP_' -e 'max_policy_errors' -e 'policy_error(' -e '[.>]acs_redirect' -e 'u32 acs_redirect' -e '@acs_redirect')
 [ -z "$stray" ] || echo "$stray" | sed 's/^/# /'
 ok "[ $(printf '%s' "$stray" | grep -c .) = 0 ]" "no name is spelled with underscores outside the table"
+
+# The shipped policies: bpf/policies.mk is the one list. It names every policy source in bpf/,
+# and the texts that list them for people (the man page, the example configuration) name
+# each of them on the line that lists them.
+list=$(sed -n 's/^P2PMAP_POLICIES := //p' bpf/policies.mk | tr ' ' '\n' | sort)
+srcs=$(git ls-files 'bpf/*.bpf.c' | sed 's|bpf/||; s|\.bpf\.c$||' | sort)
+ok "[ '$(echo $list)' = '$(echo $srcs)' ] && [ -n '$list' ]" \
+   "bpf/policies.mk lists every policy in bpf/ ($(echo $list))"
+manline=$(grep -A1 '^Attach a shipped policy' user/man/p2ppolicy.8 | tail -1)
+confline=$(grep '^# A shipped policy' user/etc/p2ppolicy.conf)
+missing=""
+for p in $list; do
+	echo "$manline" | grep -qw "$p" || missing="$missing man:$p"
+	echo "$confline" | grep -qw "$p" || missing="$missing conf:$p"
+done
+ok "[ -z '$missing' ]" "the man page and the example configuration name every shipped policy${missing:+ (missing:$missing)}"
 done_tap

@@ -43,8 +43,8 @@ const struct cmd commands[] = {
 	  NULL },
 	{ "load", cmd_load, "NAME|FILE.bpf.o [--set KEY=VALUE]...",
 	  "attach a shipped policy or any policy object, replacing the attached one atomically",
-	  "Shipped policies: topology, bounce_all, size_threshold, rules, numa_local ('load --list'\n"
-	  "describes them). A policy loaded before through p2ppolicy is replaced in one step\n"
+	  "NAME is a shipped policy ('load --list' lists and describes them). A policy loaded\n"
+	  "before through p2ppolicy is replaced in one step\n"
 	  "through its pinned link: no mapping sees no policy in between. The link is pinned at\n"
 	  "/sys/fs/bpf/p2pmap/link and the policy's maps under /sys/fs/bpf/p2pmap/maps/.\n"
 	  "  --set KEY=VALUE  set a global variable of the policy before it loads (K/M/G suffixes,\n"
