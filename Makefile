@@ -32,12 +32,12 @@ KDIR_TARGETS := all modules test-modules bpf test-bpf user tests-build
 
 BUILD := $(TOP)/build
 HOSTCC := gcc
-TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include
+TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include -I$(TOP)/tests/lib
 TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/t_stress $(BUILD)/tests/t_faults $(BUILD)/tests/t_dma_mask $(BUILD)/tests/demo
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail
-# The sample driver's ioctl, which the lab's programs use (through tests/guest/lib.h).
+# The sample driver's ioctl, which the lab's programs use (through tests/lib/lib.h).
 EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 # The shipped policies.
 include bpf/policies.mk
@@ -125,34 +125,41 @@ $(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
 	  -DP2PPOLICY_EXAMPLE_CONF='"$(TOP)/user/etc/p2ppolicy.conf"' -o $@ $< \
 	  $(UNIT_CORE:%=$(BUILD)/user/%.o) $$(pkg-config --libs inih json-c cmocka)
 
-$(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/guest/lib.c tests/guest/lib.h bpf/rules.h \
+$(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/lib/lib.c tests/lib/lib.h bpf/rules.h \
 			 include/uapi/p2pmap.h $(EDU_UAPI) test-bpf
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/guest/lib.c -lbpf -lpthread
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c -lbpf -lpthread
 
-$(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/guest/lib.c tests/guest/lib.h tests/bench/policy.c \
+$(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/lib/lib.c tests/lib/lib.h tests/bench/policy.c \
 			 tests/bench/policy.h include/uapi/p2pmap.h $(EDU_UAPI) bpf/rules.h bpf
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/guest/lib.c tests/bench/policy.c -lbpf -lpthread
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/lib/lib.c tests/bench/policy.c -lbpf -lpthread
 
-$(BUILD)/tests/%: tests/guest/%.c tests/guest/lib.c tests/guest/lib.h include/uapi/p2pmap.h $(EDU_UAPI) \
+$(BUILD)/tests/%: tests/guest/%.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h $(EDU_UAPI) \
 		  tests/kmod/p2pmap_test.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/guest/lib.c
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/lib/lib.c
 
-BENCH_DEPS := tests/guest/lib.c tests/guest/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h $(EDU_UAPI) \
+# The lab demo's program (make demo runs tests/demo/demo.sh in the lab).
+$(BUILD)/tests/demo: tests/demo/demo.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h \
+		     $(EDU_UAPI)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/lib/lib.c
+
+BENCH_DEPS := tests/lib/lib.c tests/lib/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h $(EDU_UAPI) \
 	      tests/bench/policy.c tests/bench/policy.h bpf/rules.h bpf
 
 $(BUILD)/tests/bench: tests/bench/bench.c $(BENCH_DEPS)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-format-truncation -Itests/guest -Itests/kmod -Ibpf -o $@ $< \
-	  tests/guest/lib.c tests/bench/policy.c -lbpf -lpthread
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-format-truncation -Itests/kmod -Ibpf -o $@ $< \
+	  tests/lib/lib.c tests/bench/policy.c -lbpf -lpthread
 
 $(BUILD)/tests/bench-decide: tests/bench/decide.c $(BENCH_DEPS)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Itests/guest -Itests/kmod -Ibpf -o $@ $< \
-	  tests/guest/lib.c tests/bench/policy.c -lbpf
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Itests/kmod -Ibpf -o $@ $< \
+	  tests/lib/lib.c tests/bench/policy.c -lbpf
 
 endif
 
@@ -168,7 +175,7 @@ stress: deps
 
 demo: deps
 	$(Q)$(MAKE) all
-	$(Q)$(TOP)/tests/vm/run.sh --quiet --out $(BUILD)/demo -- sh tests/guest/demo.sh; rc=$$?; \
+	$(Q)$(TOP)/tests/vm/run.sh --quiet --out $(BUILD)/demo -- sh tests/demo/demo.sh; rc=$$?; \
 	  cat $(BUILD)/demo/share/demo.txt 2>/dev/null; exit $$rc
 
 shell: deps

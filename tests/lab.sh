@@ -2,7 +2,7 @@
 # collect their TAP; count every TAP file into the one closing line. Needs $res (results dir,
 # with a tap/ subdirectory) and $timeout (seconds for one lab run).
 
-# The name a guest test's TAP file gets (tests/guest/run.sh names it the same way): the
+# The name a guest test's TAP file gets (tests/vm/guest-run.sh names it the same way): the
 # program's name, then its arguments joined by '_' ("t_fuzz_--seed_7").
 tap_name() {
 	local prog=${1%% *} f
@@ -20,7 +20,7 @@ lab() {
 	tag=${LAB_KERNEL:+$LAB_KERNEL-}$v
 	echo "== lab tests, ${LAB_KERNEL:+kernel $LAB_KERNEL, }variant $v (QEMU ${P2PMAP_ACCEL:-tcg}; the edu engine needs 100 ms per transfer)"
 	start=$(date +%s)
-	tests/vm/run.sh --variant "$v" --timeout "$timeout" --out "$res/vm-$tag" -- sh tests/guest/run.sh "$@"
+	tests/vm/run.sh --variant "$v" --timeout "$timeout" --out "$res/vm-$tag" -- sh tests/vm/guest-run.sh "$@"
 	rc=$?
 	echo "# lab run ($tag): exit $rc after $(( $(date +%s) - start )) s"
 	echo "$tag $(( $(date +%s) - start ))" >>"$res/times"

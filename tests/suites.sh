@@ -7,7 +7,7 @@
 #   tests/suites.sh check switch       (check: the default kernel; other: the other kernels;
 #   tests/suites.sh other unpublished   stress: make stress)
 #   mapfile -t s < <(tests/suites.sh check switch)
-#   tests/vm/run.sh --variant switch --out build/vm/mine -- sh tests/guest/run.sh "${s[@]}"
+#   tests/vm/run.sh --variant switch --out build/vm/mine -- sh tests/vm/guest-run.sh "${s[@]}"
 
 # The module, its API and policies, the tools, the fuzzer (100,000 calls) and DMA fault
 # injection: every kernel's "switch" lab.

@@ -2,7 +2,7 @@
 # In the lab guest (make bench): load the modules, run a benchmark, keep its table.
 #   guest.sh          map + unmap, scaling, concurrency, bounce (bench.c; "switch" lab)
 #   guest.sh decide   decision cost (decide.c; "wide" lab)
-insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko || exit 1
+insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko || exit 1
 if [ "${1:-}" = decide ]; then
 	build/tests/bench-decide ${P2PMAP_BENCH_ARGS:-} /mnt/out/decide.json >/mnt/out/decide.txt || exit 1
 else

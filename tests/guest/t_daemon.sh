@@ -1,7 +1,7 @@
 #!/bin/sh
 # p2ppolicy daemon in the lab: readiness, SIGHUP changes real verdicts, a bad reload keeps the
 # policy, one instance, PCI hotplug rewrites the rules, SIGTERM keeps or detaches.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 P=build/user/p2ppolicy
 A=0000:03:00.0 B=0000:05:00.0 EDU_SW=0000:04:00.0 EDU_RC=0000:00:06.0
 t=/tmp/daemon

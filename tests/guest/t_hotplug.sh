@@ -5,11 +5,11 @@
 # `make check KASAN=1`); transfers to the devices that go away fail with an errno; the pair
 # table and `p2ppolicy devices` forget them; device_add brings them back, and data moves
 # correctly over every pair again. N cycles (default 1; the first argument overrides).
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 N=${1:-1}
 P=build/user/p2ppolicy
-W="sh tests/guest/wait-path.sh"
-Q="sh tests/guest/qmp.sh"
+W="sh tests/lib/wait-path.sh"
+Q="sh tests/lib/qmp.sh"
 B=0000:05:00.0 E=0000:06:00.0
 c=0
 while [ $c -lt $N ]; do

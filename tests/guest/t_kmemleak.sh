@@ -1,7 +1,7 @@
 #!/bin/sh
 # Leaks: after the suites, two kmemleak scans (an object must stay unreferenced for 5 s to be
 # reported) find nothing allocated by p2pmap or p2pmap_edu.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 K=/sys/kernel/debug/kmemleak
 if ! [ -w $K ]; then
 	ok "false" "kmemleak is available (CONFIG_DEBUG_KMEMLEAK, debugfs)"

@@ -5,7 +5,7 @@
 # Afterwards the modules are loaded again for the suites that follow. Besides the loop's own
 # counts, each claim is checked against what the kernel and the data say: the module's load
 # messages, its reference count and policy while rmmod is refused, and demo's data checks.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 N=${1:-100}
 K=kernel
 E=samples/p2pmap_edu
@@ -17,7 +17,7 @@ loads0=$(dmesg | grep -c 'p2pmap: version .* loaded')
 start=$(date +%s)
 while [ $i -lt $N ]; do
 	i=$((i + 1))
-	insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) || { bad="insmod in cycle $i"; break; }
+	insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) || { bad="insmod in cycle $i"; break; }
 	if [ $((i % 3)) = 0 ]; then
 		$P load topology >/dev/null || { bad="load in cycle $i"; break; }
 		rmmod p2pmap 2>/dev/null && { bad="rmmod with a policy attached succeeded in cycle $i"; break; }
@@ -44,5 +44,5 @@ ok "[ $pol -ge $((N / 3)) ] && [ $refused = $pol ]" "$pol cycles attached a poli
 ok "[ $held = $pol ]" "each time, the module stayed with its policy attached and its reference count held ($held of $pol)"
 ok "[ $dma -ge $((N / 20)) ]" "$dma cycles moved data over every pair, all correct"
 ok "[ $correct -ge $((dma * 4)) ]" "demo checked $correct transfers correct byte for byte (4 pairs per DMA cycle)"
-ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" "modules loaded again"
+ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" "modules loaded again"
 done_tap

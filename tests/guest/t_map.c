@@ -752,7 +752,7 @@ static int rebind_b(void)
 	int ret = try_write(NVME_DRV "/bind", lab.prov_b.name);
 
 	snprintf(avail, sizeof(avail),
-		 "sh tests/guest/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
+		 "sh tests/lib/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
 		 lab.prov_b.name);
 	ret = ret ?: system(avail);
 	lab_find(&lab);

@@ -5,11 +5,11 @@
 #   t_module.sh              the whole suite (a lab's first run of it)
 #   t_module.sh --load-only  only load the three modules and check the edus are bound: every
 #                            other lab boot (each load/unload cycle costs seconds under TCG)
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 K=kernel
 E=samples/p2pmap_edu
 if [ "$1" = --load-only ]; then
-	ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
+	ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
 	   "p2pmap, p2pmap_edu and the test module load together"
 	n=$(lspci -n -d 1234:11e8 | wc -l)
 	ok "[ \$(ls /dev/p2pmap-edu* | wc -l) = $n ] && [ $n -ge 2 ]" "p2pmap_edu binds all $n edu devices"
@@ -29,7 +29,7 @@ ok "[ ! -e /dev/p2pmap ] && [ ! -e /sys/kernel/p2pmap ] && [ ! -e /sys/kernel/bt
    "device, sysfs and BTF are gone after unload"
 i=0; while [ $i -lt 5 ]; do insmod $K/p2pmap.ko && rmmod p2pmap || break; i=$((i + 1)); done
 ok "[ $i = 5 ]" "5 more load/unload cycles"
-ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
+ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
    "p2pmap, p2pmap_edu and the test module load together"
 n=$(lspci -n -d 1234:11e8 | wc -l)
 ok "[ \$(ls /dev/p2pmap-edu* | wc -l) = $n ] && [ $n -ge 2 ]" "p2pmap_edu binds all $n edu devices"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # p2ppolicy against the real module in the lab: every command, --json that parses, errors.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 P=build/user/p2ppolicy
 A=0000:03:00.0 B=0000:05:00.0 EDU_SW=0000:04:00.0 EDU_RC=0000:00:06.0
 o=/tmp/p2ppolicy.out

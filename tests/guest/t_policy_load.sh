@@ -2,7 +2,7 @@
 # Policies the module or the verifier must refuse, with a message that says why where the
 # loader reads it (the verifier's log in bpftool's output, the module's reason in
 # /sys/kernel/p2pmap/last_error); and a module that cannot be removed while a policy holds it.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 B=build/tests/bpf
 PIN=/sys/fs/bpf/p2pmap
 mkdir -p $PIN
@@ -46,6 +46,6 @@ rm $PIN/topology
 # The struct_ops map holds the module until BPF frees it, after an RCU grace period.
 wait_until 5 rmmod p2pmap
 ok "[ ! -e /sys/kernel/p2pmap ]" "after removing the pin rmmod p2pmap succeeds"
-ok "insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
+ok "insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
    "the modules load again"
 done_tap

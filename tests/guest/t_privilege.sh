@@ -2,7 +2,7 @@
 # Privilege: an unprivileged user (nobody, no capabilities) can neither open the device nodes,
 # nor map through an inherited /dev/p2pmap descriptor, nor attach, change or remove a policy,
 # nor change rules. Every denial is a clean error exit, never a crash (exit status >= 128).
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 P=build/user/p2ppolicy
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
 edu=$(ls /dev/p2pmap-edu* | head -1)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The guest sees the lab's PCI topology, and both NVMe CMBs are published as 64 MiB p2pmem.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 edus=$(lspci -Dn -d 1234:11e8 | cut -d' ' -f1)
 nvmes=$(lspci -Dn -d 1b36:0010 | cut -d' ' -f1)
 diag "edu: $(echo $edus) nvme: $(echo $nvmes)"

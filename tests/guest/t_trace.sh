@@ -3,7 +3,7 @@
 # fields for every pair of the topology, and every shipped bpftrace script runs against it.
 # The lab's addresses (tests/vm/topology/switch.sh): A 03:00.0, B 05:00.0 (providers),
 # edu 04:00.0 behind A's switch, edu 00:06.0 on the root complex.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 W=build/tests/t_stats
 out=/tmp/trace.out
 fmt=/sys/kernel/tracing/events/p2pmap/p2pmap_decision/format

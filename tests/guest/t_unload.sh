@@ -1,6 +1,6 @@
 #!/bin/sh
 # After the suites: everything unloads cleanly and the DMA-API debug counter is still zero.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 ok "[ \$(cat /sys/kernel/p2pmap/pinned_pages) = 0 ] && [ \$(cat /sys/kernel/p2pmap/bounce_in_use) = 0 ]" \
    "nothing pinned, no bounce pages in use"
 # The "unpublished" variant's provider driver (t_unpublished.sh) goes first.

@@ -2,7 +2,7 @@
 # A provider that registers P2PDMA memory without publishing it (variant "unpublished"):
 # p2pmap treats it as a provider. Loads tests/kmod/p2pmap_unpub.ko, which the later suites of
 # the variant (t_matrix: verdicts and real data over every pair) need; t_unload.sh removes it.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 ok "insmod tests/kmod/p2pmap_unpub.ko" "p2pmap_unpub.ko loads"
 U=$(for d in /sys/bus/pci/devices/*; do
 	[ "$(cat $d/vendor)" = 0x1af4 ] && [ "$(cat $d/device)" = 0x1110 ] && basename $d; done | head -n 1)

@@ -2,7 +2,7 @@
 # Host checks of the build: module BTF, UAPI header, checkpatch, config checks, caching.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 KDIR=${KDIR:-$(scripts/build-kernel.sh --dir)}
 
 ok "readelf -S kernel/p2pmap.ko | grep -q '\.BTF'" "p2pmap.ko carries a .BTF section"

@@ -2,7 +2,7 @@
 # p2ppolicy on the host, where no module runs: usage, --help, exit codes, check-config.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 P=build/user/p2ppolicy
 t=$(mktemp -d)
 

@@ -11,7 +11,7 @@
 # again, may run none (make help runs nothing but echo).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT

@@ -3,7 +3,7 @@
 # module on its own, uninstall leaves nothing, an operator's configuration is kept.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 KDIR=${KDIR:-$(scripts/build-kernel.sh --dir)}
 d=$(mktemp -d)
 v=$(cat VERSION)

@@ -4,7 +4,7 @@
 # other spelling of those names is typed anywhere else.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 
 ok "printf '#include \"include/uapi/p2pmap.h\"\n#include \"include/uapi/p2pmap_names.h\"\n' | gcc -std=c99 -Wall -Werror -fsyntax-only -x c -" \
    "the names header compiles on its own (C99)"

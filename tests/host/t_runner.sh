@@ -2,7 +2,7 @@
 # The lab runner itself: a guest WARN fails the run, a hung guest times out, exit codes pass.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 out=build/results/runner
 tests/vm/run.sh --quiet --out $out/warn --timeout 120 -- insmod tests/kmod/p2pmap_warn_test.ko
 rc=$?

@@ -5,7 +5,7 @@
 # this kernel has nothing to say, and the kernel itself came from the cache.
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top"
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 k=${P2PMAP_KERNEL:-?}
 KDIR=${KDIR:?KDIR must name the kernel tree}
 rel=$(cat "$KDIR/include/config/kernel.release")

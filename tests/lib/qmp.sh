@@ -1,8 +1,8 @@
 #!/bin/sh
 # In the lab guest: run one QMP command through the host's QMP agent (tests/vm/qmp-agent.py)
 # and print QEMU's JSON answer; exit 1 if QEMU returned an error or nothing came in 30 s.
-#   sh tests/guest/qmp.sh '{"execute": "device_del", "arguments": {"id": "provB"}}'
-. tests/guest/wait.sh
+#   sh tests/lib/qmp.sh '{"execute": "device_del", "arguments": {"id": "provB"}}'
+. tests/lib/wait.sh
 d=/mnt/out/qmp
 mkdir -p $d
 n=$(date +%s%N)

@@ -7,5 +7,5 @@ ok() {
 	if sh -c "$_cmd" >/dev/null 2>&1; then echo "ok $_n - $*"; else echo "not ok $_n - $*"; _fail=$((_fail + 1)); fi
 }
 diag() { echo "# $*"; }
-. tests/guest/wait.sh
+. tests/lib/wait.sh
 done_tap() { echo "1..$_n"; [ $_fail = 0 ]; }

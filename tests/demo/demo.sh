@@ -8,13 +8,13 @@ conf=user/etc/p2ppolicy.conf
 log=/tmp/p2ppolicy.log
 bt=/tmp/decisions.txt
 indent() { sed 's/^/    /'; }
-. tests/guest/wait.sh
+. tests/lib/wait.sh
 {
 	echo "== The lab's PCI topology"
 	lspci -tv | grep -v -e Virtio -e ICH9 -e DRAM -e 82574L -e 1234:1111
 	echo
 	echo "== Loading p2pmap.ko and p2pmap_edu.ko"
-	insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/guest/modargs.sh p2pmap_edu) || exit 1
+	insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) || exit 1
 	echo "p2pmap $(cat /sys/kernel/p2pmap/version) loaded"
 	echo
 	echo "== p2ppolicy devices"
