@@ -533,9 +533,11 @@ static long ioc_explain(void __user *uarg)
 	struct p2pmap_pci_addr *cb;
 	struct pci_dev *prov, *client;
 	struct p2pmap_explain arg;
+	struct p2pmap_shadow_choice sh = {};
 	struct p2pmap_request req;
 	struct p2pmap_pair *pair;
 	enum dma_data_direction dir;
+	bool shadow;
 	u32 argsz;
 	int ret;
 
@@ -543,7 +545,10 @@ static long ioc_explain(void __user *uarg)
 			    uarg, &argsz);
 	if (ret)
 		return ret;
-	if (arg.flags || arg.reserved || dir_from_uapi(arg.dir, &dir))
+	if ((arg.flags & ~P2PMAP_EXPLAIN_SHADOW) || arg.reserved || dir_from_uapi(arg.dir, &dir))
+		return -EINVAL;
+	shadow = arg.flags & P2PMAP_EXPLAIN_SHADOW;
+	if (shadow && argsz < offsetofend(struct p2pmap_explain, shadow_reason))
 		return -EINVAL;
 
 	prov = get_pci(&arg.provider);
@@ -569,7 +574,9 @@ static long ioc_explain(void __user *uarg)
 		.dir = arg.dir,
 		.total_len = arg.len,
 	};
-	arg.verdict = p2pmap_decide(pair, &req, &arg.reason, true);
+	arg.verdict = p2pmap_decide(pair, &req, &arg.reason, shadow ? &sh : NULL, true);
+	arg.shadow_verdict = sh.verdict;
+	arg.shadow_reason = sh.reason;
 	arg.kernel_verdict = pair->facts.kernel_verdict;
 	arg.distance = pair->facts.distance;
 	arg.hops_provider = pair->facts.hops_provider;
@@ -610,7 +617,7 @@ static long ioc_stats(void __user *uarg)
 	if (ret)
 		return ret;
 	if ((arg.flags & ~P2PMAP_STATS_RESET) ||
-	    (arg.nr && (arg.entry_size < sizeof(struct p2pmap_pair_stat) ||
+	    (arg.nr && (arg.entry_size < P2PMAP_PAIR_STAT_SIZE_V0 ||
 			arg.entry_size > PAGE_SIZE)))
 		return -EINVAL;
 	reset = arg.flags & P2PMAP_STATS_RESET;
@@ -632,8 +639,10 @@ static long ioc_stats(void __user *uarg)
 	for (i = 0; i < min(arg.nr, got); i++) {
 		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);
 
-		if (copy_to_user(dst, &buf[i], sizeof(*buf)) ||
-		    clear_user(dst + sizeof(*buf), arg.entry_size - sizeof(*buf))) {
+		size_t n = min_t(size_t, arg.entry_size, sizeof(*buf));
+
+		/* An older caller's shorter entry gets what it knows. */
+		if (copy_to_user(dst, &buf[i], n) || clear_user(dst + n, arg.entry_size - n)) {
 			ret = -EFAULT;
 			goto out;
 		}

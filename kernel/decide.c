@@ -29,31 +29,40 @@ static u32 builtin_decide(const struct p2pmap_facts *f, bool reaches, u32 *reaso
  * @pair: the (provider, client) pair, with its cached facts
  * @req: the request: bytes and pages of this provider, direction
  * @reason: (out) enum p2pmap_reason
- * @dry_run: true for EXPLAIN (the policy is told so)
+ * @shadow: NULL, or (out) what the shadow policy would have decided (verdict 0 when none is
+ *	attached); it never changes the decision
+ * @dry_run: true for EXPLAIN (the policies are told so)
  *
- * The built-in rule, then the attached policy if there is one. Never sleeps; the cost does
- * not depend on the number of devices. Counting is left to the caller (p2pmap_stats_account()
+ * The built-in rule, then the attached policy if there is one, then the shadow policy if
+ * asked and attached, with the same context. Never sleeps; the cost does not depend on the
+ * number of devices. Counting is left to the caller (p2pmap_stats_account()
  * once the mapping is made or has failed); the decision is traced here.
  *
  * Return: enum p2pmap_verdict.
  */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
-		  u32 *reason, bool dry_run)
+		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run)
 {
 	bool reaches = p2pmap_pair_reaches(pair);
 	u32 verdict = builtin_decide(&pair->facts, reaches, reason);
-	const char *by;
+	const char *by, *sh_name = NULL;
 
 	rcu_read_lock();
-	by = p2pmap_policy_decide(pair, req, &verdict, reason, dry_run);
+	by = p2pmap_policy_decide(pair, req, &verdict, reason, shadow, &sh_name, dry_run);
 	if (verdict == P2PMAP_VERDICT_P2P && !reaches) {
 		/* Not a policy error: the policy cannot see the client's mask. */
 		verdict = P2PMAP_VERDICT_BOUNCE;
 		*reason = P2PMAP_REASON_DMA_UNREACHABLE;
 	}
+	/* The shadow's verdict as it would have been applied: the same rule. */
+	if (shadow && shadow->verdict == P2PMAP_VERDICT_P2P && !reaches) {
+		shadow->verdict = P2PMAP_VERDICT_BOUNCE;
+		shadow->reason = P2PMAP_REASON_DMA_UNREACHABLE;
+	}
 	trace_p2pmap_decision(pair->provider, pair->client, req->len, req->dir,
 			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",
-			      verdict, *reason, dry_run);
+			      verdict, *reason, sh_name ?: "", shadow ? shadow->verdict : 0,
+			      dry_run);
 	rcu_read_unlock();
 	return verdict;
 }

@@ -16,6 +16,7 @@
 #include <linux/workqueue.h>
 
 #include "compat.h"
+#include "shadow.h"
 #include "../include/p2pmap.h"
 #include "../include/p2pmap_policy.h"
 #include "../include/uapi/p2pmap.h"
@@ -68,6 +69,7 @@ struct p2pmap_facts {
  * @errors: policy errors and mappings that failed after the decision
  * @last_verdict: the verdict of the latest mapping
  * @last_reason: the reason of the latest mapping
+ * @shadow: agreement with the shadow policy (shadow.c)
  *
  * Written under the stats lock (stats.c), once per mapping, so a snapshot is consistent; read
  * without it by policies, which only need a recent value.
@@ -79,6 +81,7 @@ struct p2pmap_pair_stats {
 	atomic64_t errors;
 	atomic_t last_verdict;
 	atomic_t last_reason;
+	struct p2pmap_shadow_stats shadow;
 };
 
 /**
@@ -122,6 +125,7 @@ struct p2pmap_request {
  * @req: what the mapping asks of the provider
  * @verdict: enum p2pmap_verdict
  * @reason: enum p2pmap_reason
+ * @shadow: what the shadow policy would have decided (verdict 0: none attached)
  */
 struct p2pmap_choice {
 	struct pci_dev *provider;
@@ -129,6 +133,7 @@ struct p2pmap_choice {
 	struct p2pmap_request req;
 	u32 verdict;
 	u32 reason;
+	struct p2pmap_shadow_choice shadow;
 };
 
 /*
@@ -173,7 +178,7 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
-		  u32 *reason, bool dry_run);
+		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run);
 u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
 
 /* reach.c */
@@ -188,9 +193,12 @@ extern atomic64_t p2pmap_policy_errors;
 int p2pmap_policy_init(void);
 void p2pmap_policy_exit(void);
 const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
-				 u32 *verdict, u32 *reason, bool dry_run);
+				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,
+				 const char **sh_name, bool dry_run);
 ssize_t p2pmap_policy_show_name(char *buf);
 ssize_t p2pmap_policy_show_state(char *buf);
+ssize_t p2pmap_shadow_show_name(char *buf);
+ssize_t p2pmap_shadow_show_state(char *buf);
 ssize_t p2pmap_policy_show_last_error(char *buf);
 void p2pmap_policy_clear_last_error(void);
 

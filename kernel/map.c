@@ -143,7 +143,8 @@ static long decide_all(struct p2pmap_mapping *map)
 			ch[c].pair = NULL;
 			return ret;
 		}
-		ch[c].verdict = p2pmap_decide(ch[c].pair, &ch[c].req, &ch[c].reason, false);
+		ch[c].verdict = p2pmap_decide(ch[c].pair, &ch[c].req, &ch[c].reason,
+					      &ch[c].shadow, false);
 	}
 	for (c = 0; c < map->nr_choices; c++)
 		if (ch[c].verdict == P2PMAP_VERDICT_REJECT)

@@ -18,6 +18,13 @@
  * old one still decides; then one pointer store swaps them; then, after an RCU grace period
  * (no decide() of the old one still running), the old one's exit(). So a new policy whose
  * init() fails leaves the old one attached and untouched, and no mapping sees no policy.
+ *
+ * A policy with P2PMAP_POLICY_SHADOW goes into a second slot, the shadow: the same rules, its
+ * own errors and eject, and its verdict only compared (shadow.c counts it). A policy belongs
+ * to its slot by (kdata, link): BPF lets one struct_ops map sit in two links, and that is how
+ * a shadow is promoted: the active link's update with the shadow's map moves the shadow's
+ * policy, already initialised, into the active slot in one store (policy_promote()). The
+ * shadow's own link still holds the map afterwards; its unreg then finds nothing of its own.
  */
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
@@ -45,9 +52,13 @@ module_param_cb(max_policy_errors, &max_errors_ops, &max_policy_errors, 0644);
 MODULE_PARM_DESC(max_policy_errors,
 		 "Policy errors (bad verdicts, P2P on refused pairs) before the policy is detached (default 100, min 1)");
 
+struct policy_slot;
+
 /**
  * struct p2pmap_policy - an attached policy
  * @ops: the BPF struct_ops data (lives as long as its map is registered)
+ * @link: the link that attached it (NULL for a map registered without a link)
+ * @slot: the slot it is in (changes only on a promote, when nothing can reach it)
  * @errors: policy errors since it was attached
  * @decisions: decisions since it was attached
  * @ejecting: set once, by the decision that reached max_policy_errors
@@ -55,22 +66,35 @@ MODULE_PARM_DESC(max_policy_errors,
  */
 struct p2pmap_policy {
 	struct p2pmap_policy_ops *ops;
+	struct bpf_link *link;
+	struct policy_slot *slot;
 	atomic64_t errors;
 	atomic64_t decisions;
 	atomic_t ejecting;
 	struct work_struct eject_work;
 };
 
-static struct p2pmap_policy __rcu *active;
+/**
+ * struct policy_slot - where a policy decides from: the active slot, or the shadow
+ * @cur: the policy, published for the decisions (RCU)
+ * @last_msg: what its state says when it holds none
+ * @what: "policy" or "shadow policy", in messages
+ * @shadow: this is the shadow slot
+ */
+struct policy_slot {
+	struct p2pmap_policy __rcu *cur;
+	char last_msg[160];
+	const char *what;
+	bool shadow;
+};
+
+static struct policy_slot active = { .what = "policy" };
+static struct policy_slot shadow = { .what = "shadow policy", .shadow = true };
 static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
 static struct workqueue_struct *eject_wq;
 
-/*
- * What /sys/kernel/p2pmap/policy_state says when no policy is attached. state_lock also
- * covers every change of @active, so the state never disagrees with the active policy.
- */
+/* state_lock covers every change of a slot, so its state never disagrees with its policy. */
 static DEFINE_SPINLOCK(state_lock);
-static char last_msg[128];
 
 /* Why the latest policy was refused; "" after a policy attached, or when userspace cleared it. */
 static char last_error[160];
@@ -142,29 +166,56 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 	ctx->explain = dry_run;
 }
 
-/*
- * Replace @old by @new (either may be NULL) if @old is still the active policy, and record
- * why in the state. Only one of unreg, update and an eject wins for a given @old.
- */
-static bool policy_swap(struct p2pmap_policy *old, struct p2pmap_policy *new,
-			enum p2pmap_policy_exit_kind why)
+/* Why a slot's policy leaves it (policy_swap()), beside enum p2pmap_policy_exit_kind. */
+#define SWAP_ATTACH	0
+#define SWAP_PROMOTE	100
+
+/* The event of @slot: the shadow's events are the active ones' shadow twins. */
+static u32 slot_event(const struct policy_slot *slot, u32 event)
 {
+	if (!slot->shadow)
+		return event;
+	switch (event) {
+	case P2PMAP_POLICY_EV_ATTACH:
+		return P2PMAP_POLICY_EV_SHADOW_ATTACH;
+	case P2PMAP_POLICY_EV_REPLACE:
+		return P2PMAP_POLICY_EV_SHADOW_REPLACE;
+	case P2PMAP_POLICY_EV_DETACH:
+		return P2PMAP_POLICY_EV_SHADOW_DETACH;
+	default:
+		return P2PMAP_POLICY_EV_SHADOW_AUTO_DETACH;
+	}
+}
+
+/*
+ * Replace @old by @new (either may be NULL) in @slot if @old is still there, and record why
+ * in the slot's state. Only one of unreg, update, promote and an eject wins for a given @old.
+ */
+static bool policy_swap(struct policy_slot *slot, struct p2pmap_policy *old,
+			struct p2pmap_policy *new, int why)
+{
+	char *msg = slot->last_msg;
+	size_t len = sizeof(slot->last_msg);
 	unsigned long flags;
 	bool won;
 
 	spin_lock_irqsave(&state_lock, flags);
-	won = unrcu_pointer(cmpxchg(&active, RCU_INITIALIZER(old), RCU_INITIALIZER(new))) == old;
+	won = unrcu_pointer(cmpxchg(&slot->cur, RCU_INITIALIZER(old), RCU_INITIALIZER(new))) == old;
 	if (won && new) {
-		last_msg[0] = '\0';
+		msg[0] = '\0';
 		last_error[0] = '\0';
 	} else if (won && why == P2PMAP_POLICY_EXIT_ERRORS) {
-		snprintf(last_msg, sizeof(last_msg),
-			 "auto-detached: policy \"%s\" made %llu errors (max_policy_errors=%u)",
-			 old->ops->name, atomic64_read(&old->errors), READ_ONCE(max_policy_errors));
-	} else if (won) {
-		snprintf(last_msg, sizeof(last_msg),
-			 "detached: policy \"%s\" after %llu decisions, %llu errors",
+		snprintf(msg, len, "auto-detached: %s \"%s\" made %llu errors (max_policy_errors=%u)",
+			 slot->what, old->ops->name, atomic64_read(&old->errors),
+			 READ_ONCE(max_policy_errors));
+	} else if (won && why == SWAP_PROMOTE) {
+		snprintf(msg, len,
+			 "promoted: shadow policy \"%s\" became the active policy after %llu shadow decisions, %llu errors",
 			 old->ops->name, atomic64_read(&old->decisions),
+			 atomic64_read(&old->errors));
+	} else if (won) {
+		snprintf(msg, len, "detached: %s \"%s\" after %llu decisions, %llu errors",
+			 slot->what, old->ops->name, atomic64_read(&old->decisions),
 			 atomic64_read(&old->errors));
 	}
 	spin_unlock_irqrestore(&state_lock, flags);
@@ -173,81 +224,121 @@ static bool policy_swap(struct p2pmap_policy *old, struct p2pmap_policy *new,
 
 static void policy_eject(struct p2pmap_policy *p, u64 errors)
 {
+	struct policy_slot *slot = p->slot;
+
 	if (atomic_xchg(&p->ejecting, 1))
 		return;
-	/* Lost against unreg or update: they detach it and call ->exit() themselves. */
-	if (!policy_swap(p, NULL, P2PMAP_POLICY_EXIT_ERRORS))
+	/* Lost against unreg, update or promote: they take care of it. */
+	if (!policy_swap(slot, p, NULL, P2PMAP_POLICY_EXIT_ERRORS))
 		return;
-	pr_warn("policy \"%s\" detached after %llu errors; built-in rule in use\n",
-		p->ops->name, errors);
-	trace_p2pmap_policy(P2PMAP_POLICY_EV_AUTO_DETACH, p->ops->name, "",
+	if (slot->shadow)
+		pr_warn("shadow policy \"%s\" detached after %llu errors; the active policy is not affected\n",
+			p->ops->name, errors);
+	else
+		pr_warn("policy \"%s\" detached after %llu errors; built-in rule in use\n",
+			p->ops->name, errors);
+	trace_p2pmap_policy(slot_event(slot, P2PMAP_POLICY_EV_AUTO_DETACH), p->ops->name, "",
 			    atomic64_read(&p->decisions), errors);
 	queue_work(eject_wq, &p->eject_work);
 }
 
-/* The pair's own error count is kept by p2pmap_stats_account(), from the reason. */
+/*
+ * The pair's own error count is kept by p2pmap_stats_account(), from the reason. A shadow's
+ * errors are its own: they count in no global counter of the active policy.
+ */
 static void policy_error(struct p2pmap_policy *p, bool dry_run)
 {
 	u64 n;
 
 	if (dry_run)
 		return;
-	atomic64_inc(&p2pmap_policy_errors);
+	if (!p->slot->shadow)
+		atomic64_inc(&p2pmap_policy_errors);
 	n = atomic64_inc_return(&p->errors);
 	if (n >= READ_ONCE(max_policy_errors))
 		policy_eject(p, n);
 }
 
-/**
- * p2pmap_policy_decide() - ask the active policy, if any, and apply the safety rules
- * @pair: the pair
- * @req: the request
- * @verdict: (in) the built-in verdict; (out) the final verdict
- * @reason: (in) the built-in reason; (out) the final reason
- * @dry_run: an EXPLAIN query: count nothing
- *
- * Called under rcu_read_lock(). Does nothing without a policy, and for pairs the kernel
- * refuses when the policy has %P2PMAP_POLICY_SUPPORTED_ONLY.
- *
- * Return: the name of the policy that was asked (valid until rcu_read_unlock()), or NULL if
- * none was.
- */
-const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
-				 u32 *verdict, u32 *reason, bool dry_run)
+/* Ask @p, with the safety rules: the verdict it gets; @reason is the reason for it. */
+static u32 policy_ask(struct p2pmap_policy *p, const struct p2pmap_policy_ctx *ctx,
+		      bool refused, u32 builtin, u32 *reason, bool dry_run)
 {
-	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED;
-	struct p2pmap_policy_ctx ctx;
-	struct p2pmap_policy *p;
-	u32 v;
+	u32 v = p->ops->decide(ctx);
 
-	p = rcu_dereference(active);
-	if (!p || (refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY)))
-		return NULL;
-
-	fill_ctx(&ctx, pair, req, *verdict, *reason, dry_run);
-	v = p->ops->decide(&ctx);
 	if (!dry_run)
 		atomic64_inc(&p->decisions);
-
 	switch (v) {
 	case P2PMAP_VERDICT_P2P:
 		if (refused) {
-			*verdict = P2PMAP_VERDICT_BOUNCE;
 			*reason = P2PMAP_REASON_POLICY_DEMOTED;
 			policy_error(p, dry_run);
-			break;
+			return P2PMAP_VERDICT_BOUNCE;
 		}
 		fallthrough;
 	case P2PMAP_VERDICT_BOUNCE:
 	case P2PMAP_VERDICT_REJECT:
-		*verdict = v;
 		*reason = P2PMAP_REASON_POLICY;
-		break;
+		return v;
 	default:
 		*reason = P2PMAP_REASON_POLICY_ERROR;	/* and the built-in verdict */
 		policy_error(p, dry_run);
+		return builtin;
 	}
-	return p->ops->name;
+}
+
+/**
+ * p2pmap_policy_decide() - ask the active policy, if any, then the shadow, with the safety rules
+ * @pair: the pair
+ * @req: the request
+ * @verdict: (in) the built-in verdict; (out) the final verdict
+ * @reason: (in) the built-in reason; (out) the final reason
+ * @sh: NULL, or (out) what the shadow policy would have decided: verdict 0 when there is
+ *	none. It never changes @verdict.
+ * @sh_name: (out, with @sh) the shadow's name, valid until rcu_read_unlock(); NULL for none
+ * @dry_run: an EXPLAIN query: count nothing
+ *
+ * Called under rcu_read_lock(). The active policy is not asked when there is none, nor for
+ * pairs the kernel refuses when it has %P2PMAP_POLICY_SUPPORTED_ONLY; the same holds for the
+ * shadow, which then gets the built-in verdict. Both see the same context, filled once.
+ *
+ * Return: the name of the active policy if it was asked (valid until rcu_read_unlock()), or
+ * NULL.
+ */
+const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
+				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,
+				 const char **sh_name, bool dry_run)
+{
+	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED;
+	u32 builtin = *verdict, builtin_reason = *reason;
+	struct p2pmap_policy_ctx ctx;
+	struct p2pmap_policy *p, *s;
+	const char *by = NULL;
+	bool filled = false;
+
+	p = rcu_dereference(active.cur);
+	if (p && !(refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))) {
+		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
+		filled = true;
+		*verdict = policy_ask(p, &ctx, refused, builtin, reason, dry_run);
+		by = p->ops->name;
+	}
+	if (!sh)
+		return by;
+
+	*sh = (struct p2pmap_shadow_choice){};
+	*sh_name = NULL;
+	s = rcu_dereference(shadow.cur);
+	if (!s)
+		return by;
+	*sh_name = s->ops->name;
+	sh->verdict = builtin;
+	sh->reason = builtin_reason;
+	if (refused && (s->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))
+		return by;
+	if (!filled)
+		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
+	sh->verdict = policy_ask(s, &ctx, refused, builtin, &sh->reason, dry_run);
+	return by;
 }
 
 /* ->exit(), once the last ->decide() through @p has returned. */
@@ -263,10 +354,10 @@ static void policy_exit(struct p2pmap_policy *p, enum p2pmap_policy_exit_kind ki
 	if (p->ops->exit)
 		p->ops->exit(&info);
 	if (kind == P2PMAP_POLICY_EXIT_UNREG)
-		trace_p2pmap_policy(P2PMAP_POLICY_EV_DETACH, p->ops->name, "", info.decisions,
-				    info.errors);
-	pr_info("policy \"%s\" detached (%s): %llu decisions, %llu errors\n", p->ops->name,
-		kind == P2PMAP_POLICY_EXIT_ERRORS ? "too many errors" :
+		trace_p2pmap_policy(slot_event(p->slot, P2PMAP_POLICY_EV_DETACH), p->ops->name, "",
+				    info.decisions, info.errors);
+	pr_info("%s \"%s\" detached (%s): %llu decisions, %llu errors\n", p->slot->what,
+		p->ops->name, kind == P2PMAP_POLICY_EXIT_ERRORS ? "too many errors" :
 		kind == P2PMAP_POLICY_EXIT_REPLACED ? "replaced" : "unregistered",
 		info.decisions, info.errors);
 }
@@ -290,8 +381,9 @@ static void policy_flush_ejects(void)
 	flush_workqueue(eject_wq);
 }
 
-/* Allocate the wrapper of @ops and run its ->init(). */
-static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
+/* Allocate the wrapper of @ops for @slot and run its ->init(). */
+static struct p2pmap_policy *policy_new(struct policy_slot *slot, struct p2pmap_policy_ops *ops,
+					struct bpf_link *link)
 {
 	struct p2pmap_policy *p;
 	int ret;
@@ -300,11 +392,13 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	p->ops = ops;
+	p->link = link;
+	p->slot = slot;
 	INIT_WORK(&p->eject_work, policy_eject_workfn);
 	if (ops->init) {
 		ret = ops->init();
 		if (ret) {
-			refusal_warn("policy \"%s\": init() returned %d, not attached",
+			refusal_warn("%s \"%s\": init() returned %d, not attached", slot->what,
 				     ops->name, ret);
 			kfree(p);
 			return ERR_PTR(ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL);
@@ -313,75 +407,188 @@ static struct p2pmap_policy *policy_new(struct p2pmap_policy_ops *ops)
 	return p;
 }
 
+/* The slot's policy if it came through @link with @kdata (a link names its own). */
+static struct p2pmap_policy *slot_get(struct policy_slot *slot, void *kdata,
+				      struct bpf_link *link)
+{
+	struct p2pmap_policy *p;
+
+	p = rcu_dereference_protected(slot->cur, lockdep_is_held(&policy_mutex));
+	return p && p->ops == kdata && p->link == link ? p : NULL;
+}
+
 static void policy_unreg(void *kdata, struct bpf_link *link)
 {
+	struct policy_slot *slots[] = { &active, &shadow };
 	struct p2pmap_policy *cur;
+	int i;
 
 	mutex_lock(&policy_mutex);
-	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
-	/* Not the active one: it was ejected (and ->exit() already called), or never attached. */
-	if (!cur || cur->ops != kdata)
-		goto out;
-	/* If an eject won, its work calls ->exit(): policy_flush_ejects() waits for it. */
-	if (!policy_swap(cur, NULL, P2PMAP_POLICY_EXIT_UNREG))
-		goto out;
-	policy_exit(cur, P2PMAP_POLICY_EXIT_UNREG);
-	kfree(cur);
-out:
+	for (i = 0; i < ARRAY_SIZE(slots); i++) {
+		/*
+		 * Not in the slot: ejected (->exit() already called), promoted away from this
+		 * link (the shadow's link after a promote), or never attached.
+		 */
+		cur = slot_get(slots[i], kdata, link);
+		if (!cur)
+			continue;
+		/* If an eject won, its work calls ->exit(): policy_flush_ejects() waits for it. */
+		if (policy_swap(slots[i], cur, NULL, P2PMAP_POLICY_EXIT_UNREG)) {
+			policy_exit(cur, P2PMAP_POLICY_EXIT_UNREG);
+			kfree(cur);
+		}
+		break;
+	}
 	mutex_unlock(&policy_mutex);
 	policy_flush_ejects();
 }
 
 /*
- * Make @ops the active policy: in place of @old_kdata's policy for the link's update (its
- * init() first, the old one's exit() after the swap), or where there is none (register, or
- * update of a link whose policy was auto-detached). Another link's policy makes it -EBUSY.
+ * Under policy_mutex: make @ops @slot's policy, in place of @cur (the policy of the link being
+ * updated: its init() first, @cur's exit() after the swap), or where there is none (register,
+ * or update of a link whose policy was auto-detached). Another link's policy makes it -EBUSY.
  */
-static int policy_activate(struct p2pmap_policy_ops *ops, void *old_kdata)
+static int policy_activate(struct policy_slot *slot, struct p2pmap_policy_ops *ops,
+			   struct bpf_link *link, struct p2pmap_policy *cur)
 {
-	struct p2pmap_policy *p, *cur;
-	int ret = 0;
+	struct p2pmap_policy *p, *other;
 
-	mutex_lock(&policy_mutex);
-	cur = rcu_dereference_protected(active, lockdep_is_held(&policy_mutex));
-	if (cur && cur->ops != old_kdata) {
-		refusal_warn("policy \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)",
-			     ops->name, cur->ops->name);
-		ret = -EBUSY;
-		goto out;
+	other = rcu_dereference_protected(slot->cur, lockdep_is_held(&policy_mutex));
+	if (other && other != cur) {
+		refusal_warn("%s \"%s\" not attached: \"%s\" is attached (replace it through its link's update, or remove it first)",
+			     slot->what, ops->name, other->ops->name);
+		return -EBUSY;
 	}
-	p = policy_new(ops);
-	if (IS_ERR(p)) {
-		ret = PTR_ERR(p);
-		goto out;
-	}
+	p = policy_new(slot, ops, link);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	/* One store: every decision sees either @cur or @p. */
-	if (cur && policy_swap(cur, p, P2PMAP_POLICY_EXIT_REPLACED)) {
-		pr_info("policy \"%s\" replaces \"%s\"\n", ops->name, cur->ops->name);
-		trace_p2pmap_policy(P2PMAP_POLICY_EV_REPLACE, ops->name, cur->ops->name,
-				    atomic64_read(&cur->decisions), atomic64_read(&cur->errors));
+	if (cur && policy_swap(slot, cur, p, P2PMAP_POLICY_EXIT_REPLACED)) {
+		pr_info("%s \"%s\" replaces \"%s\"\n", slot->what, ops->name, cur->ops->name);
+		trace_p2pmap_policy(slot_event(slot, P2PMAP_POLICY_EV_REPLACE), ops->name,
+				    cur->ops->name, atomic64_read(&cur->decisions),
+				    atomic64_read(&cur->errors));
 		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
 		kfree(cur);
 	} else {
 		/* None, or @cur was auto-detached meanwhile (its work calls ->exit()). */
-		policy_swap(NULL, p, 0);
-		pr_info("policy \"%s\" attached\n", ops->name);
-		trace_p2pmap_policy(P2PMAP_POLICY_EV_ATTACH, ops->name, "", 0, 0);
+		policy_swap(slot, NULL, p, SWAP_ATTACH);
+		pr_info("%s \"%s\" attached\n", slot->what, ops->name);
+		trace_p2pmap_policy(slot_event(slot, P2PMAP_POLICY_EV_ATTACH), ops->name, "", 0, 0);
 	}
-out:
+	return 0;
+}
+
+/*
+ * Under policy_mutex: promote the shadow policy @s to the active slot through @link, in place
+ * of @cur (the link's active policy, or NULL when the active slot is empty).
+ *
+ * 1. @s leaves the shadow slot (unless its eject won: then nothing happens): from here on it
+ *    is asked as a shadow by no new decision; the active policy keeps deciding.
+ * 2. A grace period: no shadow decide() of @s, nor an eject it started, is still running.
+ * 3. Its counters start again, for its life as the active policy (its init() already ran).
+ * 4. One store makes it the active policy; @cur's exit() after a grace period, as a replace.
+ *
+ * No mapping sees no policy, and the shadow slot is empty after it.
+ */
+static int policy_promote(struct p2pmap_policy *s, struct bpf_link *link,
+			  struct p2pmap_policy *cur)
+{
+	u64 decisions = atomic64_read(&s->decisions);
+
+	if (!policy_swap(&shadow, s, NULL, SWAP_PROMOTE)) {
+		refusal_warn("shadow policy \"%s\" not promoted: it was auto-detached",
+			     s->ops->name);
+		return -ENOENT;
+	}
+	synchronize_rcu();
+	atomic_set(&s->ejecting, 0);
+	atomic64_set(&s->errors, 0);
+	atomic64_set(&s->decisions, 0);
+	s->link = link;
+	s->slot = &active;
+	trace_p2pmap_policy(P2PMAP_POLICY_EV_PROMOTE, s->ops->name, cur ? cur->ops->name : "",
+			    decisions, 0);
+	if (cur && policy_swap(&active, cur, s, P2PMAP_POLICY_EXIT_REPLACED)) {
+		pr_info("shadow policy \"%s\" promoted after %llu shadow decisions: replaces \"%s\"\n",
+			s->ops->name, decisions, cur->ops->name);
+		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
+		kfree(cur);
+	} else {
+		policy_swap(&active, NULL, s, SWAP_ATTACH);
+		pr_info("shadow policy \"%s\" promoted after %llu shadow decisions\n",
+			s->ops->name, decisions);
+	}
+	return 0;
+}
+
+/* Under policy_mutex: the shadow policy whose map is @kdata, through any link. */
+static struct p2pmap_policy *shadow_of(void *kdata)
+{
+	struct p2pmap_policy *s;
+
+	s = rcu_dereference_protected(shadow.cur, lockdep_is_held(&policy_mutex));
+	return s && s->ops == kdata ? s : NULL;
+}
+
+/*
+ * A new link: the slot its flags choose. A shadow-flagged map that already is the shadow
+ * policy (through its own link) registered again promotes it into an empty active slot.
+ */
+static int policy_reg(void *kdata, struct bpf_link *link)
+{
+	struct p2pmap_policy_ops *ops = kdata;
+	struct p2pmap_policy *a, *s;
+	int ret;
+
+	mutex_lock(&policy_mutex);
+	a = rcu_dereference_protected(active.cur, lockdep_is_held(&policy_mutex));
+	s = shadow_of(kdata);
+	if (s && !a) {
+		ret = policy_promote(s, link, NULL);
+	} else if (s || (a && a->ops == kdata)) {
+		refusal_warn("policy \"%s\" not attached: it is already the %s", ops->name,
+			     s ? "shadow policy (promote it through the active link's update)" :
+			     "active policy");
+		ret = -EBUSY;
+	} else {
+		ret = policy_activate(ops->flags & P2PMAP_POLICY_SHADOW ? &shadow : &active, ops,
+				      link, NULL);
+	}
 	mutex_unlock(&policy_mutex);
 	policy_flush_ejects();
 	return ret;
 }
 
-static int policy_reg(void *kdata, struct bpf_link *link)
-{
-	return policy_activate(kdata, NULL);
-}
-
+/*
+ * The link's update: the slot of the link's policy. The active link updated with the shadow
+ * policy's own map promotes it. A link whose policy is gone (auto-detached, or promoted away)
+ * attaches to the slot its new map's flags choose, if that slot is empty.
+ */
 static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	return policy_activate(kdata, old_kdata);
+	struct p2pmap_policy_ops *ops = kdata;
+	struct p2pmap_policy *a, *s, *sh;
+	int ret;
+
+	mutex_lock(&policy_mutex);
+	a = slot_get(&active, old_kdata, link);
+	s = slot_get(&shadow, old_kdata, link);
+	sh = shadow_of(kdata);
+	if (s)
+		ret = policy_activate(&shadow, ops, link, s);
+	else if (sh && !sh->link)
+		ret = -EINVAL;		/* not through a link: cannot be in two places */
+	else if (sh && (a || !rcu_access_pointer(active.cur)))
+		ret = policy_promote(sh, link, a);
+	else if (a)
+		ret = policy_activate(&active, ops, link, a);
+	else
+		ret = policy_activate(ops->flags & P2PMAP_POLICY_SHADOW ? &shadow : &active, ops,
+				      link, NULL);
+	mutex_unlock(&policy_mutex);
+	policy_flush_ejects();
+	return ret;
 }
 
 static bool name_ok(const char *name)
@@ -495,6 +702,37 @@ static struct bpf_struct_ops p2pmap_policy_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
+static ssize_t slot_show_name(struct policy_slot *slot, char *buf)
+{
+	struct p2pmap_policy *p;
+	ssize_t n;
+
+	rcu_read_lock();
+	p = rcu_dereference(slot->cur);
+	n = sysfs_emit(buf, "%s\n", p ? p->ops->name : "none");
+	rcu_read_unlock();
+	return n;
+}
+
+static ssize_t slot_show_state(struct policy_slot *slot, char *buf)
+{
+	struct p2pmap_policy *p;
+	ssize_t n;
+
+	/* Under state_lock the slot cannot change, and the message belongs to it. */
+	spin_lock_irq(&state_lock);
+	p = rcu_dereference_protected(slot->cur, lockdep_is_held(&state_lock));
+	if (p)
+		n = sysfs_emit(buf,
+			       "attached: %s \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
+			       slot->what, p->ops->name, atomic64_read(&p->decisions),
+			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
+	else
+		n = sysfs_emit(buf, "%s\n", slot->last_msg[0] ? slot->last_msg : "none");
+	spin_unlock_irq(&state_lock);
+	return n;
+}
+
 /**
  * p2pmap_policy_show_name() - the active policy's name, or "none"
  * @buf: a sysfs buffer
@@ -503,14 +741,7 @@ static struct bpf_struct_ops p2pmap_policy_struct_ops = {
  */
 ssize_t p2pmap_policy_show_name(char *buf)
 {
-	struct p2pmap_policy *p;
-	ssize_t n;
-
-	rcu_read_lock();
-	p = rcu_dereference(active);
-	n = sysfs_emit(buf, "%s\n", p ? p->ops->name : "none");
-	rcu_read_unlock();
-	return n;
+	return slot_show_name(&active, buf);
 }
 
 /**
@@ -521,21 +752,30 @@ ssize_t p2pmap_policy_show_name(char *buf)
  */
 ssize_t p2pmap_policy_show_state(char *buf)
 {
-	struct p2pmap_policy *p;
-	ssize_t n;
+	return slot_show_state(&active, buf);
+}
 
-	/* Under state_lock @active cannot change, and the message belongs to it. */
-	spin_lock_irq(&state_lock);
-	p = rcu_dereference_protected(active, lockdep_is_held(&state_lock));
-	if (p)
-		n = sysfs_emit(buf,
-			       "attached: policy \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
-			       p->ops->name, atomic64_read(&p->decisions),
-			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
-	else
-		n = sysfs_emit(buf, "%s\n", last_msg[0] ? last_msg : "none");
-	spin_unlock_irq(&state_lock);
-	return n;
+/**
+ * p2pmap_shadow_show_name() - the shadow policy's name, or "none"
+ * @buf: a sysfs buffer
+ *
+ * Return: bytes written.
+ */
+ssize_t p2pmap_shadow_show_name(char *buf)
+{
+	return slot_show_name(&shadow, buf);
+}
+
+/**
+ * p2pmap_shadow_show_state() - the shadow slot's state: "attached: shadow policy ...",
+ *	"detached: ...", "auto-detached: ...", "promoted: ...", "none"
+ * @buf: a sysfs buffer
+ *
+ * Return: bytes written.
+ */
+ssize_t p2pmap_shadow_show_state(char *buf)
+{
+	return slot_show_state(&shadow, buf);
 }
 
 /**
@@ -586,6 +826,6 @@ int p2pmap_policy_init(void)
 void p2pmap_policy_exit(void)
 {
 	/* Every struct_ops map holds a module reference: no policy can be attached here. */
-	WARN_ON_ONCE(rcu_access_pointer(active));
+	WARN_ON_ONCE(rcu_access_pointer(active.cur) || rcu_access_pointer(shadow.cur));
 	destroy_workqueue(eject_wq);
 }

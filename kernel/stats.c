@@ -72,6 +72,7 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 				     &s->bytes_p2p : &s->bytes_bounce);
 		else if (v != P2PMAP_VERDICT_REJECT && ret != -EPERM)
 			atomic64_inc(&s->errors);
+		p2pmap_shadow_account(&s->shadow, &ch[c], ret);
 	}
 	spin_unlock(&stats_lock);
 }
@@ -104,6 +105,7 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
 		e->last_reason = atomic_read(&s->last_reason);
 		e->kernel_verdict = pair->facts.kernel_verdict;
 		e->distance = pair->facts.distance;
+		p2pmap_shadow_snap(&s->shadow, e);
 		if (snap->pairs)
 			snap->pairs[snap->nr] = kref_get_unless_zero(&pair->ref) ? pair : NULL;
 	}
@@ -165,6 +167,7 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 			atomic64_sub(e->bytes_p2p, &s->bytes_p2p);
 			atomic64_sub(e->bytes_bounce, &s->bytes_bounce);
 			atomic64_sub(e->errors, &s->errors);
+			p2pmap_shadow_unsnap(&s->shadow, e);
 			for (v = 0; v < ARRAY_SIZE(s->decisions); v++)
 				left += atomic64_read(&s->decisions[v]);
 			if (!left) {

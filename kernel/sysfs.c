@@ -84,12 +84,25 @@ static struct counter_attr counters[] = {
 	{ .attr = __ATTR(policy_errors, 0444, counter_show, NULL), .value = &p2pmap_policy_errors },
 };
 
+/* The shadow policy, beside the active one (docs/policies.md). */
+static ssize_t shadow_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return p2pmap_shadow_show_name(buf);
+}
+
+static ssize_t shadow_state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return p2pmap_shadow_show_state(buf);
+}
+
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 static struct kobj_attribute policy_attr = __ATTR_RO(policy);
+static struct kobj_attribute shadow_attr = __ATTR_RO(shadow);
+static struct kobj_attribute shadow_state_attr = __ATTR_RO(shadow_state);
 static struct kobj_attribute policy_state_attr = __ATTR_RO(policy_state);
 static struct kobj_attribute last_error_attr = __ATTR_RW(last_error);
 
-static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 8];
+static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 10];
 
 static const struct attribute_group p2pmap_group = {
 	.attrs = p2pmap_attrs,
@@ -103,6 +116,8 @@ int p2pmap_sysfs_init(void)
 	p2pmap_attrs[n++] = &version_attr.attr;
 	p2pmap_attrs[n++] = &policy_attr.attr;
 	p2pmap_attrs[n++] = &policy_state_attr.attr;
+	p2pmap_attrs[n++] = &shadow_attr.attr;
+	p2pmap_attrs[n++] = &shadow_state_attr.attr;
 	p2pmap_attrs[n++] = &last_error_attr.attr;
 	p2pmap_attrs[n++] = &bounce_in_use_attr.attr;
 	p2pmap_attrs[n++] = &bounce_hwm_attr.attr;

@@ -72,14 +72,17 @@ static inline u16 p2pmap_tp_bdf(struct device *dev)
  * @policy: who decided: the policy's name, or "builtin"
  * @verdict: the final enum p2pmap_verdict
  * @reason: enum p2pmap_reason
+ * @shadow: the shadow policy's name, "" when none was asked
+ * @shadow_verdict: what it chose (enum p2pmap_verdict, after the safety rules), 0 for none;
+ *	it never changes @verdict
  * @explain: 1 for a dry run
  */
 TRACE_EVENT(p2pmap_decision,
 	TP_PROTO(struct pci_dev *provider, struct pci_dev *client, u64 len, u32 dir,
 		 u32 kernel_verdict, int distance, const char *policy, u32 verdict, u32 reason,
-		 bool explain),
+		 const char *shadow, u32 shadow_verdict, bool explain),
 	TP_ARGS(provider, client, len, dir, kernel_verdict, distance, policy, verdict, reason,
-		explain),
+		shadow, shadow_verdict, explain),
 	TP_STRUCT__entry(
 		__field(u32, provider_domain)
 		__field(u16, provider_bdf)
@@ -92,7 +95,9 @@ TRACE_EVENT(p2pmap_decision,
 		__field(u32, verdict)
 		__field(u32, reason)
 		__field(u32, explain)
+		__field(u32, shadow_verdict)
 		__array(char, policy, P2PMAP_POLICY_NAME_LEN)
+		__array(char, shadow, P2PMAP_POLICY_NAME_LEN)
 	),
 	TP_fast_assign(
 		__entry->provider_domain = pci_domain_nr(provider->bus);
@@ -106,17 +111,24 @@ TRACE_EVENT(p2pmap_decision,
 		__entry->verdict = verdict;
 		__entry->reason = reason;
 		__entry->explain = explain;
+		__entry->shadow_verdict = shadow_verdict;
 		strscpy_pad(__entry->policy, policy, P2PMAP_POLICY_NAME_LEN);
+		strscpy_pad(__entry->shadow, shadow, P2PMAP_POLICY_NAME_LEN);
 	),
 	TP_printk("provider=" P2PMAP_TP_ADDR " client=" P2PMAP_TP_ADDR
-		  " len=%llu dir=%s kernel=%s distance=%d policy=%s verdict=%s reason=%s%s",
+		  " len=%llu dir=%s kernel=%s distance=%d policy=%s verdict=%s reason=%s%s%s%s%s%s",
 		  __entry->provider_domain, __entry->provider_bdf >> 8,
 		  PCI_SLOT(__entry->provider_bdf), PCI_FUNC(__entry->provider_bdf),
 		  __entry->client_domain, __entry->client_bdf >> 8,
 		  PCI_SLOT(__entry->client_bdf), PCI_FUNC(__entry->client_bdf),
 		  __entry->len, show_dir(__entry->dir), show_kv(__entry->kernel_verdict),
 		  __entry->distance, __entry->policy, show_verdict(__entry->verdict),
-		  show_reason(__entry->reason), __entry->explain ? " explain" : "")
+		  show_reason(__entry->reason),
+		  __entry->shadow_verdict ? " shadow=" : "",
+		  __entry->shadow_verdict ? __entry->shadow : "",
+		  __entry->shadow_verdict ? ":" : "",
+		  __entry->shadow_verdict ? show_verdict(__entry->shadow_verdict) : "",
+		  __entry->explain ? " explain" : "")
 );
 
 /**

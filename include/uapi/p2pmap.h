@@ -115,11 +115,18 @@ enum p2pmap_reason {
  * enum p2pmap_policy_flags - flags of struct p2pmap_policy_ops
  * @P2PMAP_POLICY_SUPPORTED_ONLY: call ->decide() only for pairs the kernel allows P2P for;
  *	pairs it refuses bounce without asking the policy (they cannot go P2P anyway)
+ * @P2PMAP_POLICY_SHADOW: attach as the shadow policy, beside the active one: its ->decide()
+ *	runs after the active policy's for every real decision, with the same context, and
+ *	its verdict is only compared (per-pair agreement statistics), never used. Set by the
+ *	loader before it registers the map; the slot is chosen when the map is registered
+ *	(the link's update keeps the link's slot). The active link's update with the shadow's
+ *	own map promotes it (see docs/policies.md)
  * @P2PMAP_POLICY_ALL_FLAGS: every flag this module knows; others are refused
  */
 enum p2pmap_policy_flags {
 	P2PMAP_POLICY_SUPPORTED_ONLY	= 1U << 0,
-	P2PMAP_POLICY_ALL_FLAGS		= P2PMAP_POLICY_SUPPORTED_ONLY,
+	P2PMAP_POLICY_SHADOW		= 1U << 1,
+	P2PMAP_POLICY_ALL_FLAGS		= P2PMAP_POLICY_SUPPORTED_ONLY | P2PMAP_POLICY_SHADOW,
 };
 
 /**
@@ -140,13 +147,43 @@ enum p2pmap_policy_exit_kind {
  * @P2PMAP_POLICY_EV_REPLACE: a policy took another's place through its link's update
  * @P2PMAP_POLICY_EV_DETACH: a policy was detached (its link or map released)
  * @P2PMAP_POLICY_EV_AUTO_DETACH: a policy was detached for making max_policy_errors errors
+ * @P2PMAP_POLICY_EV_SHADOW_ATTACH: a shadow policy was attached
+ * @P2PMAP_POLICY_EV_SHADOW_REPLACE: a shadow policy took another's place (its link's update)
+ * @P2PMAP_POLICY_EV_SHADOW_DETACH: a shadow policy was detached (its link or map released)
+ * @P2PMAP_POLICY_EV_SHADOW_AUTO_DETACH: a shadow policy was detached for making
+ *	max_policy_errors errors; the active policy is not touched
+ * @P2PMAP_POLICY_EV_PROMOTE: the shadow policy became the active one (the active link's
+ *	update with the shadow's map); the shadow slot is empty after it
  */
 enum p2pmap_policy_event {
 	P2PMAP_POLICY_EV_ATTACH		= 1,
 	P2PMAP_POLICY_EV_REPLACE	= 2,
 	P2PMAP_POLICY_EV_DETACH		= 3,
 	P2PMAP_POLICY_EV_AUTO_DETACH	= 4,
+	P2PMAP_POLICY_EV_SHADOW_ATTACH	= 5,
+	P2PMAP_POLICY_EV_SHADOW_REPLACE	= 6,
+	P2PMAP_POLICY_EV_SHADOW_DETACH	= 7,
+	P2PMAP_POLICY_EV_SHADOW_AUTO_DETACH = 8,
+	P2PMAP_POLICY_EV_PROMOTE	= 9,
 };
+
+/**
+ * enum p2pmap_size_bucket - request sizes in the shadow statistics (bytes of one provider's
+ *	memory in one mapping)
+ * @P2PMAP_SIZE_SMALL: below 64 KiB
+ * @P2PMAP_SIZE_MEDIUM: 64 KiB to below 1 MiB
+ * @P2PMAP_SIZE_LARGE: 1 MiB and more
+ * @P2PMAP_NR_SIZE_BUCKETS: number of buckets
+ */
+enum p2pmap_size_bucket {
+	P2PMAP_SIZE_SMALL		= 0,
+	P2PMAP_SIZE_MEDIUM		= 1,
+	P2PMAP_SIZE_LARGE		= 2,
+	P2PMAP_NR_SIZE_BUCKETS		= 3,
+};
+
+#define P2PMAP_SIZE_MEDIUM_MIN		(64ULL << 10)
+#define P2PMAP_SIZE_LARGE_MIN		(1ULL << 20)
 
 /**
  * enum p2pmap_seg_kind - what backs one segment of a mapping
@@ -293,7 +330,7 @@ struct p2pmap_segments {
 /**
  * struct p2pmap_explain - P2PMAP_IOC_EXPLAIN: what would a mapping do, without doing it
  * @argsz: sizeof(struct p2pmap_explain)
- * @flags: none defined, must be 0
+ * @flags: 0 or P2PMAP_EXPLAIN_SHADOW
  * @provider: the P2P provider (must publish p2pmem, else ENODEV)
  * @client: the client device
  * @dir: enum p2pmap_dir
@@ -313,9 +350,13 @@ struct p2pmap_segments {
  * @acs_bridge: (out) the first bridge with ACS redirect, from the provider's side (zero if none)
  * @has_acs_bridge: (out) 1 if @acs_bridge is valid
  * @reserved2: zero
+ * @shadow_verdict: (out) with P2PMAP_EXPLAIN_SHADOW: what the shadow policy would decide
+ *	(after the safety rules), 0 when there is no shadow policy or it was not asked
+ * @shadow_reason: (out) its enum p2pmap_reason
  *
  * Since 0.1.0; @acs_bridge and the fields after it were added later: a caller that passes an
- * @argsz ending at @link_width still works and does not get them.
+ * @argsz ending at @link_width still works and does not get them. P2PMAP_EXPLAIN_SHADOW needs
+ * an @argsz that holds @shadow_reason (else EINVAL).
  */
 struct p2pmap_explain {
 	__u32 argsz;
@@ -339,7 +380,11 @@ struct p2pmap_explain {
 	struct p2pmap_pci_addr acs_bridge;
 	__u32 has_acs_bridge;
 	__u32 reserved2;
+	__u32 shadow_verdict;
+	__u32 shadow_reason;
 };
+
+#define P2PMAP_EXPLAIN_SHADOW	(1U << 0)	/* also ask the shadow policy (not counted) */
 
 /**
  * struct p2pmap_pair_stat - one (provider, client) pair in a P2PMAP_IOC_STATS snapshot
@@ -356,8 +401,22 @@ struct p2pmap_explain {
  * @last_reason: enum p2pmap_reason of the latest mapping
  * @kernel_verdict: enum p2pmap_kernel_verdict of the pair
  * @distance: pci_p2pdma_distance(), -1 when the kernel refuses the pair
+ * @shadow_compared: decisions for which a shadow policy was attached and compared: the
+ *	active verdict (policy or built-in rule) against the shadow's verdict after the same
+ *	safety rules (a shadow P2P on a refused pair counts as BOUNCE, an invalid shadow verdict
+ *	as the built-in one; a %P2PMAP_POLICY_SUPPORTED_ONLY shadow that was not asked as the
+ *	built-in one). Every compared decision is also counted in @decisions_*
+ * @shadow_agreed: compared decisions with the same verdict
+ * @shadow_errors: shadow policy errors (demotions, invalid verdicts); never in @errors
+ * @shadow_disagree: compared decisions that differ, by [active verdict - 1][shadow verdict
+ *	- 1] (enum p2pmap_verdict); the diagonal is always 0
+ * @shadow_moved: disagreements between P2P and BOUNCE (the data would have taken the other
+ *	path), by request size (enum p2pmap_size_bucket); REJECT on either side is not a move
+ * @shadow_moved_bytes: their bytes, by request size; successful mappings only, as
+ *	@bytes_p2p and @bytes_bounce
  *
- * Decisions made by EXPLAIN are not counted.
+ * Decisions made by EXPLAIN are not counted. The shadow fields were added in 0.2.0: an
+ * @entry_size of 80 (up to @distance) still works and does not get them.
  */
 struct p2pmap_pair_stat {
 	struct p2pmap_pci_addr provider;
@@ -372,7 +431,16 @@ struct p2pmap_pair_stat {
 	__u32 last_reason;
 	__u32 kernel_verdict;
 	__s32 distance;
+	__u64 shadow_compared;
+	__u64 shadow_agreed;
+	__u64 shadow_errors;
+	__u64 shadow_disagree[3][3];
+	__u64 shadow_moved[P2PMAP_NR_SIZE_BUCKETS];
+	__u64 shadow_moved_bytes[P2PMAP_NR_SIZE_BUCKETS];
 };
+
+/* The first version of struct p2pmap_pair_stat, the smallest @entry_size STATS accepts. */
+#define P2PMAP_PAIR_STAT_SIZE_V0	80
 
 #define P2PMAP_STATS_RESET	(1U << 0)	/* take the snapshot off every pair's counters */
 
@@ -383,8 +451,8 @@ struct p2pmap_pair_stat {
  * @pairs: user pointer to struct p2pmap_pair_stat[@nr]
  * @nr: (in) capacity of @pairs, may be 0; (out) pairs p2pmap knows (may exceed the capacity:
  *	then only the first capacity entries were written)
- * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (80 .. 4096; a larger
- *	size is zero-filled beyond what the kernel knows)
+ * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (80 .. 4096): the
+ *	kernel writes that much of each entry, zero-filled beyond what it knows
  *
  * All entries come from one instant: no mapping is counted in one pair and not yet in another.
  * A reset happens only after the snapshot was written to @pairs and this struct: if that

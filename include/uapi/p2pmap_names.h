@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
- * p2pmap's vocabulary: the one name of every verdict, kernel verdict, direction, reason and
- * policy event of include/uapi/p2pmap.h, as people read it. Everything that prints these
+ * p2pmap's vocabulary: the one name of every verdict, kernel verdict, direction, reason,
+ * policy event and size bucket of include/uapi/p2pmap.h, as people read it. Everything that prints these
  * values takes its names from here:
  *
  *  - kernel/trace.h: the tracepoints' __print_symbolic() tables;
@@ -63,6 +63,17 @@
 	X(P2PMAP_POLICY_EV_ATTACH, "attach")				\
 	X(P2PMAP_POLICY_EV_REPLACE, "replace")				\
 	X(P2PMAP_POLICY_EV_DETACH, "detach")				\
-	LAST(P2PMAP_POLICY_EV_AUTO_DETACH, "auto-detach")
+	X(P2PMAP_POLICY_EV_AUTO_DETACH, "auto-detach")			\
+	X(P2PMAP_POLICY_EV_SHADOW_ATTACH, "shadow-attach")		\
+	X(P2PMAP_POLICY_EV_SHADOW_REPLACE, "shadow-replace")		\
+	X(P2PMAP_POLICY_EV_SHADOW_DETACH, "shadow-detach")		\
+	X(P2PMAP_POLICY_EV_SHADOW_AUTO_DETACH, "shadow-auto-detach")	\
+	LAST(P2PMAP_POLICY_EV_PROMOTE, "promote")
+
+/* enum p2pmap_size_bucket: the shadow statistics' request sizes */
+#define P2PMAP_SIZE_BUCKET_NAMES(X, LAST)				\
+	X(P2PMAP_SIZE_SMALL, "<64K")					\
+	X(P2PMAP_SIZE_MEDIUM, "64K-1M")					\
+	LAST(P2PMAP_SIZE_LARGE, ">=1M")
 
 #endif /* _UAPI_P2PMAP_NAMES_H */

@@ -208,6 +208,7 @@ out:
 
 static long ioc_decide(void __user *uarg)
 {
+	struct p2pmap_shadow_choice sh;
 	struct p2pmap_test_decide arg;
 	struct pci_dev *prov, *client;
 	struct p2pmap_request req;
@@ -240,7 +241,8 @@ static long ioc_decide(void __user *uarg)
 			ret = PTR_ERR(pair);
 			goto out;
 		}
-		arg.verdict = p2pmap_decide(pair, &req, &arg.reason, false);
+		/* As a mapping decides: the shadow policy too, if one is attached. */
+		arg.verdict = p2pmap_decide(pair, &req, &arg.reason, &sh, false);
 		p2pmap_pair_put(pair);
 	}
 	arg.nsec = ktime_get_ns() - start;
