@@ -210,7 +210,7 @@ static bool policy_swap(struct policy_slot *slot, struct p2pmap_policy *old,
 			 READ_ONCE(max_policy_errors));
 	} else if (won && why == SWAP_PROMOTE) {
 		snprintf(msg, len,
-			 "promoted: shadow policy \"%s\" became the active policy after %llu shadow decisions, %llu errors",
+			 "promoted: shadow policy \"%s\" is the active policy (%llu shadow decisions, %llu errors)",
 			 old->ops->name, atomic64_read(&old->decisions),
 			 atomic64_read(&old->errors));
 	} else if (won) {

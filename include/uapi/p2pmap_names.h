@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
  * p2pmap's vocabulary: the one name of every verdict, kernel verdict, direction, reason,
- * policy event and size bucket of include/uapi/p2pmap.h, as people read it. Everything that prints these
- * values takes its names from here:
+ * policy event and size bucket of include/uapi/p2pmap.h, as people read it. Everything that
+ * prints these values takes its names from here:
  *
  *  - kernel/trace.h: the tracepoints' __print_symbolic() tables;
  *  - user/p2ppolicy/fmt.c: p2ppolicy's tables and JSON, and the parser of --dir;

@@ -17,7 +17,7 @@
 #include "util.h"
 
 /* "KEY=VALUE" -> @t; prints why on error. */
-static int parse_assignment(const char *s, struct tunable *t)
+int parse_assignment(const char *s, struct tunable *t)
 {
 	const char *eq = strchr(s, '=');
 
@@ -309,14 +309,27 @@ int cmd_check_config(int argc, char **argv)
 	}
 	ret = tunables_set(obj, cfg.tunables, cfg.nr_tunables, path);
 	bpf_object__close(obj);
+	if (!ret && cfg.shadow[0]) {
+		obj = policy_open(cfg.shadow);
+		if (!obj)
+			err("%s:%d: shadow policy '%s' cannot be opened (see above)", path,
+			    cfg.shadow_line, cfg.shadow);
+		ret = obj ? tunables_set(obj, cfg.shadow_tunables, cfg.nr_shadow_tunables, path) :
+			    -EINVAL;
+		bpf_object__close(obj);
+	}
 	if (ret) {
 		config_free(&cfg);
 		return EXIT_ERR;
 	}
 	note_absent(&cfg);
-	printf("%s: ok: policy %s, %u tunable%s, %zu rule%s, on_exit %s\n", path, cfg.policy,
+	printf("%s: ok: policy %s, %u tunable%s, %zu rule%s, on_exit %s", path, cfg.policy,
 	       cfg.nr_tunables, cfg.nr_tunables == 1 ? "" : "s", cfg.nr_rules,
 	       cfg.nr_rules == 1 ? "" : "s", cfg.detach_on_exit ? "detach" : "keep");
+	if (cfg.shadow[0])
+		printf("; shadow %s, %u tunable%s", cfg.shadow, cfg.nr_shadow_tunables,
+		       cfg.nr_shadow_tunables == 1 ? "" : "s");
+	printf("\n");
 	config_free(&cfg);
 	return EXIT_OK;
 }

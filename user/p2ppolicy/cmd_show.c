@@ -10,16 +10,17 @@
 
 #include "cmds.h"
 #include "fmt.h"
+#include "fmt_shadow.h"
 #include "kmod.h"
 #include "pci.h"
 #include "policy.h"
 #include "util.h"
 
-enum { OPT_JSON = 256, OPT_ALL, OPT_RESET, OPT_SIZE, OPT_DIR };
+enum { OPT_JSON = 256, OPT_ALL, OPT_RESET, OPT_SIZE, OPT_DIR, OPT_SHADOW };
 
 /* Options of the read commands; returns -1 after the options, or an exit code to return. */
 struct show_opts {
-	bool json, all, reset;
+	bool json, all, reset, shadow;
 	uint64_t size;
 	uint32_t dir;
 };
@@ -41,6 +42,9 @@ static int parse_opts(const char *name, int argc, char **argv, const struct opti
 			break;
 		case OPT_RESET:
 			so->reset = true;
+			break;
+		case OPT_SHADOW:
+			so->shadow = true;
 			break;
 		case OPT_SIZE:
 			if (parse_size(optarg, &so->size) || !so->size) {
@@ -74,8 +78,10 @@ int cmd_status(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	struct show_opts so = { 0 };
+	char shadow[64], shadow_state[256];
 	struct kmod_status st;
 	struct policy_pin pin;
+	json_object *o;
 	int ret = parse_opts("status", argc, argv, opts, &so);
 
 	if (ret >= 0)
@@ -85,9 +91,17 @@ int cmd_status(int argc, char **argv)
 	if (kmod_status(&st))
 		return EXIT_ERR;
 	policy_pin_info(&pin);
-	if (so.json)
-		return print_json(fmt_status_json(&st, &pin));
+	policy_shadow_current(shadow, sizeof(shadow));
+	if (read_line(P2PMAP_SYSFS "/shadow_state", shadow_state, sizeof(shadow_state)))
+		snprintf(shadow_state, sizeof(shadow_state), "?");
+	if (so.json) {
+		o = fmt_status_json(&st, &pin);
+		json_object_object_add(o, "shadow", json_object_new_string(shadow));
+		json_object_object_add(o, "shadow_state", json_object_new_string(shadow_state));
+		return print_json(o);
+	}
 	fmt_status(stdout, &st, &pin);
+	printf("shadow:     %s\n", strcmp(shadow, "none") ? shadow_state : "none");
 	return EXIT_OK;
 }
 
@@ -207,9 +221,12 @@ int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON }, { "size", required_argument, NULL, OPT_SIZE },
-		{ "dir", required_argument, NULL, OPT_DIR }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "dir", required_argument, NULL, OPT_DIR }, { "shadow", no_argument, NULL, OPT_SHADOW },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	struct show_opts so = { .size = 4096, .dir = P2PMAP_DIR_BIDIRECTIONAL };
+	char shadow[64] = "none";
+	json_object *o;
 	struct pci_info prov, cli;
 	struct pci_spec ps, cs;
 	struct p2pmap_explain e;
@@ -238,16 +255,24 @@ int cmd_explain(int argc, char **argv)
 	fd = kmod_open();
 	if (fd < 0)
 		return EXIT_ERR;
-	ret = kmod_explain(fd, &prov.addr, &cli.addr, so.dir, so.size, &e);
+	ret = kmod_explain_flags(fd, &prov.addr, &cli.addr, so.dir, so.size,
+				 so.shadow ? P2PMAP_EXPLAIN_SHADOW : 0, &e);
 	close(fd);
 	if (ret) {
 		err_errno(ret, "explain %s -> %s", prov.name, cli.name);
 		return EXIT_ERR;
 	}
 	read_line(P2PMAP_SYSFS "/policy", policy, sizeof(policy));
+	read_line(P2PMAP_SYSFS "/shadow", shadow, sizeof(shadow));
 	req = (struct explain_req){ prov.addr, cli.addr, so.size, so.dir };
-	if (so.json)
-		return print_json(fmt_explain_json(&req, &e, policy));
+	if (so.json) {
+		o = fmt_explain_json(&req, &e, policy);
+		if (so.shadow)
+			json_object_object_add(o, "shadow", fmt_explain_shadow_json(&e, shadow));
+		return print_json(o);
+	}
 	fmt_explain(stdout, &req, &e, policy);
+	if (so.shadow)
+		fmt_explain_shadow(stdout, &e, shadow);
 	return EXIT_OK;
 }

@@ -29,6 +29,7 @@ struct cmd {
 
 extern const struct cmd commands[];
 extern const struct subcmd rules_subcmds[];
+extern const struct subcmd shadow_subcmds[];
 
 int cmd_status(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
@@ -38,11 +39,16 @@ int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 
 /* Print the command's --help to stdout (exit 0) or its usage to stderr (exit 2). */
 int cmd_usage(const char *name, bool error);
+
+struct tunable;
+/* "KEY=VALUE" (a --set) -> @t; prints why on error. 0 or -EINVAL. */
+int parse_assignment(const char *s, struct tunable *t);
 
 /* getopt_long over a command's options; "?" handling is shared. */
 #define USAGE_ERROR(name) cmd_usage(name, true)

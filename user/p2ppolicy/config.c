@@ -13,7 +13,7 @@
 /* inih keeps 49 characters of a section or key name and drops the rest: refuse those. */
 #define INIH_MAX_NAME	49
 
-enum section { SEC_NONE, SEC_POLICY, SEC_TUNABLES, SEC_RULE, SEC_BAD };
+enum section { SEC_NONE, SEC_POLICY, SEC_TUNABLES, SEC_RULE, SEC_SHADOW, SEC_BAD };
 
 struct parser {
 	struct config *cfg;
@@ -22,7 +22,7 @@ struct parser {
 	int err_line;			/* first error, 0 if none */
 	char err[256];
 	enum section kind;
-	bool seen_name, seen_on_exit;
+	bool seen_name, seen_on_exit, seen_shadow;
 };
 
 static int error(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -126,6 +126,8 @@ static int new_section(struct parser *p, const char *section)
 		p->kind = SEC_POLICY;
 	} else if (!strcmp(section, "tunables")) {
 		p->kind = SEC_TUNABLES;
+	} else if (!strcmp(section, "shadow")) {
+		p->kind = SEC_SHADOW;
 	} else if (rule_name(section, name, sizeof(name))) {
 		p->kind = SEC_RULE;
 		if (!name[0])
@@ -146,7 +148,8 @@ static int new_section(struct parser *p, const char *section)
 		r->line = p->line;
 	} else {
 		p->kind = SEC_BAD;
-		return error(p, "unknown section [%s] (have: [policy], [tunables], [rule \"NAME\"])", section);
+		return error(p, "unknown section [%s] (have: [policy], [tunables], [shadow], [rule \"NAME\"])",
+			     section);
 	}
 	return 1;
 }
@@ -195,27 +198,49 @@ static int policy_key(struct parser *p, const char *key, const char *value)
 	return error(p, "unknown key '%s' in [policy] (have: name, on_exit)", key);
 }
 
+/* A tunable of the policy ([tunables]) or of the shadow ([shadow]). */
 static int tunable_key(struct parser *p, const char *key, const char *value)
 {
 	struct config *cfg = p->cfg;
+	bool sh = p->kind == SEC_SHADOW;
+	struct tunable *tv = sh ? cfg->shadow_tunables : cfg->tunables;
+	unsigned int *nr = sh ? &cfg->nr_shadow_tunables : &cfg->nr_tunables;
 	struct tunable *t;
 	unsigned int i;
 
-	for (i = 0; i < cfg->nr_tunables; i++)
-		if (!strcmp(cfg->tunables[i].name, key))
-			return error(p, "tunable '%s' given twice (first at line %d)", key,
-				     cfg->tunables[i].line);
-	if (cfg->nr_tunables == CONFIG_MAX_TUNABLES)
+	for (i = 0; i < *nr; i++)
+		if (!strcmp(tv[i].name, key))
+			return error(p, "tunable '%s' given twice (first at line %d)", key, tv[i].line);
+	if (*nr == CONFIG_MAX_TUNABLES)
 		return error(p, "more than %d tunables", CONFIG_MAX_TUNABLES);
 	if (strlen(key) >= CONFIG_NAME_LEN)
 		return error(p, "tunable name '%s' too long", key);
-	t = &cfg->tunables[cfg->nr_tunables];
+	t = &tv[*nr];
 	if (tunable_value_parse(value, &t->value))
 		return error(p, "bad value '%s' for tunable '%s' (a number with an optional K, M, G, T suffix, or true/false)",
 			     value, key);
 	snprintf(t->name, sizeof(t->name), "%s", key);
 	t->line = p->line;
-	cfg->nr_tunables++;
+	(*nr)++;
+	return 1;
+}
+
+/* [shadow]: name = the shadow policy; every other key is one of its tunables. */
+static int shadow_key(struct parser *p, const char *key, const char *value)
+{
+	struct config *cfg = p->cfg;
+
+	if (strcmp(key, "name"))
+		return tunable_key(p, key, value);
+	if (p->seen_shadow)
+		return error(p, "'name' given twice in [shadow]");
+	p->seen_shadow = true;
+	if (!*value)
+		return error(p, "'name' is empty: a shipped policy or a path to a .bpf.o");
+	if (strlen(value) >= sizeof(cfg->shadow))
+		return error(p, "shadow policy path too long");
+	snprintf(cfg->shadow, sizeof(cfg->shadow), "%s", value);
+	cfg->shadow_line = p->line;
 	return 1;
 }
 
@@ -264,6 +289,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return tunable_key(p, key, value);
 	case SEC_RULE:
 		return rule_key_value(p, key, value);
+	case SEC_SHADOW:
+		return shadow_key(p, key, value);
 	case SEC_BAD:
 		return 1;	/* already reported */
 	case SEC_NONE:
@@ -305,6 +332,9 @@ static void check_whole(struct parser *p)
 	p->line = 1;
 	if (!cfg->policy[0]) {
 		error(p, "no policy: set 'name' in [policy]");
+	} else if (cfg->nr_shadow_tunables && !cfg->shadow[0]) {
+		p->line = cfg->shadow_tunables[0].line;
+		error(p, "[shadow] has tunables but no 'name'");
 	} else if (cfg->nr_rules && strcmp(cfg->policy, "rules")) {
 		p->line = cfg->rules[0].line;
 		error(p, "rules need 'name = rules' in [policy] (the policy is '%s')", cfg->policy);

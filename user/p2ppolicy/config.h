@@ -9,6 +9,10 @@
  *	[tunables]			; global variables of the policy, like load --set
  *	min_p2p_bytes = 64K
  *
+ *	[shadow]			; optional: a shadow policy beside it
+ *	name = size_threshold		; a shipped policy or a path to a .bpf.o
+ *	min_p2p_bytes = 64K		; its tunables, like shadow load --set
+ *
  *	[rule "nvme A to the switch's edu"]
  *	provider = 0000:03:00.0		; address, vendor:device or any
  *	client = 1234:11e8
@@ -53,6 +57,10 @@ struct config {
 	unsigned int nr_tunables;
 	struct config_rule *rules;
 	size_t nr_rules;
+	char shadow[PATH_MAX];		/* "", or the shadow policy: a shipped one or a .bpf.o */
+	int shadow_line;
+	struct tunable shadow_tunables[CONFIG_MAX_TUNABLES];
+	unsigned int nr_shadow_tunables;
 };
 
 /*

@@ -106,7 +106,32 @@ static int take_lock(struct daemon *d)
 	return 0;
 }
 
-/* Load, tune, fill and attach the policy of @cfg; the attached one is replaced atomically. */
+/*
+ * The shadow policy of @cfg, if it names one: loaded, tuned and attached beside the policy
+ * (a shadow p2ppolicy pinned before is replaced through its link). Without one, a shadow an
+ * operator loaded stays: the daemon keeps what it is told to, and leaves experiments alone.
+ */
+static int apply_shadow(const struct config *cfg)
+{
+	struct bpf_object *obj;
+	int ret;
+
+	obj = policy_open(cfg->shadow);
+	if (!obj) {
+		err("%s:%d: cannot open shadow policy '%s'", cfg->path, cfg->shadow_line, cfg->shadow);
+		return -EINVAL;
+	}
+	ret = tunables_set(obj, cfg->shadow_tunables, cfg->nr_shadow_tunables, cfg->path);
+	if (!ret)
+		ret = policy_shadow_load_attach(obj, true);
+	bpf_object__close(obj);
+	return ret;
+}
+
+/*
+ * Load, tune, fill and attach the policy of @cfg, then its shadow policy if it has one; the
+ * attached ones are replaced atomically.
+ */
 static int apply(const struct config *cfg)
 {
 	struct rule_def *rules = NULL;
@@ -131,6 +156,8 @@ static int apply(const struct config *cfg)
 		ret = policy_load_attach(obj, rules, cfg->nr_rules, true);
 	free(rules);
 	bpf_object__close(obj);
+	if (!ret && cfg->shadow[0])
+		ret = apply_shadow(cfg);
 	return ret;
 }
 
@@ -334,6 +361,9 @@ int cmd_daemon(int argc, char **argv)
 		 d.cfg.policy, d.config_path, d.cfg.nr_tunables, d.cfg.nr_tunables == 1 ? "" : "s",
 		 d.cfg.nr_rules, d.cfg.nr_rules == 1 ? "" : "s",
 		 d.cfg.detach_on_exit ? "detach" : "keep it attached");
+	if (d.cfg.shadow[0])
+		log_info("shadow policy %s attached beside it: %u tunable%s", d.cfg.shadow,
+			 d.cfg.nr_shadow_tunables, d.cfg.nr_shadow_tunables == 1 ? "" : "s");
 	setup_udev(&d);
 	notify_ready(&d);
 	ret = run(&d);

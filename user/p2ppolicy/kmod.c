@@ -75,8 +75,16 @@ int kmod_open(void)
 int kmod_explain(int fd, const struct p2pmap_pci_addr *prov, const struct p2pmap_pci_addr *client,
 		 uint32_t dir, uint64_t len, struct p2pmap_explain *out)
 {
+	return kmod_explain_flags(fd, prov, client, dir, len, 0, out);
+}
+
+int kmod_explain_flags(int fd, const struct p2pmap_pci_addr *prov,
+		       const struct p2pmap_pci_addr *client, uint32_t dir, uint64_t len,
+		       uint32_t flags, struct p2pmap_explain *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->argsz = sizeof(*out);
+	out->flags = flags;
 	out->provider = *prov;
 	out->client = *client;
 	out->dir = dir;

@@ -44,6 +44,10 @@ int kmod_open(void);
 
 int kmod_explain(int fd, const struct p2pmap_pci_addr *prov, const struct p2pmap_pci_addr *client,
 		 uint32_t dir, uint64_t len, struct p2pmap_explain *out);	/* 0 or -errno */
+/* The same with P2PMAP_EXPLAIN_* @flags (P2PMAP_EXPLAIN_SHADOW: ask the shadow too). */
+int kmod_explain_flags(int fd, const struct p2pmap_pci_addr *prov,
+		       const struct p2pmap_pci_addr *client, uint32_t dir, uint64_t len,
+		       uint32_t flags, struct p2pmap_explain *out);
 /* Every pair's statistics (malloc'd in *@out). 0 or -errno. */
 int kmod_stats(int fd, bool reset, struct p2pmap_pair_stat **out, size_t *nr);
 

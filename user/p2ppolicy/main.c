@@ -34,12 +34,14 @@ const struct cmd commands[] = {
 	  "  --all     list idle pairs too (pairs only EXPLAIN or 'devices' has seen)\n"
 	  "  --reset   zero the counters after this snapshot (root)",
 	  NULL },
-	{ "explain", cmd_explain, "PROVIDER CLIENT [--size N] [--dir to|from|bidi] [--json]",
+	{ "explain", cmd_explain,
+	  "PROVIDER CLIENT [--size N] [--dir to|from|bidi] [--shadow] [--json]",
 	  "what a mapping of PROVIDER's memory by CLIENT would get, and why",
 	  "Devices are PCI addresses (0000:03:00.0, or 03:00.0) or vendor:device IDs that name\n"
 	  "exactly one device. Nothing is mapped; the attached policy is asked as for a mapping.\n"
 	  "  --size N  request length in bytes, K/M/G suffixes (default 4K)\n"
-	  "  --dir D   to (the device reads), from (the device writes) or bidi (default)",
+	  "  --dir D   to (the device reads), from (the device writes) or bidi (default)\n"
+	  "  --shadow  ask the shadow policy too, and say whether it agrees (nothing counted)",
 	  NULL },
 	{ "load", cmd_load, "NAME|FILE.bpf.o [--set KEY=VALUE]...",
 	  "attach a shipped policy or any policy object, replacing the attached one atomically",
@@ -71,6 +73,24 @@ const struct cmd commands[] = {
 	  "The daemon rewrites the rules from its configuration on SIGHUP and when PCI devices\n"
 	  "come or go.",
 	  rules_subcmds },
+	{ "shadow", cmd_shadow, NULL,
+	  "try a candidate policy beside the active one, see where they disagree, promote it",
+	  "A shadow policy is any policy object (shipped or a .bpf.o), unchanged. Its decide()\n"
+	  "runs for every real mapping after the active policy's, with the same context; its\n"
+	  "verdict never changes the mapping. p2pmap counts per pair how often the two agree,\n"
+	  "where they differ (active -> shadow verdict), and what would have moved between P2P\n"
+	  "and bounce, by request size. Its errors and auto-detach are its own: the active\n"
+	  "policy is not touched. EXPLAIN does not ask it ('explain --shadow' does).\n"
+	  "  p2ppolicy shadow load size_threshold --set min_p2p_bytes=64K\n"
+	  "  p2ppolicy shadow report            # per pair, read in seconds; --json for programs\n"
+	  "  p2ppolicy shadow promote           # one atomic step through the active link\n"
+	  "Pins: /sys/fs/bpf/p2pmap/shadow/link and shadow/maps/. 'report --reset' resets every\n"
+	  "pair statistic, as 'pairs --reset' (one snapshot). The daemon's configuration can name\n"
+	  "a shadow policy ([shadow] name = ...).\n"
+	  "  --set KEY=VALUE  (load) a global variable of the policy, before it loads\n"
+	  "  --all            (report) list pairs with no comparison too\n"
+	  "  --reset          (report) zero the statistics after this snapshot (root)",
+	  shadow_subcmds },
 	{ "check-config", cmd_check_config, "[FILE]",
 	  "check a configuration file (default /etc/p2ppolicy.conf) without changing anything",
 	  "Parses the file, opens its policy and checks its tunables against the policy's\n"
@@ -129,8 +149,8 @@ static void synopsis(FILE *f, const struct cmd *c)
 		return;
 	}
 	for (s = c->subcmds; s->name; s++)
-		fprintf(f, "%s %s %s %s %s\n", s == c->subcmds ? "Usage:" : "      ", prog, c->name,
-			s->name, s->args);
+		fprintf(f, "%s %s %s %s%s%s\n", s == c->subcmds ? "Usage:" : "      ", prog,
+			c->name, s->name, *s->args ? " " : "", s->args);
 }
 
 int cmd_usage(const char *name, bool error)
@@ -148,7 +168,7 @@ int cmd_usage(const char *name, bool error)
 	if (c->subcmds) {
 		fprintf(f, "\n");
 		for (s = c->subcmds; s->name; s++)
-			fprintf(f, "  %-6s %s\n", s->name, s->summary);
+			fprintf(f, "  %-8s %s\n", s->name, s->summary);
 	}
 	fprintf(f, "\n%s\n", c->help);
 	return EXIT_OK;

@@ -4,6 +4,7 @@
  * detach, and what is pinned. Tunables are in tunables.c, the rules map in rules_map.c.
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
@@ -170,7 +171,16 @@ static struct bpf_map *struct_ops_map(struct bpf_object *obj)
 
 /* ---- pins ---- */
 
-static int check_bpffs(void)
+const struct pin_slot pins_active = {
+	.dir = PIN_DIR, .link = PIN_LINK, .maps = PIN_MAPS, .what = "policy",
+	.sysfs_name = "policy",
+};
+const struct pin_slot pins_shadow = {
+	.dir = PIN_SHADOW, .link = PIN_SHADOW_LINK, .maps = PIN_SHADOW_MAPS,
+	.what = "shadow policy", .sysfs_name = "shadow", .shadow = true,
+};
+
+static int check_bpffs(const struct pin_slot *slot)
 {
 	struct statfs sfs;
 
@@ -178,27 +188,29 @@ static int check_bpffs(void)
 		err("no BPF filesystem at /sys/fs/bpf: mount it with 'mount -t bpf bpf /sys/fs/bpf'");
 		return -ENOENT;
 	}
-	if ((mkdir(PIN_DIR, 0700) && errno != EEXIST) || (mkdir(PIN_MAPS, 0700) && errno != EEXIST)) {
+	if ((mkdir(PIN_DIR, 0700) && errno != EEXIST) ||
+	    (mkdir(slot->dir, 0700) && errno != EEXIST) ||
+	    (mkdir(slot->maps, 0700) && errno != EEXIST)) {
 		int e = -errno;
 
-		err_errno(e, "cannot create %s", PIN_MAPS);
+		err_errno(e, "cannot create %s", slot->maps);
 		return e;
 	}
 	return 0;
 }
 
-static void unpin_maps(void)
+static void unpin_maps(const struct pin_slot *slot)
 {
 	char path[512];
 	struct dirent *de;
-	DIR *d = opendir(PIN_MAPS);
+	DIR *d = opendir(slot->maps);
 
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), PIN_MAPS "/%s", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", slot->maps, de->d_name);
 		if (unlink(path))
 			err_errno(errno, "cannot remove %s", path);
 	}
@@ -206,17 +218,17 @@ static void unpin_maps(void)
 }
 
 /* bpffs refuses names with a dot: "size_thr.data" is pinned as "size_thr_data". */
-static void pin_path(const char *map_name, char *buf, size_t len)
+static void pin_path(const struct pin_slot *slot, const char *map_name, char *buf, size_t len)
 {
 	char *p;
 
-	snprintf(buf, len, PIN_MAPS "/%s", map_name);
-	for (p = buf + strlen(PIN_MAPS) + 1; *p; p++)
+	snprintf(buf, len, "%s/%s", slot->maps, map_name);
+	for (p = buf + strlen(slot->maps) + 1; *p; p++)
 		if (*p == '.')
 			*p = '_';
 }
 
-static int pin_maps(struct bpf_object *obj)
+static int pin_maps(const struct pin_slot *slot, struct bpf_object *obj)
 {
 	char path[512];
 	struct bpf_map *m;
@@ -225,7 +237,7 @@ static int pin_maps(struct bpf_object *obj)
 	bpf_object__for_each_map(m, obj) {
 		if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
 			continue;
-		pin_path(bpf_map__name(m), path, sizeof(path));
+		pin_path(slot, bpf_map__name(m), path, sizeof(path));
 		ret = bpf_map__pin(m, path);
 		if (ret) {
 			err_errno(ret, "cannot pin map %s at %s", bpf_map__name(m), path);
@@ -235,17 +247,36 @@ static int pin_maps(struct bpf_object *obj)
 	return 0;
 }
 
-static bool policy_none(void)
+static void slot_current(const struct pin_slot *slot, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), P2PMAP_SYSFS "/%s", slot->sysfs_name);
+	if (read_line(path, buf, len))
+		snprintf(buf, len, "?");
+}
+
+static bool slot_none(const struct pin_slot *slot)
 {
 	char buf[64];
 
-	return !read_line(P2PMAP_SYSFS "/policy", buf, sizeof(buf)) && !strcmp(buf, "none");
+	slot_current(slot, buf, sizeof(buf));
+	return !strcmp(buf, "none");
+}
+
+static bool policy_none(void)
+{
+	return slot_none(&pins_active);
 }
 
 void policy_current(char *buf, size_t len)
 {
-	if (read_line(P2PMAP_SYSFS "/policy", buf, len))
-		snprintf(buf, len, "?");
+	slot_current(&pins_active, buf, len);
+}
+
+void policy_shadow_current(char *buf, size_t len)
+{
+	slot_current(&pins_shadow, buf, len);
 }
 
 /* ---- attach / detach ---- */
@@ -258,29 +289,31 @@ static int check_module(void)
 	return -ENOENT;
 }
 
-/* Replace the attached policy by @ops through the pinned link's update. 0 or -errno. */
-static int link_update(struct bpf_map *ops, const char *name, const char *old)
+/* Replace the slot's policy by @ops through its pinned link's update. 0 or -errno. */
+static int link_update(const struct pin_slot *slot, struct bpf_map *ops, const char *name,
+		       const char *old)
 {
-	struct bpf_link *link = bpf_link__open(PIN_LINK);
+	struct bpf_link *link = bpf_link__open(slot->link);
 	char m[256];
 	int ret;
 
 	if (!link) {
 		ret = -errno;
-		err_errno(ret, "cannot open the pinned link %s", PIN_LINK);
+		err_errno(ret, "cannot open the pinned link %s", slot->link);
 		return ret;
 	}
 	ret = bpf_link__update_map(link, ops);
 	if (ret)
-		err("cannot replace policy %s with %s through %s: %s%s", old, name, PIN_LINK,
-		    strerror(-ret), module_says(m, sizeof(m)));
+		err("cannot replace %s %s with %s through %s: %s%s", slot->what, old, name,
+		    slot->link, strerror(-ret), module_says(m, sizeof(m)));
 	/* Closes our descriptor; the pin keeps the link. */
 	bpf_link__destroy(link);
 	return ret;
 }
 
-/* Attach @ops as a new link and pin it at PIN_LINK. 0 or -errno. */
-static int link_create_pinned(struct bpf_map *ops, const char *name, const char *old)
+/* Attach @ops as a new link and pin it at the slot's link pin. 0 or -errno. */
+static int link_create_pinned(const struct pin_slot *slot, struct bpf_map *ops, const char *name,
+			      const char *old)
 {
 	struct bpf_link *link = bpf_map__attach_struct_ops(ops);
 	char m[256];
@@ -288,24 +321,59 @@ static int link_create_pinned(struct bpf_map *ops, const char *name, const char 
 
 	if (!link) {
 		ret = -errno;
-		if (ret == -EBUSY)
-			err("cannot attach policy %s: policy %s is attached by another program (no link pinned at %s); detach it first",
-			    name, old, PIN_LINK);
+		if (ret == -EBUSY && strcmp(old, "none"))
+			err("cannot attach %s %s: %s %s is attached by another program (no link pinned at %s); detach it first",
+			    slot->what, name, slot->what, old, slot->link);
 		else
-			err("cannot attach policy %s: %s%s", name, strerror(-ret),
+			err("cannot attach %s %s: %s%s", slot->what, name, strerror(-ret),
 			    module_says(m, sizeof(m)));
 		return ret;
 	}
-	ret = bpf_link__pin(link, PIN_LINK);
+	ret = bpf_link__pin(link, slot->link);
 	if (ret)
-		err_errno(ret, "cannot pin the policy's link at %s", PIN_LINK);
+		err_errno(ret, "cannot pin the %s's link at %s", slot->what, slot->link);
 	/* The pin holds the policy from here on; without one, this detaches it. */
 	bpf_link__destroy(link);
 	return ret;
 }
 
-int policy_load_attach(struct bpf_object *obj, const struct rule_def *rules, size_t nr_rules,
-		       bool quiet)
+/*
+ * Set P2PMAP_POLICY_SHADOW in the flags of @ops's struct_ops data before load, found by name
+ * in the object's BTF, so it works for any policy object. 0 or -errno.
+ */
+static int set_shadow_flag(struct bpf_object *obj, struct bpf_map *ops)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	size_t size;
+	char *data;
+	__s32 id;
+	int i;
+
+	data = bpf_map__initial_value(ops, &size);
+	id = btf ? btf__find_by_name_kind(btf, "p2pmap_policy_ops", BTF_KIND_STRUCT) : -ENOENT;
+	if (!data || id < 0) {
+		err("policy %s: cannot find its struct p2pmap_policy_ops", bpf_object__name(obj));
+		return -EINVAL;
+	}
+	t = btf__type_by_id(btf, id);
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		__u32 off = btf_member_bit_offset(t, i) / 8;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "flags"))
+			continue;
+		if (off + sizeof(__u32) > size)
+			break;
+		*(__u32 *)(data + off) |= P2PMAP_POLICY_SHADOW;
+		return 0;
+	}
+	err("policy %s: its struct p2pmap_policy_ops has no flags", bpf_object__name(obj));
+	return -EINVAL;
+}
+
+static int slot_load_attach(const struct pin_slot *slot, struct bpf_object *obj,
+			    const struct rule_def *rules, size_t nr_rules, bool quiet)
 {
 	const char *name = bpf_object__name(obj);
 	struct bpf_map *ops, *rmap;
@@ -315,13 +383,18 @@ int policy_load_attach(struct bpf_object *obj, const struct rule_def *rules, siz
 
 	ret = check_module();
 	if (!ret)
-		ret = check_bpffs();
+		ret = check_bpffs(slot);
 	if (ret)
 		goto out;
 	ops = struct_ops_map(obj);
 	if (!ops) {
 		ret = -EINVAL;
 		goto out;
+	}
+	if (slot->shadow) {
+		ret = set_shadow_flag(obj, ops);
+		if (ret)
+			goto out;
 	}
 	rmap = rules_map_of(obj);
 	if (nr_rules && !rmap) {
@@ -346,24 +419,37 @@ int policy_load_attach(struct bpf_object *obj, const struct rule_def *rules, siz
 	}
 
 	/* Attach: the module's init_member, validate and the policy's init() speak here. */
-	policy_current(old, sizeof(old));
-	replace = !access(PIN_LINK, F_OK);
-	ret = replace ? link_update(ops, name, old) : link_create_pinned(ops, name, old);
+	slot_current(slot, old, sizeof(old));
+	replace = !access(slot->link, F_OK);
+	ret = replace ? link_update(slot, ops, name, old) :
+			link_create_pinned(slot, ops, name, old);
 	if (ret)
 		goto out;
-	unpin_maps();
-	ret = pin_maps(obj);
-	policy_current(now, sizeof(now));
+	unpin_maps(slot);
+	ret = pin_maps(slot, obj);
+	slot_current(slot, now, sizeof(now));
 	if (!quiet) {
 		if (replace && strcmp(old, "none"))
-			printf("policy %s replaces %s (atomically, through %s)\n", now, old, PIN_LINK);
+			printf("%s %s replaces %s (atomically, through %s)\n", slot->what, now, old,
+			       slot->link);
 		else
-			printf("policy %s attached, pinned at %s\n", now, PIN_LINK);
+			printf("%s %s attached, pinned at %s\n", slot->what, now, slot->link);
 		if (rmap)
 			printf("%zu rule%s loaded\n", nr_rules, nr_rules == 1 ? "" : "s");
 	}
 out:
 	return ret;
+}
+
+int policy_load_attach(struct bpf_object *obj, const struct rule_def *rules, size_t nr_rules,
+		       bool quiet)
+{
+	return slot_load_attach(&pins_active, obj, rules, nr_rules, quiet);
+}
+
+int policy_shadow_load_attach(struct bpf_object *obj, bool quiet)
+{
+	return slot_load_attach(&pins_shadow, obj, NULL, 0, quiet);
 }
 
 static int unpin_links(void)
@@ -410,7 +496,7 @@ int policy_detach(bool quiet)
 		return -ENOENT;
 	}
 	policy_current(old, sizeof(old));
-	unpin_maps();
+	unpin_maps(&pins_active);
 	n = unpin_links();
 	/* The module lets go of the policy when the kernel releases the link (a workqueue). */
 	for (i = 0; i < 500 && !policy_none(); i++)
@@ -437,6 +523,11 @@ int policy_detach(bool quiet)
 
 void policy_pin_info(struct policy_pin *pin)
 {
+	policy_pin_info_slot(&pins_active, pin);
+}
+
+void policy_pin_info_slot(const struct pin_slot *slot, struct policy_pin *pin)
+{
 	struct bpf_link_info li;
 	__u32 len = sizeof(li);
 	struct dirent *de;
@@ -445,18 +536,18 @@ void policy_pin_info(struct policy_pin *pin)
 
 	memset(pin, 0, sizeof(*pin));
 	pin->nr_rules = -1;
-	fd = bpf_obj_get(PIN_LINK);
+	fd = bpf_obj_get(slot->link);
 	if (fd < 0)
 		return;
 	memset(&li, 0, sizeof(li));
 	if (!bpf_link_get_info_by_fd(fd, &li, &len)) {
 		pin->pinned = true;
-		snprintf(pin->link_path, sizeof(pin->link_path), "%s", PIN_LINK);
+		snprintf(pin->link_path, sizeof(pin->link_path), "%s", slot->link);
 		pin->link_id = li.id;
 		pin->map_id = li.struct_ops.map_id;
 	}
 	close(fd);
-	d = opendir(PIN_MAPS);
+	d = opendir(slot->maps);
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
@@ -465,7 +556,7 @@ void policy_pin_info(struct policy_pin *pin)
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), PIN_MAPS "/%s", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", slot->maps, de->d_name);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
@@ -480,4 +571,145 @@ void policy_pin_info(struct policy_pin *pin)
 		close(fd);
 	}
 	closedir(d);
+}
+
+/* ---- the shadow: detach, promote ---- */
+
+int policy_shadow_detach(bool quiet)
+{
+	char old[64];
+	int i;
+
+	if (check_module())
+		return -ENOENT;
+	policy_shadow_current(old, sizeof(old));
+	unpin_maps(&pins_shadow);
+	if (!access(PIN_SHADOW_LINK, F_OK) && unlink(PIN_SHADOW_LINK)) {
+		err_errno(errno, "cannot remove %s", PIN_SHADOW_LINK);
+		return -errno;
+	}
+	for (i = 0; i < 500 && !slot_none(&pins_shadow); i++)
+		usleep(10000);
+	if (!slot_none(&pins_shadow)) {
+		err("shadow policy %s is still attached 5 s after %s was removed: another program holds its link",
+		    old, PIN_SHADOW_LINK);
+		return -EBUSY;
+	}
+	if (!quiet) {
+		if (strcmp(old, "none"))
+			printf("shadow policy %s detached\n", old);
+		else
+			printf("no shadow policy was attached\n");
+	}
+	return 0;
+}
+
+/* Move the shadow's map pins to the active policy's directory (bpffs renames). */
+static int move_shadow_maps(void)
+{
+	char from[512], to[512];
+	struct dirent *de;
+	DIR *d = opendir(PIN_SHADOW_MAPS);
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof(from), PIN_SHADOW_MAPS "/%s", de->d_name);
+		snprintf(to, sizeof(to), PIN_MAPS "/%s", de->d_name);
+		if (rename(from, to)) {
+			ret = -errno;
+			err_errno(ret, "cannot move %s to %s", from, to);
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/* The active link: the pinned one updated with @map_fd, or a new one pinned. 0 or -errno. */
+static int promote_through_link(int map_fd, const char *name, const char *old)
+{
+	char m[256];
+	int fd, ret;
+
+	fd = bpf_obj_get(PIN_LINK);
+	if (fd >= 0) {
+		ret = bpf_link_update(fd, map_fd, NULL) ? -errno : 0;
+		close(fd);
+		if (ret)
+			err("cannot promote shadow policy %s in place of %s through %s: %s%s", name,
+			    old, PIN_LINK, strerror(-ret), module_says(m, sizeof(m)));
+		return ret;
+	}
+	if (strcmp(old, "none")) {
+		err("cannot promote shadow policy %s: policy %s is attached by another program (no link pinned at %s); detach it first",
+		    name, old, PIN_LINK);
+		return -EBUSY;
+	}
+	fd = bpf_link_create(map_fd, 0, BPF_STRUCT_OPS, NULL);
+	if (fd < 0) {
+		ret = -errno;
+		err("cannot promote shadow policy %s: %s%s", name, strerror(-ret),
+		    module_says(m, sizeof(m)));
+		return ret;
+	}
+	ret = bpf_obj_pin(fd, PIN_LINK) ? -errno : 0;
+	if (ret)
+		err_errno(ret, "cannot pin the policy's link at %s", PIN_LINK);
+	close(fd);
+	return ret;
+}
+
+int policy_promote(bool quiet)
+{
+	char name[64], old[64], now[64];
+	struct bpf_link_info li;
+	__u32 len = sizeof(li);
+	int fd, map_fd, ret;
+
+	if (check_module() || check_bpffs(&pins_active))
+		return -ENOENT;
+	policy_shadow_current(name, sizeof(name));
+	policy_current(old, sizeof(old));
+	fd = bpf_obj_get(PIN_SHADOW_LINK);
+	if (fd < 0) {
+		err("no shadow policy is pinned at %s (shadow: %s): load one with 'p2ppolicy shadow load'",
+		    PIN_SHADOW_LINK, name);
+		return -ENOENT;
+	}
+	memset(&li, 0, sizeof(li));
+	ret = bpf_link_get_info_by_fd(fd, &li, &len) ? -errno : 0;
+	close(fd);
+	if (ret) {
+		err_errno(ret, "cannot read the link pinned at %s", PIN_SHADOW_LINK);
+		return ret;
+	}
+	map_fd = bpf_map_get_fd_by_id(li.struct_ops.map_id);
+	if (map_fd < 0) {
+		ret = -errno;
+		err_errno(ret, "cannot open the shadow's struct_ops map (id %u)", li.struct_ops.map_id);
+		return ret;
+	}
+	kmod_clear_last_error();
+	ret = promote_through_link(map_fd, name, old);
+	close(map_fd);
+	if (ret)
+		return ret;
+	/* The shadow's link still holds the map, but the module no longer counts it as its own. */
+	unpin_maps(&pins_active);
+	ret = move_shadow_maps();
+	if (unlink(PIN_SHADOW_LINK))
+		err_errno(errno, "cannot remove %s", PIN_SHADOW_LINK);
+	policy_current(now, sizeof(now));
+	if (!quiet) {
+		if (strcmp(old, "none"))
+			printf("shadow policy %s promoted: it replaces %s (atomically, through %s); no shadow policy now\n",
+			       now, old, PIN_LINK);
+		else
+			printf("shadow policy %s promoted: attached, pinned at %s; no shadow policy now\n",
+			       now, PIN_LINK);
+	}
+	return ret;
 }

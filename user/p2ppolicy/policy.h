@@ -6,7 +6,8 @@
  *
  * Pins (bpffs): PIN_DIR/link is the struct_ops link; PIN_DIR/maps/<map name> are the
  * policy's other maps (its .data tunables, the rules map). A policy lives as long as its
- * link pin, so it survives p2ppolicy.
+ * link pin, so it survives p2ppolicy. The shadow policy has the same under PIN_SHADOW
+ * (shadow/link, shadow/maps/).
  */
 #ifndef P2PPOLICY_POLICY_H
 #define P2PPOLICY_POLICY_H
@@ -20,6 +21,18 @@
 #define PIN_DIR		"/sys/fs/bpf/p2pmap"
 #define PIN_LINK	PIN_DIR "/link"
 #define PIN_MAPS	PIN_DIR "/maps"
+#define PIN_SHADOW	PIN_DIR "/shadow"
+#define PIN_SHADOW_LINK	PIN_SHADOW "/link"
+#define PIN_SHADOW_MAPS	PIN_SHADOW "/maps"
+
+/* Where a slot's policy is pinned: the active one, or the shadow. */
+struct pin_slot {
+	const char *dir, *link, *maps;
+	const char *what;		/* "policy", "shadow policy" */
+	const char *sysfs_name;		/* its name in /sys/kernel/p2pmap */
+	bool shadow;
+};
+extern const struct pin_slot pins_active, pins_shadow;
 
 struct bpf_object;
 
@@ -48,13 +61,32 @@ struct bpf_object *policy_open(const char *what);
 int policy_load_attach(struct bpf_object *obj, const struct rule_def *rules, size_t nr_rules,
 		       bool quiet);
 
+/*
+ * The same for the shadow slot: P2PMAP_POLICY_SHADOW is set in the policy's flags before it
+ * loads; the pins are under PIN_SHADOW, a shadow pinned there is replaced through its link.
+ */
+int policy_shadow_load_attach(struct bpf_object *obj, bool quiet);
+
+/* Remove the shadow's pins and wait for the module to drop it. 0 or -errno. */
+int policy_shadow_detach(bool quiet);
+
+/*
+ * Promote the shadow: the active link's update with the shadow's own struct_ops map (a new
+ * active link when none is pinned and no policy is attached); then its map pins move to
+ * PIN_MAPS and its link pin goes. 0 or -errno.
+ */
+int policy_promote(bool quiet);
+
 /* Remove the pins and wait for the module to drop the policy. 0 or -errno. */
 int policy_detach(bool quiet);
 
 /* The attached policy's name (/sys/kernel/p2pmap/policy): "none", or "?" if unreadable. */
 void policy_current(char *buf, size_t len);
+/* The same for the shadow policy (/sys/kernel/p2pmap/shadow). */
+void policy_shadow_current(char *buf, size_t len);
 
 /* What is pinned: link and map ids, tunables, number of rules. */
 void policy_pin_info(struct policy_pin *pin);
+void policy_pin_info_slot(const struct pin_slot *slot, struct policy_pin *pin);
 
 #endif
