@@ -12,7 +12,7 @@
 # The module, its API and policies, the tools, the fuzzer (100,000 calls) and DMA fault
 # injection: every kernel's "switch" lab.
 CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats
-	    tests/guest/t_trace.sh build/tests/t_policy tests/guest/t_policy_load.sh
+	    tests/guest/t_trace.sh build/tests/t_policy build/tests/t_shadow tests/guest/t_policy_load.sh
 	    tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh tests/guest/t_privilege.sh
 	    build/tests/t_fuzz "build/tests/t_faults --only dma")
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
@@ -24,7 +24,8 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # make check, default kernel (tests/vm/kernels' first line): every suite in "switch", the
 # reliability suites bounded (make stress runs them long): 40 load/unload cycles, of which
 # 13 attach a policy and 2 move data (each cycle costs 2-5 s under TCG).
-GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_stress "${MATRIX[@]}"
+# t_shadow.sh: p2ppolicy shadow, the same on every kernel (t_shadow, the kernel side, is core).
+GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
 	     "tests/guest/t_lifecycle.sh 40" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
