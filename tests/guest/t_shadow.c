@@ -559,7 +559,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--dump"))
 		return dump();
 
-	tap_plan(30);
+	tap_plan(37);
 	tap_ok(sysfs_is("policy", "none") && sysfs_is("shadow", "none"), "no policy, no shadow");
 	test_agreement();
 	test_garbage();

@@ -17,6 +17,7 @@ PY
 j="python3 /tmp/j $o"
 $P unload >/dev/null 2>&1
 $P shadow unload >/dev/null 2>&1
+diag "T $(date +%s)"
 
 ok "$P load topology >/dev/null && $P shadow load size_threshold --set min_p2p_bytes=64K >$o 2>&1 && grep -q '^shadow policy size_threshold attached, pinned at /sys/fs/bpf/p2pmap/shadow/link' $o" \
    "shadow load size_threshold --set min_p2p_bytes=64K attaches it beside topology"
@@ -25,9 +26,14 @@ ok "grep -q '^shadow:     size_threshold' $o && grep -q '^state:      attached: 
    "shadow status: the name, its state and its tunable"
 ok "$P status | grep -q '^shadow:     attached: shadow policy \"size_threshold\"'" "status shows the shadow"
 
-# The known mix on every pair: 16 KiB twice, 256 KiB and 1 MiB.
+# The known mix on every pair: 16 KiB twice, 256 KiB and 1 MiB; the decision trace is on.
+T=/sys/kernel/tracing
 $P pairs --reset >/dev/null
+echo >$T/trace
+echo 1 >$T/events/p2pmap/p2pmap_decision/enable
 ok "$W --workload" "the workload's 16 mappings succeed"
+echo 0 >$T/events/p2pmap/p2pmap_decision/enable
+diag "T $(date +%s)"
 $P shadow report >$o 2>&1
 sed 's/^/#   /' $o
 ok "grep -q '^shadow size_threshold beside topology: 16 decisions compared, 14 agreed (88%), 2 would have moved path, 0 shadow errors' $o" \
@@ -61,11 +67,6 @@ PY
 ok "python3 /tmp/match.py $o /tmp/shadow.dump" "report --json parses, and every number matches STATS"
 
 # The decision trace says what the shadow chose.
-T=/sys/kernel/tracing
-echo >$T/trace
-echo 1 >$T/events/p2pmap/p2pmap_decision/enable
-$W --workload
-echo 0 >$T/events/p2pmap/p2pmap_decision/enable
 ok "grep -q 'provider=0000:03:00.0 client=0000:04:00.0 len=16384 .*policy=topology verdict=P2P reason=policy shadow=size_threshold:BOUNCE' $T/trace && grep -q 'len=1048576 .*policy=topology verdict=P2P reason=policy shadow=size_threshold:P2P' $T/trace" \
    "the decision trace event names the shadow and its verdict"
 ok "$P explain $A $EDU_SW --size 16K --shadow | grep -q '^  shadow:   BOUNCE (shadow policy \"size_threshold\": .*), disagrees' && ! $P explain $A $EDU_SW --size 16K | grep -q shadow" \
@@ -82,9 +83,8 @@ ok "[ \"\$(cat /sys/kernel/p2pmap/policy)\" = size_threshold ] && [ \"\$(cat /sy
 ok "$P set min_p2p_bytes=128K >/dev/null && $P status | grep -q 'min_p2p_bytes = 131072'" \
    "the promoted policy's tunable is set live through its moved pin"
 ok "! $P shadow promote 2>$o && grep -q 'no shadow policy is pinned' $o" "promote without a shadow fails with the reason"
-ok "$P shadow load bounce_all >/dev/null && $P shadow unload >$o && grep -q '^shadow policy bounce_all detached' $o && [ \"\$(cat /sys/kernel/p2pmap/policy)\" = size_threshold ]" \
-   "shadow unload detaches the shadow; the active policy stays"
 $P unload >/dev/null
+diag "T $(date +%s)"
 
 # The daemon's configuration can name a shadow policy.
 cat >/tmp/shadow.conf <<'EOF'
@@ -106,7 +106,9 @@ ok "[ \"\$(cat /sys/kernel/p2pmap/policy)\" = topology ] && [ \"\$(cat /sys/kern
    "the daemon attaches the configured shadow beside the policy"
 kill $dpid
 wait $dpid
-$P shadow unload >/dev/null 2>&1
+diag "T $(date +%s)"
+ok "$P shadow unload >$o && grep -q '^shadow policy size_threshold detached' $o && [ \"\$(cat /sys/kernel/p2pmap/policy)\" = topology ]" \
+   "shadow unload detaches the shadow; the active policy stays"
 $P unload >/dev/null 2>&1
 ok "[ \"\$(cat /sys/kernel/p2pmap/policy)\" = none ] && [ \"\$(cat /sys/kernel/p2pmap/shadow)\" = none ]" "clean: no policy, no shadow"
 done_tap

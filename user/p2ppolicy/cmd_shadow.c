@@ -178,6 +178,7 @@ static int shadow_do_report(char **args, int n, bool json)
 		err_errno(ret, "cannot read the statistics (STATS on " P2PMAP_DEV ")");
 		return EXIT_ERR;
 	}
+	qsort(pairs, nr, sizeof(*pairs), pair_stat_cmp);
 	r = (struct shadow_report){
 		.shadow = name, .shadow_state = state, .policy = policy,
 		.pairs = pairs, .nr = nr, .all = opt.all,

@@ -169,7 +169,7 @@ out:
 	return ret;
 }
 
-static int pair_cmp(const void *a, const void *b)
+int pair_stat_cmp(const void *a, const void *b)
 {
 	const struct p2pmap_pair_stat *x = a, *y = b;
 	int c = pci_addr_cmp(&x->provider, &y->provider);
@@ -204,7 +204,7 @@ int cmd_pairs(int argc, char **argv)
 			err_errno(ret, "cannot read the pair statistics");
 		return EXIT_ERR;
 	}
-	qsort(v, n, sizeof(*v), pair_cmp);
+	qsort(v, n, sizeof(*v), pair_stat_cmp);
 	if (so.json) {
 		ret = print_json(fmt_pairs_json(v, n, so.all));
 	} else {

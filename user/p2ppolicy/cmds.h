@@ -50,6 +50,9 @@ struct tunable;
 /* "KEY=VALUE" (a --set) -> @t; prints why on error. 0 or -EINVAL. */
 int parse_assignment(const char *s, struct tunable *t);
 
+/* qsort() order of struct p2pmap_pair_stat: by provider, then client. */
+int pair_stat_cmp(const void *a, const void *b);
+
 /* getopt_long over a command's options; "?" handling is shared. */
 #define USAGE_ERROR(name) cmd_usage(name, true)
 
