@@ -5,8 +5,8 @@
  * and auto-detach its own; promote through the active link's update.
  *
  *	t_shadow             the tests (TAP)
- *	t_shadow --workload  the known mix of mappings only (for t_shadow.sh): on every pair,
- *	                     16 KiB twice, 256 KiB and 1 MiB once (no DMA)
+ *	t_shadow --workload  STATS reset, then the known mix of mappings only (for t_shadow.sh):
+ *	                     on every pair, 16 KiB twice, 256 KiB and 1 MiB once (no DMA)
  *	t_shadow --dump      the shadow fields of STATS, one line per pair (for t_shadow.sh)
  *
  * Policies are attached through libbpf skeletons; the shadow one gets P2PMAP_POLICY_SHADOW in
@@ -197,6 +197,7 @@ static int workload(void)
 	uint32_t kind, reason;
 	int i, k, failed = 0;
 
+	stats_reset();
 	for (i = 0; i < 4; i++)
 		for (k = 0; k < 4; k++)
 			failed += !!map_seg(&pairs[i], sizes[k], &kind, &reason);
