@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "fmt.h"
+#include "fmt_shadow.h"
 #include "pci.h"
 #include "rule.h"
 #include "util.h"
@@ -218,6 +219,18 @@ static void config_good(void **state)
 	assert_int_equal(c.tunables[0].line, 4);
 	assert_int_equal(c.tunables[1].value, 1);
 	config_free(&c);
+
+	/* [shadow]: its name, and its own tunables beside the policy's. */
+	assert_int_equal(config_parse_string("[policy]\nname = topology\n[shadow]\n"
+					     "name = size_threshold\nmin_p2p_bytes = 64K\n"
+					     "[tunables]\nx = 1\n", "t.conf", &c, why, sizeof(why)), 0);
+	assert_string_equal(c.shadow, "size_threshold");
+	assert_int_equal(c.shadow_line, 4);
+	assert_int_equal(c.nr_shadow_tunables, 1);
+	assert_string_equal(c.shadow_tunables[0].name, "min_p2p_bytes");
+	assert_int_equal(c.shadow_tunables[0].value, 64 << 10);
+	assert_int_equal(c.nr_tunables, 1);
+	config_free(&c);
 }
 
 static void config_bad(void **state)
@@ -259,6 +272,11 @@ static void config_bad(void **state)
 		{ "[policy]\nname = rules\n[rule x]\nprovider = any\nclient = any\nverdict = p2p\n"
 		  "[rule z]\n[rule x]\n", "t.conf:8: rule \"x\" is already defined at line 3" },
 		{ "[policy]\nname = rules\n[rule \"\"]\n", "t.conf:3: a rule needs a name" },
+		{ "[policy]\nname = topology\n[shadow]\nmin = 1\n",
+		  "t.conf:4: [shadow] has tunables but no 'name'" },
+		{ "[policy]\nname = topology\n[shadow]\nname = a\nname = b\n",
+		  "t.conf:5: 'name' given twice in [shadow]" },
+		{ "[policy]\nname = topology\n[shadow]\nname =\n", "t.conf:4: 'name' is empty" },
 		{ "[policy]\nname = topology\n[rule x]\nprovider = any\nclient = any\nverdict = p2p\n",
 		  "t.conf:3: rules need 'name = rules'" },
 		{ "[policy]\nname = rules\n[rule \"a name that is far too long for inih to keep it\"]\n",
@@ -451,6 +469,54 @@ static void out_pairs(void **state)
 	json_object_put(j);
 }
 
+static const struct p2pmap_pair_stat shadow_pairs[] = {
+	{ .provider = { 0, 3, 0 }, .client = { 0, 4, 0 }, .shadow_compared = 4, .shadow_agreed = 2,
+	  .shadow_disagree = { [0] = { [1] = 2 } }, .shadow_moved = { 2 },
+	  .shadow_moved_bytes = { 32768 } },
+	{ .provider = { 0, 5, 0 }, .client = { 0, 0, 6 << 3 }, .shadow_compared = 4, .shadow_agreed = 4 },
+	{ .provider = { 0, 5, 0 }, .client = { 0, 4, 0 } },
+};
+
+static void shadow_text(FILE *f, const void *arg)
+{
+	struct shadow_report r = { "size_threshold", "attached", "topology", shadow_pairs, 3, false };
+
+	(void)arg;
+	fmt_shadow_report(f, &r);
+}
+
+static void out_shadow(void **state)
+{
+	struct shadow_report r = { "size_threshold", "attached", "topology", shadow_pairs, 3, true };
+	char *t = capture(shadow_text, NULL);
+	json_object *j, *p, *e, *x;
+
+	(void)state;
+	assert_non_null(strstr(t, "shadow size_threshold beside topology: 8 decisions compared, 6 agreed (75%), 2 would have moved path, 0 shadow errors\n"));
+	assert_non_null(strstr(t, "MOVED <64K     MOVED 64K-1M   MOVED >=1M"));
+	assert_non_null(strstr(t, "0000:03:00.0  0000:04:00.0         4       2  P2P->BOUNCE 2                  2 (32 KiB)     0              0                   0\n"));
+	assert_null(strstr(t, "0000:05:00.0  0000:04:00.0"));	/* nothing compared: --all */
+	free(t);
+
+	j = fmt_shadow_report_json(&r);
+	assert_true(json_object_object_get_ex(j, "compared", &x));
+	assert_int_equal(json_object_get_uint64(x), 8);
+	assert_true(json_object_object_get_ex(j, "pairs", &p));
+	assert_int_equal(json_object_array_length(p), 3);
+	e = json_object_array_get_idx(p, 0);
+	assert_true(json_object_object_get_ex(e, "disagree", &x));
+	x = json_object_array_get_idx(x, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(x, "active")), "P2P");
+	assert_string_equal(json_object_get_string(json_object_object_get(x, "shadow")), "BOUNCE");
+	assert_int_equal(json_object_get_uint64(json_object_object_get(x, "decisions")), 2);
+	assert_true(json_object_object_get_ex(e, "moved", &x));
+	x = json_object_array_get_idx(x, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(x, "size")), "<64K");
+	assert_int_equal(json_object_get_uint64(json_object_object_get(x, "bytes")), 32768);
+	json_object_put(j);
+	assert_string_equal(size_bucket_str(P2PMAP_SIZE_LARGE), ">=1M");
+}
+
 static void out_json_roundtrip(void **state)
 {
 	struct p2pmap_explain e = { .verdict = P2PMAP_VERDICT_BOUNCE, .reason = P2PMAP_REASON_NO_COMMON_BRIDGE,
@@ -508,6 +574,7 @@ int main(void)
 		cmocka_unit_test(config_example),
 		cmocka_unit_test_setup_teardown(lookup, fake_setup, fake_teardown),
 		cmocka_unit_test(out_pairs),
+		cmocka_unit_test(out_shadow),
 		cmocka_unit_test(out_json_roundtrip),
 		cmocka_unit_test(out_names),
 	};
