@@ -20,4 +20,13 @@ int rules_fill_unmatched(struct bpf_map *rules, unsigned int n);
 struct bpf_link *policy_attach_file(const char *name, unsigned int nrules,
 				    struct bpf_object **obj);
 
+/* The same, as the shadow policy (P2PMAP_POLICY_SHADOW set before load). */
+struct bpf_link *policy_attach_shadow_file(const char *name, struct bpf_object **obj);
+
+/*
+ * Set P2PMAP_POLICY_SHADOW in the flags of @ops (a struct_ops map of @obj, not loaded yet),
+ * found by name in the object's BTF, as p2ppolicy does. 0 or -errno.
+ */
+int policy_make_shadow(struct bpf_object *obj, struct bpf_map *ops);
+
 #endif

@@ -12,8 +12,6 @@
  * Policies are attached through libbpf skeletons; the shadow one gets P2PMAP_POLICY_SHADOW in
  * its flags before it loads, exactly as p2ppolicy sets it (found by name in the BTF).
  */
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../bench/policy.h"
 #include "lib.h"
 #include "topology.skel.h"
 #include "bounce_all.skel.h"
@@ -76,23 +75,8 @@ static bool sysfs_is(const char *file, const char *prefix)
 /* P2PMAP_POLICY_SHADOW in the struct_ops data of @map, before load (as p2ppolicy does). */
 static void make_shadow(struct bpf_object *obj, struct bpf_map *map)
 {
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_member *m;
-	const struct btf_type *t;
-	size_t size;
-	char *data = bpf_map__initial_value(map, &size);
-	__s32 id = btf__find_by_name_kind(btf, "p2pmap_policy_ops", BTF_KIND_STRUCT);
-	int i;
-
-	if (!data || id < 0)
-		tap_bail("no struct p2pmap_policy_ops in %s", bpf_map__name(map));
-	t = btf__type_by_id(btf, id);
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), "flags")) {
-			*(__u32 *)(data + btf_member_bit_offset(t, i) / 8) |= P2PMAP_POLICY_SHADOW;
-			return;
-		}
-	tap_bail("struct p2pmap_policy_ops has no flags");
+	if (policy_make_shadow(obj, map))
+		tap_bail("no flags in the struct p2pmap_policy_ops of %s", bpf_map__name(map));
 }
 
 static struct bpf_link *attach(struct bpf_map *map)

@@ -36,7 +36,7 @@ $P explain $A $EDU_SW --size 1M --shadow --json >/tmp/shadow.explain
 cat >/tmp/match.py <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-e = json.load(open(sys.argv[3]))
+x = json.load(open(sys.argv[3]))
 v = ["P2P", "BOUNCE", "REJECT"]
 rows = {}
 for l in open(sys.argv[2]):
@@ -53,7 +53,7 @@ for p in d["pairs"]:
         mv += [m["decisions"], m["bytes"]]
     ok = ok and [p["compared"], p["agreed"], p["errors"]] + dis + mv == r
 ok = ok and d["compared"] == sum(r[0] for r in rows.values()) == 16 and d["agreed"] == 14
-ok2 = e["verdict"] == "P2P" and e["shadow"] == {"policy": "size_threshold", "verdict": "P2P", "reason": "policy"}
+ok2 = x["verdict"] == "P2P" and x["shadow"] == {"policy": "size_threshold", "verdict": "P2P", "reason": "policy"}
 sys.exit(0 if ok and ok2 else 1 if not ok else 2)
 PY
 python3 /tmp/match.py $o /tmp/shadow.dump /tmp/shadow.explain
