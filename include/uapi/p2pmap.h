@@ -415,8 +415,8 @@ struct p2pmap_explain {
  * @shadow_moved_bytes: their bytes, by request size; successful mappings only, as
  *	@bytes_p2p and @bytes_bounce
  *
- * Decisions made by EXPLAIN are not counted. The shadow fields were added in 0.2.0: an
- * @entry_size of 80 (up to @distance) still works and does not get them.
+ * Decisions made by EXPLAIN are not counted. The shadow fields were added after the first
+ * version: an @entry_size of 80 (up to @distance) still works and does not get them.
  */
 struct p2pmap_pair_stat {
 	struct p2pmap_pci_addr provider;
