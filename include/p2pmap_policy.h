@@ -8,7 +8,9 @@
  *
  * and remove it by removing its pin (or closing its last link). At most one policy is attached
  * at a time; with none, p2pmap uses its built-in rule (P2P where the kernel's topology check
- * allows it, bounce otherwise).
+ * allows it, bounce otherwise). Beside it, one shadow policy can run (P2PMAP_POLICY_SHADOW
+ * in @flags, set by the loader): asked for every real decision, never obeyed, compared per
+ * pair; the active link's update with the shadow's own map promotes it.
  *
  * BPF programs get these types from the module's BTF (/sys/kernel/btf/p2pmap), not from this
  * file. Every struct passed to a policy is read-only: the verifier refuses writes.
@@ -159,6 +161,9 @@ struct p2pmap_policy_ops {
 	 * context the client driver maps from: it must not sleep, and it is never called for
 	 * clients that are not PCI devices (those always bounce). With
 	 * %P2PMAP_POLICY_SUPPORTED_ONLY it is only called for pairs the kernel allows P2P for.
+	 * As the shadow policy (%P2PMAP_POLICY_SHADOW) it is called after the active policy,
+	 * with the same @ctx, for every real decision (on EXPLAIN only when asked); its verdict
+	 * is compared, never used.
 	 *
 	 * Return: %P2PMAP_VERDICT_P2P, %P2PMAP_VERDICT_BOUNCE, or %P2PMAP_VERDICT_REJECT (the
 	 * whole mapping fails with -EPERM). Anything else is a policy error and the built-in
@@ -191,7 +196,8 @@ struct p2pmap_policy_ops {
 	void (*exit)(const struct p2pmap_policy_exit_info *info);
 
 	/**
-	 * @flags: %P2PMAP_POLICY_* flags; unknown bits are refused
+	 * @flags: %P2PMAP_POLICY_* flags; unknown bits are refused. %P2PMAP_POLICY_SHADOW
+	 * attaches the policy as the shadow, beside the active one
 	 */
 	u32 flags;
 

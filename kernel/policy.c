@@ -560,10 +560,19 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 	return ret;
 }
 
+/* A shadow-flagged map enters the active slot only as the attached shadow, by a promote. */
+static int shadow_only(struct p2pmap_policy_ops *ops)
+{
+	refusal_warn("policy \"%s\" not attached: it is flagged P2PMAP_POLICY_SHADOW but is not the attached shadow policy (auto-detached?); load it as the shadow, or without the flag",
+		     ops->name);
+	return -EINVAL;
+}
+
 /*
  * The link's update: the slot of the link's policy. The active link updated with the shadow
- * policy's own map promotes it. A link whose policy is gone (auto-detached, or promoted away)
- * attaches to the slot its new map's flags choose, if that slot is empty.
+ * policy's own map promotes it; with another shadow-flagged map it is refused. A link whose
+ * policy is gone (auto-detached, or promoted away) attaches to the slot its new map's flags
+ * choose, if that slot is empty.
  */
 static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
@@ -581,6 +590,8 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		ret = -EINVAL;		/* not through a link: cannot be in two places */
 	else if (sh && (a || !rcu_access_pointer(active.cur)))
 		ret = policy_promote(sh, link, a);
+	else if (a && (ops->flags & P2PMAP_POLICY_SHADOW))
+		ret = shadow_only(ops);
 	else if (a)
 		ret = policy_activate(&active, ops, link, a);
 	else

@@ -409,6 +409,10 @@ static void test_garbage(void)
 	tap_ok(e.decisions_p2p == 6 && !e.errors && e.shadow_errors == 5 && e.shadow_compared == 5,
 	       "the pair: 6 P2P decisions, 0 errors; the shadow's 5 errors counted apart (%llu)",
 	       (unsigned long long)e.shadow_errors);
+	tap_ok(bpf_link__update_map(lt, g->maps.garbage) == -EINVAL &&
+	       sysfs_is("policy", "topology") &&
+	       sysfs_is("last_error", "policy \"garbage\" not attached: it is flagged P2PMAP_POLICY_SHADOW but is not the attached shadow"),
+	       "the ejected shadow's map cannot be promoted through the active link (EINVAL)");
 	bpf_link__destroy(lg);
 	tap_ok(sysfs_is("policy", "topology") && sysfs_is("shadow_state", "auto-detached"),
 	       "removing the ejected shadow's link is harmless");
@@ -544,7 +548,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--dump"))
 		return dump();
 
-	tap_plan(37);
+	tap_plan(38);
 	tap_ok(sysfs_is("policy", "none") && sysfs_is("shadow", "none"), "no policy, no shadow");
 	test_agreement();
 	test_garbage();
