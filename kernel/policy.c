@@ -205,7 +205,8 @@ static bool policy_swap(struct policy_slot *slot, struct p2pmap_policy *old,
 		msg[0] = '\0';
 		last_error[0] = '\0';
 	} else if (won && why == P2PMAP_POLICY_EXIT_ERRORS) {
-		snprintf(msg, len, "auto-detached: %s \"%s\" made %llu errors (max_policy_errors=%u)",
+		snprintf(msg, len,
+			 "auto-detached: %s \"%s\" made %llu errors (max_policy_errors=%u)",
 			 slot->what, old->ops->name, atomic64_read(&old->errors),
 			 READ_ONCE(max_policy_errors));
 	} else if (won && why == SWAP_PROMOTE) {
