@@ -293,6 +293,28 @@ static void test_agreement(void)
 		       "%s: STATS counts the 4 decisions as topology's %s, no errors", p->name,
 		       sw ? "P2P" : "BOUNCE");
 	}
+	/* A caller built before the shadow fields (entry_size 80) gets the first fields. */
+	{
+		unsigned char old[4 * 2 * P2PMAP_PAIR_STAT_SIZE_V0];
+		struct p2pmap_stats a = {
+			.argsz = sizeof(a), .pairs = (uintptr_t)old, .nr = 8,
+			.entry_size = P2PMAP_PAIR_STAT_SIZE_V0,
+		};
+		uint32_t n, found = 0;
+
+		memset(old, 0xAA, sizeof(old));
+		if (!ioctl(fd, P2PMAP_IOC_STATS, &a))
+			for (n = 0; n < a.nr && n < 8; n++) {
+				struct p2pmap_pair_stat e = { 0 };
+
+				memcpy(&e, old + n * P2PMAP_PAIR_STAT_SIZE_V0, P2PMAP_PAIR_STAT_SIZE_V0);
+				found += same(&e.provider, &lab.prov_a) && same(&e.client, &lab.edu_sw) &&
+					 e.decisions_p2p == 4 && e.distance == 4;
+			}
+		n = a.nr < 8 ? a.nr : 8;
+		tap_ok(found == 1 && (n == 8 || old[n * P2PMAP_PAIR_STAT_SIZE_V0] == 0xAA),
+		       "STATS with the first version's entry_size (80) gives the first fields, and writes no more");
+	}
 	tap_ok(p2pmap_stat("policy_errors") == perr && sysfs_is("policy_state",
 	       "attached: policy \"topology\", 16 decisions, 0 errors"),
 	       "the active policy made 16 decisions, no errors");
@@ -548,7 +570,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--dump"))
 		return dump();
 
-	tap_plan(38);
+	tap_plan(39);
 	tap_ok(sysfs_is("policy", "none") && sysfs_is("shadow", "none"), "no policy, no shadow");
 	test_agreement();
 	test_garbage();

@@ -123,7 +123,7 @@ static int shadow_do_status(char **args, int n, bool json)
 {
 	char name[64], state[256], path[64] = "-";
 	struct policy_pin pin;
-	json_object *o;
+	json_object *o, *t;
 	unsigned int i;
 
 	(void)args;
@@ -140,9 +140,11 @@ static int shadow_do_status(char **args, int n, bool json)
 		json_object_object_add(o, "pinned", pin.pinned ? json_object_new_string(path) : NULL);
 		json_object_object_add(o, "link_id", json_object_new_int64(pin.link_id));
 		json_object_object_add(o, "map_id", json_object_new_int64(pin.map_id));
+		t = json_object_new_object();
 		for (i = 0; i < pin.nr_tunables; i++)
-			json_object_object_add(o, pin.tunables[i].name,
+			json_object_object_add(t, pin.tunables[i].name,
 					       json_object_new_uint64(pin.tunables[i].value));
+		json_object_object_add(o, "tunables", t);
 		return json_print(stdout, o) ? EXIT_ERR : EXIT_OK;
 	}
 	printf("shadow:     %s\nstate:      %s\n", name, state);
