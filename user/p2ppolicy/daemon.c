@@ -125,12 +125,15 @@ static int apply_shadow(const struct config *cfg)
 	if (!ret)
 		ret = policy_shadow_load_attach(obj, true);
 	bpf_object__close(obj);
+	if (!ret)
+		log_info("shadow policy %s attached beside it: %u tunable%s", cfg->shadow,
+			 cfg->nr_shadow_tunables, cfg->nr_shadow_tunables == 1 ? "" : "s");
 	return ret;
 }
 
 /*
  * Load, tune, fill and attach the policy of @cfg, then its shadow policy if it has one; the
- * attached ones are replaced atomically.
+ * attached ones are replaced atomically. A shadow that fails is logged, not an error.
  */
 static int apply(const struct config *cfg)
 {
@@ -156,8 +159,10 @@ static int apply(const struct config *cfg)
 		ret = policy_load_attach(obj, rules, cfg->nr_rules, true);
 	free(rules);
 	bpf_object__close(obj);
-	if (!ret && cfg->shadow[0])
-		ret = apply_shadow(cfg);
+	/* A shadow is an experiment: if it fails, the policy still is what the file says. */
+	if (!ret && cfg->shadow[0] && apply_shadow(cfg))
+		log_warn("%s:%d: shadow policy %s not attached (see above); policy %s is",
+			 cfg->path, cfg->shadow_line, cfg->shadow, cfg->policy);
 	return ret;
 }
 
@@ -181,9 +186,10 @@ static void reload(struct daemon *d)
 		log_warn("reload failed (see above); policy %s stays as it was", d->cfg.policy);
 		config_free(&cfg);
 	} else {
-		log_info("reloaded: policy %s with %u tunable%s and %zu rule%s (replaced in one step)",
+		log_info("reloaded: policy %s with %u tunable%s and %zu rule%s (replaced in one step)%s%s",
 			 cfg.policy, cfg.nr_tunables, cfg.nr_tunables == 1 ? "" : "s", cfg.nr_rules,
-			 cfg.nr_rules == 1 ? "" : "s");
+			 cfg.nr_rules == 1 ? "" : "s", cfg.shadow[0] ? "; shadow policy " : "",
+			 cfg.shadow);
 		config_free(&d->cfg);
 		d->cfg = cfg;
 		d->attached = true;
@@ -361,9 +367,6 @@ int cmd_daemon(int argc, char **argv)
 		 d.cfg.policy, d.config_path, d.cfg.nr_tunables, d.cfg.nr_tunables == 1 ? "" : "s",
 		 d.cfg.nr_rules, d.cfg.nr_rules == 1 ? "" : "s",
 		 d.cfg.detach_on_exit ? "detach" : "keep it attached");
-	if (d.cfg.shadow[0])
-		log_info("shadow policy %s attached beside it: %u tunable%s", d.cfg.shadow,
-			 d.cfg.nr_shadow_tunables, d.cfg.nr_shadow_tunables == 1 ? "" : "s");
 	setup_udev(&d);
 	notify_ready(&d);
 	ret = run(&d);

@@ -56,7 +56,7 @@ const struct cmd commands[] = {
 	{ "unload", cmd_unload, "",
 	  "detach the policy: the built-in rule decides again",
 	  "Removes the pins under /sys/fs/bpf/p2pmap (also a link bpftool pinned there) and waits\n"
-	  "until the module has let go of the policy.",
+	  "until the module has let go of the policy. A shadow policy stays ('shadow unload').",
 	  NULL },
 	{ "set", cmd_set, "KEY=VALUE...",
 	  "change tunables of the attached policy while it runs",
