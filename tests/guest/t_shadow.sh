@@ -4,7 +4,7 @@
 # move, tunables follow), unload, and a configuration that names a shadow.
 # The lab's addresses (tests/vm/topology/switch.sh): A 03:00.0, B 05:00.0 (providers),
 # edu 04:00.0 behind A's switch, edu 00:06.0 on the root complex.
-. tests/guest/tap.sh
+. tests/lib/tap.sh
 P=build/user/p2ppolicy
 W=build/tests/t_shadow
 A=0000:03:00.0 EDU_SW=0000:04:00.0
