@@ -90,12 +90,10 @@ void p2pmap_bounce_unreserve(unsigned long nr)
 /**
  * p2pmap_bounce_alloc() - one bounce page, from the cache of @node or the page allocator
  * @node: NUMA node of the client (NUMA_NO_NODE for any)
- * @zone: 0, or GFP_DMA32 / GFP_DMA for a client whose DMA mask does not reach all memory
- *	(p2pmap_bounce_gfp()): such a page comes from that zone, never from the cache
  *
  * Return: a page, or NULL when out of memory.
  */
-static struct page *p2pmap_bounce_alloc(int node, gfp_t zone)
+static struct page *p2pmap_bounce_alloc(int node)
 {
 	struct bounce_node *bn;
 	struct page *page = NULL;
@@ -103,8 +101,6 @@ static struct page *p2pmap_bounce_alloc(int node, gfp_t zone)
 	if (node == NUMA_NO_NODE)
 		node = numa_mem_id();
 	bn = &nodes[node];
-	if (zone)
-		return alloc_pages_node(node, GFP_KERNEL | zone | __GFP_NOWARN, 0);
 	if (READ_ONCE(bn->nr_free)) {
 		spin_lock(&bn->lock);
 		page = list_first_entry_or_null(&bn->free, struct page, lru);
@@ -139,6 +135,29 @@ static void p2pmap_bounce_free(struct page *page)
 	__free_page(page);
 }
 
+/*
+ * A bounce page for a client whose DMA mask does not reach all memory, never from the cache:
+ * from the zone p2pmap_bounce_gfp() chose, then lower ones, as dma-direct allocates. Each page
+ * is checked against the mask; such pages go back to the page allocator, not the cache
+ * (p2pmap_bounce_free_piece()), so a narrow client does not drain the low zones into it.
+ */
+static struct page *bounce_alloc_reachable(struct p2pmap_mapping *map)
+{
+	gfp_t gfp = map->bounce_gfp;
+	struct page *page;
+
+	for (;;) {
+		page = alloc_pages_node(map->node, GFP_KERNEL | gfp | __GFP_NOWARN, 0);
+		if (page && p2pmap_ram_reachable(map->client, page_to_phys(page), PAGE_SIZE))
+			return page;
+		if (page)
+			__free_page(page);
+		if (gfp & GFP_DMA)
+			return page ? ERR_PTR(-EIO) : NULL;
+		gfp = IS_ENABLED(CONFIG_ZONE_DMA32) && !(gfp & GFP_DMA32) ? GFP_DMA32 : GFP_DMA;
+	}
+}
+
 /**
  * p2pmap_bounce_fill() - a bounce page holding a copy of part of a page
  * @map: the mapping: its client's NUMA node, and the zone its DMA mask needs
@@ -156,15 +175,12 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 {
 	struct page *bp;
 
-	bp = p2pmap_bounce_alloc(map->node, map->bounce_zone);
-	if (!bp)
-		return ERR_PTR(-ENOMEM);
-	if (map->ram_limit &&
-	    !p2pmap_ram_reachable(map->client, map->ram_limit, page_to_phys(bp), PAGE_SIZE)) {
-		/* A mask below the smallest DMA zone: nothing the client reaches to bounce in. */
-		p2pmap_bounce_free(bp);
-		return ERR_PTR(-EIO);
-	}
+	if (map->ram_limit)
+		bp = bounce_alloc_reachable(map);
+	else
+		bp = p2pmap_bounce_alloc(map->node);
+	if (IS_ERR_OR_NULL(bp))
+		return bp ?: ERR_PTR(-ENOMEM);
 	/*
 	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
 	 * must not make the copy-out write stale bounce data (or another user's data) back.
@@ -203,7 +219,11 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			     struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
-	if (bounced && sg_page(dsg))
+	if (!bounced || !sg_page(dsg))
+		return 0;
+	if (map->ram_limit)
+		__free_page(sg_page(dsg));	/* a low-zone page: not for the cache */
+	else
 		p2pmap_bounce_free(sg_page(dsg));
 	return 0;
 }

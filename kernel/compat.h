@@ -43,13 +43,6 @@ static inline struct dev_pagemap *page_pgmap(const struct page *page)
 }
 #endif
 
-/* Newer kernels dropped get_dev_pagemap()'s second argument, a pgmap to reuse (p2pmap has none). */
-#ifdef P2PMAP_HAVE_GET_DEV_PAGEMAP_1
-#define p2pmap_get_dev_pagemap(pfn)	get_dev_pagemap(pfn)
-#else
-#define p2pmap_get_dev_pagemap(pfn)	get_dev_pagemap(pfn, NULL)
-#endif
-
 /*
  * The namespace of the symbols only p2pmap's test module may import. 6.13 made symbol
  * namespaces string literals; before, EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS()

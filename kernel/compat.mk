@@ -11,5 +11,3 @@ p2pmap_probe = $(if $(shell grep -qsE '$(2)' $(addprefix $(srctree)/include/linu
 ccflags-y += $(call p2pmap_probe,mm.h mmzone.h memremap.h,struct dev_pagemap \*page_pgmap.const,PAGE_PGMAP)
 # symbol namespaces as string literals (6.13)
 ccflags-y += $(call p2pmap_probe,module.h,define MODULE_IMPORT_NS.ns.[[:space:]]+MODULE_INFO.import_ns$(comma) ns.$$,NS_STRING)
-# get_dev_pagemap() without the pgmap to reuse (newer kernels)
-ccflags-y += $(call p2pmap_probe,memremap.h,get_dev_pagemap.unsigned long pfn.;,GET_DEV_PAGEMAP_1)

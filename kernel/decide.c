@@ -43,16 +43,21 @@ static u32 builtin_decide(const struct p2pmap_facts *f, bool reaches, u32 *reaso
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run)
 {
-	bool reaches = p2pmap_pair_reaches(pair);
+	bool reaches = p2pmap_pair_reaches(pair, req->top);
 	u32 verdict = builtin_decide(&pair->facts, reaches, reason);
 	const char *by, *sh_name = NULL;
 
 	rcu_read_lock();
 	by = p2pmap_policy_decide(pair, req, &verdict, reason, shadow, &sh_name, dry_run);
 	if (verdict == P2PMAP_VERDICT_P2P && !reaches) {
-		/* Not a policy error: the policy cannot see the client's mask. */
+		/*
+		 * Not a policy error: the policy is told the built-in verdict (BOUNCE,
+		 * dma-unreachable) but not the mask, and the safety rule is p2pmap's to keep.
+		 * The decision is then the kernel's, and the trace says so.
+		 */
 		verdict = P2PMAP_VERDICT_BOUNCE;
 		*reason = P2PMAP_REASON_DMA_UNREACHABLE;
+		by = NULL;
 	}
 	/* The shadow's verdict as it would have been applied: the same rule. */
 	if (shadow && shadow->verdict == P2PMAP_VERDICT_P2P && !reaches) {

@@ -44,8 +44,6 @@ extern unsigned long p2pmap_max_map_bytes;
  *	as for @common_bridge)
  * @link_speed_mbps: slowest link on the path, Mb/s per lane, 0 if unknown
  * @link_width: narrowest link on the path, 0 if unknown
- * @p2pmem_dma_top: p2pmap_p2pmem_dma_top(): the client's DMA address of the last byte of the
- *	provider's p2pmem, 0 when there is nothing to check against the client's mask
  */
 struct p2pmap_facts {
 	u32 kernel_verdict;
@@ -58,7 +56,6 @@ struct p2pmap_facts {
 	struct pci_dev *acs_bridge;
 	u32 link_speed_mbps;
 	u32 link_width;
-	u64 p2pmem_dma_top;
 };
 
 /**
@@ -110,12 +107,15 @@ struct p2pmap_pair {
  * @nr_pages: pages of this provider's memory in the mapping
  * @dir: enum p2pmap_dir
  * @total_len: length of the whole mapping
+ * @top: physical address of the highest byte of this provider's memory in the mapping, for
+ *	the client's DMA mask (reach.c); 0 when there are no pages (EXPLAIN)
  */
 struct p2pmap_request {
 	u64 len;
 	u32 nr_pages;
 	u32 dir;
 	u64 total_len;
+	phys_addr_t top;
 };
 
 /**
@@ -182,11 +182,11 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
 
 /* reach.c */
-u64 p2pmap_p2pmem_dma_top(struct pci_dev *provider, struct pci_dev *client, u32 kernel_verdict);
-bool p2pmap_pair_reaches(const struct p2pmap_pair *pair);
+bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top);
 u64 p2pmap_ram_dma_limit(struct device *client);
-bool p2pmap_ram_reachable(struct device *client, u64 limit, phys_addr_t phys, unsigned int len);
-gfp_t p2pmap_bounce_gfp(u64 limit);
+bool p2pmap_ram_reachable(struct device *client, phys_addr_t phys, unsigned int len);
+gfp_t p2pmap_bounce_gfp(struct device *client, u64 limit);
+bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt);
 
 /* policy.c: BPF policies. */
 extern atomic64_t p2pmap_policy_errors;

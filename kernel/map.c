@@ -127,6 +127,7 @@ static long decide_all(struct p2pmap_mapping *map)
 		}
 		ch[c].req.len += seg->len;
 		ch[c].req.nr_pages += seg->nr_pages;
+		ch[c].req.top = max(ch[c].req.top, seg->top);
 	}
 	if (!map->nr_choices)
 		map->choices = NULL;	/* no P2P memory, but RAM may still bounce (reach.c) */
@@ -470,7 +471,7 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map->max_seg = dma_get_max_seg_size(client);
 	map->seg_boundary = dma_get_seg_boundary(client);
 	map->ram_limit = p2pmap_ram_dma_limit(client);
-	map->bounce_zone = p2pmap_bounce_gfp(map->ram_limit);
+	map->bounce_gfp = p2pmap_bounce_gfp(client, map->ram_limit);
 	return map;
 }
 
@@ -542,6 +543,12 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	if (ret)
 		return map_failed(map, ret);
 	map->dma_mapped = true;
+	if (!p2pmap_dma_table_reachable(map->client, map->table)) {
+		/* Never hand a client an address its mask cannot reach (reach.c). */
+		dev_warn_ratelimited(map->client,
+				     "p2pmap: a DMA address beyond the device's mask; mapping refused\n");
+		return map_failed(map, -EIO);
+	}
 	map->live = true;
 
 	put_choices(map, 0);

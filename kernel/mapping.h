@@ -27,6 +27,7 @@
  * @nr_pages: pages the segment touches (an unaligned run touches one more than len / 4 KiB)
  * @dst_nents: entries of the destination table in this segment
  * @bus: mapped P2P through a switch: PCI bus addresses, which no CPU sync may touch
+ * @top: physical address of the segment's highest byte (P2P segments), for the DMA mask
  */
 struct p2pmap_seg {
 	u32 kind;
@@ -38,6 +39,7 @@ struct p2pmap_seg {
 	unsigned int nr_pages;
 	unsigned int dst_nents;
 	bool bus;
+	phys_addr_t top;
 };
 
 /**
@@ -93,7 +95,7 @@ struct p2pmap_range {
  * @max_seg: largest DMA segment the client takes
  * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
  * @ram_limit: p2pmap_ram_dma_limit(): RAM above it is bounced; 0: none is
- * @bounce_zone: p2pmap_bounce_gfp() of @ram_limit: where bounce pages come from
+ * @bounce_gfp: p2pmap_bounce_gfp(): the first zone bounce pages come from
  * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
  *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
  * @nr_runs: entries in @runs; 0: @dst is mapped whole
@@ -130,7 +132,7 @@ struct p2pmap_mapping {
 	unsigned int max_seg;
 	unsigned long seg_boundary;
 	u64 ram_limit;
-	gfp_t bounce_zone;
+	gfp_t bounce_gfp;
 	struct p2pmap_run *runs;
 	unsigned int nr_runs;
 	struct sg_table view;

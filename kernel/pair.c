@@ -197,7 +197,6 @@ found:
 		f->kernel_verdict = P2PMAP_KV_HOST_BRIDGE;
 		f->builtin_reason = P2PMAP_REASON_HOST_BRIDGE_P2P;
 	}
-	f->p2pmem_dma_top = p2pmap_p2pmem_dma_top(provider, client, f->kernel_verdict);
 }
 
 static struct p2pmap_pair *pair_lookup_rcu(struct pci_dev *provider, struct pci_dev *client,

@@ -4,107 +4,97 @@
  *
  * A device with a narrow mask (QEMU's edu: 28 bits; many older or embedded engines: 32) must
  * never be given an address above it: the device drops the high bits and reads or writes
- * somewhere else. The DMA API keeps RAM mappings within the mask itself (an IOMMU allocates
- * IOVAs below it, swiotlb bounces), but when neither is there dma-direct can only fail the
- * mapping, and nothing checks a P2P bus address at all. So p2pmap checks three things:
+ * somewhere else. The DMA API keeps RAM mappings within the mask itself when an IOMMU
+ * translates (the IOVA allocator honours it) or swiotlb is forced, but plain dma-direct can
+ * only fail the mapping with a warning, and nothing checks a P2P bus address at all
+ * (dma_map_sg() hands it out as it is). So p2pmap checks, for a client without a translating
+ * IOMMU or DMA ops of its own:
  *
- *  - P2P: the provider's p2pmem, at the address the client would use (its PCI bus address
- *    through a switch; through the host bridge, its physical address unless an IOMMU
- *    translates), must lie within the mask. Otherwise the pair bounces, reason
- *    "dma-unreachable".
- *  - RAM: without a translating IOMMU, pages above the mask are bounced by p2pmap, as
- *    swiotlb would, instead of failing the mapping.
- *  - bounce pages: for such a client they come from a zone the mask reaches.
+ *  - P2P: the highest byte of the provider's memory in the mapping, at the address the client
+ *    would use (its PCI bus address through a switch, which no IOMMU translates; through the
+ *    host bridge, its physical address as dma-direct maps it), must lie within the mask.
+ *    Otherwise that provider bounces, reason "dma-unreachable".
+ *  - RAM: pages above the mask are bounced by p2pmap, as swiotlb would, instead of failing.
+ *  - bounce pages: for such a client they come from a zone the mask reaches, as dma-direct
+ *    allocates, and are checked.
+ *
+ * Where memory encryption is active, dma-direct bounces every mapping through swiotlb itself,
+ * and physical addresses carry an encryption bit the mask says nothing about: p2pmap leaves
+ * the RAM side to the DMA API there.
  */
+#include <linux/cc_platform.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
-#include <linux/iommu.h>
+#include <linux/iommu-dma.h>
 #include <linux/pci.h>
 
 #include "internal.h"
 
 /* The highest DMA address @dev can reach. */
-static u64 dma_limit(struct device *dev)
+static u64 p2pmap_dma_limit(struct device *dev)
 {
 	return min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
 }
 
-/* An IOMMU translates @dev's DMA: its IOVAs always fit the mask. */
-static bool dma_translated(struct device *dev)
+/* The DMA API maps @dev's RAM within its mask by itself: an IOMMU, DMA ops, or encryption. */
+static bool p2pmap_dma_api_bounds(struct device *dev)
 {
-	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
-
-	return dom && iommu_is_dma_domain(dom);
+	return use_dma_iommu(dev) || get_dma_ops(dev) || cc_platform_has(CC_ATTR_MEM_ENCRYPT);
 }
 
-/* The last byte of the p2pmem published at @phys (in a provider's BAR), or 0 if none is. */
-static phys_addr_t p2pmem_end(phys_addr_t phys)
+/* Whether @dev reaches DMA addresses @first to @last (DMA_MAPPING_ERROR: a hole, it does not). */
+static bool p2pmap_dma_fits(struct device *dev, dma_addr_t first, dma_addr_t last)
 {
-	struct dev_pagemap *pgmap = p2pmap_get_dev_pagemap(PHYS_PFN(phys));
-	phys_addr_t end = 0;
+	u64 limit = p2pmap_dma_limit(dev);
 
-	if (!pgmap)
-		return 0;
-	if (pgmap->type == MEMORY_DEVICE_PCI_P2PDMA)
-		end = pgmap->range.end;
-	put_dev_pagemap(pgmap);
-	return end;
+	return first != DMA_MAPPING_ERROR && last != DMA_MAPPING_ERROR &&
+	       first <= last && last <= limit;
 }
 
-/**
- * p2pmap_p2pmem_dma_top() - the highest DMA address a client would get for a provider
- * @provider: the provider
- * @client: the client
- * @kernel_verdict: enum p2pmap_kernel_verdict of the pair
- *
- * Looks at the p2pmem the provider published at the start and the end of each memory BAR
- * (pci_p2pdma_add_resource() takes a BAR or a part of it).
- *
- * Return: the DMA address of the last byte of the provider's p2pmem as the client would see
- * it, or 0 when there is nothing to check: the kernel refuses the pair, the provider
- * published nothing, or an IOMMU translates the client's DMA through the host bridge.
- */
-u64 p2pmap_p2pmem_dma_top(struct pci_dev *provider, struct pci_dev *client, u32 kernel_verdict)
+/* The client's DMA address of @phys in @provider's memory, for a pair's kernel verdict. */
+static dma_addr_t p2pmap_p2p_dma_addr(struct pci_dev *provider, struct device *client,
+				      u32 kernel_verdict, phys_addr_t phys)
 {
 	struct pci_bus_region region;
-	phys_addr_t end, top = 0;
-	struct resource res;
-	int bar;
+	struct resource res = DEFINE_RES_MEM(phys, 1);
 
-	if (kernel_verdict == P2PMAP_KV_NOT_SUPPORTED)
-		return 0;
-	if (kernel_verdict == P2PMAP_KV_HOST_BRIDGE && dma_translated(&client->dev))
-		return 0;
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
-		if (!(pci_resource_flags(provider, bar) & IORESOURCE_MEM) ||
-		    !pci_resource_len(provider, bar))
-			continue;
-		end = max(p2pmem_end(pci_resource_start(provider, bar)),
-			  p2pmem_end(pci_resource_end(provider, bar)));
-		top = max(top, end);
-	}
-	if (!top)
-		return 0;
 	if (kernel_verdict == P2PMAP_KV_HOST_BRIDGE)
-		return phys_to_dma(&client->dev, top);
-	res = (struct resource)DEFINE_RES_MEM(top, 1);
+		return phys_to_dma(client, phys);
 	pcibios_resource_to_bus(provider->bus, &region, &res);
 	return region.start;
 }
 
 /**
- * p2pmap_pair_reaches() - whether a pair's client can address the provider's p2pmem
+ * p2pmap_pair_reaches() - whether a pair's client can address the provider's memory
  * @pair: the pair
+ * @top: the physical address of the highest byte of the provider's memory in question (a
+ *	mapping's), or 0 for all of the provider's memory BARs (EXPLAIN, which has no pages)
  *
- * Reads the client's DMA mask now: a driver may change it after the pair was made.
+ * Reads the client's DMA mask and IOMMU state now: a driver may change them after the pair
+ * was made. With @top 0 the answer is conservative: a provider whose P2P memory lies low in
+ * a BAR that ends above the mask is judged by the BAR's end.
  *
- * Return: true if every P2P address of the provider fits the client's DMA mask.
+ * Return: true if the client reaches it, or the kernel refuses the pair anyway (it bounces
+ * whatever this says), or an IOMMU translates the host-bridge path.
  */
-bool p2pmap_pair_reaches(const struct p2pmap_pair *pair)
+bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top)
 {
-	u64 top = pair->facts.p2pmem_dma_top;
+	struct device *client = &pair->client->dev;
+	u32 kv = pair->facts.kernel_verdict;
+	int bar;
 
-	return !top || top <= dma_limit(&pair->client->dev);
+	if (kv == P2PMAP_KV_NOT_SUPPORTED)
+		return true;
+	if (kv == P2PMAP_KV_HOST_BRIDGE && p2pmap_dma_api_bounds(client))
+		return true;
+	for (bar = 0; !top && bar < PCI_STD_NUM_BARS; bar++)
+		if ((pci_resource_flags(pair->provider, bar) & IORESOURCE_MEM) &&
+		    pci_resource_len(pair->provider, bar))
+			top = max(top, pci_resource_end(pair->provider, bar));
+	if (!top)
+		return true;
+	return p2pmap_dma_fits(client, 0, p2pmap_p2p_dma_addr(pair->provider, client, kv, top));
 }
 
 /**
@@ -112,38 +102,65 @@ bool p2pmap_pair_reaches(const struct p2pmap_pair *pair)
  * @client: the client
  *
  * Return: 0 when the DMA API maps any RAM page for @client (its mask covers all memory, or an
- * IOMMU translates), else the highest DMA address @client reaches.
+ * IOMMU, DMA ops or memory encryption bound it), else the highest DMA address @client reaches.
  */
 u64 p2pmap_ram_dma_limit(struct device *client)
 {
-	if (!dma_addressing_limited(client) || dma_translated(client))
+	if (!dma_addressing_limited(client) || p2pmap_dma_api_bounds(client))
 		return 0;
-	return dma_limit(client);
+	return p2pmap_dma_limit(client);
 }
 
 /**
  * p2pmap_ram_reachable() - whether @client reaches RAM at [@phys, @phys + @len)
- * @client: the client
- * @limit: p2pmap_ram_dma_limit() of @client, not 0
+ * @client: the client, with a p2pmap_ram_dma_limit() that is not 0
  * @phys: physical address of the first byte
- * @len: bytes, physically contiguous
+ * @len: bytes, physically contiguous, at least 1
  *
- * Return: true if the DMA address of every byte fits @limit.
+ * Return: true if the DMA address of every byte fits the client's limit, as dma_capable()
+ * has it.
  */
-bool p2pmap_ram_reachable(struct device *client, u64 limit, phys_addr_t phys, unsigned int len)
+bool p2pmap_ram_reachable(struct device *client, phys_addr_t phys, unsigned int len)
 {
-	return phys_to_dma(client, phys + len - 1) <= limit;
+	return p2pmap_dma_fits(client, phys_to_dma(client, phys),
+			       phys_to_dma(client, phys + len - 1));
 }
 
 /**
- * p2pmap_bounce_gfp() - the zone bounce pages for a client come from
+ * p2pmap_bounce_gfp() - the first zone to take bounce pages from for a client
+ * @client: the client
  * @limit: p2pmap_ram_dma_limit() of the client
  *
- * Return: 0 (any page) when @limit is 0, else GFP_DMA32 or GFP_DMA, as dma-direct chooses.
+ * As dma-direct allocates: no zone when the limit is above 4 GiB of physical memory, else
+ * ZONE_DMA32 (p2pmap_bounce_fill() checks each page and falls back to ZONE_DMA).
+ *
+ * Return: 0 for any page (also when @limit is 0), else GFP_DMA32.
  */
-gfp_t p2pmap_bounce_gfp(u64 limit)
+gfp_t p2pmap_bounce_gfp(struct device *client, u64 limit)
 {
-	if (!limit)
+	if (!limit || dma_to_phys(client, limit) > DMA_BIT_MASK(32))
 		return 0;
-	return limit >= DMA_BIT_MASK(32) ? GFP_DMA32 : GFP_DMA;
+	return GFP_DMA32;
+}
+
+/**
+ * p2pmap_dma_table_reachable() - whether every DMA segment of a mapped table fits the client
+ * @client: the client
+ * @sgt: the DMA-mapped table the client is handed
+ *
+ * The last check before a mapping is handed out: whatever decided it (a stale fact, a
+ * caller's table), a device is never given an address above its mask.
+ *
+ * Return: true if every DMA segment lies within the client's DMA limit.
+ */
+bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		if (!p2pmap_dma_fits(client, sg_dma_address(sg),
+				     sg_dma_address(sg) + sg_dma_len(sg) - 1))
+			return false;
+	return true;
 }

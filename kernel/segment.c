@@ -124,8 +124,7 @@ static struct pci_dev *entry_provider(struct p2pmap_mapping *map, struct scatter
 	if (!is_pci_p2pdma_page(page)) {
 		*kind = P2PMAP_SEG_RAM;
 		if (map->ram_limit &&
-		    !p2pmap_ram_reachable(map->client, map->ram_limit,
-					  page_to_phys(page) + sg->offset, sg->length))
+		    !p2pmap_ram_reachable(map->client, page_to_phys(page) + sg->offset, sg->length))
 			*kind = P2PMAP_SEG_BOUNCE;
 		return NULL;
 	}
@@ -185,6 +184,9 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 			if (kind == P2PMAP_SEG_BOUNCE)
 				seg->reason = P2PMAP_REASON_DMA_UNREACHABLE;
 		}
+		if (kind == P2PMAP_SEG_P2P)
+			seg->top = max(seg->top,
+				       page_to_phys(sg_page(sg)) + sg->offset + sg->length - 1);
 		seg->len += sg->length;
 		seg->src_nents++;
 		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
@@ -234,7 +236,7 @@ bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map)
 	unsigned int s;
 
 	for (s = 0; s < map->nr_segs; s++)
-		if (map->segs[s].kind != P2PMAP_SEG_RAM &&
+		if (map->segs[s].provider &&
 		    p2pmap_provider_unbinding(map->segs[s].provider))
 			return true;
 	return false;
