@@ -9,12 +9,19 @@
 #   mapfile -t s < <(tests/suites.sh check switch)
 #   tests/vm/run.sh --variant switch --out build/vm/mine -- sh tests/vm/guest-run.sh "${s[@]}"
 
-# The module, its API and policies, the tools, the fuzzer (100,000 calls) and DMA fault
-# injection: every kernel's "switch" lab.
-CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map build/tests/t_stats
-	    tests/guest/t_trace.sh build/tests/t_policy build/tests/t_shadow tests/guest/t_policy_load.sh
-	    tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh tests/guest/t_privilege.sh
-	    build/tests/t_fuzz "build/tests/t_faults --only dma")
+# The module, its API, tracepoints and policies, privilege, the fuzzer (100,000 calls) and
+# DMA fault injection: every kernel's "switch" lab. The TRACE entry is the full t_trace.sh on
+# the default kernel; the others run its tracepoint checks only (the shipped bpftrace scripts
+# read the same events).
+core_tests() {	# TRACE
+	CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map
+		    build/tests/t_stats "$1" build/tests/t_policy build/tests/t_shadow
+		    tests/guest/t_policy_load.sh "${TOOLS_TESTS[@]}" tests/guest/t_privilege.sh
+		    build/tests/t_fuzz "build/tests/t_faults --only dma")
+}
+# The tools, which are the same whatever the kernel: p2ppolicy and its daemon, on the
+# default kernel only (t_shadow.sh is p2ppolicy shadow; t_shadow, the kernel side, is core).
+TOOLS=(tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh)
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
 LOAD="tests/guest/t_module.sh --load-only"
 # Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
@@ -22,11 +29,12 @@ LOAD="tests/guest/t_module.sh --load-only"
 MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 
 # make check, default kernel (tests/vm/kernels' first line): every suite in "switch", the
-# reliability suites bounded (make stress runs them long): 40 load/unload cycles, of which
-# 13 attach a policy and 2 move data (each cycle costs 2-5 s under TCG).
-# t_shadow.sh: p2ppolicy shadow, the same on every kernel (t_shadow, the kernel side, is core).
+# reliability suites bounded (make stress runs them long): 20 load/unload cycles, of which
+# 7 attach a policy and 1 moves data (each cycle costs about 3 s under TCG).
+TOOLS_TESTS=("${TOOLS[@]}")
+core_tests tests/guest/t_trace.sh
 GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
-	     "tests/guest/t_lifecycle.sh 40" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
+	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
@@ -40,10 +48,12 @@ HOTPLUG_TESTS=("$LOAD" tests/guest/t_hotplug.sh build/tests/t_matrix
 # Clients with the edu's own 28-bit DMA mask (see narrow.sh).
 NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
 VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow}
-# make check, the other kernels: the core suites, the matrix and unload in "switch", fault
-# injection, the matrix in "nested", and the unpublished provider.
+# make check, the other kernels: the core suites without the tools, the matrix and unload in
+# "switch", allocation fault injection, and the unpublished provider.
+TOOLS_TESTS=()
+core_tests "tests/guest/t_trace.sh --core"
 OTHER_TESTS=("${CORE_TESTS[@]}" "${MATRIX[@]}" tests/guest/t_unload.sh)
-OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults nested unpublished}
+OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults unpublished}
 
 # make stress: in "switch", load with policy churn (P2PMAP_STRESS_SECONDS, default 600 s, 4
 # threads), the fuzzer with five seeds of 200,000 calls, 2,000 operations per fault
