@@ -37,6 +37,16 @@ static u64 p2pmap_dma_limit(struct device *dev)
 	return min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
 }
 
+/*
+ * @dev reaches every address: a 64-bit mask and no bus limit, the common case. The map and
+ * decide paths test this first, so such a client pays for nothing else here (in particular not
+ * for dma_addressing_limited(), which may walk the system RAM ranges).
+ */
+static bool p2pmap_dma_unlimited(struct device *dev)
+{
+	return p2pmap_dma_limit(dev) == DMA_BIT_MASK(64);
+}
+
 /* The DMA API maps @dev's RAM within its mask by itself: an IOMMU, DMA ops, or encryption. */
 static bool p2pmap_dma_api_bounds(struct device *dev)
 {
@@ -84,7 +94,7 @@ bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top)
 	u32 kv = pair->facts.kernel_verdict;
 	int bar;
 
-	if (kv == P2PMAP_KV_NOT_SUPPORTED)
+	if (kv == P2PMAP_KV_NOT_SUPPORTED || p2pmap_dma_unlimited(client))
 		return true;
 	if (kv == P2PMAP_KV_HOST_BRIDGE && p2pmap_dma_api_bounds(client))
 		return true;
@@ -106,7 +116,8 @@ bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top)
  */
 u64 p2pmap_ram_dma_limit(struct device *client)
 {
-	if (!dma_addressing_limited(client) || p2pmap_dma_api_bounds(client))
+	if (p2pmap_dma_unlimited(client) || !dma_addressing_limited(client) ||
+	    p2pmap_dma_api_bounds(client))
 		return 0;
 	return p2pmap_dma_limit(client);
 }
@@ -158,6 +169,8 @@ bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt)
 	struct scatterlist *sg;
 	unsigned int i;
 
+	if (p2pmap_dma_unlimited(client))
+		return true;
 	for_each_sgtable_dma_sg(sgt, sg, i)
 		if (!p2pmap_dma_fits(client, sg_dma_address(sg),
 				     sg_dma_address(sg) + sg_dma_len(sg) - 1))

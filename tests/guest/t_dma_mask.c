@@ -36,7 +36,7 @@
 #define LIMIT ((1ULL << MASK_BITS) - 1)
 #define PATH_BOUNCE 2		/* struct p2pmap_edu_copy's src_bytes[] / dst_bytes[] */
 
-#define REASON_NAME(sym, name) [sym] = name,
+#define REASON_NAME(sym, name) [(sym)] = (name),
 static const char *const reason_names[] = { P2PMAP_REASON_NAMES(REASON_NAME, REASON_NAME) };
 
 static struct lab lab;
@@ -44,7 +44,7 @@ static int fd;
 
 static const char *reason_name(uint32_t r)
 {
-	return r < sizeof(reason_names) / sizeof(reason_names[0]) ? reason_names[r] : "?";
+	return r < ARRAY_SIZE(reason_names) ? reason_names[r] : "?";
 }
 
 /* Map @buf for @client; every segment's DMA address within the mask; counts by kind. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -802,7 +803,7 @@ struct unbind_copier {
 	const struct lab_dev *edu;
 	unsigned char *src, *dst;
 	const unsigned char *want;	/* what dst must hold after a copy; NULL: dst is B's */
-	volatile bool *stop;
+	atomic_bool *stop;
 	unsigned int done, failed, wrong, bad_errno;
 	int first_err, last_err;
 	bool finished;
@@ -848,7 +849,7 @@ static void *unbind_copier_fn(void *arg)
 static void t_unbind_copies(void)
 {
 	unsigned char *b = p2pmem_map(&lab.prov_b, 2 * UC_LEN, NULL), *want = ram_buf(UC_LEN);
-	volatile bool stop = false;
+	atomic_bool stop = false;
 	struct unbind_copier c[3] = {
 		{ .edu = &lab.edu_rc, .src = b, .dst = ram_buf(UC_LEN), .want = want },
 		{ .edu = &lab.edu_sw, .src = b, .dst = ram_buf(UC_LEN), .want = want },
