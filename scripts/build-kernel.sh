@@ -12,8 +12,9 @@
 #
 # The tree lives in $P2PMAP_CACHE (default ~/.cache/p2pmap), outside the checkout, keyed by
 # the Debian linux-source version and the content of the config fragments. Built trees are
-# never rebuilt; a changed fragment gives a new key. `make modules` is run once so external
-# modules link against Module.symvers.
+# never rebuilt; a changed fragment gives a new key, and the new tree starts as a copy of a
+# built tree of the same source, so kbuild rebuilds only what the changed options touch.
+# `make modules` is run once so external modules link against Module.symvers.
 #
 # A kernel whose source comes from another Debian suite (HOW=private in tests/vm/kernels) is
 # downloaded with apt state of this script's own in $P2PMAP_CACHE/apt/SUITE: the machine's
@@ -106,9 +107,25 @@ log="$cache/$name.log"
 say "building lab kernel $kname: $pkg $srcver (key $key) in $dir"
 say "full log: $log"
 rm -rf "$dir"
-mkdir -p "$dir"
-say "[1/4] extracting $tarball"
-tar -C "$dir" -xJf "$tarball"
+# A built tree of the same source under another key (the config fragments changed) seeds
+# this one: kbuild records which CONFIG_ symbols each object depends on, so after the new
+# configuration only what those symbols touch is rebuilt (minutes, not a full build).
+seed=
+for d in "$cache/linux-$kname-${srcver//[^A-Za-z0-9.]/_}-"*/; do
+	d=${d%/}
+	[ -f "$d/.built" ] && [ -d "$d/$pkg" ] || continue
+	[ -z "$seed" ] || [ "$d/.built" -nt "$seed/.built" ] && seed=$d
+done
+if [ -n "$seed" ] && [ "${P2PMAP_NO_SEED:-0}" != 1 ]; then
+	say "[1/4] seeding from the built tree $seed (P2PMAP_NO_SEED=1 builds from scratch)"
+	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+	cp -a --reflink=auto "$seed/$pkg" "$dir.tmp/" || { rm -rf "$dir.tmp"; die "copying $seed failed"; }
+	mv "$dir.tmp" "$dir"
+else
+	mkdir -p "$dir"
+	say "[1/4] extracting $tarball"
+	tar -C "$dir" -xJf "$tarball"
+fi
 
 cd "$tree"
 say "[2/4] configuring: allnoconfig + ${frags[*]##*/}"
