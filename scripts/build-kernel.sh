@@ -121,6 +121,10 @@ if [ -n "$seed" ] && [ "${P2PMAP_NO_SEED:-0}" != 1 ]; then
 	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
 	cp -a --reflink=auto "$seed/$pkg" "$dir.tmp/" || { rm -rf "$dir.tmp"; die "copying $seed failed"; }
 	mv "$dir.tmp" "$dir"
+	# tools/ (objtool, resolve_btfids) record absolute paths: a changed command line would
+	# rebuild objtool, and every object depends on the objtool binary.
+	grep -rlI --exclude='*.o' "$seed/$pkg" "$tree/tools" 2>/dev/null |
+		xargs -r sed -i "s|$seed/$pkg|$tree|g"
 else
 	mkdir -p "$dir"
 	say "[1/4] extracting $tarball"
