@@ -12,9 +12,11 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include "iocopy.h"
 #include "mapping.h"
 
 static int pool_pages_set(const char *val, const struct kernel_param *kp)
@@ -158,6 +160,35 @@ static struct page *bounce_alloc_reachable(struct p2pmap_mapping *map)
 	}
 }
 
+/*
+ * The copies between bounced memory and bounce pages. Device (P2P) memory only through the
+ * helpers of iocopy.h, counted; bounced RAM (a narrow client's, reach.c) with memcpy().
+ * @page is the first page of a physically contiguous run that holds [@off, @off + @len).
+ */
+static void bounce_read(void *to, struct page *page, unsigned int off, unsigned int len)
+{
+	const void *from = page_address(page) + off;
+
+	if (is_pci_p2pdma_page(page)) {
+		p2pmap_iocopy_from_dev(to, from, len);
+		p2pmap_count(bytes_devmem_read, len);
+	} else {
+		memcpy(to, from, len);
+	}
+}
+
+static void bounce_write(struct page *page, unsigned int off, const void *from, unsigned int len)
+{
+	void *to = page_address(page) + off;
+
+	if (is_pci_p2pdma_page(page)) {
+		p2pmap_iocopy_to_dev(to, from, len);
+		p2pmap_count(bytes_devmem_written, len);
+	} else {
+		memcpy(to, from, len);
+	}
+}
+
 /**
  * p2pmap_bounce_fill() - a bounce page holding a copy of part of a page
  * @map: the mapping: its client's NUMA node, and the zone its DMA mask needs
@@ -184,13 +215,19 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 	/*
 	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
 	 * must not make the copy-out write stale bounce data (or another user's data) back.
-	 * Zero the rest of the page: pages are recycled, and a device behind an IOMMU reaches
-	 * the whole page, so it must not find an earlier mapping's data there. Only the head
-	 * and tail of a partly used page are written, never a page twice.
+	 * Not when the caller said what the device writes (P2PMAP_MAP_DEVICE_WRITES): only that
+	 * is copied back, so the copy in, a read of device memory, is not needed; the page is
+	 * zeroed instead. Zero the rest of the page: pages are recycled, and a device behind an
+	 * IOMMU reaches the whole page, so it must not find an earlier mapping's data there.
+	 * Only the head and tail of a partly used page are written, never a page twice.
 	 */
+	if (map->device_writes) {
+		memset(page_address(bp), 0, PAGE_SIZE);
+		return bp;
+	}
 	if (off)
 		memset(page_address(bp), 0, off);
-	memcpy(page_address(bp) + off, page_address(page) + off, len);
+	bounce_read(page_address(bp) + off, page, off, len);
 	if (off + len < PAGE_SIZE)
 		memset(page_address(bp) + off + len, 0, PAGE_SIZE - off - len);
 	return bp;
@@ -198,22 +235,29 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 
 /*
  * The pieces of a mapping's destination table (p2pmap_piece_fn): copy a bounced piece in
- * (CPU to bounce page), out (bounce page to CPU), or give its bounce page back.
+ * (CPU to bounce page), out (bounce page to CPU), or give its bounce page back. A copy out
+ * copies only the first @map->copy_left bytes of the buffer (what the device wrote): the
+ * walk goes through the buffer in order, every piece counts.
  */
 int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			  struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
 	if (bounced)
-		memcpy(page_address(sg_page(dsg)) + off, page_address(page) + off, len);
+		bounce_read(page_address(sg_page(dsg)) + off, page, off, len);
 	return 0;
 }
 
 int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			   struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
-	if (bounced)
-		memcpy(page_address(page) + off, page_address(sg_page(dsg)) + off, len);
-	return 0;
+	unsigned int n = min_t(u64, len, map->copy_left);
+
+	if (bounced && n) {
+		bounce_write(page, off, page_address(sg_page(dsg)) + off, n);
+		map->copied += n;
+	}
+	map->copy_left -= n;
+	return map->copy_left ? 0 : 1;	/* nothing left: stop the walk */
 }
 
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,

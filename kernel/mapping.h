@@ -103,6 +103,10 @@ struct p2pmap_range {
  * @table: the table the client uses: @dst, or @view
  * @dma_mapped: @dst is DMA-mapped
  * @live: the mapping was handed out (so the device may have written user RAM)
+ * @device_writes: P2PMAP_MAP_DEVICE_WRITES: the bounce pages are not filled from the buffer;
+ *	the caller says how much the device wrote (p2pmap_unmap_written())
+ * @copy_left: during a copy back, bytes of the buffer still to copy (those the device wrote)
+ * @copied: during a copy back, bytes copied so far
  * @start_ns: when mapping started, for the map tracepoint
  * @inline_segs: room for the common case
  * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
@@ -139,6 +143,9 @@ struct p2pmap_mapping {
 	struct sg_table *table;
 	bool dma_mapped;
 	bool live;
+	bool device_writes;
+	u64 copy_left;
+	u64 copied;
 	u64 start_ns;
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
 	struct p2pmap_choice inline_choice;
