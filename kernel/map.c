@@ -192,13 +192,14 @@ static void put_choices(struct p2pmap_mapping *map, int ret)
 }
 
 /*
- * Build the table the client maps, @nents entries. Copies bounced data in. When the bounce
- * cap refuses the pages, the bounced providers' reason becomes P2PMAP_REASON_BOUNCE_CAP, so
- * their pairs' statistics say why the mapping failed.
+ * Build the table the client maps: take the bounce chunks, then the table, then copy bounced
+ * data in (nothing fails after the table is allocated, so it is whole or not filled at all).
+ * When the bounce cap refuses the pages, the bounced providers' reason becomes
+ * P2PMAP_REASON_BOUNCE_CAP, so their pairs' statistics say why the mapping failed.
  */
-static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce, unsigned int nents)
+static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 {
-	unsigned int c;
+	unsigned int c, nents;
 	int ret;
 
 	ret = p2pmap_bounce_reserve(nr_bounce);
@@ -209,15 +210,23 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce, unsign
 		return ret;
 	}
 	map->nr_bounce = nr_bounce;
+	if (nr_bounce) {
+		ret = p2pmap_bounce_get(map);
+		if (ret)
+			return ret;
+	}
 
+	nents = p2pmap_walk_dst(map, NULL);
 	ret = sg_alloc_table(&map->own_dst, nents, GFP_KERNEL);
 	if (ret)
 		return ret;
 	map->dst = &map->own_dst;
-	ret = p2pmap_walk_dst(map, p2pmap_fill_piece);
-	if (!ret && map->sum.bytes_bounce && !map->device_writes)
+	p2pmap_walk_dst(map, p2pmap_fill_piece);
+	map->nr_chunks = 0;		/* the table's entries hold them now */
+	p2pmap_bounce_put_chunks(map);
+	if (map->sum.bytes_bounce && !map->device_writes)
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
-	return ret;
+	return 0;
 }
 
 /* Take a device-writable mapping's memory out of the overlap tree. */
@@ -414,6 +423,7 @@ static void release(struct p2pmap_mapping *map)
 	unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
+	p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
 			p2pmap_walk_dst(map, p2pmap_bounce_free_piece);
@@ -525,9 +535,9 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
 	p2pmap_sum_segments(map);
-	pieces = p2pmap_walk_dst(map, NULL);
+	pieces = nr_bounce ? 0 : p2pmap_walk_dst(map, NULL);
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {
-		ret = build_dst(map, nr_bounce, pieces);
+		ret = build_dst(map, nr_bounce);
 		if (ret)
 			return map_failed(map, ret);
 	} else {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lib.h"
@@ -125,7 +126,7 @@ static void edu_cases(void)
 	       first_diff(src + 5000, dst + 5000, 100) < 0 && first_not(dst, 0xEE, 100) < 0 &&
 	       first_not(dst + 200, 0xEE, 4800) < 0 && first_not(dst + 5100, 0xEE, len - 5100) < 0,
 	       "no promise, partial device write: the untouched bytes keep theirs");
-	free(src);
+	munmap(src, 2 * PG);
 }
 
 static int bounce(uint32_t dir, uint32_t map_flags, void *addr, size_t len, void *out, void *in,
@@ -218,8 +219,8 @@ static void unaligned_cases(void)
 	       (unsigned long long)d.read, bytes[0] + copied_in);
 	tap_ok(d.written == bytes[1] + bytes[2], "device memory written: %llu bytes, expected %lu",
 	       (unsigned long long)d.written, bytes[1] + bytes[2]);
-	free(ram);
-	free(in);
+	munmap(ram, 4 * PG);
+	munmap(in, 4 * PG);
 }
 
 static int handle_ioctl(unsigned long cmd, uint32_t argsz, uint32_t flags, uint64_t handle,

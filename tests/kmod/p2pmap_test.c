@@ -282,15 +282,23 @@ static long ioc_peek(void __user *uarg)
 	arg.result = PTR_ERR_OR_ZERO(map);
 	if (!IS_ERR(map)) {
 		for_each_sgtable_sg(p2pmap_sgtable(map), sg, i) {
-			void __user *dst = u64_to_user_ptr(arg.out + (u64)arg.nr_pages * PAGE_SIZE);
+			/* A bounce chunk is several pages: each of them. */
+			unsigned int k, n = DIV_ROUND_UP(sg->offset + sg->length, PAGE_SIZE);
 
-			if ((u64)(arg.nr_pages + 1) * PAGE_SIZE > arg.out_len)
-				break;
-			if (copy_to_user(dst, page_address(sg_page(sg)), PAGE_SIZE)) {
-				ret = -EFAULT;
-				break;
+			for (k = 0; k < n && !ret; k++) {
+				void __user *dst = u64_to_user_ptr(arg.out +
+								   (u64)arg.nr_pages * PAGE_SIZE);
+
+				if ((u64)(arg.nr_pages + 1) * PAGE_SIZE > arg.out_len)
+					break;
+				if (copy_to_user(dst, page_address(sg_page(sg)) + k * PAGE_SIZE,
+						 PAGE_SIZE))
+					ret = -EFAULT;
+				else
+					arg.nr_pages++;
 			}
-			arg.nr_pages++;
+			if (ret || k < n)
+				break;
 		}
 		p2pmap_unmap(map);
 	}

@@ -116,7 +116,7 @@ struct p2pmap_test_decide {
  * @addr: user buffer, mapped with p2pmap_map_user() for the call
  * @len: its length
  * @out: user buffer for whole pages of the DMA-mapped table (entries in order, each the
- *	whole page it lies in: what a device behind an IOMMU can reach)
+ *	whole pages it lies in: what a device behind an IOMMU can reach)
  * @out_len: room in @out (whole pages are written while they fit)
  * @result: (out) 0 or the mapping's negative errno
  * @nr_pages: (out) pages written to @out
