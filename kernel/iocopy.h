@@ -59,7 +59,7 @@
  */
 static inline void p2pmap_iocopy_from_dev(void *to, const void *from, size_t len)
 {
-	const volatile void __iomem *s = (const volatile void __iomem __force *)from;
+	const void __iomem *s = (const void __iomem __force *)from;
 	size_t n = len;
 	u8 *d = to;
 
@@ -101,7 +101,7 @@ static inline void p2pmap_iocopy_from_dev(void *to, const void *from, size_t len
  */
 static inline void p2pmap_iocopy_to_dev(void *to, const void *from, size_t len)
 {
-	volatile void __iomem *d = (volatile void __iomem __force *)to;
+	void __iomem *d = (void __iomem __force *)to;
 	const u8 *s = from;
 
 	kmsan_check_memory(from, len);
@@ -134,12 +134,12 @@ static inline void p2pmap_iocopy_to_dev(void *to, const void *from, size_t len)
 /* The architecture's own copies for its device memory (see above). */
 static inline void p2pmap_iocopy_from_dev(void *to, const void *from, size_t len)
 {
-	memcpy_fromio(to, (const volatile void __iomem __force *)from, len);
+	memcpy_fromio(to, (const void __iomem __force *)from, len);
 }
 
 static inline void p2pmap_iocopy_to_dev(void *to, const void *from, size_t len)
 {
-	memcpy_toio((volatile void __iomem __force *)to, from, len);
+	memcpy_toio((void __iomem __force *)to, from, len);
 }
 #endif
 

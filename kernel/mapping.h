@@ -163,8 +163,9 @@ struct p2pmap_mapping {
 /*
  * Walk the destination table entry by entry, in step with the source table: a bounced source
  * entry stands for one destination entry per bounce chunk its pages take (bounce.c), any
- * other for one entry per piece that respects the client's segment limits (segment.c). @fn sees each destination
- * entry with the source memory it stands for; a non-zero return stops the walk.
+ * other for one entry per piece that respects the client's segment limits (segment.c). @fn
+ * sees each destination entry with the source memory it stands for; a non-zero return stops
+ * the walk.
  */
 typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			       struct page *page, unsigned int off, unsigned int len,
