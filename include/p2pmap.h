@@ -31,6 +31,12 @@
  *  - Bounce pages hold nothing but the caller's bytes: the rest of each page is zero.
  *  - Stop the device before p2pmap_unmap(): the mapping must not go while the device may
  *    still use it.
+ *  - Bounce cost: a bounced FROM_DEVICE mapping copies the P2P memory into its bounce pages
+ *    at map time (so a partial device write keeps the bytes it did not write), and that is a
+ *    CPU read of device memory, the slowest part of the bounce path. A driver that knows the
+ *    device writes the buffer from its start maps with P2PMAP_MAP_DEVICE_WRITES and unmaps
+ *    with p2pmap_unmap_written(map, bytes the device wrote): no copy in, and only what was
+ *    written is copied back. p2pmap_unmap() then means "all of it".
  */
 #ifndef _P2PMAP_H
 #define _P2PMAP_H
@@ -38,6 +44,8 @@
 #include <linux/dma-direction.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
+
+#include "uapi/p2pmap.h"	/* P2PMAP_MAP_DEVICE_WRITES, the flag of both map calls */
 
 struct device;
 struct p2pmap_mapping;
@@ -79,5 +87,7 @@ void p2pmap_summary(struct p2pmap_mapping *map, struct p2pmap_summary *sum);
 void p2pmap_sync_for_device(struct p2pmap_mapping *map);
 void p2pmap_sync_for_cpu(struct p2pmap_mapping *map);
 void p2pmap_unmap(struct p2pmap_mapping *map);
+void p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written);
+void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
 
 #endif /* _P2PMAP_H */

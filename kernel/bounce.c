@@ -2,19 +2,23 @@
 /*
  * The bounce page pool, and the copies between bounced memory and its bounce pages.
  *
- * Bounced segments are backed by order-0 pages allocated on the client's NUMA node. Freed
- * pages are kept in a per-node cache of up to bounce_pool_pages pages so that steady traffic
- * does not go back to the page allocator. bounce_max_pages caps the pages in use at once:
- * a mapping reserves all its bounce pages up front and fails with -EBUSY when the cap would
- * be exceeded, so the cap never produces a partial mapping.
+ * Bounced segments are backed by chunks of up to 64 KiB (see P2PMAP_BOUNCE_MAX_ORDER)
+ * allocated on the client's NUMA node. Freed chunks are kept in a per-node cache of up to
+ * bounce_pool_pages pages so that steady traffic does not go back to the page allocator.
+ * bounce_max_pages caps the pages in use at once: a mapping reserves all its bounce pages up
+ * front and fails with -EBUSY when the cap would be exceeded, so the cap never produces a
+ * partial mapping. A chunk holds exactly the pages it stands for, so the cap counts the same
+ * pages as with single pages.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include "iocopy.h"
 #include "mapping.h"
 
 static int pool_pages_set(const char *val, const struct kernel_param *kp)
@@ -47,10 +51,22 @@ module_param_cb(bounce_max_pages, &max_pages_ops, &bounce_max_pages, 0644);
 MODULE_PARM_DESC(bounce_max_pages,
 		 "Cap on bounce pages in use at once; more fails the mapping with EBUSY (default 65536)");
 
+/*
+ * Bounce memory comes in chunks of up to 2^P2PMAP_BOUNCE_MAX_ORDER pages (64 KiB with 4 KiB
+ * pages): one destination entry, one DMA segment and one copy per chunk rather than per page.
+ * A chunk is a naturally aligned block from the page allocator (not a compound page), with its
+ * order in page_private() of its first page. Larger orders are tried without working hard for
+ * them (__GFP_NORETRY), then smaller ones, down to single pages: a fragmented machine gets
+ * the mapping all the same, in more pieces. A chunk never exceeds the client's largest DMA
+ * segment, and being naturally aligned it never crosses its segment boundary.
+ */
+#define P2PMAP_BOUNCE_MAX_ORDER	4
+#define P2PMAP_BOUNCE_ORDERS	(P2PMAP_BOUNCE_MAX_ORDER + 1)
+
 struct bounce_node {
 	spinlock_t lock;		/* protects @free and @nr_free */
-	struct list_head free;
-	unsigned int nr_free;
+	struct list_head free[P2PMAP_BOUNCE_ORDERS];	/* cached chunks, by order */
+	unsigned int nr_free;		/* pages in them */
 };
 
 static struct bounce_node *nodes;
@@ -87,144 +103,267 @@ void p2pmap_bounce_unreserve(unsigned long nr)
 	atomic_long_sub(nr, &in_use);
 }
 
-/**
- * p2pmap_bounce_alloc() - one bounce page, from the cache of @node or the page allocator
- * @node: NUMA node of the client (NUMA_NO_NODE for any)
- *
- * Return: a page, or NULL when out of memory.
- */
-static struct page *p2pmap_bounce_alloc(int node)
+static gfp_t order_gfp(unsigned int order)
 {
-	struct bounce_node *bn;
-	struct page *page = NULL;
+	return GFP_KERNEL | __GFP_NOWARN | (order ? __GFP_NORETRY : 0);
+}
 
-	if (node == NUMA_NO_NODE)
-		node = numa_mem_id();
-	bn = &nodes[node];
-	if (READ_ONCE(bn->nr_free)) {
-		spin_lock(&bn->lock);
-		page = list_first_entry_or_null(&bn->free, struct page, lru);
-		if (page) {
-			list_del(&page->lru);
-			bn->nr_free--;
-			atomic_long_dec(&cached);
-		}
-		spin_unlock(&bn->lock);
+/* A cached chunk of @order on @node, or NULL. */
+static struct page *pool_get(int node, unsigned int order)
+{
+	struct bounce_node *bn = &nodes[node];
+	struct page *page;
+
+	if (!READ_ONCE(bn->nr_free))
+		return NULL;
+	spin_lock(&bn->lock);
+	page = list_first_entry_or_null(&bn->free[order], struct page, lru);
+	if (page) {
+		list_del(&page->lru);
+		bn->nr_free -= 1U << order;
+		atomic_long_sub(1L << order, &cached);
 	}
-	if (!page)
-		page = alloc_pages_node(node, GFP_KERNEL | __GFP_NOWARN, 0);
+	spin_unlock(&bn->lock);
 	return page;
 }
 
-/**
- * p2pmap_bounce_free() - return a page from p2pmap_bounce_alloc()
- * @page: the page
- */
-static void p2pmap_bounce_free(struct page *page)
-{
-	struct bounce_node *bn = &nodes[page_to_nid(page)];
-
-	if (READ_ONCE(bn->nr_free) < READ_ONCE(bounce_pool_pages)) {
-		spin_lock(&bn->lock);
-		list_add(&page->lru, &bn->free);
-		bn->nr_free++;
-		atomic_long_inc(&cached);
-		spin_unlock(&bn->lock);
-		return;
-	}
-	__free_page(page);
-}
-
 /*
- * A bounce page for a client whose DMA mask does not reach all memory, never from the cache:
- * from the zone p2pmap_bounce_gfp() chose, then lower ones, as dma-direct allocates. Each page
- * is checked against the mask; such pages go back to the page allocator, not the cache
- * (p2pmap_bounce_free_piece()), so a narrow client does not drain the low zones into it.
+ * A chunk for a client whose DMA mask does not reach all memory, never from the cache: from
+ * the zone p2pmap_bounce_gfp() chose, then lower ones, as dma-direct allocates. Each chunk is
+ * checked against the mask, all of it; such chunks go back to the page allocator, not the
+ * cache (chunk_free()), so a narrow client does not drain the low zones into it.
  */
-static struct page *bounce_alloc_reachable(struct p2pmap_mapping *map)
+static struct page *bounce_alloc_reachable(struct p2pmap_mapping *map, unsigned int order)
 {
 	gfp_t gfp = map->bounce_gfp;
 	struct page *page;
 
 	for (;;) {
-		page = alloc_pages_node(map->node, GFP_KERNEL | gfp | __GFP_NOWARN, 0);
-		if (page && p2pmap_ram_reachable(map->client, page_to_phys(page), PAGE_SIZE))
+		page = alloc_pages_node(map->node, order_gfp(order) | gfp, order);
+		if (page && p2pmap_ram_reachable(map->client, page_to_phys(page),
+						 PAGE_SIZE << order))
 			return page;
 		if (page)
-			__free_page(page);
+			__free_pages(page, order);
 		if (gfp & GFP_DMA)
 			return page ? ERR_PTR(-EIO) : NULL;
 		gfp = IS_ENABLED(CONFIG_ZONE_DMA32) && !(gfp & GFP_DMA32) ? GFP_DMA32 : GFP_DMA;
 	}
 }
 
+/*
+ * A chunk of at most 2^*@order pages for @map's client, on its NUMA node: from the cache or
+ * the page allocator, the largest it can get; *@order says what it got.
+ */
+static struct page *chunk_alloc(struct p2pmap_mapping *map, unsigned int *order)
+{
+	int node = map->node == NUMA_NO_NODE ? numa_mem_id() : map->node;
+	struct page *page;
+
+	for (;;) {
+		if (map->ram_limit) {
+			page = bounce_alloc_reachable(map, *order);
+		} else {
+			page = pool_get(node, *order);
+			if (!page)
+				page = alloc_pages_node(node, order_gfp(*order), *order);
+		}
+		if (!IS_ERR_OR_NULL(page) || !*order)
+			break;
+		(*order)--;
+	}
+	if (!IS_ERR_OR_NULL(page))
+		set_page_private(page, *order);
+	return page;
+}
+
+/* Return a chunk from chunk_alloc(); a narrow client's (@low) goes back to the allocator. */
+static void chunk_free(struct page *page, bool low)
+{
+	unsigned int order = page_private(page);
+	struct bounce_node *bn = &nodes[page_to_nid(page)];
+
+	set_page_private(page, 0);
+	if (!low && READ_ONCE(bn->nr_free) + (1U << order) <= READ_ONCE(bounce_pool_pages)) {
+		spin_lock(&bn->lock);
+		list_add(&page->lru, &bn->free[order]);
+		bn->nr_free += 1U << order;
+		atomic_long_add(1L << order, &cached);
+		spin_unlock(&bn->lock);
+		return;
+	}
+	__free_pages(page, order);
+}
+
+/* The largest chunk order the client takes as one DMA segment. */
+static unsigned int max_order(const struct p2pmap_mapping *map)
+{
+	unsigned int order = P2PMAP_BOUNCE_MAX_ORDER;
+
+	while (order && ((PAGE_SIZE << order) > map->max_seg ||
+			 (PAGE_SIZE << order) - 1 > map->seg_boundary))
+		order--;
+	return order;
+}
+
 /**
- * p2pmap_bounce_fill() - a bounce page holding a copy of part of a page
- * @map: the mapping: its client's NUMA node, and the zone its DMA mask needs
- * @page: the page bounced
- * @off: offset of the part in @page
- * @len: bytes of the part (@off + @len <= PAGE_SIZE)
+ * p2pmap_bounce_get() - take the bounce chunks of a mapping, before its table is made
+ * @map: the mapping, decided, with @map->nr_bounce pages reserved
  *
- * The copy lands at the same offset in the bounce page.
+ * Each bounced source entry gets chunks for the pages it touches, in order, largest first:
+ * @map->chunks, which p2pmap_walk_dst() then follows (one destination entry per chunk) and
+ * p2pmap_bounce_fill() fills. What is left there when the mapping fails,
+ * p2pmap_bounce_put_chunks() frees.
  *
- * Return: the bounce page, ERR_PTR(-ENOMEM) when out of memory, or ERR_PTR(-EIO) when no
- * page the client reaches can be had.
+ * Return: 0, -ENOMEM, or -EIO when no memory the client reaches can be had.
+ */
+int p2pmap_bounce_get(struct p2pmap_mapping *map)
+{
+	unsigned int max = max_order(map), s, k;
+	struct scatterlist *sg = map->src->sgl;
+
+	map->chunks = kvmalloc_array(map->nr_bounce, sizeof(*map->chunks), GFP_KERNEL);
+	if (!map->chunks)
+		return -ENOMEM;
+	map->nr_chunks = 0;
+	for (s = 0; s < map->nr_segs; s++) {
+		const struct p2pmap_seg *seg = &map->segs[s];
+
+		for (k = 0; k < seg->src_nents; k++, sg = sg_next(sg)) {
+			unsigned long left = DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length,
+							  PAGE_SIZE);
+
+			while (seg->kind == P2PMAP_SEG_BOUNCE && left) {
+				unsigned int order = min_t(unsigned int, max, ilog2(left));
+				struct page *page = chunk_alloc(map, &order);
+
+				if (IS_ERR_OR_NULL(page))
+					return page ? PTR_ERR(page) : -ENOMEM;
+				map->chunks[map->nr_chunks++] = page;
+				left -= 1UL << order;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * p2pmap_bounce_put_chunks() - free the chunks p2pmap_bounce_get() took and no table holds
+ * @map: the mapping
+ *
+ * Once the table is filled, the chunks are its entries' (p2pmap_bounce_free_piece()):
+ * call this with @map->nr_chunks 0 then, to free the list alone.
+ */
+void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map)
+{
+	unsigned int i;
+
+	for (i = 0; i < map->nr_chunks; i++)
+		chunk_free(map->chunks[i], map->ram_limit);
+	kvfree(map->chunks);
+	map->chunks = NULL;
+	map->nr_chunks = 0;
+}
+
+/*
+ * The copies between bounced memory and bounce chunks. Device (P2P) memory only through the
+ * helpers of iocopy.h, counted; bounced RAM (a narrow client's, reach.c) with memcpy().
+ * @page is the first page of a physically contiguous run that holds [@off, @off + @len).
+ */
+static void bounce_read(void *to, struct page *page, unsigned int off, unsigned int len)
+{
+	const void *from = page_address(page) + off;
+
+	if (is_pci_p2pdma_page(page)) {
+		p2pmap_iocopy_from_dev(to, from, len);
+		p2pmap_count(bytes_devmem_read, len);
+	} else {
+		memcpy(to, from, len);
+	}
+}
+
+static void bounce_write(struct page *page, unsigned int off, const void *from, unsigned int len)
+{
+	void *to = page_address(page) + off;
+
+	if (is_pci_p2pdma_page(page)) {
+		p2pmap_iocopy_to_dev(to, from, len);
+		p2pmap_count(bytes_devmem_written, len);
+	} else {
+		memcpy(to, from, len);
+	}
+}
+
+/**
+ * p2pmap_bounce_fill() - the next bounce chunk of a mapping, holding a copy of a piece
+ * @map: the mapping, its chunks taken (p2pmap_bounce_get()); @map->chunk_pos is the chunk
+ * @page: first page of the piece bounced (physically contiguous with the rest of it)
+ * @off: offset of the piece in @page
+ * @len: bytes of the piece (@off + @len <= the chunk's size)
+ *
+ * The copy lands at the same offset in the chunk.
+ *
+ * Return: the chunk's first page.
  */
 struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, unsigned int off,
 				unsigned int len)
 {
-	struct page *bp;
+	struct page *bp = map->chunks[map->chunk_pos];
+	size_t size = PAGE_SIZE << page_private(bp);
 
-	if (map->ram_limit)
-		bp = bounce_alloc_reachable(map);
-	else
-		bp = p2pmap_bounce_alloc(map->node);
-	if (IS_ERR_OR_NULL(bp))
-		return bp ?: ERR_PTR(-ENOMEM);
 	/*
 	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
 	 * must not make the copy-out write stale bounce data (or another user's data) back.
-	 * Zero the rest of the page: pages are recycled, and a device behind an IOMMU reaches
-	 * the whole page, so it must not find an earlier mapping's data there. Only the head
-	 * and tail of a partly used page are written, never a page twice.
+	 * Not when the caller said what the device writes (P2PMAP_MAP_DEVICE_WRITES): only that
+	 * is copied back, so the copy in, a read of device memory, is not needed; the chunk is
+	 * zeroed instead. Zero the rest of the chunk: chunks are recycled, and a device behind an
+	 * IOMMU reaches all of it, so it must not find an earlier mapping's data there. Only the
+	 * head and tail of a partly used chunk are written, never a byte twice.
 	 */
+	if (map->device_writes) {
+		memset(page_address(bp), 0, size);
+		return bp;
+	}
 	if (off)
 		memset(page_address(bp), 0, off);
-	memcpy(page_address(bp) + off, page_address(page) + off, len);
-	if (off + len < PAGE_SIZE)
-		memset(page_address(bp) + off + len, 0, PAGE_SIZE - off - len);
+	bounce_read(page_address(bp) + off, page, off, len);
+	if (off + len < size)
+		memset(page_address(bp) + off + len, 0, size - off - len);
 	return bp;
 }
 
 /*
  * The pieces of a mapping's destination table (p2pmap_piece_fn): copy a bounced piece in
- * (CPU to bounce page), out (bounce page to CPU), or give its bounce page back.
+ * (CPU to bounce page), out (bounce page to CPU), or give its bounce page back. A copy out
+ * copies only the first @map->copy_left bytes of the buffer (what the device wrote): the
+ * walk goes through the buffer in order, every piece counts.
  */
 int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			  struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
 	if (bounced)
-		memcpy(page_address(sg_page(dsg)) + off, page_address(page) + off, len);
+		bounce_read(page_address(sg_page(dsg)) + off, page, off, len);
 	return 0;
 }
 
 int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			   struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
-	if (bounced)
-		memcpy(page_address(page) + off, page_address(sg_page(dsg)) + off, len);
-	return 0;
+	unsigned int n = min_t(u64, len, map->copy_left);
+
+	if (bounced && n) {
+		bounce_write(page, off, page_address(sg_page(dsg)) + off, n);
+		map->copied += n;
+	}
+	map->copy_left -= n;
+	return map->copy_left ? 0 : 1;	/* nothing left: stop the walk */
 }
 
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			     struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
-	if (!bounced || !sg_page(dsg))
-		return 0;
-	if (map->ram_limit)
-		__free_page(sg_page(dsg));	/* a low-zone page: not for the cache */
-	else
-		p2pmap_bounce_free(sg_page(dsg));
+	if (bounced && sg_page(dsg))
+		chunk_free(sg_page(dsg), map->ram_limit);
 	return 0;
 }
 
@@ -245,14 +384,15 @@ unsigned long p2pmap_bounce_cached(void)
 
 int p2pmap_bounce_init(void)
 {
-	int n;
+	int n, o;
 
 	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
 	if (!nodes)
 		return -ENOMEM;
 	for (n = 0; n < nr_node_ids; n++) {
 		spin_lock_init(&nodes[n].lock);
-		INIT_LIST_HEAD(&nodes[n].free);
+		for (o = 0; o < P2PMAP_BOUNCE_ORDERS; o++)
+			INIT_LIST_HEAD(&nodes[n].free[o]);
 	}
 	return 0;
 }
@@ -260,13 +400,15 @@ int p2pmap_bounce_init(void)
 void p2pmap_bounce_exit(void)
 {
 	struct page *page, *tmp;
-	int n;
+	int n, o;
 
 	WARN_ON(atomic_long_read(&in_use));
 	for (n = 0; n < nr_node_ids; n++) {
-		list_for_each_entry_safe(page, tmp, &nodes[n].free, lru) {
-			list_del(&page->lru);
-			__free_page(page);
+		for (o = 0; o < P2PMAP_BOUNCE_ORDERS; o++) {
+			list_for_each_entry_safe(page, tmp, &nodes[n].free[o], lru) {
+				list_del(&page->lru);
+				__free_pages(page, o);
+			}
 		}
 	}
 	kfree(nodes);

@@ -131,8 +131,11 @@ static void handle_put(struct p2pmap_handle *h)
 	kref_put(&h->ref, handle_release);
 }
 
-/* Take @h's mapping down (UNMAP, close, unregistration): 0, or -ENODEV if it already was. */
-static int handle_unmap(struct p2pmap_handle *h)
+/*
+ * Take @h's mapping down (UNMAP, close, unregistration), copying back the first @written
+ * bytes of bounced memory: 0, or -ENODEV if it already was.
+ */
+static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
 {
 	struct p2pmap_mapping *map;
 
@@ -145,8 +148,13 @@ static int handle_unmap(struct p2pmap_handle *h)
 	mutex_unlock(&h->lock);
 	if (!map)
 		return -ENODEV;
-	p2pmap_unmap(map);
+	p2pmap_unmap_written(map, min_t(u64, written, SIZE_MAX));
 	return 0;
+}
+
+static int handle_unmap(struct p2pmap_handle *h)
+{
+	return handle_unmap_written(h, U64_MAX);
 }
 
 /* Take down @cl's /dev/p2pmap mappings that hold P2P memory of @pdev, the device first. */
@@ -336,7 +344,8 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 		return ret;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (arg.flags || arg.reserved || arg.reserved2 || dir_from_uapi(arg.dir, &dir))
+	if ((arg.flags & ~P2PMAP_MAP_DEVICE_WRITES) || arg.reserved || arg.reserved2 ||
+	    dir_from_uapi(arg.dir, &dir))
 		return -EINVAL;
 	if (!arg.len || arg.len > READ_ONCE(p2pmap_max_map_bytes) ||
 	    arg.addr + arg.len < arg.addr || arg.addr + arg.len > TASK_SIZE)
@@ -364,7 +373,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 
 	/* The expensive part runs unlocked, so threads sharing a file map in parallel. */
 	down_read(&h->client->inflight);
-	map = p2pmap_map_user(&client->dev, arg.addr, arg.len, dir, 0);
+	map = p2pmap_map_user(&client->dev, arg.addr, arg.len, dir, arg.flags);
 	pci_dev_put(client);
 	ret = PTR_ERR_OR_ZERO(map);
 	if (!ret) {
@@ -428,14 +437,23 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 {
 	struct p2pmap_handle_arg arg;
 	struct p2pmap_handle *h;
+	u64 written;
 	u32 argsz;
 	int ret;
 
-	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), P2PMAP_HANDLE_ARG_SIZE_V0, uarg, &argsz);
 	if (ret)
 		return ret;
+	/* WRITTEN: with UNMAP or SYNC_FOR_CPU, and an argsz that holds @written. */
+	written = arg.flags & P2PMAP_HANDLE_WRITTEN ? arg.written : U64_MAX;
+	if ((arg.flags & P2PMAP_HANDLE_WRITTEN) &&
+	    argsz < offsetofend(struct p2pmap_handle_arg, written))
+		return -EINVAL;
+	arg.flags &= ~P2PMAP_HANDLE_WRITTEN;
 	if (unmap ? arg.flags :
 	    (arg.flags != P2PMAP_SYNC_FOR_CPU && arg.flags != P2PMAP_SYNC_FOR_DEVICE))
+		return -EINVAL;
+	if (written != U64_MAX && arg.flags == P2PMAP_SYNC_FOR_DEVICE)
 		return -EINVAL;
 	if (!arg.handle || arg.handle > INT_MAX)
 		return -ENOENT;
@@ -445,7 +463,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	if (!h) {
 		ret = -ENOENT;
 	} else if (unmap) {
-		ret = handle_unmap(h);
+		ret = handle_unmap_written(h, written);
 		handle_put(h);
 		f->nr--;
 	} else {
@@ -453,7 +471,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 		if (!h->map)
 			ret = -ENODEV;
 		else if (arg.flags == P2PMAP_SYNC_FOR_CPU)
-			p2pmap_sync_for_cpu(h->map);
+			p2pmap_sync_for_cpu_written(h->map, min_t(u64, written, SIZE_MAX));
 		else
 			p2pmap_sync_for_device(h->map);
 		mutex_unlock(&h->lock);

@@ -139,7 +139,9 @@ struct p2pmap_choice {
 /*
  * Global counters (stats.c), exported through sysfs. Per CPU, so the mapping path pays no
  * shared atomic for them; a read sums every CPU's share (gauges such as @mappings_active go
- * up on one CPU and down on another, so only the sum means anything).
+ * up on one CPU and down on another, so only the sum means anything). @bytes_devmem_read and
+ * @bytes_devmem_written are the bytes the bounce path's CPU copies read from and wrote to
+ * device (P2P) memory (bounce.c, iocopy.h).
  */
 struct p2pmap_counters {
 	u64 decisions[P2PMAP_VERDICT_REJECT + 1];
@@ -150,6 +152,8 @@ struct p2pmap_counters {
 	u64 map_errors;
 	s64 mappings_active;
 	s64 pinned_pages;
+	u64 bytes_devmem_read;
+	u64 bytes_devmem_written;
 };
 
 DECLARE_PER_CPU(struct p2pmap_counters, p2pmap_counters);

@@ -192,13 +192,14 @@ static void put_choices(struct p2pmap_mapping *map, int ret)
 }
 
 /*
- * Build the table the client maps, @nents entries. Copies bounced data in. When the bounce
- * cap refuses the pages, the bounced providers' reason becomes P2PMAP_REASON_BOUNCE_CAP, so
- * their pairs' statistics say why the mapping failed.
+ * Build the table the client maps: take the bounce chunks, then the table, then copy bounced
+ * data in (nothing fails after the table is allocated, so it is whole or not filled at all).
+ * When the bounce cap refuses the pages, the bounced providers' reason becomes
+ * P2PMAP_REASON_BOUNCE_CAP, so their pairs' statistics say why the mapping failed.
  */
-static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce, unsigned int nents)
+static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 {
-	unsigned int c;
+	unsigned int c, nents;
 	int ret;
 
 	ret = p2pmap_bounce_reserve(nr_bounce);
@@ -209,15 +210,23 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce, unsign
 		return ret;
 	}
 	map->nr_bounce = nr_bounce;
+	if (nr_bounce) {
+		ret = p2pmap_bounce_get(map);
+		if (ret)
+			return ret;
+	}
 
+	nents = p2pmap_walk_dst(map, NULL);
 	ret = sg_alloc_table(&map->own_dst, nents, GFP_KERNEL);
 	if (ret)
 		return ret;
 	map->dst = &map->own_dst;
-	ret = p2pmap_walk_dst(map, p2pmap_fill_piece);
-	if (!ret && map->sum.bytes_bounce)
+	p2pmap_walk_dst(map, p2pmap_fill_piece);
+	map->nr_chunks = 0;		/* the table's entries hold them now */
+	p2pmap_bounce_put_chunks(map);
+	if (map->sum.bytes_bounce && !map->device_writes)
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
-	return ret;
+	return 0;
 }
 
 /* Take a device-writable mapping's memory out of the overlap tree. */
@@ -414,6 +423,7 @@ static void release(struct p2pmap_mapping *map)
 	unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
+	p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
 			p2pmap_walk_dst(map, p2pmap_bounce_free_piece);
@@ -458,7 +468,10 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 {
 	struct p2pmap_mapping *map;
 
-	if (!client || flags || !valid_dma_direction(dir))
+	if (!client || (flags & ~P2PMAP_MAP_DEVICE_WRITES) || !valid_dma_direction(dir))
+		return ERR_PTR(-EINVAL);
+	/* A device that reads the buffer needs the bounce pages filled. */
+	if ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE)
 		return ERR_PTR(-EINVAL);
 	map = kzalloc_obj(*map, GFP_KERNEL);
 	if (!map)
@@ -466,6 +479,7 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map->start_ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
 	map->client = get_device(client);
 	map->dir = dir;
+	map->device_writes = flags & P2PMAP_MAP_DEVICE_WRITES;
 	map->node = dev_to_node(client);
 	map->segs = map->inline_segs;
 	map->max_seg = dma_get_max_seg_size(client);
@@ -521,9 +535,9 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
 	p2pmap_sum_segments(map);
-	pieces = p2pmap_walk_dst(map, NULL);
+	pieces = nr_bounce ? 0 : p2pmap_walk_dst(map, NULL);
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {
-		ret = build_dst(map, nr_bounce, pieces);
+		ret = build_dst(map, nr_bounce);
 		if (ret)
 			return map_failed(map, ret);
 	} else {
@@ -571,7 +585,9 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
  * @uaddr: user virtual address of the buffer, in the current process; any alignment
  * @len: bytes, 1 .. max_map_bytes (module parameter)
  * @dir: DMA direction
- * @flags: must be 0
+ * @flags: 0, or P2PMAP_MAP_DEVICE_WRITES (DMA_FROM_DEVICE only): the bounce pages are not
+ *	filled from the buffer; the device writes the buffer from its start and the caller says
+ *	how far at p2pmap_unmap_written() (p2pmap_unmap(): all of it)
  *
  * The buffer may mix system RAM with P2P memory of any number of providers (for example
  * p2pmem mapped from /sys/bus/pci/devices/.../p2pmem/allocate). Pages are pinned with
@@ -581,6 +597,8 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
  * rule or the attached policy); P2P memory the client cannot or should not reach directly
  * is replaced by bounce pages, filled from the P2P memory now and copied back by
  * p2pmap_sync_for_cpu() and p2pmap_unmap() for FROM_DEVICE and BIDIRECTIONAL mappings.
+ * Filling them reads the P2P memory with the CPU, the slowest part of the bounce path on real
+ * hardware; P2PMAP_MAP_DEVICE_WRITES skips it (see @flags).
  *
  * The DMA-mapped table respects the client's dma_get_max_seg_size() and
  * dma_get_seg_boundary(): entries are split where needed. Two device-writable mappings
@@ -593,7 +611,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
  * inside a memalloc_noio_save()/memalloc_noio_restore() (or memalloc_nofs_*) scope, which
  * makes every allocation p2pmap does behave as GFP_NOIO (GFP_NOFS), and maps memory that is
  * already resident (or uses p2pmap_map_sgtable()).
- * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument or range), -EFAULT (range not
+ * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument, range or flag), -EFAULT (range not
  * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
  * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
  * -EADDRINUSE (device-writable and overlapping another device-writable mapping), -ENODEV (a
@@ -665,7 +683,9 @@ EXPORT_SYMBOL_GPL(p2pmap_map_user);
  * @sgt: CPU scatterlist of the memory (RAM and/or P2P pages, e.g. from
  *	pci_p2pmem_alloc_sgl()); the caller keeps it unchanged and alive until p2pmap_unmap()
  * @dir: DMA direction
- * @flags: must be 0
+ * @flags: 0, or P2PMAP_MAP_DEVICE_WRITES (DMA_FROM_DEVICE only): the bounce pages are not
+ *	filled from the buffer; the device writes the buffer from its start and the caller says
+ *	how far at p2pmap_unmap_written() (p2pmap_unmap(): all of it)
  *
  * The same segmenting, decisions and bounce path as p2pmap_map_user(), for memory that the
  * kernel already owns, so kernel callers use the same SGL->DMA path. @sgt itself is not
@@ -723,6 +743,20 @@ void p2pmap_summary(struct p2pmap_mapping *map, struct p2pmap_summary *sum)
 }
 EXPORT_SYMBOL_GPL(p2pmap_summary);
 
+/*
+ * Copy the bounce pages of a device-written mapping back into the buffer: its first @written
+ * bytes, the part the device wrote.
+ */
+static void copy_back(struct p2pmap_mapping *map, u64 written)
+{
+	if (!map->nr_bounce || !dir_reads_back(map->dir))
+		return;
+	map->copy_left = min(written, map->len);
+	map->copied = 0;
+	p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
+	trace_p2pmap_bounce_copy(map->client, map->copied, false);
+}
+
 /**
  * p2pmap_sync_for_device() - give the buffer back to the device after CPU writes
  * @map: the mapping
@@ -748,30 +782,66 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
  * @map: the mapping
  *
  * Syncs the table for the CPU (never its PCI bus-address segments), then for FROM_DEVICE
- * and BIDIRECTIONAL mappings copies the bounce pages back into the buffer's P2P memory.
+ * and BIDIRECTIONAL mappings copies the bounce pages back into the buffer's P2P memory. For
+ * a P2PMAP_MAP_DEVICE_WRITES mapping this says the device wrote all of the buffer.
  *
  * Context: process context (copies may be large).
  */
 void p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
 {
-	sync_dst(map, true);
-	if (map->nr_bounce && dir_reads_back(map->dir)) {
-		p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
-		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, false);
-	}
+	p2pmap_sync_for_cpu_written(map, map->len);
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
+
+/**
+ * p2pmap_sync_for_cpu_written() - make device writes visible, saying how much was written
+ * @map: the mapping
+ * @written: the device wrote the first @written bytes of the buffer, and nothing after them
+ *	(more than the buffer's length means all of it)
+ *
+ * As p2pmap_sync_for_cpu(), but only the first @written bytes of bounced memory are copied
+ * back; the rest of the buffer is not touched. The mapping stays the device's: a later sync
+ * or unmap copies back what it says then.
+ *
+ * Context: process context (copies may be large).
+ */
+void p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
+{
+	sync_dst(map, true);
+	copy_back(map, written);
+}
+EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu_written);
 
 /**
  * p2pmap_unmap() - unmap, copy back, unpin and free a mapping
  * @map: the mapping; invalid afterwards
  *
  * For FROM_DEVICE and BIDIRECTIONAL mappings the bounced data is copied back first; user
- * RAM the device may have written is marked dirty.
+ * RAM the device may have written is marked dirty. For a P2PMAP_MAP_DEVICE_WRITES mapping
+ * this says the device wrote all of the buffer; p2pmap_unmap_written() says how much.
  *
  * Context: process context, may sleep.
  */
 void p2pmap_unmap(struct p2pmap_mapping *map)
+{
+	p2pmap_unmap_written(map, map->len);
+}
+EXPORT_SYMBOL_GPL(p2pmap_unmap);
+
+/**
+ * p2pmap_unmap_written() - unmap a mapping, saying how much of it the device wrote
+ * @map: the mapping; invalid afterwards
+ * @written: the device wrote the first @written bytes of the buffer, and nothing after them
+ *	(more than the buffer's length means all of it)
+ *
+ * As p2pmap_unmap(), but only the first @written bytes of bounced memory are copied back;
+ * the rest of the buffer keeps what it held. With a P2PMAP_MAP_DEVICE_WRITES mapping, which
+ * skipped the copy in at map time, this is what makes a short device write (a short read
+ * from a disk or the network) safe; without it, it saves the copy of what was not written.
+ *
+ * Context: process context, may sleep.
+ */
+void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 {
 	u64 start = trace_p2pmap_unmap_enabled() ? ktime_get_ns() : 0;
 	struct device *client = get_device(map->client);
@@ -780,17 +850,14 @@ void p2pmap_unmap(struct p2pmap_mapping *map)
 	/* The unmap does the CPU sync, and skips PCI bus-address entries. */
 	dma_unmap(map);
 	map->dma_mapped = false;
-	if (map->nr_bounce && dir_reads_back(map->dir)) {
-		p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
-		trace_p2pmap_bounce_copy(map->client, bounced, false);
-	}
+	copy_back(map, written);
 	p2pmap_count(mappings_active, -1);
 	release(map);
 	if (trace_p2pmap_unmap_enabled())
 		trace_p2pmap_unmap(client, len, bounced, start ? ktime_get_ns() - start : 0);
 	put_device(client);
 }
-EXPORT_SYMBOL_GPL(p2pmap_unmap);
+EXPORT_SYMBOL_GPL(p2pmap_unmap_written);
 
 /* The DMA address of byte @offset of the buffer; DMA segments cover it in order. */
 u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len)

@@ -103,6 +103,14 @@ struct p2pmap_range {
  * @table: the table the client uses: @dst, or @view
  * @dma_mapped: @dst is DMA-mapped
  * @live: the mapping was handed out (so the device may have written user RAM)
+ * @device_writes: P2PMAP_MAP_DEVICE_WRITES: the bounce pages are not filled from the buffer;
+ *	the caller says how much the device wrote (p2pmap_unmap_written())
+ * @copy_left: during a copy back, bytes of the buffer still to copy (those the device wrote)
+ * @copied: during a copy back, bytes copied so far
+ * @chunks: while the destination table is made, the bounce chunks, in order
+ *	(p2pmap_bounce_get()); NULL once the table's entries hold them
+ * @nr_chunks: entries in @chunks not yet in the table
+ * @chunk_pos: the chunk p2pmap_walk_dst() is at
  * @start_ns: when mapping started, for the map tracepoint
  * @inline_segs: room for the common case
  * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
@@ -139,6 +147,12 @@ struct p2pmap_mapping {
 	struct sg_table *table;
 	bool dma_mapped;
 	bool live;
+	bool device_writes;
+	u64 copy_left;
+	u64 copied;
+	struct page **chunks;
+	unsigned int nr_chunks;
+	unsigned int chunk_pos;
 	u64 start_ns;
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
 	struct p2pmap_choice inline_choice;
@@ -148,9 +162,10 @@ struct p2pmap_mapping {
 
 /*
  * Walk the destination table entry by entry, in step with the source table: a bounced source
- * entry stands for one destination entry per page it touches, any other for one entry per
- * piece that respects the client's segment limits (segment.c). @fn sees each destination
- * entry with the source memory it stands for; a non-zero return stops the walk.
+ * entry stands for one destination entry per bounce chunk its pages take (bounce.c), any
+ * other for one entry per piece that respects the client's segment limits (segment.c). @fn
+ * sees each destination entry with the source memory it stands for; a non-zero return stops
+ * the walk.
  */
 typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			       struct page *page, unsigned int off, unsigned int len,
@@ -164,6 +179,8 @@ int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 		      unsigned int off, unsigned int len, bool bounced);
 
 /* bounce.c: the copies between bounced memory and its bounce pages, and their release. */
+int p2pmap_bounce_get(struct p2pmap_mapping *map);
+void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map);
 struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, unsigned int off,
 				unsigned int len);
 int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,

@@ -28,6 +28,23 @@ static unsigned int piece_len(const struct p2pmap_mapping *map, phys_addr_t phys
 	return n;
 }
 
+/*
+ * How much of a bounced entry one destination entry takes: the rest of the bounce chunk it
+ * starts in (a chunk starts at a page boundary of the bounced memory, or at the entry's
+ * start). While the table is made the chunks are in @map->chunks, in order; afterwards the
+ * destination entry itself says.
+ */
+static unsigned int bounce_len(const struct p2pmap_mapping *map, struct scatterlist *dsg,
+			       unsigned int off, unsigned int rem)
+{
+	size_t size;
+
+	if (!map->chunks)
+		return dsg->length;
+	size = PAGE_SIZE << page_private(map->chunks[map->chunk_pos]);
+	return min_t(size_t, rem, size - off);
+}
+
 /**
  * p2pmap_walk_dst() - walk a mapping's destination table in step with its source table
  * @map: the mapping, segmented
@@ -45,6 +62,7 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 	unsigned int s, k, count = 0;
 	int ret;
 
+	map->chunk_pos = 0;
 	for (s = 0; s < map->nr_segs; s++) {
 		struct p2pmap_seg *seg = &map->segs[s];
 		bool bounced = seg->kind == P2PMAP_SEG_BOUNCE;
@@ -56,7 +74,7 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 			unsigned int off = offset_in_page(ssg->offset), rem = ssg->length, n;
 
 			do {
-				n = bounced ? min_t(unsigned int, rem, PAGE_SIZE - off) :
+				n = bounced ? bounce_len(map, dsg, off, rem) :
 				    piece_len(map, page_to_phys(page) + off, rem);
 				count++;
 				if (!fn)
@@ -67,6 +85,8 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
 						return ret;
 					dsg = sg_next(dsg);
 				}
+				if (bounced && map->chunks)
+					map->chunk_pos++;
 				off += n;
 				page = nth_page(page, off >> PAGE_SHIFT);
 				off = offset_in_page(off);
@@ -86,9 +106,9 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn)
  * @len: bytes of the piece
  * @bounced: the piece is bounced
  *
- * The entry is the source memory itself, or a bounce page holding its copy.
+ * The entry is the source memory itself, or the next bounce chunk holding its copy.
  *
- * Return: 0, -ENOMEM when no bounce page is left, -EIO when none the client reaches is.
+ * Return: 0.
  */
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
 		      unsigned int off, unsigned int len, bool bounced)
@@ -100,8 +120,6 @@ int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 		return 0;
 	}
 	bp = p2pmap_bounce_fill(map, page, off, len);
-	if (IS_ERR(bp))
-		return PTR_ERR(bp);
 	sg_set_page(dsg, bp, len, off);
 	return 0;
 }

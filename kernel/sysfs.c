@@ -81,6 +81,8 @@ static struct counter_attr counters[] = {
 	COUNTER(map_errors, map_errors),
 	COUNTER(mappings_active, mappings_active),
 	COUNTER(pinned_pages, pinned_pages),
+	COUNTER(bytes_devmem_read, bytes_devmem_read),
+	COUNTER(bytes_devmem_written, bytes_devmem_written),
 	{ .attr = __ATTR(policy_errors, 0444, counter_show, NULL), .value = &p2pmap_policy_errors },
 };
 

@@ -215,7 +215,7 @@ struct p2pmap_pci_addr {
 /**
  * struct p2pmap_map - P2PMAP_IOC_MAP: pin and DMA-map a user buffer for a client
  * @argsz: sizeof(struct p2pmap_map)
- * @flags: none defined, must be 0
+ * @flags: 0 or P2PMAP_MAP_DEVICE_WRITES (with P2PMAP_DIR_FROM_DEVICE only, else EINVAL)
  * @client: the PCI device that will do the DMA
  * @dir: enum p2pmap_dir
  * @reserved: must be zero
@@ -245,6 +245,14 @@ struct p2pmap_pci_addr {
  * through the other, and two bounced mappings of one buffer would both copy back into it.
  * TO_DEVICE mappings may overlap anything. Map the buffer once, or in parts that do not share
  * a cache line.
+ *
+ * P2PMAP_MAP_DEVICE_WRITES: the device writes the buffer from its start, and the CPU does not
+ * copy the bounced P2P memory into the bounce pages at map time (the bounce pages start
+ * zeroed): on real hardware that copy is a slow read of device memory. UNMAP and SYNC
+ * (P2PMAP_SYNC_FOR_CPU) then copy back the whole buffer, or with P2PMAP_HANDLE_WRITTEN only
+ * its first @written bytes (struct p2pmap_handle_arg). Without the flag, every bounced byte is
+ * copied in first, so a partial device write leaves the bytes it did not write as they were.
+ * The same flag, with the same value, is p2pmap_map_user()'s (include/p2pmap.h).
  */
 struct p2pmap_map {
 	__u32 argsz;
@@ -262,11 +270,18 @@ struct p2pmap_map {
 	__u64 bytes_bounce;
 };
 
+#define P2PMAP_MAP_DEVICE_WRITES	(1U << 0)	/* the device writes it: no copy in */
+
 /**
  * struct p2pmap_handle_arg - P2PMAP_IOC_UNMAP and P2PMAP_IOC_SYNC
- * @argsz: sizeof(struct p2pmap_handle_arg)
- * @flags: UNMAP: 0. SYNC: exactly one of P2PMAP_SYNC_FOR_CPU, P2PMAP_SYNC_FOR_DEVICE
+ * @argsz: sizeof(struct p2pmap_handle_arg); 16 (up to @handle) still works without
+ *	P2PMAP_HANDLE_WRITTEN
+ * @flags: UNMAP: 0 or P2PMAP_HANDLE_WRITTEN. SYNC: exactly one of P2PMAP_SYNC_FOR_CPU,
+ *	P2PMAP_SYNC_FOR_DEVICE; P2PMAP_HANDLE_WRITTEN may come with P2PMAP_SYNC_FOR_CPU
  * @handle: a handle returned by MAP on this open file
+ * @written: with P2PMAP_HANDLE_WRITTEN (which needs an @argsz that holds it): the device wrote
+ *	the first @written bytes of the buffer and nothing after them; only those are copied
+ *	back from bounce pages (p2pmap_unmap_written()). Added after the first version
  *
  * Errors: ENOENT (no such handle on this file, e.g. already unmapped), ENODEV (the client's
  * driver unregistered it, e.g. on unbind or removal, and p2pmap took the mapping down: data
@@ -277,10 +292,15 @@ struct p2pmap_handle_arg {
 	__u32 argsz;
 	__u32 flags;
 	__u64 handle;
+	__u64 written;
 };
+
+/* The first version of struct p2pmap_handle_arg, the smallest @argsz UNMAP and SYNC take. */
+#define P2PMAP_HANDLE_ARG_SIZE_V0	16
 
 #define P2PMAP_SYNC_FOR_CPU	(1U << 0)	/* device writes become visible to the CPU */
 #define P2PMAP_SYNC_FOR_DEVICE	(1U << 1)	/* CPU writes become visible to the device */
+#define P2PMAP_HANDLE_WRITTEN	(1U << 2)	/* copy back only @written bytes */
 
 /**
  * struct p2pmap_segment - one segment of a mapping, as reported by P2PMAP_IOC_SEGMENTS

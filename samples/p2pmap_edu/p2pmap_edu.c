@@ -213,6 +213,27 @@ static int edu_copy_window(struct edu *edu, struct p2pmap_mapping *src,
 	return 0;
 }
 
+/*
+ * Whether the windows, in order, cover the buffer from its start without a gap: then the
+ * engine writes @dst from its start, and the driver knows how far it got. It maps @dst with
+ * P2PMAP_MAP_DEVICE_WRITES and says how much was written at unmap: bounced P2P memory is not
+ * read by the CPU at map time (a slow read of device memory on real hardware), and only what
+ * the engine wrote is copied back. Other windows leave gaps the engine does not write: @dst
+ * is mapped without the flag, so the gaps keep their bytes.
+ */
+static bool windows_from_start(const struct p2pmap_edu_window *win, u32 nr)
+{
+	u64 end = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (win[i].offset != end)
+			return false;
+		end += win[i].len;
+	}
+	return true;
+}
+
 static void put_summary(struct p2pmap_mapping *map, __u64 bytes[3])
 {
 	struct p2pmap_summary sum;
@@ -228,6 +249,7 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 	struct p2pmap_edu_window *win = NULL, whole;
 	struct p2pmap_mapping *src, *dst;
 	struct p2pmap_edu_copy arg;
+	unsigned int dst_flags;
 	u32 argsz, i, nr;
 	int ret;
 
@@ -262,7 +284,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		ret = PTR_ERR(src);
 		goto out_free;
 	}
-	dst = p2pmap_map_user(&edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE, 0);
+	dst_flags = windows_from_start(win, nr) ? P2PMAP_MAP_DEVICE_WRITES : 0;
+	dst = p2pmap_map_user(&edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE, dst_flags);
 	if (IS_ERR(dst)) {
 		ret = PTR_ERR(dst);
 		goto out_src;
@@ -276,7 +299,12 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 
 	put_summary(src, arg.src_bytes);
 	put_summary(dst, arg.dst_bytes);
-	p2pmap_unmap(dst);		/* copies bounced data back into dst */
+	/*
+	 * Copies bounced data back into dst: with the windows from the start, the bytes the
+	 * engine wrote (half of what it moved: each byte was read, then written), all of it
+	 * otherwise.
+	 */
+	p2pmap_unmap_written(dst, dst_flags ? arg.dma_bytes / 2 : arg.len);
 out_src:
 	p2pmap_unmap(src);
 	if (!ret)

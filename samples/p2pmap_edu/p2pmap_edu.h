@@ -39,6 +39,11 @@ struct p2pmap_edu_window {
  * Both buffers are mapped with p2pmap_map_user() for the edu device; each window is moved in
  * chunks of at most 4 KiB (the edu buffer): src -> edu, then edu -> dst. The edu engine needs
  * 100 ms of virtual time per chunk, so move a sample of a large buffer, not all of it.
+ * When the windows, in order, cover @dst from its start without a gap (or there are none),
+ * @dst is mapped with P2PMAP_MAP_DEVICE_WRITES and unmapped with the bytes the engine wrote:
+ * bounced P2P memory of @dst is not read at map time, and only what was written is copied
+ * back. Other windows leave gaps, which keep their bytes (every bounced byte of @dst is then
+ * copied in at map time).
  * Errors: those of P2PMAP_IOC_MAP, plus ETIMEDOUT (the engine did not finish), EINVAL (a
  * window outside the buffers).
  */

@@ -1012,7 +1012,7 @@ static void t_bad_input(void)
 	tap_ok(raw_ioctl(fd, P2PMAP_IOC_MAP, &m) == -ENODEV, "MAP for an unknown client: ENODEV");
 	MAPARG(.client.reserved = 1);
 	tap_ok(raw_ioctl(fd, P2PMAP_IOC_MAP, &m) == -EINVAL, "client address with reserved bits: EINVAL");
-	MAPARG(.flags = 1);
+	MAPARG(.flags = 1U << 7);
 	tap_ok(raw_ioctl(fd, P2PMAP_IOC_MAP, &m) == -EINVAL, "MAP with an unknown flag: EINVAL");
 	MAPARG(.reserved = 1);
 	tap_ok(raw_ioctl(fd, P2PMAP_IOC_MAP, &m) == -EINVAL, "MAP with a reserved field set: EINVAL");

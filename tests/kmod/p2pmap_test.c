@@ -18,6 +18,7 @@
 #include <linux/uaccess.h>
 
 #include "../../kernel/internal.h"
+#include "../../kernel/iocopy.h"
 #include "p2pmap_test.h"
 
 static enum dma_data_direction to_dir(u32 dir)
@@ -59,9 +60,9 @@ unpin:
 }
 
 static int p2pmap_once(struct device *dev, unsigned long addr, size_t len,
-		       enum dma_data_direction dir)
+		       enum dma_data_direction dir, unsigned int flags)
 {
-	struct p2pmap_mapping *map = p2pmap_map_user(dev, addr, len, dir, 0);
+	struct p2pmap_mapping *map = p2pmap_map_user(dev, addr, len, dir, flags);
 
 	if (IS_ERR(map))
 		return PTR_ERR(map);
@@ -79,7 +80,8 @@ static long ioc_raw(void __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (!arg.len || arg.len > SZ_1G || !arg.iterations || arg.flags & ~P2PMAP_TEST_RAW_VIA_P2PMAP)
+	if (!arg.len || arg.len > SZ_1G || !arg.iterations ||
+	    arg.flags & ~(P2PMAP_TEST_RAW_VIA_P2PMAP | P2PMAP_TEST_RAW_DEVICE_WRITES))
 		return -EINVAL;
 	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
 	if (!pdev)
@@ -94,7 +96,9 @@ static long ioc_raw(void __user *uarg)
 	start = ktime_get_ns();
 	for (i = 0; i < arg.iterations && !arg.result; i++)
 		arg.result = arg.flags & P2PMAP_TEST_RAW_VIA_P2PMAP ?
-			     p2pmap_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir)) :
+			     p2pmap_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir),
+					 arg.flags & P2PMAP_TEST_RAW_DEVICE_WRITES ?
+					 P2PMAP_MAP_DEVICE_WRITES : 0) :
 			     raw_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), pages);
 	arg.nsec = ktime_get_ns() - start;
 	kvfree(pages);
@@ -188,12 +192,17 @@ static long ioc_memcpy(void __user *uarg)
 	start = ktime_get_ns();
 	for (i = 0; i < arg.iterations; i++)
 		for (p = 0; p < nr; p++) {
-			void *r = ram + ((size_t)p << PAGE_SHIFT);
+			void *r = ram + ((size_t)p << PAGE_SHIFT), *b = page_address(pages[p]);
+			bool dev = is_pci_p2pdma_page(pages[p]);
 
-			if (arg.to_ram)
-				memcpy(r, page_address(pages[p]), PAGE_SIZE);
+			if (arg.to_ram && dev)
+				p2pmap_iocopy_from_dev(r, b, PAGE_SIZE);
+			else if (dev)
+				p2pmap_iocopy_to_dev(b, r, PAGE_SIZE);
+			else if (arg.to_ram)
+				memcpy(r, b, PAGE_SIZE);
 			else
-				memcpy(page_address(pages[p]), r, PAGE_SIZE);
+				memcpy(b, r, PAGE_SIZE);
 		}
 	arg.nsec = ktime_get_ns() - start;
 unpin:
@@ -273,15 +282,23 @@ static long ioc_peek(void __user *uarg)
 	arg.result = PTR_ERR_OR_ZERO(map);
 	if (!IS_ERR(map)) {
 		for_each_sgtable_sg(p2pmap_sgtable(map), sg, i) {
-			void __user *dst = u64_to_user_ptr(arg.out + (u64)arg.nr_pages * PAGE_SIZE);
+			/* A bounce chunk is several pages: each of them. */
+			unsigned int k, n = DIV_ROUND_UP(sg->offset + sg->length, PAGE_SIZE);
 
-			if ((u64)(arg.nr_pages + 1) * PAGE_SIZE > arg.out_len)
-				break;
-			if (copy_to_user(dst, page_address(sg_page(sg)), PAGE_SIZE)) {
-				ret = -EFAULT;
-				break;
+			for (k = 0; k < n && !ret; k++) {
+				void __user *dst = u64_to_user_ptr(arg.out +
+								   (u64)arg.nr_pages * PAGE_SIZE);
+
+				if ((u64)(arg.nr_pages + 1) * PAGE_SIZE > arg.out_len)
+					break;
+				if (copy_to_user(dst, page_address(sg_page(sg)) + k * PAGE_SIZE,
+						 PAGE_SIZE))
+					ret = -EFAULT;
+				else
+					arg.nr_pages++;
 			}
-			arg.nr_pages++;
+			if (ret || k < n)
+				break;
 		}
 		p2pmap_unmap(map);
 	}
@@ -366,6 +383,63 @@ out:
 	return ret;
 }
 
+/* Copy [@pos, @pos + @len) of a mapping's table, in buffer order, to or from user memory. */
+static int table_copy(struct sg_table *sgt, void __user *ubuf, u64 len, bool to_user)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	u64 pos = 0;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		void *k = page_address(sg_page(sg)) + sg->offset;
+		unsigned int n = min_t(u64, sg->length, len - pos);
+
+		if (is_pci_p2pdma_page(sg_page(sg)))
+			return -EXDEV;	/* not bounced: device memory, not for memcpy */
+		if (to_user ? copy_to_user(ubuf + pos, k, n) : copy_from_user(k, ubuf + pos, n))
+			return -EFAULT;
+		pos += n;
+		if (pos == len)
+			break;
+	}
+	return 0;
+}
+
+static long ioc_bounce(void __user *uarg)
+{
+	struct p2pmap_test_bounce arg;
+	struct p2pmap_mapping *map;
+	struct pci_dev *pdev;
+	long ret = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~P2PMAP_TEST_BOUNCE_WRITTEN || !arg.len || arg.len > SZ_64M)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!pdev)
+		return -ENODEV;
+	map = p2pmap_map_user(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), arg.map_flags);
+	arg.result = PTR_ERR_OR_ZERO(map);
+	if (!IS_ERR(map)) {
+		struct sg_table *sgt = p2pmap_sgtable(map);
+
+		arg.nr_entries = sgt->orig_nents;
+		if (arg.out)
+			arg.result = table_copy(sgt, u64_to_user_ptr(arg.out), arg.len, true);
+		if (!arg.result && arg.in)
+			arg.result = table_copy(sgt, u64_to_user_ptr(arg.in), arg.len, false);
+		if (arg.flags & P2PMAP_TEST_BOUNCE_WRITTEN)
+			p2pmap_unmap_written(map, arg.written);
+		else
+			p2pmap_unmap(map);
+	}
+	pci_dev_put(pdev);
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (!capable(CAP_SYS_ADMIN))
@@ -385,6 +459,8 @@ static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_boundary((void __user *)arg);
 	case P2PMAP_TEST_IOC_ALTERNATE:
 		return ioc_alternate((void __user *)arg);
+	case P2PMAP_TEST_IOC_BOUNCE:
+		return ioc_bounce((void __user *)arg);
 	}
 	return -ENOTTY;
 }

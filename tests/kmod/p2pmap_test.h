@@ -8,6 +8,7 @@
 #include "../../include/uapi/p2pmap.h"
 
 #define P2PMAP_TEST_RAW_VIA_P2PMAP	(1U << 0)	/* time p2pmap instead (benchmarks) */
+#define P2PMAP_TEST_RAW_DEVICE_WRITES	(1U << 1)	/* with it: P2PMAP_MAP_DEVICE_WRITES */
 
 /**
  * struct p2pmap_test_raw - the plain kernel path, for comparison with p2pmap
@@ -64,14 +65,15 @@ struct p2pmap_test_sgtable {
 };
 
 /**
- * struct p2pmap_test_memcpy - the practical limit of a bounce copy: plain memcpy()
+ * struct p2pmap_test_memcpy - the practical limit of a bounce copy: the same copy, direct
  * @addr: user buffer (e.g. p2pmem mapped into the process), pinned for the copy
  * @len: its length (whole pages, from a page boundary)
  * @iterations: times to copy (>= 1)
  * @to_ram: 1: buffer -> RAM (what a TO_DEVICE bounce does), 0: RAM -> buffer
  * @nsec: (out) total time of the copies alone (pinning excluded)
  *
- * Page by page through the kernel mapping, as p2pmap copies bounced segments.
+ * Page by page through the kernel mapping, with the copy the bounce path uses
+ * (kernel/iocopy.h for P2P pages, memcpy() for RAM).
  */
 struct p2pmap_test_memcpy {
 	__u32 argsz;
@@ -114,7 +116,7 @@ struct p2pmap_test_decide {
  * @addr: user buffer, mapped with p2pmap_map_user() for the call
  * @len: its length
  * @out: user buffer for whole pages of the DMA-mapped table (entries in order, each the
- *	whole page it lies in: what a device behind an IOMMU can reach)
+ *	whole pages it lies in: what a device behind an IOMMU can reach)
  * @out_len: room in @out (whole pages are written while they fit)
  * @result: (out) 0 or the mapping's negative errno
  * @nr_pages: (out) pages written to @out
@@ -167,6 +169,40 @@ struct p2pmap_test_alternate {
 	__u32 reserved;
 };
 
+/**
+ * struct p2pmap_test_bounce - a mapping's bounce copies, with the device's side played by the CPU
+ * @argsz: sizeof(struct p2pmap_test_bounce)
+ * @flags: 0 or P2PMAP_TEST_BOUNCE_WRITTEN: unmap with p2pmap_unmap_written(@written)
+ * @client: the DMA device (one that bounces the buffer's P2P memory)
+ * @dir: enum p2pmap_dir
+ * @map_flags: flags of p2pmap_map_user() (P2PMAP_MAP_DEVICE_WRITES)
+ * @addr: user buffer, mapped with p2pmap_map_user() for the call
+ * @len: its length
+ * @out: 0, or a user buffer of @len bytes: what the DMA-mapped table held at map time, in
+ *	buffer order (what the device would read)
+ * @in: 0, or a user buffer of @len bytes written into the table, in buffer order, before the
+ *	unmap (what the device would write)
+ * @written: see @flags
+ * @result: (out) 0, the mapping's negative errno, -EXDEV (an entry is not bounced)
+ * @nr_entries: (out) entries of the DMA-mapped table
+ */
+struct p2pmap_test_bounce {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 map_flags;
+	__u64 addr;
+	__u64 len;
+	__u64 out;
+	__u64 in;
+	__u64 written;
+	__s32 result;
+	__u32 nr_entries;
+};
+
+#define P2PMAP_TEST_BOUNCE_WRITTEN	(1U << 0)
+
 #define P2PMAP_TEST_SGTABLE_NOIO	(1U << 0)	/* map inside memalloc_noio_save() */
 
 #define P2PMAP_TEST_IOC_RAW	_IO(P2PMAP_IOC_MAGIC, 0x80)
@@ -176,5 +212,6 @@ struct p2pmap_test_alternate {
 #define P2PMAP_TEST_IOC_PEEK	_IO(P2PMAP_IOC_MAGIC, 0x84)
 #define P2PMAP_TEST_IOC_BOUNDARY	_IO(P2PMAP_IOC_MAGIC, 0x85)
 #define P2PMAP_TEST_IOC_ALTERNATE	_IO(P2PMAP_IOC_MAGIC, 0x86)
+#define P2PMAP_TEST_IOC_BOUNCE	_IO(P2PMAP_IOC_MAGIC, 0x87)
 
 #endif

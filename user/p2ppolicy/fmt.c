@@ -139,6 +139,9 @@ void fmt_status(FILE *f, const struct kmod_status *st, const struct policy_pin *
 		c[KC_PINNED_PAGES]);
 	fprintf(f, "bounce:     %" PRIu64 " pages in use, %" PRIu64 " high-water, %" PRIu64 " cached\n",
 		c[KC_BOUNCE_IN_USE], c[KC_BOUNCE_HWM], c[KC_BOUNCE_CACHED]);
+	fprintf(f, "devmem:     %s read, %s written by the CPU (bounce copies)\n",
+		fmt_size(c[KC_BYTES_DEVMEM_READ], a, sizeof(a)),
+		fmt_size(c[KC_BYTES_DEVMEM_WRITTEN], b, sizeof(b)));
 }
 
 json_object *fmt_status_json(const struct kmod_status *st, const struct policy_pin *pin)

@@ -26,6 +26,8 @@ const char *const kmod_counter_names[KC_NR] = {
 	[KC_BOUNCE_HWM] = "bounce_hwm",
 	[KC_BOUNCE_CACHED] = "bounce_cached",
 	[KC_POLICY_ERRORS] = "policy_errors",
+	[KC_BYTES_DEVMEM_READ] = "bytes_devmem_read",
+	[KC_BYTES_DEVMEM_WRITTEN] = "bytes_devmem_written",
 };
 
 static void not_loaded(void)
