@@ -44,7 +44,7 @@ EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 include bpf/policies.mk
 
 .PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
-	install uninstall bench stress
+	install uninstall bench bench-profile stress
 
 help:
 	@echo "p2pmap targets:"
@@ -59,6 +59,7 @@ help:
 	@echo "  make demo       boot the lab, load the modules, move data with the built-in rule and with a policy"
 	@echo "  make shell      boot the lab with an interactive shell on the serial console"
 	@echo "  make bench      benchmarks in the lab: p2pmap vs the raw kernel path; build/bench/results.json"
+	@echo "  make bench-profile  perf in the lab guest: where a 4 KiB map+unmap spends its time"
 	@echo "  make stress     the reliability suites, long (load, fuzz, faults, lifecycle, hot-unplug)"
 	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
 	@echo "  make uninstall  remove what make install put in place"
@@ -195,6 +196,12 @@ bench: deps
 	$(Q)kdir=$$(BENCH=1 KASAN=0 $(TOP)/scripts/build-kernel.sh) && \
 	  $(MAKE) BENCH=1 KASAN=0 KDIR="$$kdir" all $(BUILD)/tests/bench $(BUILD)/tests/bench-decide && \
 	  BENCH=1 KDIR="$$kdir" $(TOP)/tests/bench/run.sh
+
+# Where the 4 KiB map+unmap spends its time: perf in the guest, on the benchmark kernel.
+bench-profile: deps
+	$(Q)kdir=$$(BENCH=1 KASAN=0 $(TOP)/scripts/build-kernel.sh) && \
+	  $(MAKE) BENCH=1 KASAN=0 KDIR="$$kdir" all $(BUILD)/tests/bench && \
+	  BENCH=1 KDIR="$$kdir" $(TOP)/tests/bench/run.sh --profile
 
 # ---- installation ----
 # Read when the install recipe runs (make help and the build steps run no command at parse).

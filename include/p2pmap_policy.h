@@ -100,8 +100,9 @@ struct p2pmap_policy_request {
  * @errors: policy errors and failed mappings
  *
  * Counted since the pair was first seen (or its statistics were reset through
- * P2PMAP_IOC_STATS), whichever policy decided; EXPLAIN is not counted. Read without locks,
- * so two mappings deciding at once may see the same values.
+ * P2PMAP_IOC_STATS), whichever policy decided; EXPLAIN is not counted. A recent value, not
+ * an exact one: summed over the CPUs at most one scheduler tick before the decision, so
+ * mappings deciding within the same tick see the same values (P2PMAP_IOC_STATS is exact).
  */
 struct p2pmap_policy_stats {
 	u64 p2p;

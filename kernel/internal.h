@@ -59,26 +59,39 @@ struct p2pmap_facts {
 };
 
 /**
- * struct p2pmap_pair_stats - running statistics of a pair
+ * struct p2pmap_pair_counts - one CPU's share of a pair's running statistics
  * @decisions: decisions per verdict, indexed by enum p2pmap_verdict
  * @bytes_p2p: bytes mapped peer to peer
  * @bytes_bounce: bytes mapped through bounce buffers
  * @errors: policy errors and mappings that failed after the decision
- * @last_verdict: the verdict of the latest mapping
- * @last_reason: the reason of the latest mapping
  * @shadow: agreement with the shadow policy (shadow.c)
  *
- * Written under the stats lock (stats.c), once per mapping, so a snapshot is consistent; read
- * without it by policies, which only need a recent value.
+ * Written under that CPU's stats lock (stats.c). A reset subtracts from one CPU's share, so a
+ * share may wrap below zero; only the sum over every CPU means anything.
+ */
+struct p2pmap_pair_counts {
+	u64 decisions[P2PMAP_VERDICT_REJECT + 1];
+	u64 bytes_p2p;
+	u64 bytes_bounce;
+	u64 errors;
+	struct p2pmap_shadow_stats shadow;
+};
+
+/**
+ * struct p2pmap_pair_stats - running statistics of a pair
+ * @pcpu: the counts, per CPU: a mapping adds to its CPU's share only, so mappings on
+ *	different CPUs share no cache line and no lock (stats.c)
+ * @last_verdict: the verdict of the latest mapping
+ * @last_reason: the reason of the latest mapping
+ * @recent: the counts summed up, as policies see them (p2pmap_pair_stats_recent())
+ * @recent_at: jiffies when @recent was summed
  */
 struct p2pmap_pair_stats {
-	atomic64_t decisions[P2PMAP_VERDICT_REJECT + 1];
-	atomic64_t bytes_p2p;
-	atomic64_t bytes_bounce;
-	atomic64_t errors;
-	atomic_t last_verdict;
-	atomic_t last_reason;
-	struct p2pmap_shadow_stats shadow;
+	struct p2pmap_pair_counts __percpu *pcpu;
+	u32 last_verdict;
+	u32 last_reason;
+	struct p2pmap_policy_stats recent;
+	unsigned long recent_at;
 };
 
 /**
@@ -174,6 +187,10 @@ bool p2pmap_provider_unbinding(struct pci_dev *pdev);
 void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg);
 
 /* stats.c: per-pair statistics, updated and read consistently. */
+void p2pmap_stats_init(void);
+int p2pmap_pair_stats_init(struct p2pmap_pair_stats *s);
+void p2pmap_pair_stats_free(struct p2pmap_pair_stats *s);
+void p2pmap_pair_stats_recent(struct p2pmap_pair_stats *s, struct p2pmap_policy_stats *out);
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret);
 unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
 				   unsigned int cap);

@@ -38,6 +38,7 @@ static int __init p2pmap_init(void)
 {
 	int ret;
 
+	p2pmap_stats_init();
 	ret = p2pmap_bounce_init();
 	if (ret)
 		return ret;

@@ -13,12 +13,13 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
+#include <linux/hash.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "mapping.h"
 #include "trace.h"
@@ -56,9 +57,28 @@ INTERVAL_TREE_DEFINE(struct p2pmap_range, rb, phys_addr_t, subtree_last, RANGE_S
  * Two of them may not share a cache line: on a non-coherent platform the CPU cache
  * maintenance of one would corrupt what the device wrote through the other, and two bounced
  * mappings of one buffer would both copy back. DMA-API debug reports such overlaps too.
+ *
+ * The trees are sharded by 1 GiB of physical address space, each under a spinlock, so
+ * mappings of different memory do not queue on one lock; a range that crosses a shard
+ * boundary is claimed in pieces (claim()).
  */
-static struct rb_root_cached writable_tree = RB_ROOT_CACHED;
-static DEFINE_MUTEX(writable_lock);
+#define CLAIM_SHARD_SHIFT	30
+#define CLAIM_SHARD_BITS	6
+
+static struct claim_shard {
+	spinlock_t lock;		/* protects tree */
+	struct rb_root_cached tree;
+} ____cacheline_aligned_in_smp claim_shards[1 << CLAIM_SHARD_BITS] = {
+	[0 ... (1 << CLAIM_SHARD_BITS) - 1] = {
+		.lock = __SPIN_LOCK_UNLOCKED(claim_shards.lock),
+		.tree = RB_ROOT_CACHED,
+	},
+};
+
+static struct claim_shard *shard_of(phys_addr_t addr)
+{
+	return &claim_shards[hash_64(addr >> CLAIM_SHARD_SHIFT, CLAIM_SHARD_BITS)];
+}
 
 static u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
 {
@@ -229,60 +249,87 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	return 0;
 }
 
-/* Take a device-writable mapping's memory out of the overlap tree. */
+/* Take a device-writable mapping's memory out of the overlap trees. */
 static void unclaim(struct p2pmap_mapping *map)
 {
 	unsigned int r;
 
-	if (!map->nr_ranges)
-		return;
-	mutex_lock(&writable_lock);
-	for (r = 0; r < map->nr_ranges; r++)
-		range_tree_remove(&map->ranges[r], &writable_tree);
-	mutex_unlock(&writable_lock);
+	for (r = 0; r < map->nr_ranges; r++) {
+		struct claim_shard *sh = shard_of(map->ranges[r].start);
+
+		spin_lock(&sh->lock);
+		range_tree_remove(&map->ranges[r], &sh->tree);
+		spin_unlock(&sh->lock);
+	}
 	map->nr_ranges = 0;
+}
+
+/* The cache-aligned memory of @sg, and how many claim shards it spans. */
+static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phys_addr_t *start,
+				  phys_addr_t *last)
+{
+	phys_addr_t phys = sg_phys(sg);
+
+	*start = ALIGN_DOWN(phys, align);
+	*last = ALIGN(phys + sg->length, align) - 1;
+	return (*last >> CLAIM_SHARD_SHIFT) - (*start >> CLAIM_SHARD_SHIFT) + 1;
 }
 
 /*
  * Claim the memory of a device-writable mapping: no cache line of it may be in another
- * device-writable mapping (see writable_tree). The source table is what the memory is, for
+ * device-writable mapping (see claim_shards). The source table is what the memory is, for
  * RAM, P2P and bounced entries alike (two bounced mappings of one buffer would both copy
  * back into it). Mappings the device only reads may overlap anything.
+ *
+ * Each piece is checked and inserted under its shard's lock. Two mappings that overlap may
+ * then both fail, when each claimed a piece the other needs: only the first of two mappings
+ * made one after the other is sure to succeed, as before.
  *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */
 static int claim(struct p2pmap_mapping *map)
 {
 	phys_addr_t align = max_t(unsigned int, L1_CACHE_BYTES, dma_get_cache_alignment());
-	unsigned int n = map->src->orig_nents, r;
+	unsigned int n = 0, r = 0, i;
+	phys_addr_t start, last;
 	struct scatterlist *sg;
 	int ret = 0;
 
 	if (map->dir == DMA_TO_DEVICE)
 		return 0;
+	for_each_sgtable_sg(map->src, sg, i)
+		n += sg_claim_span(sg, align, &start, &last);
 	map->ranges = &map->inline_range;
 	if (n > 1) {
 		map->ranges = kvcalloc(n, sizeof(*map->ranges), GFP_KERNEL);
 		if (!map->ranges)
 			return -ENOMEM;
 	}
-	for_each_sgtable_sg(map->src, sg, r) {
-		phys_addr_t phys = sg_phys(sg);
+	for_each_sgtable_sg(map->src, sg, i) {
+		sg_claim_span(sg, align, &start, &last);
+		while (start <= last) {
+			phys_addr_t end = start | (BIT_ULL(CLAIM_SHARD_SHIFT) - 1);
+			struct p2pmap_range *rg = &map->ranges[r];
+			struct claim_shard *sh = shard_of(start);
 
-		map->ranges[r].start = ALIGN_DOWN(phys, align);
-		map->ranges[r].last = ALIGN(phys + sg->length, align) - 1;
-	}
-	mutex_lock(&writable_lock);
-	for (r = 0; r < n; r++) {
-		if (range_tree_iter_first(&writable_tree, map->ranges[r].start,
-					  map->ranges[r].last)) {
-			ret = -EADDRINUSE;
-			break;
+			end = min(end, last);
+			rg->start = start;
+			rg->last = end;
+			spin_lock(&sh->lock);
+			if (range_tree_iter_first(&sh->tree, start, end))
+				ret = -EADDRINUSE;
+			else
+				range_tree_insert(rg, &sh->tree);
+			spin_unlock(&sh->lock);
+			if (ret)
+				goto out;
+			map->nr_ranges = ++r;
+			if (end == last)
+				break;
+			start = end + 1;
 		}
-		range_tree_insert(&map->ranges[r], &writable_tree);
 	}
-	map->nr_ranges = r;
-	mutex_unlock(&writable_lock);
+out:
 	if (ret)
 		unclaim(map);
 	return ret;

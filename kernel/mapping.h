@@ -58,7 +58,7 @@ struct p2pmap_run {
 
 /**
  * struct p2pmap_range - memory a device-writable mapping covers, in the overlap tree
- * @rb: in writable_tree
+ * @rb: in its claim shard's tree (map.c)
  * @start: first byte, rounded down to the DMA cache alignment
  * @last: last byte, rounded up to the end of its cache line
  * @subtree_last: for the interval tree
@@ -89,7 +89,7 @@ struct p2pmap_range {
  * @sum: what the mapping is made of
  * @choices: one decision per provider, with a pair reference until they are counted
  * @nr_choices: entries in @choices
- * @ranges: the memory of a device-writable mapping, in writable_tree (@inline_range or
+ * @ranges: the memory of a device-writable mapping, in the claim trees (@inline_range or
  *	allocated)
  * @nr_ranges: entries of @ranges in the tree
  * @max_seg: largest DMA segment the client takes

@@ -241,6 +241,10 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	pair = kzalloc_obj(*pair, GFP_KERNEL);
 	if (!pair)
 		return ERR_PTR(-ENOMEM);
+	if (p2pmap_pair_stats_init(&pair->stats)) {
+		kfree(pair);
+		return ERR_PTR(-ENOMEM);
+	}
 	kref_init(&pair->ref);		/* the table's reference */
 	pair->provider = pci_dev_get(provider);
 	pair->client = pci_dev_get(client);
@@ -256,6 +260,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 		spin_unlock(&pair_lock);
 		pci_dev_put(pair->provider);
 		pci_dev_put(pair->client);
+		p2pmap_pair_stats_free(&pair->stats);
 		kfree(pair);
 		return old;
 	}
@@ -278,6 +283,7 @@ static void pair_free_work(struct work_struct *work)
 
 	pci_dev_put(pair->provider);
 	pci_dev_put(pair->client);
+	p2pmap_pair_stats_free(&pair->stats);
 	kfree(pair);
 }
 

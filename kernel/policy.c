@@ -60,7 +60,8 @@ struct policy_slot;
  * @link: the link that attached it (NULL for a map registered without a link)
  * @slot: the slot it is in (changes only on a promote, when nothing can reach it)
  * @errors: policy errors since it was attached
- * @decisions: decisions since it was attached
+ * @decisions: decisions since it was attached, per CPU (policy_decisions() adds them up):
+ *	every decision counts one, so a shared counter would be every mapping's shared line
  * @ejecting: set once, by the decision that reached max_policy_errors
  * @eject_work: calls ->exit() and frees this after an eject
  */
@@ -69,7 +70,7 @@ struct p2pmap_policy {
 	struct bpf_link *link;
 	struct policy_slot *slot;
 	atomic64_t errors;
-	atomic64_t decisions;
+	u64 __percpu *decisions;
 	atomic_t ejecting;
 	struct work_struct eject_work;
 };
@@ -133,7 +134,6 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 		     bool dry_run)
 {
 	const struct p2pmap_facts *f = &pair->facts;
-	const struct p2pmap_pair_stats *s = &pair->stats;
 
 	fill_dev(pair->provider, &ctx->provider);
 	fill_dev(pair->client, &ctx->client);
@@ -153,17 +153,27 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 		.nr_pages = req->nr_pages,
 		.dir = req->dir,
 	};
-	ctx->stats = (struct p2pmap_policy_stats){
-		.p2p = atomic64_read(&s->decisions[P2PMAP_VERDICT_P2P]),
-		.bounce = atomic64_read(&s->decisions[P2PMAP_VERDICT_BOUNCE]),
-		.reject = atomic64_read(&s->decisions[P2PMAP_VERDICT_REJECT]),
-		.bytes_p2p = atomic64_read(&s->bytes_p2p),
-		.bytes_bounce = atomic64_read(&s->bytes_bounce),
-		.errors = atomic64_read(&s->errors),
-	};
+	p2pmap_pair_stats_recent(&pair->stats, &ctx->stats);
 	ctx->builtin_verdict = builtin;
 	ctx->builtin_reason = builtin_reason;
 	ctx->explain = dry_run;
+}
+
+/* A policy's decisions: every CPU's count added up. */
+static u64 policy_decisions(struct p2pmap_policy *p)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(p->decisions, cpu));
+	return sum;
+}
+
+static void policy_free(struct p2pmap_policy *p)
+{
+	free_percpu(p->decisions);
+	kfree(p);
 }
 
 /* Why a slot's policy leaves it (policy_swap()), beside enum p2pmap_policy_exit_kind. */
@@ -212,11 +222,11 @@ static bool policy_swap(struct policy_slot *slot, struct p2pmap_policy *old,
 	} else if (won && why == SWAP_PROMOTE) {
 		snprintf(msg, len,
 			 "promoted: shadow policy \"%s\" is the active policy (%llu shadow decisions, %llu errors)",
-			 old->ops->name, atomic64_read(&old->decisions),
+			 old->ops->name, policy_decisions(old),
 			 atomic64_read(&old->errors));
 	} else if (won) {
 		snprintf(msg, len, "detached: %s \"%s\" after %llu decisions, %llu errors",
-			 slot->what, old->ops->name, atomic64_read(&old->decisions),
+			 slot->what, old->ops->name, policy_decisions(old),
 			 atomic64_read(&old->errors));
 	}
 	spin_unlock_irqrestore(&state_lock, flags);
@@ -239,7 +249,7 @@ static void policy_eject(struct p2pmap_policy *p, u64 errors)
 		pr_warn("policy \"%s\" detached after %llu errors; built-in rule in use\n",
 			p->ops->name, errors);
 	trace_p2pmap_policy(slot_event(slot, P2PMAP_POLICY_EV_AUTO_DETACH), p->ops->name, "",
-			    atomic64_read(&p->decisions), errors);
+			    policy_decisions(p), errors);
 	queue_work(eject_wq, &p->eject_work);
 }
 
@@ -267,7 +277,7 @@ static u32 policy_ask(struct p2pmap_policy *p, const struct p2pmap_policy_ctx *c
 	u32 v = p->ops->decide(ctx);
 
 	if (!dry_run)
-		atomic64_inc(&p->decisions);
+		this_cpu_inc(*p->decisions);
 	switch (v) {
 	case P2PMAP_VERDICT_P2P:
 		if (refused) {
@@ -348,7 +358,7 @@ static void policy_exit(struct p2pmap_policy *p, enum p2pmap_policy_exit_kind ki
 	struct p2pmap_policy_exit_info info = {
 		.kind = kind,
 		.errors = atomic64_read(&p->errors),
-		.decisions = atomic64_read(&p->decisions),
+		.decisions = policy_decisions(p),
 	};
 
 	synchronize_rcu();
@@ -368,7 +378,7 @@ static void policy_eject_workfn(struct work_struct *work)
 	struct p2pmap_policy *p = container_of(work, struct p2pmap_policy, eject_work);
 
 	policy_exit(p, P2PMAP_POLICY_EXIT_ERRORS);
-	kfree(p);
+	policy_free(p);
 }
 
 /*
@@ -392,6 +402,11 @@ static struct p2pmap_policy *policy_new(struct policy_slot *slot, struct p2pmap_
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
+	p->decisions = alloc_percpu(u64);
+	if (!p->decisions) {
+		kfree(p);
+		return ERR_PTR(-ENOMEM);
+	}
 	p->ops = ops;
 	p->link = link;
 	p->slot = slot;
@@ -401,7 +416,7 @@ static struct p2pmap_policy *policy_new(struct policy_slot *slot, struct p2pmap_
 		if (ret) {
 			refusal_warn("%s \"%s\": init() returned %d, not attached", slot->what,
 				     ops->name, ret);
-			kfree(p);
+			policy_free(p);
 			return ERR_PTR(ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL);
 		}
 	}
@@ -436,7 +451,7 @@ static void policy_unreg(void *kdata, struct bpf_link *link)
 		/* If an eject won, its work calls ->exit(): policy_flush_ejects() waits for it. */
 		if (policy_swap(slots[i], cur, NULL, P2PMAP_POLICY_EXIT_UNREG)) {
 			policy_exit(cur, P2PMAP_POLICY_EXIT_UNREG);
-			kfree(cur);
+			policy_free(cur);
 		}
 		break;
 	}
@@ -467,10 +482,10 @@ static int policy_activate(struct policy_slot *slot, struct p2pmap_policy_ops *o
 	if (cur && policy_swap(slot, cur, p, P2PMAP_POLICY_EXIT_REPLACED)) {
 		pr_info("%s \"%s\" replaces \"%s\"\n", slot->what, ops->name, cur->ops->name);
 		trace_p2pmap_policy(slot_event(slot, P2PMAP_POLICY_EV_REPLACE), ops->name,
-				    cur->ops->name, atomic64_read(&cur->decisions),
+				    cur->ops->name, policy_decisions(cur),
 				    atomic64_read(&cur->errors));
 		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
-		kfree(cur);
+		policy_free(cur);
 	} else {
 		/* None, or @cur was auto-detached meanwhile (its work calls ->exit()). */
 		policy_swap(slot, NULL, p, SWAP_ATTACH);
@@ -495,7 +510,8 @@ static int policy_activate(struct policy_slot *slot, struct p2pmap_policy_ops *o
 static int policy_promote(struct p2pmap_policy *s, struct bpf_link *link,
 			  struct p2pmap_policy *cur)
 {
-	u64 decisions = atomic64_read(&s->decisions);
+	u64 decisions = policy_decisions(s);
+	int cpu;
 
 	if (!policy_swap(&shadow, s, NULL, SWAP_PROMOTE)) {
 		refusal_warn("shadow policy \"%s\" not promoted: it was auto-detached",
@@ -505,7 +521,8 @@ static int policy_promote(struct p2pmap_policy *s, struct bpf_link *link,
 	synchronize_rcu();
 	atomic_set(&s->ejecting, 0);
 	atomic64_set(&s->errors, 0);
-	atomic64_set(&s->decisions, 0);
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(*per_cpu_ptr(s->decisions, cpu), 0);
 	s->link = link;
 	s->slot = &active;
 	trace_p2pmap_policy(P2PMAP_POLICY_EV_PROMOTE, s->ops->name, cur ? cur->ops->name : "",
@@ -514,7 +531,7 @@ static int policy_promote(struct p2pmap_policy *s, struct bpf_link *link,
 		pr_info("shadow policy \"%s\" promoted after %llu shadow decisions: replaces \"%s\"\n",
 			s->ops->name, decisions, cur->ops->name);
 		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
-		kfree(cur);
+		policy_free(cur);
 	} else {
 		policy_swap(&active, NULL, s, SWAP_ATTACH);
 		pr_info("shadow policy \"%s\" promoted after %llu shadow decisions\n",
@@ -737,7 +754,7 @@ static ssize_t slot_show_state(struct policy_slot *slot, char *buf)
 	if (p)
 		n = sysfs_emit(buf,
 			       "attached: %s \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
-			       slot->what, p->ops->name, atomic64_read(&p->decisions),
+			       slot->what, p->ops->name, policy_decisions(p),
 			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
 	else
 		n = sysfs_emit(buf, "%s\n", slot->last_msg[0] ? slot->last_msg : "none");

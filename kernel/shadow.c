@@ -5,9 +5,10 @@
  * A shadow policy (P2PMAP_POLICY_SHADOW; its slot, attach, errors and promote are in
  * policy.c) decides every real mapping after the active one, with the same context; its
  * verdict never changes the mapping. Here each decision is compared once it is counted
- * (stats.c, under the stats lock, with the pair's other statistics): compared, agreed,
- * disagreements by (active, shadow) verdict, and what would have moved path between P2P and
- * bounce, by request size. P2PMAP_IOC_STATS reads and resets them in the same snapshot.
+ * (stats.c: per CPU, under that CPU's stats lock, with the pair's other statistics):
+ * compared, agreed, disagreements by (active, shadow) verdict, and what would have moved path
+ * between P2P and bounce, by request size. P2PMAP_IOC_STATS reads and resets them in the
+ * same snapshot.
  */
 #include "internal.h"
 
@@ -31,7 +32,8 @@ static bool moves_path(u32 a, u32 b)
  * @ch: the decision, with what the shadow would have decided
  * @ret: 0 if the mapping was made, else its errno (bytes count for made mappings only)
  *
- * Called under the stats lock, once per counted decision. Nothing when no shadow was asked.
+ * Called under a CPU's stats lock, on that CPU's share, once per counted decision. Nothing
+ * when no shadow was asked.
  */
 void p2pmap_shadow_account(struct p2pmap_shadow_stats *s, const struct p2pmap_choice *ch,
 			   int ret)
@@ -60,7 +62,7 @@ void p2pmap_shadow_account(struct p2pmap_shadow_stats *s, const struct p2pmap_ch
 
 /**
  * p2pmap_shadow_snap() - copy a pair's shadow statistics into a STATS entry
- * @s: the pair's shadow statistics (under the stats lock)
+ * @s: the pair's shadow statistics, summed over every CPU under all the stats locks
  * @e: the entry
  */
 void p2pmap_shadow_snap(const struct p2pmap_shadow_stats *s, struct p2pmap_pair_stat *e)
@@ -75,7 +77,7 @@ void p2pmap_shadow_snap(const struct p2pmap_shadow_stats *s, struct p2pmap_pair_
 
 /**
  * p2pmap_shadow_unsnap() - take what a STATS entry reported off a pair (the reset)
- * @s: the pair's shadow statistics (under the stats lock)
+ * @s: one CPU's share of the pair's shadow statistics (under all the stats locks)
  * @e: the entry p2pmap_shadow_snap() filled
  */
 void p2pmap_shadow_unsnap(struct p2pmap_shadow_stats *s, const struct p2pmap_pair_stat *e)
@@ -91,5 +93,26 @@ void p2pmap_shadow_unsnap(struct p2pmap_shadow_stats *s, const struct p2pmap_pai
 	for (i = 0; i < P2PMAP_NR_SIZE_BUCKETS; i++) {
 		s->moved[i] -= e->shadow_moved[i];
 		s->moved_bytes[i] -= e->shadow_moved_bytes[i];
+	}
+}
+
+/**
+ * p2pmap_shadow_add() - add one CPU's share of a pair's shadow statistics to a sum
+ * @sum: the sum
+ * @s: the share
+ */
+void p2pmap_shadow_add(struct p2pmap_shadow_stats *sum, const struct p2pmap_shadow_stats *s)
+{
+	int i, j;
+
+	sum->compared += READ_ONCE(s->compared);
+	sum->agreed += READ_ONCE(s->agreed);
+	sum->errors += READ_ONCE(s->errors);
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			sum->disagree[i][j] += READ_ONCE(s->disagree[i][j]);
+	for (i = 0; i < P2PMAP_NR_SIZE_BUCKETS; i++) {
+		sum->moved[i] += READ_ONCE(s->moved[i]);
+		sum->moved_bytes[i] += READ_ONCE(s->moved_bytes[i]);
 	}
 }

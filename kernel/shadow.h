@@ -32,8 +32,9 @@ struct p2pmap_shadow_choice {
  * @moved: P2P <-> BOUNCE disagreements by request size (enum p2pmap_size_bucket)
  * @moved_bytes: their bytes (successful mappings only)
  *
- * Written and read under the stats lock (stats.c), with the pair's other statistics, so a
- * snapshot holds both from one instant.
+ * One CPU's share (struct p2pmap_pair_counts), written under that CPU's stats lock with the
+ * pair's other counts; a snapshot sums the shares under every CPU's lock, so it holds both
+ * from one instant (stats.c).
  */
 struct p2pmap_shadow_stats {
 	u64 compared;
@@ -48,5 +49,6 @@ void p2pmap_shadow_account(struct p2pmap_shadow_stats *s, const struct p2pmap_ch
 			   int ret);
 void p2pmap_shadow_snap(const struct p2pmap_shadow_stats *s, struct p2pmap_pair_stat *e);
 void p2pmap_shadow_unsnap(struct p2pmap_shadow_stats *s, const struct p2pmap_pair_stat *e);
+void p2pmap_shadow_add(struct p2pmap_shadow_stats *sum, const struct p2pmap_shadow_stats *s);
 
 #endif /* _P2PMAP_SHADOW_H */

@@ -6,17 +6,25 @@
  * The global counters are per CPU (struct p2pmap_counters): p2pmap_count() adds to this CPU's
  * share, p2pmap_counter_sum() adds the shares up for sysfs.
  *
- * A mapping's decisions, bytes and errors are added once it has succeeded or failed, all
- * under one lock, and P2PMAP_IOC_STATS copies every pair under the same lock: a snapshot
- * never shows half a mapping. A reset comes after the snapshot reached the user, and takes
- * exactly the snapshot off the counters, so it loses nothing that was not reported.
- * The lock is taken once per mapping, not per page.
+ * A pair's counts are per CPU too (struct p2pmap_pair_counts), each share under its CPU's
+ * stats lock: a mapping adds its decisions, bytes and errors once it has succeeded or failed,
+ * to the share of the CPU it runs on, under that CPU's lock only. Mappings on different CPUs
+ * share no lock and no cache line, however hot the pair.
+ *
+ * P2PMAP_IOC_STATS takes every CPU's lock (an lglock), so it sums the shares at one instant: a
+ * snapshot never shows half a mapping. A reset comes after the snapshot reached the user, and
+ * takes exactly the snapshot off the counters (off one CPU's share: only sums mean anything),
+ * so it loses nothing that was not reported. The lock is taken once per mapping, not per page.
  */
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 
 #include "internal.h"
 
-static DEFINE_SPINLOCK(stats_lock);
+static DEFINE_PER_CPU(spinlock_t, stats_lock);
+/* Serialises the all-CPU lockers, and tells lockdep they nest (spin_lock_nest_lock()). */
+static DEFINE_MUTEX(stats_all_lock);
 
 DEFINE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
 
@@ -48,11 +56,15 @@ s64 p2pmap_counter_sum(size_t offset)
  */
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret)
 {
+	/* Any CPU's share will do: its lock, not the CPU, keeps the share consistent. */
+	int cpu = raw_smp_processor_id();
+	spinlock_t *lock = per_cpu_ptr(&stats_lock, cpu);
 	unsigned int c;
 
-	spin_lock(&stats_lock);
+	spin_lock(lock);
 	for (c = 0; c < nr; c++) {
 		struct p2pmap_pair_stats *s;
+		struct p2pmap_pair_counts *k;
 		u32 v = ch[c].verdict;
 
 		if (!v)		/* never decided: an earlier provider's pair failed */
@@ -61,20 +73,134 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 		if (!ch[c].pair)
 			continue;
 		s = &ch[c].pair->stats;
-		atomic64_inc(&s->decisions[v]);
-		atomic_set(&s->last_verdict, v);
-		atomic_set(&s->last_reason, ch[c].reason);
+		k = per_cpu_ptr(s->pcpu, cpu);
+		k->decisions[v]++;
+		/* Written only when it changes: a hot pair's line stays shared, not bounced. */
+		if (READ_ONCE(s->last_verdict) != v)
+			WRITE_ONCE(s->last_verdict, v);
+		if (READ_ONCE(s->last_reason) != ch[c].reason)
+			WRITE_ONCE(s->last_reason, ch[c].reason);
 		if (ch[c].reason == P2PMAP_REASON_POLICY_DEMOTED ||
 		    ch[c].reason == P2PMAP_REASON_POLICY_ERROR)
-			atomic64_inc(&s->errors);
-		if (!ret)
-			atomic64_add(ch[c].req.len, v == P2PMAP_VERDICT_P2P ?
-				     &s->bytes_p2p : &s->bytes_bounce);
-		else if (v != P2PMAP_VERDICT_REJECT && ret != -EPERM)
-			atomic64_inc(&s->errors);
-		p2pmap_shadow_account(&s->shadow, &ch[c], ret);
+			k->errors++;
+		if (!ret) {
+			if (v == P2PMAP_VERDICT_P2P)
+				k->bytes_p2p += ch[c].req.len;
+			else
+				k->bytes_bounce += ch[c].req.len;
+		} else if (v != P2PMAP_VERDICT_REJECT && ret != -EPERM) {
+			k->errors++;
+		}
+		p2pmap_shadow_account(&k->shadow, &ch[c], ret);
 	}
-	spin_unlock(&stats_lock);
+	spin_unlock(lock);
+}
+
+/**
+ * p2pmap_stats_init() - set up the per-CPU stats locks, at module load
+ *
+ * One lock class for all of them: lock_all() nests them under stats_all_lock.
+ */
+void p2pmap_stats_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		spin_lock_init(per_cpu_ptr(&stats_lock, cpu));
+}
+
+/* Every CPU's stats lock: the pairs' counts stand still. */
+static void lock_all(void)
+{
+	int cpu;
+
+	mutex_lock(&stats_all_lock);
+	for_each_possible_cpu(cpu)
+		spin_lock_nest_lock(per_cpu_ptr(&stats_lock, cpu), &stats_all_lock);
+}
+
+static void unlock_all(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		spin_unlock(per_cpu_ptr(&stats_lock, cpu));
+	mutex_unlock(&stats_all_lock);
+}
+
+/* A pair's counts summed over every CPU (every CPU's lock held, or a recent value). */
+static void sum_counts(const struct p2pmap_pair_stats *s, struct p2pmap_pair_counts *sum)
+{
+	int cpu, v;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct p2pmap_pair_counts *k = per_cpu_ptr(s->pcpu, cpu);
+
+		for (v = 0; v < ARRAY_SIZE(k->decisions); v++)
+			sum->decisions[v] += READ_ONCE(k->decisions[v]);
+		sum->bytes_p2p += READ_ONCE(k->bytes_p2p);
+		sum->bytes_bounce += READ_ONCE(k->bytes_bounce);
+		sum->errors += READ_ONCE(k->errors);
+		p2pmap_shadow_add(&sum->shadow, &k->shadow);
+	}
+}
+
+/**
+ * p2pmap_pair_stats_init() - allocate a new pair's statistics
+ * @s: the statistics, zeroed
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int p2pmap_pair_stats_init(struct p2pmap_pair_stats *s)
+{
+	s->pcpu = alloc_percpu(struct p2pmap_pair_counts);
+	return s->pcpu ? 0 : -ENOMEM;
+}
+
+/**
+ * p2pmap_pair_stats_free() - free a pair's statistics
+ * @s: the statistics; nothing may count into them any more
+ */
+void p2pmap_pair_stats_free(struct p2pmap_pair_stats *s)
+{
+	free_percpu(s->pcpu);
+}
+
+/**
+ * p2pmap_pair_stats_recent() - a pair's statistics as a policy sees them
+ * @s: the pair's statistics
+ * @out: (out) the counts, as of at most one scheduler tick ago
+ *
+ * A decision does not sum every CPU's share: once per tick one decision does, and the others
+ * read its sum. Policies only need a recent value (include/p2pmap_policy.h says so).
+ * Context: any; never sleeps.
+ */
+void p2pmap_pair_stats_recent(struct p2pmap_pair_stats *s, struct p2pmap_policy_stats *out)
+{
+	struct p2pmap_policy_stats *r = &s->recent;
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(s->recent_at) != now) {
+		struct p2pmap_pair_counts sum;
+
+		WRITE_ONCE(s->recent_at, now);
+		sum_counts(s, &sum);
+		WRITE_ONCE(r->p2p, sum.decisions[P2PMAP_VERDICT_P2P]);
+		WRITE_ONCE(r->bounce, sum.decisions[P2PMAP_VERDICT_BOUNCE]);
+		WRITE_ONCE(r->reject, sum.decisions[P2PMAP_VERDICT_REJECT]);
+		WRITE_ONCE(r->bytes_p2p, sum.bytes_p2p);
+		WRITE_ONCE(r->bytes_bounce, sum.bytes_bounce);
+		WRITE_ONCE(r->errors, sum.errors);
+	}
+	*out = (struct p2pmap_policy_stats){
+		.p2p = READ_ONCE(r->p2p),
+		.bounce = READ_ONCE(r->bounce),
+		.reject = READ_ONCE(r->reject),
+		.bytes_p2p = READ_ONCE(r->bytes_p2p),
+		.bytes_bounce = READ_ONCE(r->bytes_bounce),
+		.errors = READ_ONCE(r->errors),
+	};
 }
 
 struct snapshot {
@@ -88,24 +214,26 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
 {
 	struct snapshot *snap = arg;
 	struct p2pmap_pair_stats *s = &pair->stats;
+	struct p2pmap_pair_counts sum;
 	struct p2pmap_pair_stat *e;
 
 	if (snap->nr < snap->cap) {
 		e = &snap->out[snap->nr];
 		memset(e, 0, sizeof(*e));
+		sum_counts(s, &sum);
 		p2pmap_pci_addr_of(pair->provider, &e->provider);
 		p2pmap_pci_addr_of(pair->client, &e->client);
-		e->decisions_p2p = atomic64_read(&s->decisions[P2PMAP_VERDICT_P2P]);
-		e->decisions_bounce = atomic64_read(&s->decisions[P2PMAP_VERDICT_BOUNCE]);
-		e->decisions_reject = atomic64_read(&s->decisions[P2PMAP_VERDICT_REJECT]);
-		e->bytes_p2p = atomic64_read(&s->bytes_p2p);
-		e->bytes_bounce = atomic64_read(&s->bytes_bounce);
-		e->errors = atomic64_read(&s->errors);
-		e->last_verdict = atomic_read(&s->last_verdict);
-		e->last_reason = atomic_read(&s->last_reason);
+		e->decisions_p2p = sum.decisions[P2PMAP_VERDICT_P2P];
+		e->decisions_bounce = sum.decisions[P2PMAP_VERDICT_BOUNCE];
+		e->decisions_reject = sum.decisions[P2PMAP_VERDICT_REJECT];
+		e->bytes_p2p = sum.bytes_p2p;
+		e->bytes_bounce = sum.bytes_bounce;
+		e->errors = sum.errors;
+		e->last_verdict = s->last_verdict;
+		e->last_reason = s->last_reason;
 		e->kernel_verdict = pair->facts.kernel_verdict;
 		e->distance = pair->facts.distance;
-		p2pmap_shadow_snap(&s->shadow, e);
+		p2pmap_shadow_snap(&sum.shadow, e);
 		if (snap->pairs)
 			snap->pairs[snap->nr] = kref_get_unless_zero(&pair->ref) ? pair : NULL;
 	}
@@ -119,6 +247,7 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
  *	for a pair already on its way out), for p2pmap_stats_release()
  * @cap: entries @out holds (may be 0)
  *
+ * Context: process context; takes a mutex and every CPU's stats lock.
  * Return: the number of pairs in the table, which may exceed @cap.
  */
 unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
@@ -126,11 +255,11 @@ unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_p
 {
 	struct snapshot snap = { .out = out, .pairs = pairs, .cap = cap };
 
+	lock_all();
 	rcu_read_lock();
-	spin_lock(&stats_lock);
 	p2pmap_pair_for_each(snap_one, &snap);
-	spin_unlock(&stats_lock);
 	rcu_read_unlock();
+	unlock_all();
 	return snap.nr;
 }
 
@@ -152,30 +281,33 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 	int v;
 
 	if (reset) {
-		spin_lock(&stats_lock);
+		lock_all();
 		for (i = 0; i < nr; i++) {
 			const struct p2pmap_pair_stat *e = &snap[i];
-			struct p2pmap_pair_stats *s;
-			s64 left = 0;
+			struct p2pmap_pair_counts *k, sum;
 
 			if (!pairs[i])
 				continue;
-			s = &pairs[i]->stats;
-			atomic64_sub(e->decisions_p2p, &s->decisions[P2PMAP_VERDICT_P2P]);
-			atomic64_sub(e->decisions_bounce, &s->decisions[P2PMAP_VERDICT_BOUNCE]);
-			atomic64_sub(e->decisions_reject, &s->decisions[P2PMAP_VERDICT_REJECT]);
-			atomic64_sub(e->bytes_p2p, &s->bytes_p2p);
-			atomic64_sub(e->bytes_bounce, &s->bytes_bounce);
-			atomic64_sub(e->errors, &s->errors);
-			p2pmap_shadow_unsnap(&s->shadow, e);
-			for (v = 0; v < ARRAY_SIZE(s->decisions); v++)
-				left += atomic64_read(&s->decisions[v]);
-			if (!left) {
-				atomic_set(&s->last_verdict, 0);
-				atomic_set(&s->last_reason, 0);
+			k = raw_cpu_ptr(pairs[i]->stats.pcpu);
+			k->decisions[P2PMAP_VERDICT_P2P] -= e->decisions_p2p;
+			k->decisions[P2PMAP_VERDICT_BOUNCE] -= e->decisions_bounce;
+			k->decisions[P2PMAP_VERDICT_REJECT] -= e->decisions_reject;
+			k->bytes_p2p -= e->bytes_p2p;
+			k->bytes_bounce -= e->bytes_bounce;
+			k->errors -= e->errors;
+			p2pmap_shadow_unsnap(&k->shadow, e);
+			sum_counts(&pairs[i]->stats, &sum);
+			for (v = 0; v < ARRAY_SIZE(sum.decisions); v++)
+				if (sum.decisions[v])
+					break;
+			if (v == ARRAY_SIZE(sum.decisions)) {
+				WRITE_ONCE(pairs[i]->stats.last_verdict, 0);
+				WRITE_ONCE(pairs[i]->stats.last_reason, 0);
 			}
+			/* Policies see the reset at their next decision. */
+			WRITE_ONCE(pairs[i]->stats.recent_at, jiffies - 1);
 		}
-		spin_unlock(&stats_lock);
+		unlock_all();
 	}
 	for (i = 0; i < nr; i++)
 		if (pairs[i])

@@ -11,9 +11,11 @@
  * Also: time per page as buffers grow (it must stay flat), mappings per second through
  * /dev/p2pmap (MAP + UNMAP of 64 KiB of RAM, syscalls included) with 1, 2 and 4 threads, and
  * the bounce path's throughput against the same copy done directly, with the device memory it
- * reads per byte bounced.
+ * reads per byte bounced, and 4 KiB P2P mappings per second for one hot pair with 1 and 2
+ * threads (the kernel's loop: what is measured is p2pmap's shared state, not the syscalls).
  *
  *   bench [--reps N] [--quick] [--bounce] OUT.json
+ *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
  *
  * --bounce runs the bounce table alone (a quick check in a normal lab boot).
  */
@@ -250,13 +252,112 @@ static double concurrency(int n)
 	return ops / (now() - start);
 }
 
+/* ---- one hot pair: 4 KiB P2P mappings per second, in the kernel's loop ---- */
+
+#define HOT_SECONDS	2.0
+
+struct hot {
+	pthread_t tid;
+	void *buf;
+	unsigned long ops;
+	int err;
+};
+
+static void *hot_work(void *arg)
+{
+	struct hot *h = arg;
+	double end = now() + HOT_SECONDS;
+	int fd = open("/dev/p2pmap-test", O_RDWR);
+
+	if (fd < 0) {
+		h->err = -errno;
+		return NULL;
+	}
+	while (now() < end && !h->err) {
+		struct p2pmap_test_raw r = {
+			.argsz = sizeof(r), .flags = P2PMAP_TEST_RAW_VIA_P2PMAP,
+			.client = lab.edu_sw.addr, .dir = P2PMAP_DIR_BIDIRECTIONAL,
+			.iterations = 500, .addr = (uintptr_t)h->buf, .len = 4096,
+		};
+
+		if (ioctl(fd, P2PMAP_TEST_IOC_RAW, &r))
+			h->err = -errno;
+		else if (r.result)
+			h->err = r.result;
+		else
+			h->ops += r.iterations;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Mappings per second with @n threads, each on its own page of @p2p; or a negative errno. */
+static double hot_pair(void *p2p, int n)
+{
+	struct hot h[2] = { 0 };
+	unsigned long ops = 0;
+	double start = now();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		h[i].buf = (char *)p2p + (i + 1) * 65536;
+		pthread_create(&h[i].tid, NULL, hot_work, &h[i]);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(h[i].tid, NULL);
+		if (h[i].err)
+			return h[i].err;
+		ops += h[i].ops;
+	}
+	return ops / (now() - start);
+}
+
+static void hot_bench(void *p2p, FILE *j)
+{
+	double r[2][MAX_REPS], one_t, two_t;
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		r[0][i] = hot_pair(p2p, 1);
+		r[1][i] = hot_pair(p2p, 2);
+		if (r[0][i] < 0 || r[1][i] < 0) {
+			fprintf(stderr, "bench: hot pair: %s\n", strerror((int)-(r[0][i] < 0 ? r[0][i] : r[1][i])));
+			return;
+		}
+	}
+	one_t = median(r[0], reps);
+	two_t = median(r[1], reps);
+	printf("\n4 KiB P2P mappings per second, one hot pair (in-kernel loop, %.0f s each, median of %d)\n",
+	       HOT_SECONDS, reps);
+	printf("1 thread  %10.0f\n2 threads %10.0f   (x%.2f)\n", one_t, two_t, two_t / one_t);
+	fprintf(j, ",\n  \"hot_pair_per_second\": {\"threads_1\": %.0f, \"threads_2\": %.0f, \"scaling\": %.3f}",
+		one_t, two_t, two_t / one_t);
+}
+
+/* bench --profile: map+unmap 4 KiB for @seconds, nothing else (perf records it). */
+static int profile(void *buf, double seconds)
+{
+	double end = now() + seconds;
+	double ns;
+
+	while (now() < end) {
+		ns = one(NONE, buf, 4096, 2000);
+		if (ns < 0) {
+			fprintf(stderr, "bench: profile: %s\n", strerror((int)-ns));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20 };
 	static const char *const size_name[] = { "4K", "64K", "1M", "16M", "64M" };
 	struct figure fig[2][ARRAY_SIZE(sizes)][NR_MODES] = { 0 };
 	int ok[2][ARRAY_SIZE(sizes)] = { 0 };
-	const char *out = NULL;
+	const char *out = NULL, *prof_buf = NULL;
+	double prof_seconds = 0;
 	size_t p2p_max, s;
 	struct utsname u;
 	cpu_set_t cpus;
@@ -271,11 +372,15 @@ int main(int argc, char **argv)
 			reps = 3;
 		else if (!strcmp(argv[i], "--bounce"))
 			bounce_only = 1;
+		else if (!strcmp(argv[i], "--profile") && i + 2 < argc)
+			prof_seconds = atof(argv[++i]), prof_buf = argv[++i];
 		else
 			out = argv[i];
 	}
-	if (!out || reps < 1 || reps > MAX_REPS) {
-		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce] OUT.json\n", MAX_REPS);
+	if ((!out && !prof_buf) || reps < 1 || reps > MAX_REPS ||
+	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p"))))) {
+		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce] OUT.json\n"
+			"       bench --profile SECONDS ram|p2p\n", MAX_REPS);
 		return 2;
 	}
 	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */
@@ -300,6 +405,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(p2p, 1, p2p_max);
+	if (prof_buf)
+		return profile(strcmp(prof_buf, "p2p") ? ram : p2p, prof_seconds);
 	if (bounce_only) {
 		uname(&u);
 		j = fopen(out, "w");
@@ -446,6 +553,7 @@ int main(int argc, char **argv)
 		fprintf(j, "%s    {\"threads\": %d, \"per_second\": %.0f}", i > 1 ? ",\n" : "", i, rate);
 	}
 	fprintf(j, "\n  ]");
+	hot_bench(p2p, j);
 	bounce_bench(p2p, p2p_max, j);
 	fprintf(j, "\n}\n");
 	fclose(j);

@@ -2,8 +2,23 @@
 # In the lab guest (make bench): load the modules, run a benchmark, keep its table.
 #   guest.sh          map + unmap, scaling, concurrency, bounce (bench.c; "switch" lab)
 #   guest.sh decide   decision cost (decide.c; "wide" lab)
+#   guest.sh profile  perf profiles of a 4 KiB map+unmap loop, RAM and P2P (make bench-profile)
 insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko || exit 1
-if [ "${1:-}" = decide ]; then
+if [ "${1:-}" = profile ]; then
+	# Software clock sampling (TCG has no PMU); symbols from /proc/kallsyms, module ones too.
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	for buf in p2p ram; do
+		perf record -q -a -g -e cpu-clock -F 2000 -o /tmp/perf.$buf -- \
+			build/tests/bench --profile "${P2PMAP_PROFILE_SECONDS:-10}" $buf || exit 1
+		{
+			echo "== 4 KiB map+unmap of $buf for the switch's edu, p2pmap, no policy: self time"
+			perf report -i /tmp/perf.$buf --stdio --no-children --sort symbol \
+				--percent-limit 0.7 -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
+			echo
+		} >>/mnt/out/profile.txt
+	done
+elif [ "${1:-}" = decide ]; then
 	build/tests/bench-decide ${P2PMAP_BENCH_ARGS:-} /mnt/out/decide.json >/mnt/out/decide.txt || exit 1
 else
 	build/tests/bench ${P2PMAP_BENCH_ARGS:-} /mnt/out/bench.json >/mnt/out/bench.txt || exit 1

@@ -4,6 +4,7 @@
 # tests/bench/decide.c (decision cost against pairs and policies). Prints the tables and writes
 # build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
 # P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
+#   run.sh --profile   instead: perf profiles of the 4 KiB map+unmap loop (make bench-profile)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -18,6 +19,16 @@ export P2PMAP_APPEND="kmemleak=off dma_debug=off ${P2PMAP_APPEND:-}"
 echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes"
 echo "   kernel: ${KDIR:-the lab kernel} (BENCH=1: without lockdep, kmemleak, DMA-API debug)"
 start=$(date +%s)
+if [ "${1:-}" = --profile ]; then
+	echo "== perf in the guest: 4 KiB map+unmap, P2P then RAM, ${P2PMAP_PROFILE_SECONDS:-10} s each"
+	echo "sh tests/bench/guest.sh profile" >"$out/cmd.sh"
+	tests/vm/run.sh --quiet --timeout 900 --out "$out/vm" -- sh "$out/cmd.sh"
+	rc=$?
+	[ $rc = 0 ] && [ -s "$out/vm/share/profile.txt" ] ||
+		{ echo "bench: the profile run failed (exit $rc); console log: $out/vm/console.log" >&2; exit 1; }
+	cat "$out/vm/share/profile.txt"
+	exit 0
+fi
 { echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh"; } >"$out/cmd.sh"
 tests/vm/run.sh --quiet --timeout 1200 --out "$out/vm" -- sh "$out/cmd.sh"
 rc=$?

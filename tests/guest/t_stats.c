@@ -5,11 +5,18 @@
  * and EXPLAIN agrees with what a real mapping of the same pair and size then does.
  *
  * "t_stats --workload" only makes one 8 KiB mapping per provider/client pair of the lab (and
- * one EXPLAIN each): the load the bpftrace tests trace. "t_stats --unaligned" maps 8 KiB of
+ * one EXPLAIN each): the load the bpftrace tests trace.
+ *
+ * Exactness under concurrency: 2 threads make 100,000 4 KiB P2P mappings each for one pair
+ * (in the kernel, through p2pmap_test's loop, so the counters' sharing is what is tested and
+ * not the syscall path) while a third takes STATS snapshots; every snapshot shows whole
+ * mappings only, and the final counts are exact. "t_stats --unaligned" maps 8 KiB of
  * provider A's p2pmem at offset 100 of a page for the switch edu: 3 pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +27,7 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "../kmod/p2pmap_test.h"
 
 #define PG	4096UL
 #define KiB	1024UL
@@ -246,6 +254,112 @@ static void test_stats(void)
 }
 
 /* EXPLAIN, then a real mapping of the same pair and size: same verdict and reason. */
+/* ---- exactness under concurrency ---- */
+
+#define HOT_THREADS	2
+
+static unsigned int hot_maps = 100000;	/* per thread; t_stats --hot N for another count */
+
+struct hot {
+	pthread_t tid;
+	unsigned char *buf;	/* a page of provider A's p2pmem of this thread's own */
+	int tfd;
+	int err;
+	unsigned int done;
+};
+
+static int hot_left;	/* threads still mapping */
+
+static void *hot_map(void *arg)
+{
+	struct hot *h = arg;
+	unsigned int left = hot_maps;
+
+	while (left && !h->err) {
+		struct p2pmap_test_raw r = {
+			.argsz = sizeof(r), .flags = P2PMAP_TEST_RAW_VIA_P2PMAP,
+			.client = lab.edu_sw.addr, .dir = P2PMAP_DIR_BIDIRECTIONAL,
+			.iterations = left < 1000 ? left : 1000,
+			.addr = (uintptr_t)h->buf, .len = PG,
+		};
+
+		if (ioctl(h->tfd, P2PMAP_TEST_IOC_RAW, &r))
+			h->err = -errno;
+		else if (r.result)
+			h->err = r.result;
+		else
+			h->done += r.iterations, left -= r.iterations;
+	}
+	__atomic_sub_fetch(&hot_left, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_exact_concurrent(void)
+{
+	struct hot h[HOT_THREADS] = { 0 };
+	uint64_t before[ARRAY_SIZE(counters)], after[ARRAY_SIZE(counters)];
+	const struct p2pmap_pair_stat *s;
+	struct p2pmap_pair_stat t[16];
+	unsigned int snaps = 0, torn = 0, i;
+	uint64_t last = 0, backwards = 0;
+	uint32_t nr = 16;
+	int ret, err = 0;
+	double t0;
+
+	/* Start from zero for the pair: STATS_RESET takes off exactly what it reported. */
+	ret = stats(t, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
+	read_counters(before);
+	for (i = 0; i < HOT_THREADS; i++) {
+		h[i].buf = mem_a + 8 * KiB + i * PG;
+		h[i].tfd = open("/dev/p2pmap-test", O_RDWR);
+		if (h[i].tfd < 0)
+			h[i].err = -errno;
+	}
+	t0 = now();
+	hot_left = HOT_THREADS;
+	for (i = 0; i < HOT_THREADS; i++)
+		pthread_create(&h[i].tid, NULL, hot_map, &h[i]);
+	/* Snapshots while they run: each must hold whole mappings, never going backwards. */
+	while (__atomic_load_n(&hot_left, __ATOMIC_ACQUIRE)) {
+		nr = 16;
+		if (stats(t, &nr, 0, sizeof(t[0])))
+			break;
+		s = find(t, nr, &lab.prov_a, &lab.edu_sw);
+		if (s) {
+			snaps++;
+			torn += s->bytes_p2p != s->decisions_p2p * PG;
+			backwards += s->decisions_p2p < last;
+			last = s->decisions_p2p;
+		}
+		usleep(20000);
+	}
+	for (i = 0; i < HOT_THREADS; i++) {
+		pthread_join(h[i].tid, NULL);
+		err = err ?: h[i].err;
+		if (h[i].tfd >= 0)
+			close(h[i].tfd);
+	}
+	tap_diag("%u mappings in %.1f s, %u snapshots", HOT_THREADS * hot_maps, now() - t0, snaps);
+	read_counters(after);
+	nr = 16;
+	ret = ret ?: stats(t, &nr, 0, sizeof(t[0]));
+	s = ret ? NULL : find(t, nr, &lab.prov_a, &lab.edu_sw);
+	tap_ok(!err && s && s->decisions_p2p == HOT_THREADS * hot_maps &&
+	       s->bytes_p2p == HOT_THREADS * hot_maps * PG && !s->decisions_bounce && !s->errors,
+	       "%u threads x %u P2P mappings of one pair: the pair counted exactly that (%llu, %llu bytes; err %d)",
+	       HOT_THREADS, hot_maps, s ? (unsigned long long)s->decisions_p2p : 0,
+	       s ? (unsigned long long)s->bytes_p2p : 0, err);
+	tap_ok(after[0] - before[0] == HOT_THREADS * hot_maps &&
+	       after[3] - before[3] == HOT_THREADS * hot_maps * PG &&
+	       after[6] - before[6] == HOT_THREADS * hot_maps && after[7] == before[7],
+	       "and the global counters too (decisions_p2p +%llu, bytes_p2p +%llu, maps +%llu)",
+	       (unsigned long long)(after[0] - before[0]), (unsigned long long)(after[3] - before[3]),
+	       (unsigned long long)(after[6] - before[6]));
+	tap_ok(snaps >= 3 && !torn && !backwards,
+	       "%u STATS snapshots during the run: none held part of a mapping (%u) or went backwards (%llu)",
+	       snaps, torn, (unsigned long long)backwards);
+}
+
 static void test_explain_agrees(const char *when)
 {
 	const struct lab_dev *prov[2] = { &lab.prov_a, &lab.prov_b };
@@ -310,11 +424,14 @@ int main(int argc, char **argv)
 	mem_b = p2pmem_map(&lab.prov_b, 64 * KiB, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--workload"))
 		return workload();
+	if (argc > 2 && !strcmp(argv[1], "--hot"))
+		hot_maps = strtoul(argv[2], NULL, 0) ?: 1;
 	if (argc > 1 && !strcmp(argv[1], "--unaligned"))	/* 8 KiB at offset 100: 3 pages */
 		return map_once(&lab.edu_sw, mem_a + 100, 8 * KiB) ? 1 : 0;
 
-	tap_plan(20);
+	tap_plan(23);
 	test_stats();
+	test_exact_concurrent();
 	test_explain_agrees("built-in rule");
 	test_explain_with_policy();
 	tap_ok(dma_api_errors() == 0, "no DMA-API debug errors");
