@@ -34,6 +34,8 @@ BUILD := $(TOP)/build
 HOSTCC := gcc
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include -I$(TOP)/tests/lib
 TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/t_stress $(BUILD)/tests/t_faults $(BUILD)/tests/t_dma_mask $(BUILD)/tests/demo
+# Verified override: the probe, the override and real edu DMA (issue 21).
+TEST_BINS += $(BUILD)/tests/t_override
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail

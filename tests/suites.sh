@@ -33,10 +33,12 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # 7 attach a policy and 1 moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
-GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
+GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_override build/tests/t_stress "${MATRIX[@]}"
 	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
+# viommu: the matrix, and the verified override through the IOMMU (DMA addresses are IOVAs).
+VIOMMU_TESTS=("$LOAD" "${MATRIX[@]}" build/tests/t_override tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
 FAULTS_TESTS=("$LOAD" "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
 # A provider that registers P2PDMA memory without publishing it, on every kernel.
@@ -81,6 +83,7 @@ suites() {
 	check:unpublished | other:unpublished) SUITES=("${UNPUB_TESTS[@]}") ;;
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
+	check:viommu) SUITES=("${VIOMMU_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
 	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;

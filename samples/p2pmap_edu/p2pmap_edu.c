@@ -373,6 +373,16 @@ static const struct p2pmap_client_ops edu_client_ops = {
 	.dma_copy = edu_dma_copy,
 };
 
+/* Test knob: a device bound while it is off registers without ->dma_copy(), unverifiable. */
+static bool offer_dma_copy = true;
+module_param(offer_dma_copy, bool, 0644);
+MODULE_PARM_DESC(offer_dma_copy,
+		 "Devices bound from now on offer p2pmap's probe their DMA engine (default Y)");
+
+static const struct p2pmap_client_ops edu_client_ops_nocopy = {
+	.quiesce = edu_quiesce,
+};
+
 /* misc_open() calls this under misc_mtx, which misc_deregister() takes too. */
 static int edu_open(struct inode *inode, struct file *file)
 {
@@ -452,7 +462,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	};
 	pci_set_drvdata(pdev, edu);
 	/* /dev/p2pmap may map for this device: its mappings are ours to take down on remove. */
-	ret = p2pmap_client_register(&pdev->dev, &edu_client_ops, edu);
+	ret = p2pmap_client_register(&pdev->dev, READ_ONCE(offer_dma_copy) ? &edu_client_ops :
+				     &edu_client_ops_nocopy, edu);
 	if (ret)
 		goto err_ida;
 	ret = misc_register(&edu->misc);
