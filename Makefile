@@ -118,7 +118,7 @@ user: bpf
 tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy $(BUILD)/tests/t_shadow $(BUILD)/tests/unit/t_p2ppolicy
 
 # Host unit tests of p2ppolicy (cmocka): the parts without libbpf, udev or systemd.
-UNIT_CORE := util pci rule config fmt fmt_shadow kmod
+UNIT_CORE := util pci rule config fmt fmt_shadow fmt_override kmod
 $(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")

@@ -629,6 +629,9 @@ static long ioc_explain(void __user *uarg)
 	arg.link_width = pair->facts.link_width;
 	p2pmap_pci_addr_of(pair->facts.acs_bridge, &arg.acs_bridge);
 	arg.has_acs_bridge = !!pair->facts.acs_bridge;
+	arg.override = READ_ONCE(pair->ovr.state);
+	arg.probe_result = READ_ONCE(pair->ovr.probe_result);
+	arg.verified_at = READ_ONCE(pair->ovr.verified_at);
 	p2pmap_pair_put(pair);
 	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:

@@ -55,7 +55,7 @@ static void record(struct p2pmap_pair *pair, const struct p2pmap_verify *v, bool
 {
 	struct p2pmap_override_state *o = &pair->ovr;
 
-	o->probe_result = v->result;
+	WRITE_ONCE(o->probe_result, v->result);
 	if (v->result != P2PMAP_PROBE_PASS) {
 		/* Nothing goes P2P on the strength of an earlier probe now. */
 		WRITE_ONCE(o->state, 0);
@@ -63,7 +63,7 @@ static void record(struct p2pmap_pair *pair, const struct p2pmap_verify *v, bool
 		return;
 	}
 	atomic64_inc(&o->passed);
-	o->verified_at = ktime_get_real_seconds();
+	WRITE_ONCE(o->verified_at, ktime_get_real_seconds());
 	WRITE_ONCE(o->state, o->state | P2PMAP_OVERRIDE_VERIFIED |
 		   (enable ? P2PMAP_OVERRIDE_ENABLED : 0));
 	if (enable)

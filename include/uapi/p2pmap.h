@@ -358,10 +358,14 @@ struct p2pmap_segments {
  * @shadow_verdict: (out) with P2PMAP_EXPLAIN_SHADOW: what the shadow policy would decide
  *	(after the safety rules), 0 when there is no shadow policy or it was not asked
  * @shadow_reason: (out) its enum p2pmap_reason
+ * @override: (out) the pair's P2PMAP_OVERRIDE_* state (verified, enabled)
+ * @probe_result: (out) enum p2pmap_probe_result of the pair's latest probe (0: none)
+ * @verified_at: (out) when its latest passing probe ended, seconds since the epoch (0: never)
  *
  * Since 0.1.0; @acs_bridge and the fields after it were added later: a caller that passes an
  * @argsz ending at @link_width still works and does not get them. P2PMAP_EXPLAIN_SHADOW needs
- * an @argsz that holds @shadow_reason (else EINVAL).
+ * an @argsz that holds @shadow_reason (else EINVAL). @override and the fields after it came
+ * after @shadow_reason.
  */
 struct p2pmap_explain {
 	__u32 argsz;
@@ -387,6 +391,9 @@ struct p2pmap_explain {
 	__u32 reserved2;
 	__u32 shadow_verdict;
 	__u32 shadow_reason;
+	__u32 override;
+	__u32 probe_result;
+	__u64 verified_at;
 };
 
 #define P2PMAP_EXPLAIN_SHADOW	(1U << 0)	/* also ask the shadow policy (not counted) */
