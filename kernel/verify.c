@@ -42,7 +42,7 @@ static const struct {
 	u32 len;
 } probe_cases[] = {
 	{ 0, P2PMAP_PROBE_MAX_LEN },	/* most of a page, aligned */
-	{ SZ_4K + 20, 1000 },		/* unaligned start and length */
+	{ SZ_4K + 21, 1000 },		/* unaligned start and length */
 	{ 2 * SZ_4K - 96, 192 },	/* across a page boundary */
 	{ 3 * SZ_4K + 1, 3 },		/* a few bytes */
 };
