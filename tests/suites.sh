@@ -22,6 +22,8 @@ core_tests() {	# TRACE
 # The tools, which are the same whatever the kernel: p2ppolicy and its daemon, on the
 # default kernel only (t_shadow.sh is p2ppolicy shadow; t_shadow, the kernel side, is core).
 TOOLS=(tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh)
+# p2ppolicy verify and override, and the daemon's [override] (t_override is the kernel side).
+TOOLS+=(tests/guest/t_override.sh)
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
 LOAD="tests/guest/t_module.sh --load-only"
 # Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
