@@ -264,6 +264,7 @@ static void failing_probes(void)
 	struct p2pmap_verify v;
 	unsigned int i;
 	char sig[128];
+	bool found;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
@@ -284,7 +285,8 @@ static void failing_probes(void)
 	       "after failed probes, OVERRIDE ADD is ENOKEY");
 	explain_is(P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "failed probe");
 	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "failed probe");
-	tap_ok(pair_stat(&e) && e.probes_failed >= 2 && e.override == 0 &&
+	found = pair_stat(&e);
+	tap_ok(found && e.probes_failed >= 2 && e.override == 0 &&
 	       e.probe_result == P2PMAP_PROBE_NOT_WRITTEN,
 	       "STATS counts the failed probes (%llu), last result %s, no override",
 	       (unsigned long long)e.probes_failed, result_name(e.probe_result));
@@ -295,7 +297,7 @@ static void passing_probe(void)
 	struct p2pmap_pair_stat e = { 0 };
 	struct p2pmap_override o;
 	struct p2pmap_verify v;
-	bool all = true;
+	bool all = true, found;
 	uint32_t i;
 	int ret;
 
@@ -322,7 +324,8 @@ static void passing_probe(void)
 	map_is(P2PMAP_SEG_P2P, P2PMAP_REASON_VERIFIED_OVERRIDE, "override on");
 	dma_both_ways(PATH_P2P, "override on");
 	mixed_buffer();
-	tap_ok(pair_stat(&e) && e.override == BOTH && e.probes_passed >= 1 &&
+	found = pair_stat(&e);
+	tap_ok(found && e.override == BOTH && e.probes_passed >= 1 &&
 	       e.probe_result == P2PMAP_PROBE_PASS && e.verified_at == o.verified_at &&
 	       e.last_reason == P2PMAP_REASON_VERIFIED_OVERRIDE && e.bytes_p2p > 0,
 	       "STATS: override on, probe passed at %llu, last reason %s",

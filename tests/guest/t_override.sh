@@ -35,20 +35,20 @@ $P override add $B $EDU_SW >$t/add.out 2>&1
 ok "[ $? = 0 ] && grep -q 'enabled: P2P allowed' $t/add.out && ! grep -q probing $t/add.out" \
    "override add after verify: enabled without a new probe"
 $P explain $B $EDU_SW --json >$t/explain.json
-ok "python3 -c 'import json; e = json.load(open(\"$t/explain.json\")); assert e[\"verdict\"] == \"P2P\" and e[\"reason\"] == \"verified-override\" and e[\"override\"][\"enabled\"] and e[\"override\"][\"verified_at\"] > 0'" \
+ok "grep -q '\"verdict\":\"P2P\"' $t/explain.json && grep -q '\"reason\":\"verified-override\"' $t/explain.json && grep -q '\"enabled\":true' $t/explain.json && grep -q '\"verified_at\":[1-9]' $t/explain.json" \
    "explain --json: P2P, verified-override, the override and its verification time"
 $P pairs --all >$t/pairs.out
 ok "grep -A1 '^verified overrides:' $t/pairs.out | grep -q '^$B  *$EDU_SW  *verified .*enabled: P2P allowed; probes passed 1'" \
    "pairs shows the override and its verification time"
 $P override list --json >$t/list.json
-ok "python3 -c 'import json; l = json.load(open(\"$t/list.json\")); assert [p for p in l if p[\"provider\"] == \"$B\" and p[\"client\"] == \"$EDU_SW\" and p[\"enabled\"]]'" \
+ok "tr -d ' \\n' <$t/list.json | grep -q '\"enabled\":true,\"verified_at\":[1-9][0-9]*,\"last_probe\":\"pass\",\"provider\":\"$B\",\"client\":\"$EDU_SW\"'" \
    "override list --json lists the pair, enabled"
 $P load topology >/dev/null 2>&1
-r1=$($P explain $B $EDU_SW --json | python3 -c 'import json,sys; e = json.load(sys.stdin); print(e["verdict"], e["reason"])')
+r1=$($P explain $B $EDU_SW | grep -o '\[[a-z-]*\]$')
 $P load bounce_all >/dev/null 2>&1
-r2=$($P explain $B $EDU_SW --json | python3 -c 'import json,sys; e = json.load(sys.stdin); print(e["verdict"], e["reason"])')
+r2=$($P explain $B $EDU_SW | grep -o '\[[a-z-]*\]$')
 $P unload >/dev/null 2>&1
-ok "[ '$r1' = 'P2P verified-override' ] && [ '$r2' = 'BOUNCE policy' ]" \
+ok "[ '$r1' = '[verified-override]' ] && [ '$r2' = '[policy]' ]" \
    "policies see the override: topology goes P2P (verified-override), bounce_all bounces ($r1; $r2)"
 $NOBODY $P verify $B $EDU_SW >$t/nobody.out 2>&1
 rc=$?
@@ -57,7 +57,7 @@ rc2=$?
 ok "[ $rc = 1 ] && [ $rc2 = 1 ] && [ \$(grep -c 'needs root\\|permission denied' $t/nobody.out) = 2 ] && $P override list | grep -q 'enabled: P2P'" \
    "nobody: verify and override del fail cleanly; the override stays"
 $P override del $B $EDU_SW >$t/del.out 2>&1
-ok "[ $? = 0 ] && [ \$($P explain $B $EDU_SW --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"verdict\"])') = BOUNCE ]" \
+ok "[ $? = 0 ] && $P explain $B $EDU_SW | grep -q ': BOUNCE\$'" \
    "override del: BOUNCE again"
 
 # A failing probe: the signature, exit 1; override add probes first and refuses.
