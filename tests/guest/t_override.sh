@@ -1,12 +1,12 @@
 #!/bin/sh
-# p2ppolicy verify and override in the lab (t_override is the kernel side): the probe's report
-# and tracepoint, a failing probe through the CLI, override add/list/del as explain and pairs
-# show them, a policy deciding on an overridden pair, nobody refused, and the daemon's
-# [override] section (verified at start, again after the client is rebound).
+# p2ppolicy verify and override in the lab (t_override is the kernel side, privilege too): the
+# probe's report and tracepoint, a failing probe through the CLI, override add/del as explain
+# and pairs show them, a policy deciding on an overridden pair, and the daemon's [override]
+# section (verified at start, again after the client is rebound). Few process runs: each
+# costs seconds under TCG.
 . tests/lib/tap.sh
 P=build/user/p2ppolicy
 B=0000:05:00.0 EDU_SW=0000:04:00.0
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
 FAULT=/sys/module/p2pmap_edu/parameters/probe_fault
 TR=/sys/kernel/tracing
 t=/tmp/override
@@ -26,11 +26,8 @@ ok "[ $rc = 0 ] && grep -q '^result: PASS' $t/verify.out && [ \$(grep -c '^  rea
 ok "grep -q '^override: verified .*, not enabled' $t/verify.out" "verify alone does not enable the override"
 ok "grep -q 'p2pmap_probe: provider=0000:05:00.0 client=0000:04:00.0 result=pass transfers=8' $TR/trace" \
    "the p2pmap_probe tracepoint reports the result"
-$P explain $B $EDU_SW >$t/explain.out 2>&1
-ok "grep -q ': BOUNCE\$' $t/explain.out && grep -q '^  override: verified .*not enabled' $t/explain.out" \
-   "explain: still BOUNCE, and shows the verification"
 
-# Override on: explain, pairs and list show it; a policy decides with it.
+# Override on: explain and pairs show it; a policy decides with it.
 $P override add $B $EDU_SW >$t/add.out 2>&1
 ok "[ $? = 0 ] && grep -q 'enabled: P2P allowed' $t/add.out && ! grep -q probing $t/add.out" \
    "override add after verify: enabled without a new probe"
@@ -40,25 +37,14 @@ ok "grep -q '\"verdict\":\"P2P\"' $t/explain.json && grep -q '\"reason\":\"verif
 $P pairs --all >$t/pairs.out
 ok "grep -A1 '^verified overrides:' $t/pairs.out | grep -q '^$B  *$EDU_SW  *verified .*enabled: P2P allowed; probes passed 1'" \
    "pairs shows the override and its verification time"
-$P override list --json >$t/list.json
-ok "tr -d ' \\n' <$t/list.json | grep -q '\"enabled\":true,\"verified_at\":[1-9][0-9]*,\"last_probe\":\"pass\",\"provider\":\"$B\",\"client\":\"$EDU_SW\"'" \
-   "override list --json lists the pair, enabled"
 $P load topology >/dev/null 2>&1
 r1=$($P explain $B $EDU_SW | grep -o '\[[a-z-]*\]$')
-$P load bounce_all >/dev/null 2>&1
-r2=$($P explain $B $EDU_SW | grep -o '\[[a-z-]*\]$')
 $P unload >/dev/null 2>&1
-ok "[ '$r1' = '[verified-override]' ] && [ '$r2' = '[policy]' ]" \
-   "policies see the override: topology goes P2P (verified-override), bounce_all bounces ($r1; $r2)"
-$NOBODY $P verify $B $EDU_SW >$t/nobody.out 2>&1
-rc=$?
-$NOBODY $P override del $B $EDU_SW >>$t/nobody.out 2>&1
-rc2=$?
-ok "[ $rc = 1 ] && [ $rc2 = 1 ] && [ \$(grep -c 'needs root\\|permission denied' $t/nobody.out) = 2 ] && $P override list | grep -q 'enabled: P2P'" \
-   "nobody: verify and override del fail cleanly; the override stays"
+ok "[ '$r1' = '[verified-override]' ]" \
+   "the topology policy sees the override and goes P2P: $r1"
 $P override del $B $EDU_SW >$t/del.out 2>&1
-ok "[ $? = 0 ] && $P explain $B $EDU_SW | grep -q ': BOUNCE\$'" \
-   "override del: BOUNCE again"
+ok "[ $? = 0 ] && grep -q 'override verified .*not enabled' $t/del.out" \
+   "override del: disabled, the verification stays"
 
 # A failing probe: the signature, exit 1; override add probes first and refuses.
 echo 1 >$FAULT
@@ -70,8 +56,8 @@ echo 0 >$FAULT
 sed 's/^/#   /' $t/fail.out
 ok "[ $rc = 1 ] && grep -q '^  read .* all-ones (byte 0 is 0xff' $t/fail.out && grep -q '^result: FAIL: the data read all ones' $t/fail.out" \
    "verify with an all-ones path: the signature and the byte, exit 1"
-ok "[ $rc2 = 1 ] && grep -q 'probing it first' $t/fail-add.out && grep -q 'override not enabled' $t/fail-add.out && $P explain $B $EDU_SW | grep -q 'override: none: the latest probe failed (all-ones)'" \
-   "override add on a failing pair: probed, refused; explain says why"
+ok "[ $rc2 = 1 ] && grep -q 'probing it first' $t/fail-add.out && grep -q '^override: none: the latest probe failed (all-ones)' $t/fail-add.out && grep -q 'override not enabled' $t/fail-add.out" \
+   "override add on a failing pair: probed, refused, and says why"
 
 # The daemon's [override]: verified and enabled at start, and again after a rebind.
 cat >$t/p2ppolicy.conf <<CONF
