@@ -566,6 +566,35 @@ static void out_json_roundtrip(void **state)
 	free(buf);
 }
 
+static void out_verify(void **state)
+{
+	struct p2pmap_verify v = {
+		.provider = { 0, 5, 0 }, .client = { 0, 4, 0 }, .result = P2PMAP_PROBE_ALL_ONES,
+		.nr_cases = 1, .bytes = 4032, .duration_ns = 200000000, .dma_provider = 0xf8020000,
+		.cases = { { .dir = P2PMAP_PROBE_READ, .result = P2PMAP_PROBE_ALL_ONES, .len = 4032,
+			     .expected = 0xa4, .got = 0xff } },
+	};
+	struct p2pmap_pair_stat p = { .provider = { 0, 5, 0 }, .client = { 0, 4, 0 },
+				      .override = P2PMAP_OVERRIDE_VERIFIED | P2PMAP_OVERRIDE_ENABLED,
+				      .probe_result = P2PMAP_PROBE_PASS, .verified_at = 1795952597,
+				      .probes_passed = 1, .probes_failed = 2 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	fmt_verify(f, &v);
+	fmt_overrides(f, &p, 1);
+	fclose(f);
+	assert_non_null(strstr(buf, "DMA address 0xf8020000"));
+	assert_non_null(strstr(buf, "\n  read        0   4032  all-ones (byte 0 is 0xff, expected 0xa4)\n"));
+	assert_non_null(strstr(buf, "\nresult: FAIL: the data read all ones"));
+	assert_non_null(strstr(buf, "\noverride: none: the latest probe failed (all-ones)\n"));
+	assert_non_null(strstr(buf, "0000:05:00.0  0000:04:00.0  verified 2026-11-29 "));
+	assert_non_null(strstr(buf, "UTC, enabled: P2P allowed; probes passed 1, failed 2\n"));
+	free(buf);
+}
+
 static void out_names(void **state)
 {
 	uint32_t r;
@@ -601,6 +630,7 @@ int main(void)
 		cmocka_unit_test(out_pairs),
 		cmocka_unit_test(out_shadow),
 		cmocka_unit_test(out_json_roundtrip),
+		cmocka_unit_test(out_verify),
 		cmocka_unit_test(out_names),
 	};
 
