@@ -18,6 +18,8 @@ core_tests() {	# TRACE
 		    build/tests/t_stats "$1" build/tests/t_policy build/tests/t_shadow
 		    tests/guest/t_policy_load.sh "${TOOLS_TESTS[@]}" tests/guest/t_privilege.sh
 		    build/tests/t_fuzz "build/tests/t_faults --only dma")
+	# The verified override: probe, override, real edu DMA (dma_map_resource() per kernel).
+	CORE_TESTS+=(build/tests/t_override)
 }
 # The tools, which are the same whatever the kernel: p2ppolicy and its daemon, on the
 # default kernel only (t_shadow.sh is p2ppolicy shadow; t_shadow, the kernel side, is core).
@@ -35,7 +37,7 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # 7 attach a policy and 1 moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
-GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_override build/tests/t_stress "${MATRIX[@]}"
+GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
 	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
