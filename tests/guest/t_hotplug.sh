@@ -29,7 +29,7 @@ while [ $c -lt $N ]; do
 	   "cycle $c: device_del eduRP under load: $E is gone"
 	wait $stress
 	rc=$?
-	grep -E "^# (operations|failed while)" /tmp/hp-stress.tap | sed 's/^# /# stress: /'
+	grep -E "^# (operations|failed while)|^not ok" /tmp/hp-stress.tap | sed 's/^#* */# stress: /'
 	ok "[ $rc = 0 ]" "cycle $c: no mismatch under load; transfers to the devices that went away failed with an errno"
 	ok "! $P devices --json | grep -q '\"$B\"' && ! $P devices --json | grep -q '\"$E\"'" \
 	   "cycle $c: p2ppolicy devices no longer lists them"
