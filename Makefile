@@ -35,6 +35,8 @@ HOSTCC := gcc
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include -I$(TOP)/tests/lib
 TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/t_stress $(BUILD)/tests/t_faults $(BUILD)/tests/t_dma_mask $(BUILD)/tests/demo \
 	     $(BUILD)/tests/t_bounce
+# Verified override: the probe, the override and real edu DMA (issue 21).
+TEST_BINS += $(BUILD)/tests/t_override
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail
@@ -118,7 +120,7 @@ user: bpf
 tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy $(BUILD)/tests/t_shadow $(BUILD)/tests/unit/t_p2ppolicy
 
 # Host unit tests of p2ppolicy (cmocka): the parts without libbpf, udev or systemd.
-UNIT_CORE := util pci rule config fmt fmt_shadow kmod
+UNIT_CORE := util pci rule config fmt fmt_shadow fmt_override kmod
 $(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")

@@ -31,7 +31,7 @@
 #include <bpf/bpf_tracing.h>
 
 /* Verdicts: what decide() returns. */
-#define P2P	P2PMAP_VERDICT_P2P	/* peer to peer; only where the kernel allows it */
+#define P2P	P2PMAP_VERDICT_P2P	/* peer to peer; where allowed (kernel or override) */
 #define BOUNCE	P2PMAP_VERDICT_BOUNCE	/* through bounce buffers in system RAM */
 #define REJECT	P2PMAP_VERDICT_REJECT	/* the whole mapping fails with -EPERM */
 
@@ -55,10 +55,13 @@
 		__VA_ARGS__						\
 	}
 
-/* True if the kernel's topology check allows P2P between the pair. */
+/*
+ * True if P2P is allowed between the pair: the kernel's topology check allows it, or a
+ * verified override is in force (the operator's probe passed on this boot).
+ */
 static __always_inline bool p2pmap_p2p_allowed(const struct p2pmap_policy_ctx *d)
 {
-	return d->path.kernel_verdict != P2PMAP_KV_NOT_SUPPORTED;
+	return d->path.kernel_verdict != P2PMAP_KV_NOT_SUPPORTED || d->override;
 }
 
 /* P2P where the kernel allows it, else BOUNCE: a P2P wish that never counts as an error. */

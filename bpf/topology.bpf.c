@@ -4,7 +4,8 @@
  *
  * P2P wherever the kernel's topology check (pci_p2pdma_distance()) allows the pair: the two
  * devices share an upstream switch without ACS redirect, or sit below a host bridge the kernel
- * trusts to route peer-to-peer traffic. Every other pair bounces through system RAM. The result
+ * trusts to route peer-to-peer traffic, or the operator enabled a verified override for the
+ * pair. Every other pair bounces through system RAM. The result
  * is what p2pmap does with no policy, except that the decisions are recorded as the policy's
  * (reason "policy"): a starting point to copy, and a check that the policy path itself works.
  */
@@ -17,7 +18,7 @@ u32 P2PMAP_OP(topology_decide, const struct p2pmap_policy_ctx *d)
 	case P2PMAP_KV_HOST_BRIDGE:	/* through a whitelisted host bridge */
 		return P2P;
 	default:			/* P2PMAP_KV_NOT_SUPPORTED */
-		return BOUNCE;
+		return d->override ? P2P : BOUNCE;	/* a verified override in force */
 	}
 }
 

@@ -55,10 +55,23 @@ struct p2pmap_mapping;
  * @quiesce: optional; p2pmap is about to take down the device's /dev/p2pmap mappings (in
  *	p2pmap_client_unregister()): stop every DMA the device may still do to them before
  *	returning. May sleep.
+ * @dma_copy: optional; move @len bytes from DMA address @src to DMA address @dst with the
+ *	device's own DMA engine, and return once the data has landed (0) or a negative errno.
+ *	p2pmap calls it only to verify a (provider, client) pair (P2PMAP_IOC_VERIFY): one of
+ *	the addresses is the provider's P2P memory, mapped for @dev with dma_map_resource(),
+ *	the other RAM mapped for @dev; @len is at most %P2PMAP_PROBE_MAX_LEN. Called with the
+ *	registration held: p2pmap_client_unregister() waits for it, so the driver's remove
+ *	must make a running call return (e.g. -ENODEV) rather than wait for it. May sleep. A
+ *	client without it cannot be verified (EOPNOTSUPP).
  */
 struct p2pmap_client_ops {
 	void (*quiesce)(struct device *dev, void *priv);
+	int (*dma_copy)(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
+			size_t len);
 };
+
+/* The most a probe asks of ->dma_copy() in one call. */
+#define P2PMAP_PROBE_MAX_LEN	4032
 
 int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops, void *priv);
 void p2pmap_client_unregister(struct device *dev);

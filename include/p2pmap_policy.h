@@ -16,7 +16,8 @@
  * file. Every struct passed to a policy is read-only: the verifier refuses writes.
  *
  * The module enforces, whatever the policy does:
- *  - P2P is granted only where the kernel's topology check allows it; a P2P verdict on a
+ *  - P2P is granted only where the kernel's topology check allows it, or where a verified
+ *    override is in force for the pair (@override in the context); a P2P verdict on a
  *    refused pair bounces (reason P2PMAP_REASON_POLICY_DEMOTED) and counts a policy error;
  *  - a verdict that is not P2P, BOUNCE or REJECT gives the built-in decision
  *    (P2PMAP_REASON_POLICY_ERROR) and counts a policy error;
@@ -123,6 +124,10 @@ struct p2pmap_policy_stats {
  * @builtin_verdict: what p2pmap decides with no policy
  * @builtin_reason: the reason it would give (enum p2pmap_reason)
  * @explain: 1 for a dry run (P2PMAP_IOC_EXPLAIN): nothing is mapped and nothing counted
+ * @override: 1 when a verified override is in force for a pair the kernel refuses
+ *	(P2PMAP_IOC_VERIFY passed and the operator enabled it): P2P is then allowed, the
+ *	built-in verdict is P2P, and a P2P verdict's reason is P2PMAP_REASON_VERIFIED_OVERRIDE.
+ *	Added after @explain: a policy built against an older module does not read it
  */
 struct p2pmap_policy_ctx {
 	struct p2pmap_policy_dev provider;
@@ -133,6 +138,7 @@ struct p2pmap_policy_ctx {
 	enum p2pmap_verdict builtin_verdict;
 	enum p2pmap_reason builtin_reason;
 	u32 explain;
+	u32 override;
 };
 
 /**
@@ -161,14 +167,16 @@ struct p2pmap_policy_ops {
 	 * (P2PMAP_IOC_EXPLAIN, with @ctx->explain set), under rcu_read_lock() in whatever
 	 * context the client driver maps from: it must not sleep, and it is never called for
 	 * clients that are not PCI devices (those always bounce). With
-	 * %P2PMAP_POLICY_SUPPORTED_ONLY it is only called for pairs the kernel allows P2P for.
+	 * %P2PMAP_POLICY_SUPPORTED_ONLY it is only called for pairs the kernel allows P2P for
+	 * (or that have a verified override in force).
 	 * As the shadow policy (%P2PMAP_POLICY_SHADOW) it is called after the active policy,
 	 * with the same @ctx, for every real decision (on EXPLAIN only when asked); its verdict
 	 * is compared, never used.
 	 *
 	 * Return: %P2PMAP_VERDICT_P2P, %P2PMAP_VERDICT_BOUNCE, or %P2PMAP_VERDICT_REJECT (the
 	 * whole mapping fails with -EPERM). Anything else is a policy error and the built-in
-	 * decision is used. P2P on a pair the kernel refuses is a policy error and bounces.
+	 * decision is used. P2P on a pair the kernel refuses is a policy error and bounces,
+	 * unless a verified override is in force for it (@ctx->override).
 	 *
 	 * Required.
 	 */

@@ -301,6 +301,46 @@ void p2pmap_client_unregister(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(p2pmap_client_unregister);
 
+/**
+ * p2pmap_client_verify() - run a probe through a registered client's driver
+ * @provider: the provider
+ * @client: the client device
+ * @out: the probe's report (override.c fills in the rest)
+ *
+ * The client stays registered while the probe runs: its unregistration waits, so the probe's
+ * DMA mappings of the device are gone before its driver lets go of it.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 when the probe ran (@out->result says what it found), -EACCES (no driver
+ * registered @client), -EOPNOTSUPP (its driver has no dma_copy op), -ENODEV (it is being
+ * unregistered), or the probe's error.
+ */
+int p2pmap_client_verify(struct pci_dev *provider, struct device *client,
+			 struct p2pmap_verify *out)
+{
+	struct p2pmap_client *cl = client_get(client);
+	bool dead;
+	int ret;
+
+	if (!cl)
+		return -EACCES;
+	if (!cl->ops || !cl->ops->dma_copy) {
+		kref_put(&cl->ref, client_release);
+		return -EOPNOTSUPP;
+	}
+	down_read(&cl->inflight);
+	mutex_lock(&cl->lock);
+	dead = cl->dead;
+	mutex_unlock(&cl->lock);
+	if (dead)
+		ret = -ENODEV;
+	else
+		ret = p2pmap_probe(provider, client, cl->ops->dma_copy, cl->priv, out);
+	up_read(&cl->inflight);
+	kref_put(&cl->ref, client_release);
+	return ret;
+}
+
 static int dir_from_uapi(u32 dir, enum dma_data_direction *out)
 {
 	switch (dir) {
@@ -318,7 +358,7 @@ static int dir_from_uapi(u32 dir, enum dma_data_direction *out)
 }
 
 /* A referenced PCI device from a UAPI address, or an ERR_PTR. */
-static struct pci_dev *get_pci(const struct p2pmap_pci_addr *a)
+struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a)
 {
 	struct pci_dev *pdev;
 
@@ -351,7 +391,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	    arg.addr + arg.len < arg.addr || arg.addr + arg.len > TASK_SIZE)
 		return -EINVAL;
 
-	client = get_pci(&arg.client);
+	client = p2pmap_get_pci(&arg.client);
 	if (IS_ERR(client))
 		return PTR_ERR(client);
 	h = kzalloc_obj(*h, GFP_KERNEL);
@@ -569,10 +609,10 @@ static long ioc_explain(void __user *uarg)
 	if (shadow && argsz < offsetofend(struct p2pmap_explain, shadow_reason))
 		return -EINVAL;
 
-	prov = get_pci(&arg.provider);
+	prov = p2pmap_get_pci(&arg.provider);
 	if (IS_ERR(prov))
 		return PTR_ERR(prov);
-	client = get_pci(&arg.client);
+	client = p2pmap_get_pci(&arg.client);
 	if (IS_ERR(client)) {
 		ret = PTR_ERR(client);
 		goto out_prov;
@@ -607,6 +647,9 @@ static long ioc_explain(void __user *uarg)
 	arg.link_width = pair->facts.link_width;
 	p2pmap_pci_addr_of(pair->facts.acs_bridge, &arg.acs_bridge);
 	arg.has_acs_bridge = !!pair->facts.acs_bridge;
+	arg.override = READ_ONCE(pair->ovr.state);
+	arg.probe_result = READ_ONCE(pair->ovr.probe_result);
+	arg.verified_at = READ_ONCE(pair->ovr.verified_at);
 	p2pmap_pair_put(pair);
 	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
@@ -693,6 +736,10 @@ static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_explain(uarg);
 	case P2PMAP_IOC_STATS:
 		return ioc_stats(uarg);
+	case P2PMAP_IOC_VERIFY:
+		return p2pmap_ioc_verify(uarg);
+	case P2PMAP_IOC_OVERRIDE:
+		return p2pmap_ioc_override(uarg);
 	}
 	return -ENOTTY;
 }

@@ -3,7 +3,8 @@
  * The decision for one (mapping, provider): the single place where a policy plugs in.
  *
  * The built-in rule is the kernel's own answer: P2P where pci_p2pdma_distance() allows the
- * pair and the client's DMA mask reaches the provider's memory (reach.c), BOUNCE otherwise.
+ * pair, or where a verified override is in force for it (override.c), and the client's DMA
+ * mask reaches the provider's memory (reach.c); BOUNCE otherwise.
  * Unlike the kernel's dma_map_sg(), which fails the whole list with -EREMOTEIO, p2pmap then
  * bounces just the segments that cannot go peer to peer. An attached BPF policy (policy.c)
  * may then change the verdict, within the safety rules; a P2P verdict for memory the client
@@ -12,10 +13,12 @@
 #include "internal.h"
 #include "trace.h"
 
-static u32 builtin_decide(const struct p2pmap_facts *f, bool reaches, u32 *reason)
+static u32 builtin_decide(const struct p2pmap_pair *pair, bool reaches, u32 *reason)
 {
+	const struct p2pmap_facts *f = &pair->facts;
+
 	*reason = f->builtin_reason;
-	if (f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED)
+	if (f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !p2pmap_override_on(pair))
 		return P2PMAP_VERDICT_BOUNCE;
 	if (!reaches) {
 		*reason = P2PMAP_REASON_DMA_UNREACHABLE;
@@ -44,7 +47,7 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run)
 {
 	bool reaches = p2pmap_pair_reaches(pair, req->top);
-	u32 verdict = builtin_decide(&pair->facts, reaches, reason);
+	u32 verdict = builtin_decide(pair, reaches, reason);
 	const char *by, *sh_name = NULL;
 
 	rcu_read_lock();
@@ -63,6 +66,13 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 	if (shadow && shadow->verdict == P2PMAP_VERDICT_P2P && !reaches) {
 		shadow->verdict = P2PMAP_VERDICT_BOUNCE;
 		shadow->reason = P2PMAP_REASON_DMA_UNREACHABLE;
+	}
+	/* P2P on a pair the kernel refuses: only a verified override allows it, and says so. */
+	if (pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED) {
+		if (verdict == P2PMAP_VERDICT_P2P)
+			*reason = P2PMAP_REASON_VERIFIED_OVERRIDE;
+		if (shadow && shadow->verdict == P2PMAP_VERDICT_P2P)
+			shadow->reason = P2PMAP_REASON_VERIFIED_OVERRIDE;
 	}
 	trace_p2pmap_decision(pair->provider, pair->client, req->len, req->dir,
 			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",

@@ -95,6 +95,27 @@ struct p2pmap_pair_stats {
 };
 
 /**
+ * struct p2pmap_override_state - a pair's verification and override (override.c)
+ * @state: P2PMAP_OVERRIDE_VERIFIED and P2PMAP_OVERRIDE_ENABLED; read without a lock by the
+ *	decisions, written under the probe lock
+ * @probe_result: enum p2pmap_probe_result of the latest probe, 0 if none
+ * @verified_at: real time (seconds) the latest passing probe ended
+ * @passed: probes that passed
+ * @failed: probes that failed
+ *
+ * It lives in the pair, and the pair lives only as long as both devices keep their driver and
+ * stay plugged in (pair.c forgets it on unbind and removal): a re-plugged or rebound device
+ * makes a new pair, which is not verified.
+ */
+struct p2pmap_override_state {
+	u32 state;
+	u32 probe_result;
+	u64 verified_at;
+	atomic64_t passed;
+	atomic64_t failed;
+};
+
+/**
  * struct p2pmap_pair - one (provider, client) pairing seen by p2pmap
  * @node: in the pair hash table
  * @rwork: frees the pair and drops its device references after an RCU grace period
@@ -103,6 +124,7 @@ struct p2pmap_pair_stats {
  * @client: the PCI client (reference held)
  * @facts: topology facts, computed once
  * @stats: running statistics
+ * @ovr: verification and override
  */
 struct p2pmap_pair {
 	struct hlist_node node;
@@ -112,6 +134,7 @@ struct p2pmap_pair {
 	struct pci_dev *client;
 	struct p2pmap_facts facts;
 	struct p2pmap_pair_stats stats;
+	struct p2pmap_override_state ovr;
 };
 
 /**
@@ -242,7 +265,32 @@ void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i,
 bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev);
 bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map);
 
+/* override.c: verified overrides; verify.c: the probe behind them. */
+void p2pmap_override_snap(struct p2pmap_pair *pair, struct p2pmap_pair_stat *e);
+
+/**
+ * p2pmap_override_on() - whether a verified override lets a refused pair go P2P
+ * @pair: the pair
+ *
+ * Return: true if the kernel refuses the pair and its override is enabled.
+ */
+static inline bool p2pmap_override_on(const struct p2pmap_pair *pair)
+{
+	return pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED &&
+	       (READ_ONCE(pair->ovr.state) & P2PMAP_OVERRIDE_ENABLED);
+}
+
+long p2pmap_ioc_verify(void __user *uarg);
+long p2pmap_ioc_override(void __user *uarg);
+int p2pmap_probe(struct pci_dev *provider, struct device *client,
+		 int (*copy)(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
+			     size_t len),
+		 void *priv, struct p2pmap_verify *out);
+int p2pmap_client_verify(struct pci_dev *provider, struct device *client,
+			 struct p2pmap_verify *out);
+
 /* cdev.c and sysfs.c */
+struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a);
 void p2pmap_revoke_provider(struct pci_dev *pdev);
 int p2pmap_cdev_init(void);
 void p2pmap_cdev_exit(void);

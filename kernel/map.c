@@ -180,11 +180,15 @@ static long decide_all(struct p2pmap_mapping *map)
 			for (c = 0; ch[c].provider != seg->provider; c++)
 				;
 			seg->reason = ch[c].reason;
-			if (ch[c].verdict != P2PMAP_VERDICT_P2P)
+			if (ch[c].verdict != P2PMAP_VERDICT_P2P) {
 				seg->kind = P2PMAP_SEG_BOUNCE;
-			else
-				seg->bus = ch[c].pair &&
-					   ch[c].pair->facts.kernel_verdict == P2PMAP_KV_BUS_ADDR;
+			} else {
+				u32 kv = ch[c].pair ? ch[c].pair->facts.kernel_verdict : 0;
+
+				seg->bus = kv == P2PMAP_KV_BUS_ADDR;
+				/* P2P on a refused pair: a verified override (decide.c). */
+				seg->resource = kv == P2PMAP_KV_NOT_SUPPORTED;
+			}
 		}
 		for (k = 0; k < seg->src_nents; k++, sg = sg_next(sg))
 			if (seg->kind == P2PMAP_SEG_BOUNCE)
@@ -356,13 +360,46 @@ static void sync_dst(struct p2pmap_mapping *map, bool for_cpu)
 	for (r = 0; r < map->nr_runs; r++) {
 		const struct p2pmap_run *run = &map->runs[r];
 
-		if (run->bus)
+		if (run->bus || run->resource)
 			continue;
 		if (for_cpu)
 			dma_sync_sg_for_cpu(map->client, run->sgl, run->nents, map->dir);
 		else
 			dma_sync_sg_for_device(map->client, run->sgl, run->nents, map->dir);
 	}
+}
+
+/* Unmap the first @run->mapped entries of a verified override's run. */
+static void unmap_resource_run(struct p2pmap_mapping *map, struct p2pmap_run *run)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sg(run->sgl, sg, run->mapped, i)
+		dma_unmap_resource(map->client, sg_dma_address(sg), sg_dma_len(sg), map->dir, 0);
+}
+
+/*
+ * Map a verified override's run: the provider's memory as the resource it is, for the client
+ * (through the IOMMU where there is one), entry by entry, as drivers map a peer's BAR. These
+ * are device memory: no CPU sync ever touches them.
+ */
+static int map_resource_run(struct p2pmap_mapping *map, struct p2pmap_run *run)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sg(run->sgl, sg, run->nents, i) {
+		dma_addr_t addr = dma_map_resource(map->client, sg_phys(sg), sg->length,
+						   map->dir, 0);
+
+		if (dma_mapping_error(map->client, addr))
+			return -EIO;
+		sg_dma_address(sg) = addr;
+		sg_dma_len(sg) = sg->length;
+		run->mapped = i + 1;
+	}
+	return 0;
 }
 
 /* Unmap what p2pmap_dma_map() mapped. */
@@ -374,39 +411,52 @@ static void dma_unmap(struct p2pmap_mapping *map)
 		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
 		return;
 	}
-	for (r = 0; r < map->nr_runs; r++)
-		if (map->runs[r].mapped)
+	for (r = 0; r < map->nr_runs; r++) {
+		if (!map->runs[r].mapped)
+			continue;
+		if (map->runs[r].resource)
+			unmap_resource_run(map, &map->runs[r]);
+		else
 			dma_unmap_sg(map->client, map->runs[r].sgl, map->runs[r].nents, map->dir);
+	}
+}
+
+/* Segment @b starts a new run after @a: a different way of DMA-mapping it. */
+static bool new_run(const struct p2pmap_seg *a, const struct p2pmap_seg *b)
+{
+	return a->bus != b->bus || a->resource != b->resource;
 }
 
 /*
  * Cut the destination table into runs of segments that are all PCI bus addresses or none,
- * when there are both. Each run is DMA-mapped on its own: DMA segments then never span two
- * runs, so the client's table lists them in buffer order, and the CPU syncs of a run are
- * the DMA API's own, for exactly what one dma_map_sg() call mapped.
+ * and all a verified override's P2P memory or none, when there are several kinds. Each run
+ * is DMA-mapped on its own: DMA segments then never span two runs, so the client's table
+ * lists them in buffer order, and the CPU syncs of a run are the DMA API's own, for exactly
+ * what one dma_map_sg() call mapped (an override's run is never synced).
  */
 static int make_runs(struct p2pmap_mapping *map)
 {
 	struct scatterlist *sg = map->dst->sgl;
 	struct p2pmap_run *run = NULL;
 	unsigned int s, k, n = 0;
-	bool any_bus = false;
+	bool any = false;
 
 	for (s = 0; s < map->nr_segs; s++) {
-		any_bus |= map->segs[s].bus;
-		if (!s || map->segs[s].bus != map->segs[s - 1].bus)
+		any |= map->segs[s].bus || map->segs[s].resource;
+		if (!s || new_run(&map->segs[s - 1], &map->segs[s]))
 			n++;
 	}
-	if (!any_bus)
+	if (!any)
 		return 0;
 	map->runs = kvcalloc(n, sizeof(*map->runs), GFP_KERNEL);
 	if (!map->runs)
 		return -ENOMEM;
 	for (s = 0; s < map->nr_segs; s++) {
-		if (!s || map->segs[s].bus != map->segs[s - 1].bus) {
+		if (!s || new_run(&map->segs[s - 1], &map->segs[s])) {
 			run = &map->runs[map->nr_runs++];
 			run->sgl = sg;
 			run->bus = map->segs[s].bus;
+			run->resource = map->segs[s].resource;
 		}
 		run->nents += map->segs[s].dst_nents;
 		for (k = 0; k < map->segs[s].dst_nents; k++)
@@ -425,6 +475,13 @@ static int map_runs(struct p2pmap_mapping *map)
 	for (r = 0; r < map->nr_runs; r++) {
 		struct p2pmap_run *run = &map->runs[r];
 
+		if (run->resource) {
+			ret = map_resource_run(map, run);
+			if (ret)
+				goto fail;
+			total += run->mapped;
+			continue;
+		}
 		run->mapped = dma_map_sg(map->client, run->sgl, run->nents, map->dir);
 		if (!run->mapped) {
 			ret = -EIO;

@@ -27,6 +27,7 @@
  * @nr_pages: pages the segment touches (an unaligned run touches one more than len / 4 KiB)
  * @dst_nents: entries of the destination table in this segment
  * @bus: mapped P2P through a switch: PCI bus addresses, which no CPU sync may touch
+ * @resource: mapped P2P under a verified override: dma_map_resource() per entry, never synced
  * @top: physical address of the segment's highest byte (P2P segments), for the DMA mask
  */
 struct p2pmap_seg {
@@ -39,6 +40,7 @@ struct p2pmap_seg {
 	unsigned int nr_pages;
 	unsigned int dst_nents;
 	bool bus;
+	bool resource;
 	phys_addr_t top;
 };
 
@@ -48,12 +50,15 @@ struct p2pmap_seg {
  * @nents: entries
  * @mapped: DMA segments dma_map_sg() made of them
  * @bus: PCI bus addresses only: never synced
+ * @resource: a verified override's P2P memory: each entry mapped with dma_map_resource()
+ *	(@mapped counts the entries mapped), never synced, unmapped with dma_unmap_resource()
  */
 struct p2pmap_run {
 	struct scatterlist *sgl;
 	unsigned int nents;
 	unsigned int mapped;
 	bool bus;
+	bool resource;
 };
 
 /**
@@ -96,8 +101,9 @@ struct p2pmap_range {
  * @seg_boundary: the client's segment boundary mask (dma_get_seg_boundary())
  * @ram_limit: p2pmap_ram_dma_limit(): RAM above it is bounced; 0: none is
  * @bounce_gfp: p2pmap_bounce_gfp(): the first zone bounce pages come from
- * @runs: when the mapping has PCI bus-address segments, @dst is DMA-mapped in runs, so the
- *	CPU syncs can pass over the bus-address ones (the DMA API's sync functions would not)
+ * @runs: when the mapping has PCI bus-address segments or a verified override's segments,
+ *	@dst is DMA-mapped in runs, so the CPU syncs can pass over those (the DMA API's sync
+ *	functions would not), and an override's are mapped as the resource they are
  * @nr_runs: entries in @runs; 0: @dst is mapped whole
  * @view: the DMA segments of all runs, in buffer order: the table the client uses then
  * @table: the table the client uses: @dst, or @view

@@ -157,6 +157,7 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 	ctx->builtin_verdict = builtin;
 	ctx->builtin_reason = builtin_reason;
 	ctx->explain = dry_run;
+	ctx->override = p2pmap_override_on(pair);
 }
 
 /* A policy's decisions: every CPU's count added up. */
@@ -319,7 +320,9 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,
 				 const char **sh_name, bool dry_run)
 {
-	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED;
+	/* The safety rule: P2P where the kernel allows it, or a verified override is in force. */
+	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED &&
+		       !p2pmap_override_on(pair);
 	u32 builtin = *verdict, builtin_reason = *reason;
 	struct p2pmap_policy_ctx ctx;
 	struct p2pmap_policy *p, *s;

@@ -85,8 +85,8 @@ static dma_addr_t p2pmap_p2p_dma_addr(struct pci_dev *provider, struct device *c
  * was made. With @top 0 the answer is conservative: a provider whose P2P memory lies low in
  * a BAR that ends above the mask is judged by the BAR's end.
  *
- * Return: true if the client reaches it, or the kernel refuses the pair anyway (it bounces
- * whatever this says), or an IOMMU translates the host-bridge path.
+ * Return: true if the client reaches it, or the kernel refuses the pair and no override is in
+ * force (it bounces whatever this says), or an IOMMU translates the host-bridge path.
  */
 bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top)
 {
@@ -94,7 +94,13 @@ bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top)
 	u32 kv = pair->facts.kernel_verdict;
 	int bar;
 
-	if (kv == P2PMAP_KV_NOT_SUPPORTED || p2pmap_dma_unlimited(client))
+	if (kv == P2PMAP_KV_NOT_SUPPORTED) {
+		if (!p2pmap_override_on(pair))
+			return true;
+		/* An override maps with dma_map_resource(): the host bridge's addresses. */
+		kv = P2PMAP_KV_HOST_BRIDGE;
+	}
+	if (p2pmap_dma_unlimited(client))
 		return true;
 	if (kv == P2PMAP_KV_HOST_BRIDGE && p2pmap_dma_api_bounds(client))
 		return true;

@@ -234,6 +234,7 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
 		e->kernel_verdict = pair->facts.kernel_verdict;
 		e->distance = pair->facts.distance;
 		p2pmap_shadow_snap(&sum.shadow, e);
+		p2pmap_override_snap(pair, e);
 		if (snap->pairs)
 			snap->pairs[snap->nr] = kref_get_unless_zero(&pair->ref) ? pair : NULL;
 	}

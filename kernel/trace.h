@@ -34,6 +34,7 @@ P2PMAP_KV_NAMES(P2PMAP_EM, P2PMAP_EM)
 P2PMAP_DIR_NAMES(P2PMAP_EM, P2PMAP_EM)
 P2PMAP_REASON_NAMES(P2PMAP_EM, P2PMAP_EM)
 P2PMAP_POLICY_EVENT_NAMES(P2PMAP_EM, P2PMAP_EM)
+P2PMAP_PROBE_RESULT_NAMES(P2PMAP_EM, P2PMAP_EM)
 
 #undef P2PMAP_EM
 #define P2PMAP_EM(a, b)		{ a, b },
@@ -45,6 +46,7 @@ P2PMAP_POLICY_EVENT_NAMES(P2PMAP_EM, P2PMAP_EM)
 #define show_dir(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_DIR_NAMES))
 #define show_reason(v)		__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_REASON_NAMES))
 #define show_policy_event(v)	__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_POLICY_EVENT_NAMES))
+#define show_probe_result(v)	__print_symbolic(v, P2PMAP_SYMBOLS(P2PMAP_PROBE_RESULT_NAMES))
 
 #define P2PMAP_TP_ADDR "%04x:%02x:%02x.%u"
 
@@ -265,6 +267,56 @@ TRACE_EVENT(p2pmap_policy,
 	TP_printk("%s name=%s old=%s decisions=%llu errors=%llu",
 		  show_policy_event(__entry->event), __entry->name, __entry->old,
 		  __entry->decisions, __entry->errors)
+);
+
+/**
+ * p2pmap_probe - a data-integrity probe of a pair ended (P2PMAP_IOC_VERIFY)
+ * @provider: the provider
+ * @client: the client, whose DMA engine moved the data
+ * @v: the probe's report: result, transfers, bytes, duration and the failing transfer
+ */
+TRACE_EVENT(p2pmap_probe,
+	TP_PROTO(struct pci_dev *provider, struct device *client, const struct p2pmap_verify *v),
+	TP_ARGS(provider, client, v),
+	TP_STRUCT__entry(
+		__field(u32, provider_domain)
+		__field(u16, provider_bdf)
+		__field(u16, client_bdf)
+		__field(u32, client_domain)
+		__field(u32, result)
+		__field(u32, nr_cases)
+		__field(u64, bytes)
+		__field(u64, duration_ns)
+		__field(u32, fail_dir)
+		__field(u32, fail_offset)
+		__field(u32, fail_len)
+	),
+	TP_fast_assign(
+		bool failed = v->nr_cases && v->result != P2PMAP_PROBE_PASS;
+		u32 n = failed ? v->nr_cases - 1 : 0;
+		const struct p2pmap_probe_case *last = &v->cases[n];
+
+		__entry->provider_domain = pci_domain_nr(provider->bus);
+		__entry->provider_bdf = pci_dev_id(provider);
+		__entry->client_domain = p2pmap_tp_domain(client);
+		__entry->client_bdf = p2pmap_tp_bdf(client);
+		__entry->result = v->result;
+		__entry->nr_cases = v->nr_cases;
+		__entry->bytes = v->bytes;
+		__entry->duration_ns = v->duration_ns;
+		__entry->fail_dir = failed ? last->dir : 0;
+		__entry->fail_offset = failed ? last->offset : 0;
+		__entry->fail_len = failed ? last->len : 0;
+	),
+	TP_printk("provider=" P2PMAP_TP_ADDR " client=" P2PMAP_TP_ADDR
+		  " result=%s transfers=%u bytes=%llu ns=%llu fail_dir=%u fail_offset=%u fail_len=%u",
+		  __entry->provider_domain, __entry->provider_bdf >> 8,
+		  PCI_SLOT(__entry->provider_bdf), PCI_FUNC(__entry->provider_bdf),
+		  __entry->client_domain, __entry->client_bdf >> 8,
+		  PCI_SLOT(__entry->client_bdf), PCI_FUNC(__entry->client_bdf),
+		  show_probe_result(__entry->result), __entry->nr_cases, __entry->bytes,
+		  __entry->duration_ns, __entry->fail_dir, __entry->fail_offset,
+		  __entry->fail_len)
 );
 
 #undef P2PMAP_EM

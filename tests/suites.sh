@@ -19,10 +19,14 @@ core_tests() {	# TRACE
 		    "build/tests/t_stats --hot 20000" "$1" build/tests/t_policy build/tests/t_shadow
 		    tests/guest/t_policy_load.sh "${TOOLS_TESTS[@]}" tests/guest/t_privilege.sh
 		    build/tests/t_fuzz "build/tests/t_faults --only dma")
+	# The verified override: probe, override, real edu DMA (dma_map_resource() per kernel).
+	CORE_TESTS+=(build/tests/t_override)
 }
 # The tools, which are the same whatever the kernel: p2ppolicy and its daemon, on the
 # default kernel only (t_shadow.sh is p2ppolicy shadow; t_shadow, the kernel side, is core).
 TOOLS=(tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh)
+# p2ppolicy verify and override, and the daemon's [override] (t_override is the kernel side).
+TOOLS+=(tests/guest/t_override.sh)
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
 LOAD="tests/guest/t_module.sh --load-only"
 # Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
@@ -38,6 +42,8 @@ GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${
 	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
+# viommu: the matrix, and the verified override through the IOMMU (DMA addresses are IOVAs).
+VIOMMU_TESTS=("$LOAD" "${MATRIX[@]}" build/tests/t_override tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
 FAULTS_TESTS=("$LOAD" "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
 # A provider that registers P2PDMA memory without publishing it, on every kernel.
@@ -83,6 +89,7 @@ suites() {
 	check:unpublished | other:unpublished) SUITES=("${UNPUB_TESTS[@]}") ;;
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
+	check:viommu) SUITES=("${VIOMMU_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
 	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;

@@ -91,6 +91,10 @@ enum p2pmap_kernel_verdict {
  * @P2PMAP_REASON_DMA_UNREACHABLE: the client's DMA mask does not reach the provider's P2P
  *	memory (or, for a RAM segment, the RAM): bounced through pages the client reaches. Also
  *	applied to a policy's P2P verdict, which is not counted as a policy error
+ * @P2PMAP_REASON_VERIFIED_OVERRIDE: P2P on a pair the kernel refuses, allowed by a verified
+ *	override (P2PMAP_IOC_VERIFY passed on this boot for these devices, and the operator
+ *	enabled it); p2pmap maps the provider's memory with dma_map_resource(). Given to every
+ *	P2P verdict on such a pair, the built-in rule's or a policy's
  * @__P2PMAP_REASON_MAX: one past the last reason
  */
 enum p2pmap_reason {
@@ -106,6 +110,7 @@ enum p2pmap_reason {
 	P2PMAP_REASON_HOST_BRIDGE_P2P	= 9,
 	P2PMAP_REASON_DIFFERENT_HOST_BRIDGES = 10,
 	P2PMAP_REASON_DMA_UNREACHABLE	= 11,
+	P2PMAP_REASON_VERIFIED_OVERRIDE	= 12,
 	__P2PMAP_REASON_MAX,
 };
 
@@ -373,10 +378,14 @@ struct p2pmap_segments {
  * @shadow_verdict: (out) with P2PMAP_EXPLAIN_SHADOW: what the shadow policy would decide
  *	(after the safety rules), 0 when there is no shadow policy or it was not asked
  * @shadow_reason: (out) its enum p2pmap_reason
+ * @override: (out) the pair's P2PMAP_OVERRIDE_* state (verified, enabled)
+ * @probe_result: (out) enum p2pmap_probe_result of the pair's latest probe (0: none)
+ * @verified_at: (out) when its latest passing probe ended, seconds since the epoch (0: never)
  *
  * Since 0.1.0; @acs_bridge and the fields after it were added later: a caller that passes an
  * @argsz ending at @link_width still works and does not get them. P2PMAP_EXPLAIN_SHADOW needs
- * an @argsz that holds @shadow_reason (else EINVAL).
+ * an @argsz that holds @shadow_reason (else EINVAL). @override and the fields after it came
+ * after @shadow_reason.
  */
 struct p2pmap_explain {
 	__u32 argsz;
@@ -402,6 +411,9 @@ struct p2pmap_explain {
 	__u32 reserved2;
 	__u32 shadow_verdict;
 	__u32 shadow_reason;
+	__u32 override;
+	__u32 probe_result;
+	__u64 verified_at;
 };
 
 #define P2PMAP_EXPLAIN_SHADOW	(1U << 0)	/* also ask the shadow policy (not counted) */
@@ -434,9 +446,16 @@ struct p2pmap_explain {
  *	path), by request size (enum p2pmap_size_bucket); REJECT on either side is not a move
  * @shadow_moved_bytes: their bytes, by request size; successful mappings only, as
  *	@bytes_p2p and @bytes_bounce
+ * @override: the pair's override state, P2PMAP_OVERRIDE_VERIFIED and P2PMAP_OVERRIDE_ENABLED
+ * @probe_result: enum p2pmap_probe_result of the pair's latest probe (0: never probed)
+ * @verified_at: when the latest passing probe ended, seconds since the epoch (0: never)
+ * @probes_passed: probes of the pair that passed; not reset by P2PMAP_STATS_RESET
+ * @probes_failed: probes of the pair that failed (a signature, or a DMA error); not reset
  *
  * Decisions made by EXPLAIN are not counted. The shadow fields were added after the first
- * version: an @entry_size of 80 (up to @distance) still works and does not get them.
+ * version: an @entry_size of 80 (up to @distance) still works and does not get them; the
+ * override fields came after the shadow ones (an @entry_size of 224 ends at
+ * @shadow_moved_bytes).
  */
 struct p2pmap_pair_stat {
 	struct p2pmap_pci_addr provider;
@@ -457,6 +476,11 @@ struct p2pmap_pair_stat {
 	__u64 shadow_disagree[3][3];
 	__u64 shadow_moved[P2PMAP_NR_SIZE_BUCKETS];
 	__u64 shadow_moved_bytes[P2PMAP_NR_SIZE_BUCKETS];
+	__u32 override;
+	__u32 probe_result;
+	__u64 verified_at;
+	__u64 probes_passed;
+	__u64 probes_failed;
 };
 
 /* The first version of struct p2pmap_pair_stat, the smallest @entry_size STATS accepts. */
@@ -495,5 +519,150 @@ struct p2pmap_stats {
 #define P2PMAP_IOC_SEGMENTS	_IO(P2PMAP_IOC_MAGIC, 0x03)
 #define P2PMAP_IOC_EXPLAIN	_IO(P2PMAP_IOC_MAGIC, 0x04)
 #define P2PMAP_IOC_STATS	_IO(P2PMAP_IOC_MAGIC, 0x05)
+
+/**
+ * enum p2pmap_probe_result - what a data-integrity probe of a pair found
+ * @P2PMAP_PROBE_PASS: every byte arrived as written, both ways
+ * @P2PMAP_PROBE_ALL_ONES: the data read all ones (0xff): the classic signature of a request
+ *	the fabric dropped or completed with an error (unsupported request, master abort)
+ * @P2PMAP_PROBE_ZEROS: the data read all zeros
+ * @P2PMAP_PROBE_NOT_WRITTEN: the destination kept what it held before: the transfer did not
+ *	land
+ * @P2PMAP_PROBE_CORRUPT: other bytes than written, or bytes beside the transfer changed
+ * @P2PMAP_PROBE_DMA_ERROR: the client driver's DMA op failed (e.g. a timeout)
+ */
+enum p2pmap_probe_result {
+	P2PMAP_PROBE_PASS		= 1,
+	P2PMAP_PROBE_ALL_ONES		= 2,
+	P2PMAP_PROBE_ZEROS		= 3,
+	P2PMAP_PROBE_NOT_WRITTEN	= 4,
+	P2PMAP_PROBE_CORRUPT		= 5,
+	P2PMAP_PROBE_DMA_ERROR		= 6,
+};
+
+/**
+ * enum p2pmap_probe_dir - which way one transfer of a probe went
+ * @P2PMAP_PROBE_READ: the client reads the provider's memory into RAM
+ * @P2PMAP_PROBE_WRITE: the client writes RAM into the provider's memory
+ */
+enum p2pmap_probe_dir {
+	P2PMAP_PROBE_READ		= 1,
+	P2PMAP_PROBE_WRITE		= 2,
+};
+
+#define P2PMAP_OVERRIDE_VERIFIED	(1U << 0)	/* a probe passed on this boot */
+#define P2PMAP_OVERRIDE_ENABLED		(1U << 1)	/* P2P is allowed for the pair */
+
+#define P2PMAP_PROBE_MAX_CASES		8
+
+/**
+ * struct p2pmap_probe_case - one transfer of a probe
+ * @dir: enum p2pmap_probe_dir
+ * @result: enum p2pmap_probe_result; 0: not run (an earlier one failed)
+ * @offset: byte offset in the probe's buffers (the provider's memory and RAM alike)
+ * @len: bytes moved
+ * @bad_offset: (failed) the first byte, from @offset, that was not as written; @len or more
+ *	for a byte after the transfer that changed, (__u32)-n for the n-th byte before it
+ * @expected: (failed) what that byte should have been
+ * @got: (failed) what it was
+ * @reserved: zero
+ */
+struct p2pmap_probe_case {
+	__u32 dir;
+	__u32 result;
+	__u32 offset;
+	__u32 len;
+	__u32 bad_offset;
+	__u8  expected;
+	__u8  got;
+	__u16 reserved;
+};
+
+/**
+ * struct p2pmap_verify - P2PMAP_IOC_VERIFY: test a pair's P2P path with real data
+ * @argsz: sizeof(struct p2pmap_verify)
+ * @flags: 0 or P2PMAP_VERIFY_ENABLE
+ * @provider: the P2P provider (must have P2PDMA memory, else ENODEV)
+ * @client: the client; its driver must have registered it (EACCES) with a dma_copy op
+ *	(EOPNOTSUPP: a client that cannot be verified)
+ * @result: (out) enum p2pmap_probe_result: PASS, or the first failure's signature
+ * @nr_cases: (out) entries of @cases
+ * @bytes: (out) bytes moved and compared
+ * @duration_ns: (out) how long the probe took
+ * @dma_provider: (out) the DMA address the client was given for the provider's memory
+ *	(dma_map_resource(): an IOVA where an IOMMU translates)
+ * @override: (out) the pair's P2PMAP_OVERRIDE_* state after the probe
+ * @reserved: zero
+ * @cases: (out) the transfers, in the order they ran
+ *
+ * p2pmap allocates 16 KiB of the provider's P2P memory (pci_alloc_p2pmem()) and 16 KiB of RAM,
+ * maps them for the client (dma_map_resource() and dma_map_page(): the mappings are the
+ * client's, made under its registration and unmapped before the call returns), and has the
+ * client's driver move data with its own DMA engine: the provider's memory into RAM (READ)
+ * and RAM into the provider's memory (WRITE), at several sizes and offsets. Each transfer's
+ * destination is filled first with a known byte, so a transfer that does not land is told
+ * apart from one that reads all ones or zeros; the bytes beside it are checked too. The
+ * probe stops at the first failure.
+ *
+ * A passing probe marks the pair verified until either device is removed, re-plugged or
+ * loses its driver (the pair itself goes then); with P2PMAP_VERIFY_ENABLE the override is
+ * enabled at once. A failing probe clears the pair's verification and override, logs the
+ * signature and counts it in the pair's statistics (@probes_failed of STATS). Needs
+ * CAP_SYS_ADMIN (EPERM). Returns 0 whenever the probe ran, whatever it found: @result
+ * says. Errors: ENODEV (no such device, or not a provider), EACCES, EOPNOTSUPP, ENOMEM (no
+ * P2P memory left), EIO (the DMA API refused to map the provider's memory for the client),
+ * EINTR (a signal arrived while waiting for another probe).
+ */
+struct p2pmap_verify {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u32 result;
+	__u32 nr_cases;
+	__u64 bytes;
+	__u64 duration_ns;
+	__u64 dma_provider;
+	__u32 override;
+	__u32 reserved;
+	struct p2pmap_probe_case cases[P2PMAP_PROBE_MAX_CASES];
+};
+
+#define P2PMAP_VERIFY_ENABLE	(1U << 0)	/* enable the override if the probe passes */
+
+/**
+ * struct p2pmap_override - P2PMAP_IOC_OVERRIDE: enable or disable a pair's verified override
+ * @argsz: sizeof(struct p2pmap_override)
+ * @flags: exactly one of P2PMAP_OVERRIDE_ADD, P2PMAP_OVERRIDE_DEL
+ * @provider: the P2P provider
+ * @client: the client
+ * @override: (out) the pair's P2PMAP_OVERRIDE_* state afterwards
+ * @reserved: zero
+ * @verified_at: (out) when its latest passing probe ended (seconds since the epoch, 0: never)
+ *
+ * ADD allows P2P for a pair the kernel refuses, only if a probe of these two devices passed
+ * on this boot (P2PMAP_IOC_VERIFY) and neither has been removed, re-plugged or unbound since:
+ * otherwise ENOKEY. Mappings made afterwards may go P2P (reason "verified-override"); a
+ * policy sees the override in its context and still decides. DEL disables it (the
+ * verification stays, so ADD needs no new probe); mappings made afterwards bounce again.
+ * Mappings already made keep their path until they are unmapped. Needs CAP_SYS_ADMIN (EPERM).
+ * List overrides with P2PMAP_IOC_STATS. Errors: ENODEV (no such device or not a provider),
+ * ENOKEY.
+ */
+struct p2pmap_override {
+	__u32 argsz;
+	__u32 flags;
+	struct p2pmap_pci_addr provider;
+	struct p2pmap_pci_addr client;
+	__u32 override;
+	__u32 reserved;
+	__u64 verified_at;
+};
+
+#define P2PMAP_OVERRIDE_ADD	(1U << 0)
+#define P2PMAP_OVERRIDE_DEL	(1U << 1)
+
+#define P2PMAP_IOC_VERIFY	_IO(P2PMAP_IOC_MAGIC, 0x06)
+#define P2PMAP_IOC_OVERRIDE	_IO(P2PMAP_IOC_MAGIC, 0x07)
 
 #endif /* _UAPI_P2PMAP_H */

@@ -56,7 +56,8 @@
 	X(P2PMAP_REASON_BOUNCE_CAP, "bounce-cap")			\
 	X(P2PMAP_REASON_HOST_BRIDGE_P2P, "host-bridge-p2p")		\
 	X(P2PMAP_REASON_DIFFERENT_HOST_BRIDGES, "different-host-bridges") \
-	LAST(P2PMAP_REASON_DMA_UNREACHABLE, "dma-unreachable")
+	X(P2PMAP_REASON_DMA_UNREACHABLE, "dma-unreachable")		\
+	LAST(P2PMAP_REASON_VERIFIED_OVERRIDE, "verified-override")
 
 /* enum p2pmap_policy_event */
 #define P2PMAP_POLICY_EVENT_NAMES(X, LAST)				\
@@ -75,5 +76,19 @@
 	X(P2PMAP_SIZE_SMALL, "<64K")					\
 	X(P2PMAP_SIZE_MEDIUM, "64K-1M")					\
 	LAST(P2PMAP_SIZE_LARGE, ">=1M")
+
+/* enum p2pmap_probe_result: what a probe of a pair found */
+#define P2PMAP_PROBE_RESULT_NAMES(X, LAST)				\
+	X(P2PMAP_PROBE_PASS, "pass")					\
+	X(P2PMAP_PROBE_ALL_ONES, "all-ones")				\
+	X(P2PMAP_PROBE_ZEROS, "zeros")					\
+	X(P2PMAP_PROBE_NOT_WRITTEN, "not-written")			\
+	X(P2PMAP_PROBE_CORRUPT, "corrupt")				\
+	LAST(P2PMAP_PROBE_DMA_ERROR, "dma-error")
+
+/* enum p2pmap_probe_dir: seen from the client */
+#define P2PMAP_PROBE_DIR_NAMES(X, LAST)					\
+	X(P2PMAP_PROBE_READ, "read")					\
+	LAST(P2PMAP_PROBE_WRITE, "write")
 
 #endif /* _UAPI_P2PMAP_NAMES_H */

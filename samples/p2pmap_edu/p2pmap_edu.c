@@ -336,7 +336,78 @@ static void edu_quiesce(struct device *dev, void *priv)
 		pci_err(edu->pdev, "DMA engine does not go idle\n");
 }
 
+/*
+ * Test knob for p2pmap's probe (P2PMAP_IOC_VERIFY): 1 makes every dma_copy() deliver all ones
+ * (the engine reads a buffer of 0xff instead of the source, as a dropped P2P read completes),
+ * 2 makes it move nothing (as a write that never lands). 0, the default, moves the data.
+ */
+#define EDU_FAULT_ONES		1
+#define EDU_FAULT_NOTHING	2
+
+static int probe_fault_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, EDU_FAULT_NOTHING);
+}
+
+static const struct kernel_param_ops probe_fault_ops = {
+	.set = probe_fault_set,
+	.get = param_get_uint,
+};
+
+static unsigned int probe_fault;
+module_param_cb(probe_fault, &probe_fault_ops, &probe_fault, 0644);
+MODULE_PARM_DESC(probe_fault,
+		 "Test knob: p2pmap's probe sees 1 all-ones data, 2 nothing moved (default 0: real DMA)");
+
+/*
+ * p2pmap's data-integrity probe: move @len bytes from @src to @dst, both DMA addresses of this
+ * device (one of them a provider's P2P memory), through the edu buffer, as the copy ioctl
+ * does. p2pmap holds the device's registration meanwhile; remove() sets @gone first, which
+ * makes a running transfer give up, so the unregistration that waits for this call does not
+ * wait long.
+ */
+static int edu_dma_copy(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
+			size_t len)
+{
+	unsigned int fault = READ_ONCE(probe_fault);
+	struct edu *edu = priv;
+	dma_addr_t ones_dma = 0;
+	void *ones = NULL;
+	int ret;
+
+	if (!len || len > EDU_MAX_XFER)
+		return -EINVAL;
+	if (fault == EDU_FAULT_NOTHING)
+		return 0;
+	if (fault == EDU_FAULT_ONES) {
+		ones = dma_alloc_coherent(dev, len, &ones_dma, GFP_KERNEL);
+		if (!ones)
+			return -ENOMEM;
+		memset(ones, 0xff, len);
+		src = ones_dma;
+	}
+	mutex_lock(&edu->lock);
+	ret = READ_ONCE(edu->gone) ? -ENODEV : edu_dma(edu, src, len, false);
+	if (!ret)
+		ret = edu_dma(edu, dst, len, true);
+	mutex_unlock(&edu->lock);
+	if (ones)
+		dma_free_coherent(dev, len, ones, ones_dma);
+	return ret;
+}
+
 static const struct p2pmap_client_ops edu_client_ops = {
+	.quiesce = edu_quiesce,
+	.dma_copy = edu_dma_copy,
+};
+
+/* Test knob: a device bound while it is off registers without ->dma_copy(), unverifiable. */
+static bool offer_dma_copy = true;
+module_param(offer_dma_copy, bool, 0644);
+MODULE_PARM_DESC(offer_dma_copy,
+		 "Devices bound from now on offer p2pmap's probe their DMA engine (default Y)");
+
+static const struct p2pmap_client_ops edu_client_ops_nocopy = {
 	.quiesce = edu_quiesce,
 };
 
@@ -419,7 +490,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	};
 	pci_set_drvdata(pdev, edu);
 	/* /dev/p2pmap may map for this device: its mappings are ours to take down on remove. */
-	ret = p2pmap_client_register(&pdev->dev, &edu_client_ops, edu);
+	ret = p2pmap_client_register(&pdev->dev, READ_ONCE(offer_dma_copy) ? &edu_client_ops :
+				     &edu_client_ops_nocopy, edu);
 	if (ret)
 		goto err_ida;
 	ret = misc_register(&edu->misc);

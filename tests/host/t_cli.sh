@@ -11,7 +11,7 @@ ok "$P --version | grep -q '^p2ppolicy [0-9]'" "--version prints the version"
 ok "$P; [ \$? = 2 ]" "no command: exit 2"
 ok "$P frobnicate 2>&1 | grep -q \"unknown command 'frobnicate'\"; $P frobnicate; [ \$? = 2 ]" \
    "an unknown command: one clear line, exit 2"
-for c in status devices pairs explain load unload set rules check-config daemon; do
+for c in status devices pairs explain load unload set rules verify override check-config daemon; do
 	ok "$P $c --help | grep -q '^Usage: p2ppolicy $c' && $P help $c | grep -q '^Usage: p2ppolicy $c'" \
 	   "$c --help"
 done

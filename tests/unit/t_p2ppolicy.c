@@ -20,6 +20,7 @@
 #include "config.h"
 #include "fmt.h"
 #include "fmt_shadow.h"
+#include "fmt_override.h"
 #include "pci.h"
 #include "rule.h"
 #include "util.h"
@@ -231,6 +232,18 @@ static void config_good(void **state)
 	assert_int_equal(c.shadow_tunables[0].value, 64 << 10);
 	assert_int_equal(c.nr_tunables, 1);
 	config_free(&c);
+
+	/* [override]: one pair a line, addresses or vendor:device IDs. */
+	assert_int_equal(config_parse_string("[policy]\nname = topology\n[override]\n"
+					     "pair = 0000:05:00.0 0000:04:00.0\n"
+					     "pair = 1b36:0010 1234:11e8\n", "t.conf", &c, why,
+					     sizeof(why)), 0);
+	assert_int_equal(c.nr_overrides, 2);
+	assert_int_equal(c.overrides[0].provider.addr.bus, 5);
+	assert_int_equal(c.overrides[0].client.addr.bus, 4);
+	assert_int_equal(c.overrides[0].line, 4);
+	assert_int_equal(c.overrides[1].client.device, 0x11e8);
+	config_free(&c);
 }
 
 static void config_bad(void **state)
@@ -277,6 +290,14 @@ static void config_bad(void **state)
 		{ "[policy]\nname = topology\n[shadow]\nname = a\nname = b\n",
 		  "t.conf:5: 'name' given twice in [shadow]" },
 		{ "[policy]\nname = topology\n[shadow]\nname =\n", "t.conf:4: 'name' is empty" },
+		{ "[policy]\nname = topology\n[override]\npair = 0000:05:00.0\n",
+		  "t.conf:4: pair: '0000:05:00.0' is not PROVIDER CLIENT" },
+		{ "[policy]\nname = topology\n[override]\npair = any 0000:04:00.0\n",
+		  "t.conf:4: pair: " },
+		{ "[policy]\nname = topology\n[override]\npair = 05:00.0 04:00.0\npair = 05:00.0 04:00.0\n",
+		  "t.conf:5: pair '05:00.0 04:00.0' given twice (first at line 4)" },
+		{ "[policy]\nname = topology\n[override]\nprovider = 05:00.0\n",
+		  "t.conf:4: unknown key 'provider' in [override]" },
 		{ "[policy]\nname = topology\n[rule x]\nprovider = any\nclient = any\nverdict = p2p\n",
 		  "t.conf:3: rules need 'name = rules'" },
 		{ "[policy]\nname = rules\n[rule \"a name that is far too long for inih to keep it\"]\n",
@@ -545,6 +566,35 @@ static void out_json_roundtrip(void **state)
 	free(buf);
 }
 
+static void out_verify(void **state)
+{
+	struct p2pmap_verify v = {
+		.provider = { 0, 5, 0 }, .client = { 0, 4, 0 }, .result = P2PMAP_PROBE_ALL_ONES,
+		.nr_cases = 1, .bytes = 4032, .duration_ns = 200000000, .dma_provider = 0xf8020000,
+		.cases = { { .dir = P2PMAP_PROBE_READ, .result = P2PMAP_PROBE_ALL_ONES, .len = 4032,
+			     .expected = 0xa4, .got = 0xff } },
+	};
+	struct p2pmap_pair_stat p = { .provider = { 0, 5, 0 }, .client = { 0, 4, 0 },
+				      .override = P2PMAP_OVERRIDE_VERIFIED | P2PMAP_OVERRIDE_ENABLED,
+				      .probe_result = P2PMAP_PROBE_PASS, .verified_at = 1795952597,
+				      .probes_passed = 1, .probes_failed = 2 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	fmt_verify(f, &v);
+	fmt_overrides(f, &p, 1);
+	fclose(f);
+	assert_non_null(strstr(buf, "DMA address 0xf8020000"));
+	assert_non_null(strstr(buf, "\n  read        0   4032  all-ones (byte 0 is 0xff, expected 0xa4)\n"));
+	assert_non_null(strstr(buf, "\nresult: FAIL: the data read all ones"));
+	assert_non_null(strstr(buf, "\noverride: none: the latest probe failed (all-ones)\n"));
+	assert_non_null(strstr(buf, "0000:05:00.0  0000:04:00.0  verified 2026-11-29 "));
+	assert_non_null(strstr(buf, "UTC, enabled: P2P allowed; probes passed 1, failed 2\n"));
+	free(buf);
+}
+
 static void out_names(void **state)
 {
 	uint32_t r;
@@ -556,6 +606,10 @@ static void out_names(void **state)
 		assert_string_not_equal(reason_text(r), "unknown reason");
 	}
 	assert_string_equal(reason_str(__P2PMAP_REASON_MAX), "unknown");
+	assert_string_equal(reason_str(P2PMAP_REASON_VERIFIED_OVERRIDE), "verified-override");
+	for (r = P2PMAP_PROBE_PASS; r <= P2PMAP_PROBE_DMA_ERROR; r++)
+		assert_string_not_equal(probe_result_str(r), "-");
+	assert_string_equal(probe_result_str(P2PMAP_PROBE_ALL_ONES), "all-ones");
 	assert_string_equal(kverdict_str(P2PMAP_KV_HOST_BRIDGE), "host-bridge");
 }
 
@@ -576,6 +630,7 @@ int main(void)
 		cmocka_unit_test(out_pairs),
 		cmocka_unit_test(out_shadow),
 		cmocka_unit_test(out_json_roundtrip),
+		cmocka_unit_test(out_verify),
 		cmocka_unit_test(out_names),
 	};
 

@@ -30,6 +30,7 @@ struct cmd {
 extern const struct cmd commands[];
 extern const struct subcmd rules_subcmds[];
 extern const struct subcmd shadow_subcmds[];
+extern const struct subcmd override_subcmds[];
 
 int cmd_status(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
@@ -40,6 +41,8 @@ int cmd_unload(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_shadow(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_override(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 

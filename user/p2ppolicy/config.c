@@ -13,7 +13,7 @@
 /* inih keeps 49 characters of a section or key name and drops the rest: refuse those. */
 #define INIH_MAX_NAME	49
 
-enum section { SEC_NONE, SEC_POLICY, SEC_TUNABLES, SEC_RULE, SEC_SHADOW, SEC_BAD };
+enum section { SEC_NONE, SEC_POLICY, SEC_TUNABLES, SEC_RULE, SEC_SHADOW, SEC_OVERRIDE, SEC_BAD };
 
 struct parser {
 	struct config *cfg;
@@ -128,6 +128,8 @@ static int new_section(struct parser *p, const char *section)
 		p->kind = SEC_TUNABLES;
 	} else if (!strcmp(section, "shadow")) {
 		p->kind = SEC_SHADOW;
+	} else if (!strcmp(section, "override")) {
+		p->kind = SEC_OVERRIDE;
 	} else if (rule_name(section, name, sizeof(name))) {
 		p->kind = SEC_RULE;
 		if (!name[0])
@@ -148,7 +150,7 @@ static int new_section(struct parser *p, const char *section)
 		r->line = p->line;
 	} else {
 		p->kind = SEC_BAD;
-		return error(p, "unknown section [%s] (have: [policy], [tunables], [shadow], [rule \"NAME\"])",
+		return error(p, "unknown section [%s] (have: [policy], [tunables], [shadow], [override], [rule \"NAME\"])",
 			     section);
 	}
 	return 1;
@@ -244,6 +246,34 @@ static int shadow_key(struct parser *p, const char *key, const char *value)
 	return 1;
 }
 
+/* [override]: pair = PROVIDER CLIENT, one line per pair. */
+static int override_key(struct parser *p, const char *key, const char *value)
+{
+	struct config *cfg = p->cfg;
+	struct config_override *o;
+	char a[64], b[64], extra[8], why[192];
+	unsigned int i;
+
+	if (strcmp(key, "pair"))
+		return error(p, "unknown key '%s' in [override] (have: pair)", key);
+	if (sscanf(value, "%63s %63s %7s", a, b, extra) != 2)
+		return error(p, "pair: '%s' is not PROVIDER CLIENT", value);
+	if (cfg->nr_overrides == CONFIG_MAX_OVERRIDES)
+		return error(p, "more than %d override pairs", CONFIG_MAX_OVERRIDES);
+	o = &cfg->overrides[cfg->nr_overrides];
+	if (pci_spec_parse(a, false, &o->provider, why, sizeof(why)) ||
+	    pci_spec_parse(b, false, &o->client, why, sizeof(why)))
+		return error(p, "pair: %s", why);
+	for (i = 0; i < cfg->nr_overrides; i++)
+		if (!memcmp(&cfg->overrides[i].provider, &o->provider, sizeof(o->provider)) &&
+		    !memcmp(&cfg->overrides[i].client, &o->client, sizeof(o->client)))
+			return error(p, "pair '%s' given twice (first at line %d)", value,
+				     cfg->overrides[i].line);
+	o->line = p->line;
+	cfg->nr_overrides++;
+	return 1;
+}
+
 static int rule_key_value(struct parser *p, const char *key, const char *value)
 {
 	struct config_rule *r = &p->cfg->rules[p->cfg->nr_rules - 1];
@@ -291,6 +321,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return rule_key_value(p, key, value);
 	case SEC_SHADOW:
 		return shadow_key(p, key, value);
+	case SEC_OVERRIDE:
+		return override_key(p, key, value);
 	case SEC_BAD:
 		return 1;	/* already reported */
 	case SEC_NONE:

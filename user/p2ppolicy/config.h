@@ -13,6 +13,9 @@
  *	name = size_threshold		; a shipped policy or a path to a .bpf.o
  *	min_p2p_bytes = 64K		; its tunables, like shadow load --set
  *
+ *	[override]			; optional: verified overrides (p2ppolicy override)
+ *	pair = 0000:05:00.0 0000:04:00.0	; PROVIDER CLIENT; one line per pair
+ *
  *	[rule "nvme A to the switch's edu"]
  *	provider = 0000:03:00.0		; address, vendor:device or any
  *	client = 1234:11e8
@@ -34,6 +37,7 @@
 #define CONFIG_DEFAULT_PATH	"/etc/p2ppolicy.conf"
 #define CONFIG_MAX_TUNABLES	32
 #define CONFIG_NAME_LEN		64
+#define CONFIG_MAX_OVERRIDES	32
 
 struct tunable {
 	char name[CONFIG_NAME_LEN];
@@ -46,6 +50,12 @@ struct config_rule {
 	int line;			/* of its [rule] header */
 	struct rule_def def;
 	bool has_provider, has_client, has_verdict;
+};
+
+/* A pair of [override]: verified and enabled by the daemon at start and on hot-plug. */
+struct config_override {
+	struct pci_spec provider, client;	/* addresses or vendor:device, never "any" */
+	int line;
 };
 
 struct config {
@@ -61,6 +71,8 @@ struct config {
 	int shadow_line;
 	struct tunable shadow_tunables[CONFIG_MAX_TUNABLES];
 	unsigned int nr_shadow_tunables;
+	struct config_override overrides[CONFIG_MAX_OVERRIDES];
+	unsigned int nr_overrides;
 };
 
 /*

@@ -23,7 +23,9 @@
 
 #include "cmds.h"
 #include "config.h"
+#include "fmt_override.h"
 #include "kmod.h"
+#include "pci.h"
 #include "policy.h"
 #include "rules_map.h"
 #include "tunables.h"
@@ -166,6 +168,64 @@ static int apply(const struct config *cfg)
 	return ret;
 }
 
+/* Whether the pair's override is on now (STATS). */
+static bool override_on(int fd, const struct pci_info *prov, const struct pci_info *cli)
+{
+	struct p2pmap_pair_stat *v;
+	bool on = false;
+	size_t n, i;
+
+	if (kmod_stats(fd, false, &v, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (pci_addr_eq(&v[i].provider, &prov->addr) && pci_addr_eq(&v[i].client, &cli->addr))
+			on = v[i].override & P2PMAP_OVERRIDE_ENABLED;
+	free(v);
+	return on;
+}
+
+/*
+ * The [override] pairs: each one present and not overridden now is probed, and enabled if
+ * the probe passes. At start, after a reload, and when a PCI device gets a driver (a
+ * re-plugged or rebound device lost its verification). A probe takes seconds of DMA.
+ */
+static void apply_overrides(const struct config *cfg)
+{
+	struct pci_info prov, cli;
+	struct p2pmap_verify v;
+	char why[192];
+	unsigned int i;
+	int fd, ret;
+
+	if (!cfg->nr_overrides)
+		return;
+	fd = kmod_open();
+	if (fd < 0)
+		return;
+	for (i = 0; i < cfg->nr_overrides; i++) {
+		const struct config_override *o = &cfg->overrides[i];
+
+		if (pci_resolve(&o->provider, &prov, why, sizeof(why)) ||
+		    pci_resolve(&o->client, &cli, why, sizeof(why))) {
+			log_info("%s:%d: override pair not here (yet): %s", cfg->path, o->line, why);
+			continue;
+		}
+		if (override_on(fd, &prov, &cli))
+			continue;
+		ret = kmod_verify(fd, &prov.addr, &cli.addr, P2PMAP_VERIFY_ENABLE, &v);
+		if (ret)
+			log_warn("%s:%d: cannot verify %s -> %s: %s", cfg->path, o->line, prov.name,
+				 cli.name, strerror(-ret));
+		else if (v.result != P2PMAP_PROBE_PASS)
+			log_warn("%s:%d: probe of %s -> %s failed (%s): the pair stays refused",
+				 cfg->path, o->line, prov.name, cli.name, probe_result_str(v.result));
+		else
+			log_info("override %s -> %s verified (%u transfers, %llu bytes) and enabled",
+				 prov.name, cli.name, v.nr_cases, (unsigned long long)v.bytes);
+	}
+	close(fd);
+}
+
 static void notify_ready(struct daemon *d)
 {
 	sd_notifyf(0, "READY=1\nSTATUS=policy %s, %zu rules, from %s\nMAINPID=%d", d->cfg.policy,
@@ -193,6 +253,7 @@ static void reload(struct daemon *d)
 		config_free(&d->cfg);
 		d->cfg = cfg;
 		d->attached = true;
+		apply_overrides(&d->cfg);
 	}
 	notify_ready(d);
 }
@@ -245,6 +306,8 @@ static void device_event(struct daemon *d)
 					 pci_spec_str(&spec, s, sizeof(s)));
 		}
 	}
+	if (!strcmp(action, "bind"))
+		apply_overrides(&d->cfg);
 	if (d->cfg.nr_rules || !strcmp(d->cfg.policy, "rules")) {
 		struct rule_def *rules = calloc(d->cfg.nr_rules + 1, sizeof(*rules));
 
@@ -367,6 +430,7 @@ int cmd_daemon(int argc, char **argv)
 		 d.cfg.policy, d.config_path, d.cfg.nr_tunables, d.cfg.nr_tunables == 1 ? "" : "s",
 		 d.cfg.nr_rules, d.cfg.nr_rules == 1 ? "" : "s",
 		 d.cfg.detach_on_exit ? "detach" : "keep it attached");
+	apply_overrides(&d.cfg);
 	setup_udev(&d);
 	notify_ready(&d);
 	ret = run(&d);

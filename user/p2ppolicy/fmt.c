@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "fmt_override.h"
 #include "uapi/p2pmap_names.h"
 #include "util.h"
 
@@ -75,6 +76,8 @@ static const char *const reason_texts[] = {
 		"built-in rule: the devices are below different host bridges, which the kernel never allows, so the data bounces",
 	[P2PMAP_REASON_DMA_UNREACHABLE] =
 		"the client's DMA mask does not reach this memory, so the data bounces through RAM the client reaches",
+	[P2PMAP_REASON_VERIFIED_OVERRIDE] =
+		"the kernel refuses the pair, but a probe passed on this boot and the operator enabled its override, so P2P is allowed",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == __P2PMAP_REASON_MAX &&
 	       ARRAY_SIZE(reason_texts) == __P2PMAP_REASON_MAX,
@@ -209,6 +212,12 @@ void fmt_pairs(FILE *f, const struct p2pmap_pair_stat *p, size_t n, bool all)
 	}
 	if (!shown)
 		fprintf(f, "(no mappings yet%s)\n", all ? "" : "; --all lists idle pairs too");
+	for (i = 0, p -= n; i < n && !pair_has_override(&p[i]); i++)
+		;
+	if (i < n) {
+		fprintf(f, "\nverified overrides:\n");
+		fmt_overrides(f, p, n);
+	}
 }
 
 json_object *fmt_pairs_json(const struct p2pmap_pair_stat *p, size_t n, bool all)
@@ -236,6 +245,8 @@ json_object *fmt_pairs_json(const struct p2pmap_pair_stat *p, size_t n, bool all
 				       json_object_new_string(verdict_str(p->last_verdict)) : NULL);
 		json_object_object_add(o, "last_reason", p->last_verdict ?
 				       json_object_new_string(reason_str(p->last_reason)) : NULL);
+		json_object_object_add(o, "override", fmt_override_json(p->override, p->probe_result,
+									 p->verified_at));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -246,7 +257,7 @@ json_object *fmt_pairs_json(const struct p2pmap_pair_stat *p, size_t n, bool all
 void fmt_explain(FILE *f, const struct explain_req *req, const struct p2pmap_explain *e,
 		 const char *policy)
 {
-	char a[32], b[32], c[32], sz[32];
+	char a[32], b[32], c[32], sz[32], ov[160];
 
 	fprintf(f, "%s -> %s, %s, direction %s: %s\n", pci_addr_str(&req->provider, a, sizeof(a)),
 		pci_addr_str(&req->client, b, sizeof(b)), fmt_size(req->len, sz, sizeof(sz)),
@@ -273,6 +284,9 @@ void fmt_explain(FILE *f, const struct explain_req *req, const struct p2pmap_exp
 	if (e->link_speed_mbps || e->link_width)
 		fprintf(f, "  link:     slowest %u Mb/s per lane, narrowest x%u\n", e->link_speed_mbps,
 			e->link_width);
+	if (e->override || e->probe_result)
+		fprintf(f, "  override: %s\n", fmt_override_state(e->override, e->probe_result,
+								 e->verified_at, ov, sizeof(ov)));
 }
 
 json_object *fmt_explain_json(const struct explain_req *req, const struct p2pmap_explain *e,
@@ -297,6 +311,8 @@ json_object *fmt_explain_json(const struct explain_req *req, const struct p2pmap
 	json_object_object_add(o, "acs_bridge", e->has_acs_bridge ? jaddr(&e->acs_bridge) : NULL);
 	json_object_object_add(o, "link_speed_mbps", ju64(e->link_speed_mbps));
 	json_object_object_add(o, "link_width", ju64(e->link_width));
+	json_object_object_add(o, "override", fmt_override_json(e->override, e->probe_result,
+								 e->verified_at));
 	return o;
 }
 

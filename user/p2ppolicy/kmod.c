@@ -94,6 +94,28 @@ int kmod_explain_flags(int fd, const struct p2pmap_pci_addr *prov,
 	return ioctl(fd, P2PMAP_IOC_EXPLAIN, out) ? -errno : 0;
 }
 
+int kmod_verify(int fd, const struct p2pmap_pci_addr *prov, const struct p2pmap_pci_addr *client,
+		uint32_t flags, struct p2pmap_verify *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	out->flags = flags;
+	out->provider = *prov;
+	out->client = *client;
+	return ioctl(fd, P2PMAP_IOC_VERIFY, out) ? -errno : 0;
+}
+
+int kmod_override(int fd, const struct p2pmap_pci_addr *prov,
+		  const struct p2pmap_pci_addr *client, uint32_t flags, struct p2pmap_override *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	out->flags = flags;
+	out->provider = *prov;
+	out->client = *client;
+	return ioctl(fd, P2PMAP_IOC_OVERRIDE, out) ? -errno : 0;
+}
+
 int kmod_stats(int fd, bool reset, struct p2pmap_pair_stat **out, size_t *nr)
 {
 	struct p2pmap_stats s = {

@@ -49,6 +49,12 @@ int kmod_explain(int fd, const struct p2pmap_pci_addr *prov, const struct p2pmap
 int kmod_explain_flags(int fd, const struct p2pmap_pci_addr *prov,
 		       const struct p2pmap_pci_addr *client, uint32_t dir, uint64_t len,
 		       uint32_t flags, struct p2pmap_explain *out);
+/* P2PMAP_IOC_VERIFY (a probe with the client's DMA; seconds): 0 when it ran, or -errno. */
+int kmod_verify(int fd, const struct p2pmap_pci_addr *prov, const struct p2pmap_pci_addr *client,
+		uint32_t flags, struct p2pmap_verify *out);
+/* P2PMAP_IOC_OVERRIDE with P2PMAP_OVERRIDE_ADD or _DEL; 0 or -errno (-ENOKEY: not verified). */
+int kmod_override(int fd, const struct p2pmap_pci_addr *prov,
+		  const struct p2pmap_pci_addr *client, uint32_t flags, struct p2pmap_override *out);
 /* Every pair's statistics (malloc'd in *@out). 0 or -errno. */
 int kmod_stats(int fd, bool reset, struct p2pmap_pair_stat **out, size_t *nr);
 

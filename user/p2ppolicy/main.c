@@ -91,6 +91,30 @@ const struct cmd commands[] = {
 	  "  --all            (report) list pairs with no comparison too\n"
 	  "  --reset          (report) zero the statistics after this snapshot (root)",
 	  shadow_subcmds },
+	{ "verify", cmd_verify, "PROVIDER CLIENT [--enable] [--json]",
+	  "test the pair's P2P path with real DMA by the client; --enable: then allow P2P (root)",
+	  "p2pmap allocates 16 KiB of PROVIDER's P2P memory and of RAM, and has CLIENT's driver\n"
+	  "move data with the device's own DMA engine: PROVIDER's memory into RAM (read) and RAM\n"
+	  "into PROVIDER's memory (write), at several sizes and offsets. Every byte is compared;\n"
+	  "a failure is named by its signature: all-ones, zeros, not-written or corrupt. Only a\n"
+	  "client whose driver offers the test (p2pmap_edu does) can be verified. A pass marks the\n"
+	  "pair verified until either device is removed, re-plugged or unbound; a failure clears\n"
+	  "its verification and override. Exit status 0 only if the probe passed. A probe shows\n"
+	  "that this path works now, not that it works under every traffic pattern.\n"
+	  "  --enable  allow P2P for the pair at once if the probe passes ('override add')\n"
+	  "  --json    the report as JSON",
+	  NULL },
+	{ "override", cmd_override, NULL,
+	  "allow P2P for a pair the kernel refuses, where a probe passed on this boot (root)",
+	  "The kernel allows P2P through a host bridge only for a short whitelist. A verified\n"
+	  "override lets p2pmap map such a pair P2P (reason verified-override) after 'verify'\n"
+	  "passed for these exact devices on this boot; a device's removal, re-plug or unbind\n"
+	  "drops it. Policies see it in their context and still decide. 'pairs' and 'explain'\n"
+	  "show it. The daemon re-verifies and re-enables the [override] pairs of its\n"
+	  "configuration at start and when devices come back.\n"
+	  "  p2ppolicy override add 0000:05:00.0 0000:04:00.0\n"
+	  "  p2ppolicy override list",
+	  override_subcmds },
 	{ "check-config", cmd_check_config, "[FILE]",
 	  "check a configuration file (default /etc/p2ppolicy.conf) without changing anything",
 	  "Parses the file, opens its policy and checks its tunables against the policy's\n"
