@@ -33,8 +33,12 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # 7 attach a policy and 1 moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
+# Last, once the lab's modules are unloaded: the Debian packages (build/deb/, which the host's
+# t_deb.sh leaves there) installed into an overlay of the root, their DKMS build of p2pmap.ko
+# loaded, p2ppolicy and its daemon from the packages, removal and purge.
 GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
-	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
+	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh
+	     tests/guest/t_deb.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
