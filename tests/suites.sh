@@ -33,12 +33,8 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # 7 attach a policy and 1 moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
-# Last, once the lab's modules are unloaded: the Debian packages (build/deb/, which the host's
-# t_deb.sh leaves there) installed into an overlay of the root, their DKMS build of p2pmap.ko
-# loaded, p2ppolicy and its daemon from the packages, removal and purge.
 GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
-	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh
-	     tests/guest/t_deb.sh)
+	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
@@ -51,7 +47,13 @@ HOTPLUG_TESTS=("$LOAD" tests/guest/t_hotplug.sh build/tests/t_matrix
 	       tests/guest/t_unload.sh)
 # Clients with the edu's own 28-bit DMA mask (see narrow.sh).
 NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
-VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow}
+# The Debian packages (build/deb/, which the host's t_deb.sh leaves there) installed into an
+# overlay of the root: their DKMS build of p2pmap.ko loaded, p2ppolicy and its daemon,
+# removal and purge. A boot of its own without the lab's modules (the DKMS build under TCG
+# takes about 20 minutes: docs/testing.md), 6.12 only.
+PACKAGES_TESTS=(tests/guest/t_deb.sh)
+PACKAGES_TIMEOUT=3000	# seconds for that boot (tests/lab.sh; the others get run-tests.sh's)
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow packages}
 # make check, the other kernels: the core suites without the tools, the matrix and unload in
 # "switch", allocation fault injection, and the unpublished provider.
 TOOLS_TESTS=()
@@ -85,6 +87,7 @@ suites() {
 	check:unpublished | other:unpublished) SUITES=("${UNPUB_TESTS[@]}") ;;
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
+	check:packages) SUITES=("${PACKAGES_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
 	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;
