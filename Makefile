@@ -46,7 +46,7 @@ EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 include bpf/policies.mk
 
 .PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
-	install uninstall bench bench-profile stress
+	install install-files uninstall deb bench bench-profile stress
 
 help:
 	@echo "p2pmap targets:"
@@ -65,6 +65,7 @@ help:
 	@echo "  make stress     the reliability suites, long (load, fuzz, faults, lifecycle, hot-unplug)"
 	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
 	@echo "  make uninstall  remove what make install put in place"
+	@echo "  make deb        Debian packages p2pmap-dkms and p2ppolicy in build/deb/ (docs/install.md)"
 	@echo "  make clean      remove build products (the cached kernel stays)"
 	@echo "Variables: KDIR=<kernel tree> (default: lab kernel), P2PMAP_KERNEL=6.12|7.3 (lab kernel for"
 	@echo "           all, demo, shell, bench, stress), KASAN=1 (KASAN lab kernel), V=1 verbose,"
@@ -215,11 +216,23 @@ SBINDIR := $(PREFIX)/sbin
 POLICYDIR := $(PREFIX)/lib/p2pmap
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/p2pmap
-export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR
+BPFTRACEDIR := $(PREFIX)/share/p2pmap/bpftrace
+export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR BPFTRACEDIR
 
 install: deps
 	$(Q)$(MAKE) user
+	$(Q)$(MAKE) install-files
+
+# What make install copies (and, without DESTDIR, registers with DKMS), from a built tree:
+# no deps, no build. debian/rules installs the packages' files with it (DESTDIR=debian/tmp).
+install-files:
 	$(Q)VERSION=$(VERSION) P2PMAP_POLICIES="$(P2PMAP_POLICIES)" DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh install
+
+# The Debian packages (debian/), built by dpkg-buildpackage in a copy of the checkout's files
+# (tracked and untracked, not ignored), so that its 'debian/rules clean' never touches this
+# tree's build. The .debs land in build/deb/.
+deb: deps
+	$(Q)kdir=$${KDIR:-$$($(TOP)/scripts/build-kernel.sh)} && KDIR="$$kdir" $(TOP)/scripts/deb.sh
 
 uninstall:
 	$(Q)VERSION=$(VERSION) P2PMAP_POLICIES="$(P2PMAP_POLICIES)" DKMS_SRC=/usr/src/p2pmap-$(VERSION) $(TOP)/scripts/install.sh uninstall

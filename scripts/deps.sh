@@ -41,10 +41,12 @@ SRC
 	NEED_UPDATE=1
 fi
 
-# Plain bookworm packages.
+# Plain bookworm packages (debhelper, dh-dkms, dkms, lintian: make deb and its tests; the
+# lab's package suite installs the .debs into the guest, whose root is this machine's).
 PKGS=(build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod xz-utils
       rsync python3 clang llvm qemu-system-x86 pciutils bpftrace jq
-      libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config man-db)
+      libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config man-db
+      debhelper dh-dkms dkms lintian fakeroot)
 # From bookworm-backports.
 # The system-installed lab kernel sources come from tests/vm/kernels.
 BP_PKGS=(bpftool libbpf-dev linux-libc-dev)

@@ -7,6 +7,7 @@
 #   example configuration     $DOCDIR/p2ppolicy.conf.example, and $SYSCONFDIR/p2ppolicy.conf
 #                             unless one exists (an operator's file is never overwritten)
 #   man page                  $MANDIR/man8/p2ppolicy.8
+#   bpftrace scripts          $BPFTRACEDIR/*.bt
 #   module sources for DKMS   $DKMS_SRC, then 'dkms add/build/install' when DESTDIR is empty
 #
 # DESTDIR=DIR installs below DIR and never runs dkms (packaging, tests).
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VERSION:?run through make install}"
 : "${P2PMAP_POLICIES:?run through make install (bpf/policies.mk)}"
+: "${BPFTRACEDIR:?run through make install}"
 D=${DESTDIR:-}
 say() { printf '  INSTALL %s\n' "$*"; }
 die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
@@ -28,6 +30,9 @@ files() {	# SOURCE DEST MODE, one per line
 	echo "user/etc/p2ppolicy.conf $DOCDIR/p2ppolicy.conf.example 0644"
 	echo "user/man/p2ppolicy.8 $MANDIR/man8/p2ppolicy.8 0644"
 	echo "build/user/p2ppolicy.service $UNITDIR/p2ppolicy.service 0644"
+	for b in user/bpftrace/*.bt; do
+		echo "$b $BPFTRACEDIR/${b##*/} 0755"
+	done
 }
 
 dkms_files() {
@@ -76,7 +81,7 @@ uninstall_all() {
 		rm -f "$D$dst"
 		say "removed $dst"
 	done
-	rmdir "$D$POLICYDIR" "$D$DOCDIR" 2>/dev/null || true
+	rmdir "$D$POLICYDIR" "$D$DOCDIR" "$D$BPFTRACEDIR" "$D${BPFTRACEDIR%/*}" 2>/dev/null || true
 	if cmp -s user/etc/p2ppolicy.conf "$D$SYSCONFDIR/p2ppolicy.conf"; then
 		rm -f "$D$SYSCONFDIR/p2ppolicy.conf"
 		say "removed $SYSCONFDIR/p2ppolicy.conf (unchanged example)"

@@ -54,6 +54,12 @@ HOTPLUG_TESTS=("$LOAD" tests/guest/t_hotplug.sh build/tests/t_matrix
 	       tests/guest/t_unload.sh)
 # Clients with the edu's own 28-bit DMA mask (see narrow.sh).
 NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
+# The Debian packages (build/deb/, which the host's t_deb.sh leaves there) installed into an
+# overlay of the root: their DKMS build of p2pmap.ko loaded, p2ppolicy and its daemon,
+# removal and purge. A boot of its own without the lab's modules, 6.12 only. In make stress,
+# not make check: the DKMS build under TCG takes about 20 minutes (docs/testing.md).
+PACKAGES_TESTS=(tests/guest/t_deb.sh)
+PACKAGES_TIMEOUT=3000	# seconds for that boot (tests/lab.sh; the others get run-tests.sh's)
 VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow}
 # make check, the other kernels: the core suites without the tools, the matrix and unload in
 # "switch", allocation fault injection, and the unpublished provider.
@@ -77,7 +83,7 @@ STRESS_SWITCH_TESTS=(tests/guest/t_module.sh
 STRESS_FAULTS_TESTS=("$LOAD" "build/tests/t_faults --ops 2000 --only alloc"
 		     tests/guest/t_unload.sh)
 STRESS_HOTPLUG_TESTS=("$LOAD" "tests/guest/t_hotplug.sh 5" tests/guest/t_unload.sh)
-STRESS_VARIANTS="switch faults hotplug"
+STRESS_VARIANTS="switch faults hotplug packages"
 
 # suites PASS VARIANT: set SUITES to the suites of one lab run. PASS is check (the default
 # kernel), other (the other kernels) or stress.
@@ -90,6 +96,7 @@ suites() {
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
 	check:viommu) SUITES=("${VIOMMU_TESTS[@]}") ;;
+	stress:packages) SUITES=("${PACKAGES_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
 	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;

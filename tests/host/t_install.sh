@@ -15,7 +15,7 @@ ok "[ $rc = 0 ] && grep -q 'DESTDIR set: not running dkms' $d.log" "make install
 for f in /usr/sbin/p2ppolicy /usr/lib/p2pmap/rules.bpf.o /usr/lib/p2pmap/size_threshold.bpf.o \
 	 /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf \
 	 /usr/share/doc/p2pmap/p2ppolicy.conf.example /usr/share/man/man8/p2ppolicy.8 \
-	 /usr/src/p2pmap-$v/dkms.conf; do
+	 /usr/src/p2pmap-$v/dkms.conf /usr/share/p2pmap/bpftrace/decisions.bt; do
 	ok "[ -f $d$f ]" "installs $f"
 done
 ok "[ -x $d/usr/sbin/p2ppolicy ] && $d/usr/sbin/p2ppolicy --version | grep -q '$v'" "the installed p2ppolicy runs and says version $v"

@@ -62,7 +62,8 @@ if [ $shell = 0 ]; then
 	# quoted so that an argument may hold spaces.
 	{
 		echo "cd '$top'"
-		echo "export P2PMAP_VARIANT=$variant KASAN=${KASAN:-0}"
+		# P2PMAP_KDIR: the lab kernel's tree, reachable in the guest through the 9p root.
+		echo "export P2PMAP_VARIANT=$variant KASAN=${KASAN:-0} P2PMAP_KDIR='$KDIR'"
 		if [ $# = 1 ]; then printf '%s\n' "$1"; else printf '%q ' "$@"; echo; fi
 	} >"$share/cmd.sh"
 fi

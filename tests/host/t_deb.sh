@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The Debian packages: dpkg-buildpackage -b builds them from a clean clone of HEAD (against
+# the lab kernel's BTF, KDIR), dpkg -c lists what each must hold and nothing it must not,
+# the maintainer scripts do what docs/install.md says, lintian has no error or warning. The
+# .debs are left in build/deb/ for the lab's tests/guest/t_deb.sh, which installs them.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+. tests/lib/tap.sh
+KDIR=${KDIR:-$(scripts/build-kernel.sh --dir)}
+v=$(cat VERSION)
+d=$(mktemp -d)
+src=$d/p2pmap-$v
+
+git clone -q "$top" "$src"
+t0=$(date +%s)
+(cd "$src" && KDIR=$KDIR dpkg-buildpackage -b -us -uc) >$d/build.log 2>&1
+rc=$?
+[ $rc = 0 ] || tail -15 $d/build.log | sed 's/^/# /'
+diag "dpkg-buildpackage: $(($(date +%s) - t0)) s"
+dkms=$d/p2pmap-dkms_${v}_all.deb
+pol=$(ls $d/p2ppolicy_"${v}"_*.deb 2>/dev/null | head -n 1)
+ok "[ $rc = 0 ] && [ -f $dkms ] && [ -f '$pol' ]" "dpkg-buildpackage -b -us -uc builds p2pmap-dkms and p2ppolicy from a clean clone (exit $rc)"
+ok "[ \"\$(dpkg-deb -f $dkms Version)\" = $v ] && [ \"\$(dpkg-deb -f '$pol' Version)\" = $v ] && [ \"\$(dpkg-deb -f $dkms Architecture)\" = all ]" \
+   "both are version $v (VERSION); p2pmap-dkms is Architecture: all"
+
+dpkg-deb -c $dkms | awk '{ print $6 }' | sed 's|^\./|/|' >$d/dkms.list
+dpkg-deb -c "$pol" | awk '{ print $6 }' | sed 's|^\./|/|' >$d/pol.list
+# The DKMS tree is exactly the tracked module sources, VERSION and dkms.conf.
+(cd "$src" && git ls-files VERSION kernel include) | sed "s|^|/usr/src/p2pmap-$v/|" | sort >$d/want
+grep "^/usr/src/p2pmap-$v/.*[^/]\$" $d/dkms.list | grep -v '/dkms.conf$' | sort >$d/have
+diff $d/want $d/have | sed 's/^/# /'
+ok "cmp -s $d/want $d/have && grep -qx /usr/src/p2pmap-$v/dkms.conf $d/dkms.list" \
+   "p2pmap-dkms holds /usr/src/p2pmap-$v: the module's sources (git ls-files), VERSION and dkms.conf"
+ok "! grep -v '\\.bpf\\.o\$' $d/dkms.list $d/pol.list | grep -Eq '\\.(ko|o)\$|p2pmap_edu|samples|/tests/'" \
+   "neither package holds a built module, an object of the build or the edu sample"
+mkdir $d/x
+dpkg-deb -x $dkms $d/x
+ok "grep -qx 'PACKAGE_VERSION=\"$v\"' $d/x/usr/src/p2pmap-$v/dkms.conf && grep -qx 'AUTOINSTALL=\"yes\"' $d/x/usr/src/p2pmap-$v/dkms.conf" \
+   "its dkms.conf is version $v and builds for every new kernel (AUTOINSTALL)"
+dpkg-deb -e $dkms $d/dkms.ctl
+ok "grep -q 'make -s -C /usr/src/p2pmap-$v/kernel KDIR=\"\$kdir\" check-kernel' $d/dkms.ctl/postinst && grep -q 'dkms remove' $d/dkms.ctl/prerm" \
+   "its postinst checks the running kernel (kernel/Makefile check-kernel) before DKMS builds; its prerm removes the module"
+ok "dpkg-deb -f $dkms Depends | grep -q 'dkms'" "p2pmap-dkms depends on dkms"
+
+want_pol="/usr/sbin/p2ppolicy /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf
+	/usr/share/man/man8/p2ppolicy.8.gz /usr/lib/p2pmap/p2pmap.bpf.h /usr/lib/p2pmap/rules.h
+	/usr/share/doc/p2ppolicy/examples/p2ppolicy.conf.example"
+for p in $(sed -n 's/^P2PMAP_POLICIES := //p' bpf/policies.mk); do want_pol+=" /usr/lib/p2pmap/$p.bpf.o"; done
+for b in user/bpftrace/*.bt; do want_pol+=" /usr/share/p2pmap/bpftrace/${b##*/}"; done
+missing=$(for f in $want_pol; do grep -qx "$f" $d/pol.list || echo "$f"; done)
+[ -z "$missing" ] || echo "$missing" | sed 's/^/# missing: /'
+ok "[ -z '$missing' ]" "p2ppolicy holds the program, unit, configuration, man page, every shipped policy (bpf/policies.mk) with its headers, and the bpftrace scripts"
+dpkg-deb -x "$pol" $d/x
+ok "$d/x/usr/sbin/p2ppolicy --version | grep -q '$v'" "the packaged p2ppolicy runs and says version $v"
+ok "file $d/x/usr/lib/p2pmap/topology.bpf.o | grep -q 'eBPF' && readelf -S $d/x/usr/lib/p2pmap/topology.bpf.o | grep -q '\\.BTF'" \
+   "the packaged policy objects are BPF with their BTF (not stripped)"
+dpkg-deb -e "$pol" $d/pol.ctl
+ok "grep -qx /etc/p2ppolicy.conf $d/pol.ctl/conffiles && cmp -s $d/x/etc/p2ppolicy.conf user/etc/p2ppolicy.conf" \
+   "/etc/p2ppolicy.conf is a conffile, the example configuration"
+ok "grep -q \"deb-systemd-helper enable 'p2ppolicy.service'\" $d/pol.ctl/postinst && ! grep -Eq 'deb-systemd-invoke (start|restart)|invoke-rc.d' $d/pol.ctl/postinst && grep -q 'deb-systemd-invoke stop p2ppolicy.service' $d/pol.ctl/prerm" \
+   "the unit is enabled on installation, not started (an upgrade restarts a running one); removal stops it"
+ok "dpkg-deb -f '$pol' Depends | grep -q 'libbpf1 (>= 1:1.4)'" "p2ppolicy depends on libbpf >= 1.4 (module struct_ops)"
+
+# One version: the build refuses a changelog that disagrees with VERSION.
+echo 9.9.9 >$src/VERSION
+(cd "$src" && debian/rules override_dh_auto_configure) >$d/ver.log 2>&1
+ok "[ $? != 0 ] && grep -q 'debian/changelog says $v, VERSION says 9.9.9' $d/ver.log" \
+   "debian/rules refuses a VERSION the changelog does not have"
+
+t0=$(date +%s)
+lintian --fail-on error,warning $d/p2pmap_${v}_*.changes >$d/lintian.txt 2>&1
+rc=$?
+sed 's/^/# /' $d/lintian.txt
+diag "lintian: $(($(date +%s) - t0)) s"
+ok "[ $rc = 0 ] && ! grep -q '^[EW]:' $d/lintian.txt" "lintian: no errors, no warnings (overrides say why: debian/*.lintian-overrides)"
+
+# For the lab (tests/guest/t_deb.sh).
+if [ -f $dkms ] && [ -f "$pol" ]; then
+	rm -rf build/deb
+	mkdir -p build/deb
+	cp $d/*.deb $d/*.changes build/deb/
+fi
+rm -rf "$d"
+done_tap
