@@ -131,11 +131,8 @@ static void handle_put(struct p2pmap_handle *h)
 	kref_put(&h->ref, handle_release);
 }
 
-/*
- * Take @h's mapping down (UNMAP, close, unregistration), copying back the first @written
- * bytes of bounced memory: 0, or -ENODEV if it already was.
- */
-static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
+/* Take @h's mapping off its client's list and out of @h: NULL if it already was. */
+static struct p2pmap_mapping *handle_take(struct p2pmap_handle *h)
 {
 	struct p2pmap_mapping *map;
 
@@ -146,15 +143,35 @@ static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
 	map = h->map;
 	h->map = NULL;
 	mutex_unlock(&h->lock);
+	return map;
+}
+
+/*
+ * UNMAP: take @h's mapping down, copying back the first @written bytes of bounced memory:
+ * 0, or -ENODEV if it already was.
+ */
+static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
+{
+	struct p2pmap_mapping *map = handle_take(h);
+
 	if (!map)
 		return -ENODEV;
 	p2pmap_unmap_written(map, min_t(u64, written, SIZE_MAX));
 	return 0;
 }
 
+/*
+ * Every other take-down (close, revoke, unregistration, a failed MAP): the device did not
+ * say what it wrote (p2pmap_unmap_unreported()).
+ */
 static int handle_unmap(struct p2pmap_handle *h)
 {
-	return handle_unmap_written(h, U64_MAX);
+	struct p2pmap_mapping *map = handle_take(h);
+
+	if (!map)
+		return -ENODEV;
+	p2pmap_unmap_unreported(map);
+	return 0;
 }
 
 /* Take down @cl's /dev/p2pmap mappings that hold P2P memory of @pdev, the device first. */
@@ -426,7 +443,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 		}
 		mutex_unlock(&h->client->lock);
 		if (ret)
-			p2pmap_unmap(map);
+			p2pmap_unmap_unreported(map);
 	}
 	up_read(&h->client->inflight);
 	/*

@@ -13,12 +13,13 @@
 #include "internal.h"
 #include "trace.h"
 
-static u32 builtin_decide(const struct p2pmap_pair *pair, bool reaches, u32 *reason)
+static u32 builtin_decide(const struct p2pmap_pair *pair, bool override, bool reaches,
+			  u32 *reason)
 {
 	const struct p2pmap_facts *f = &pair->facts;
 
 	*reason = f->builtin_reason;
-	if (f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !p2pmap_override_on(pair))
+	if (f->kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !override)
 		return P2PMAP_VERDICT_BOUNCE;
 	if (!reaches) {
 		*reason = P2PMAP_REASON_DMA_UNREACHABLE;
@@ -46,12 +47,17 @@ static u32 builtin_decide(const struct p2pmap_pair *pair, bool reaches, u32 *rea
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run)
 {
-	bool reaches = p2pmap_pair_reaches(pair, req->top);
-	u32 verdict = builtin_decide(pair, reaches, reason);
+	struct p2pmap_request r = *req;
+	bool reaches;
+	u32 verdict;
 	const char *by, *sh_name = NULL;
 
+	/* Once: an override added or deleted meanwhile must not split the decision. */
+	r.override = p2pmap_override_on(pair);
+	reaches = p2pmap_pair_reaches(pair, r.top, r.override);
+	verdict = builtin_decide(pair, r.override, reaches, reason);
 	rcu_read_lock();
-	by = p2pmap_policy_decide(pair, req, &verdict, reason, shadow, &sh_name, dry_run);
+	by = p2pmap_policy_decide(pair, &r, &verdict, reason, shadow, &sh_name, dry_run);
 	if (verdict == P2PMAP_VERDICT_P2P && !reaches) {
 		/*
 		 * Not a policy error: the policy is told the built-in verdict (BOUNCE,
@@ -74,7 +80,7 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		if (shadow && shadow->verdict == P2PMAP_VERDICT_P2P)
 			shadow->reason = P2PMAP_REASON_VERIFIED_OVERRIDE;
 	}
-	trace_p2pmap_decision(pair->provider, pair->client, req->len, req->dir,
+	trace_p2pmap_decision(pair->provider, pair->client, r.len, r.dir,
 			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",
 			      verdict, *reason, sh_name ?: "", shadow ? shadow->verdict : 0,
 			      dry_run);

@@ -145,6 +145,8 @@ struct p2pmap_pair {
  * @total_len: length of the whole mapping
  * @top: physical address of the highest byte of this provider's memory in the mapping, for
  *	the client's DMA mask (reach.c); 0 when there are no pages (EXPLAIN)
+ * @override: a verified override is in force for the pair, as read once at the start of
+ *	the decision (p2pmap_decide()), so every step of it sees the same state
  */
 struct p2pmap_request {
 	u64 len;
@@ -152,6 +154,7 @@ struct p2pmap_request {
 	u32 dir;
 	u64 total_len;
 	phys_addr_t top;
+	bool override;
 };
 
 /**
@@ -206,6 +209,7 @@ struct pci_dev *p2pmap_page_provider(struct page *page);
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
 void p2pmap_pair_put(struct p2pmap_pair *pair);
 unsigned int p2pmap_pair_count(void);
+bool p2pmap_pair_live(struct p2pmap_pair *pair);
 bool p2pmap_provider_unbinding(struct pci_dev *pdev);
 void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg);
 
@@ -226,7 +230,7 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
 
 /* reach.c */
-bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top);
+bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top, bool override);
 u64 p2pmap_ram_dma_limit(struct device *client);
 bool p2pmap_ram_reachable(struct device *client, phys_addr_t phys, unsigned int len);
 gfp_t p2pmap_bounce_gfp(struct device *client, u64 limit);
@@ -256,6 +260,7 @@ unsigned long p2pmap_bounce_hwm(void);
 unsigned long p2pmap_bounce_cached(void);
 
 /* map.c: a mapping's DMA addresses (its structure: mapping.h). */
+void p2pmap_unmap_unreported(struct p2pmap_mapping *map);
 u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len);
 
 /* segment.c: what a mapping is made of, for /dev/p2pmap. */

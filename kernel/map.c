@@ -785,7 +785,8 @@ EXPORT_SYMBOL_GPL(p2pmap_map_user);
  * p2pmap_map_sgtable() - DMA-map kernel-owned memory for a client
  * @client: the device that will do the DMA
  * @sgt: CPU scatterlist of the memory (RAM and/or P2P pages, e.g. from
- *	pci_p2pmem_alloc_sgl()); the caller keeps it unchanged and alive until p2pmap_unmap()
+ *	pci_p2pmem_alloc_sgl()), no entry empty; the caller keeps it unchanged and alive until
+ *	p2pmap_unmap()
  * @dir: DMA direction
  * @flags: 0, or P2PMAP_MAP_DEVICE_WRITES (DMA_FROM_DEVICE only): the bounce pages are not
  *	filled from the buffer; the device writes the buffer from its start and the caller says
@@ -809,6 +810,10 @@ struct p2pmap_mapping *p2pmap_map_sgtable(struct device *client, struct sg_table
 
 	if (!sgt || !sgt->orig_nents)
 		return ERR_PTR(-EINVAL);
+	/* An empty entry would have no bounce chunk to step over in the destination walk. */
+	for_each_sgtable_sg(sgt, sg, i)
+		if (!sg->length)
+			return ERR_PTR(-EINVAL);
 	map = alloc_mapping(client, dir, flags);
 	if (IS_ERR(map))
 		return map;
@@ -962,6 +967,20 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 	put_device(client);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap_written);
+
+/**
+ * p2pmap_unmap_unreported() - unmap a mapping whose device never said what it wrote
+ * @map: the mapping; invalid afterwards
+ *
+ * For /dev/p2pmap's take-downs other than UNMAP (close, revoke, a failed MAP): a mapping
+ * whose bounce pages were filled from the buffer copies all of it back, as p2pmap_unmap()
+ * does; a P2PMAP_MAP_DEVICE_WRITES one, whose bounce pages started zeroed, copies nothing
+ * back, since writing them over the buffer would replace bytes the device never wrote.
+ */
+void p2pmap_unmap_unreported(struct p2pmap_mapping *map)
+{
+	p2pmap_unmap_written(map, map->device_writes ? 0 : map->len);
+}
 
 /* The DMA address of byte @offset of the buffer; DMA segments cover it in order. */
 u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len)

@@ -103,6 +103,9 @@ long p2pmap_ioc_verify(void __user *uarg)
 	ret = p2pmap_client_verify(provider, &client->dev, &arg);
 	if (!ret)
 		record(pair, &arg, arg.flags & P2PMAP_VERIFY_ENABLE);
+	/* A device unbound or removed meanwhile: the result is of a pair that is gone. */
+	if (!ret && !p2pmap_pair_live(pair))
+		ret = -ENODEV;
 	arg.override = pair->ovr.state;
 	mutex_unlock(&probe_lock);
 	if (!ret)

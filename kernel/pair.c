@@ -306,6 +306,25 @@ void p2pmap_pair_put(struct p2pmap_pair *pair)
 EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_NS);	/* the test module's benchmarks only */
 
 /**
+ * p2pmap_pair_live() - whether a pair is still in the table
+ * @pair: a referenced pair
+ *
+ * A pair leaves the table when either device is unbound or removed; its successor, if the
+ * devices come back, is a new pair that knows nothing of this one's state.
+ *
+ * Return: true while @pair is the table's pair for its devices.
+ */
+bool p2pmap_pair_live(struct p2pmap_pair *pair)
+{
+	bool live;
+
+	spin_lock(&pair_lock);
+	live = !hlist_unhashed(&pair->node);
+	spin_unlock(&pair_lock);
+	return live;
+}
+
+/**
  * p2pmap_pair_count() - pairs in the table now
  *
  * Return: the number of pairs (more may appear at any time).

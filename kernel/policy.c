@@ -157,7 +157,7 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 	ctx->builtin_verdict = builtin;
 	ctx->builtin_reason = builtin_reason;
 	ctx->explain = dry_run;
-	ctx->override = p2pmap_override_on(pair);
+	ctx->override = req->override;
 }
 
 /* A policy's decisions: every CPU's count added up. */
@@ -321,8 +321,7 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 				 const char **sh_name, bool dry_run)
 {
 	/* The safety rule: P2P where the kernel allows it, or a verified override is in force. */
-	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED &&
-		       !p2pmap_override_on(pair);
+	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !req->override;
 	u32 builtin = *verdict, builtin_reason = *reason;
 	struct p2pmap_policy_ctx ctx;
 	struct p2pmap_policy *p, *s;

@@ -80,6 +80,7 @@ static dma_addr_t p2pmap_p2p_dma_addr(struct pci_dev *provider, struct device *c
  * @pair: the pair
  * @top: the physical address of the highest byte of the provider's memory in question (a
  *	mapping's), or 0 for all of the provider's memory BARs (EXPLAIN, which has no pages)
+ * @override: a verified override is in force (read once per decision, p2pmap_decide())
  *
  * Reads the client's DMA mask and IOMMU state now: a driver may change them after the pair
  * was made. With @top 0 the answer is conservative: a provider whose P2P memory lies low in
@@ -88,14 +89,14 @@ static dma_addr_t p2pmap_p2p_dma_addr(struct pci_dev *provider, struct device *c
  * Return: true if the client reaches it, or the kernel refuses the pair and no override is in
  * force (it bounces whatever this says), or an IOMMU translates the host-bridge path.
  */
-bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top)
+bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top, bool override)
 {
 	struct device *client = &pair->client->dev;
 	u32 kv = pair->facts.kernel_verdict;
 	int bar;
 
 	if (kv == P2PMAP_KV_NOT_SUPPORTED) {
-		if (!p2pmap_override_on(pair))
+		if (!override)
 			return true;
 		/* An override maps with dma_map_resource(): the host bridge's addresses. */
 		kv = P2PMAP_KV_HOST_BRIDGE;

@@ -11,20 +11,22 @@
  * to the share of the CPU it runs on, under that CPU's lock only. Mappings on different CPUs
  * share no lock and no cache line, however hot the pair.
  *
- * P2PMAP_IOC_STATS takes every CPU's lock (an lglock), so it sums the shares at one instant: a
- * snapshot never shows half a mapping. A reset comes after the snapshot reached the user, and
+ * Every update also holds stats_rwsem for reading (per CPU too: no shared line), and
+ * P2PMAP_IOC_STATS holds it for writing, so it sums the shares at one instant: a snapshot
+ * never shows half a mapping. A reset comes after the snapshot reached the user, and
  * takes exactly the snapshot off the counters (off one CPU's share: only sums mean anything),
  * so it loses nothing that was not reported. The lock is taken once per mapping, not per page.
  */
 #include <linux/jiffies.h>
-#include <linux/mutex.h>
+#include <linux/percpu-rwsem.h>
 #include <linux/spinlock.h>
 
 #include "internal.h"
 
+/* Serialises the updates of one CPU's shares (two tasks may update the same CPU's). */
 static DEFINE_PER_CPU(spinlock_t, stats_lock);
-/* Serialises the all-CPU lockers, and tells lockdep they nest (spin_lock_nest_lock()). */
-static DEFINE_MUTEX(stats_all_lock);
+/* Held for reading by every update, for writing by a snapshot or a reset. */
+DEFINE_STATIC_PERCPU_RWSEM(stats_rwsem);
 
 DEFINE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
 
@@ -53,14 +55,19 @@ s64 p2pmap_counter_sum(size_t offset)
  * Bytes are counted for successful mappings only. A failure after the decisions (other than
  * a rejection, counted as such) is an error of every pair in the mapping; so is a policy
  * error (demotion, invalid verdict).
+ *
+ * Context: process context; may sleep while a snapshot is being taken.
  */
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret)
 {
-	/* Any CPU's share will do: its lock, not the CPU, keeps the share consistent. */
-	int cpu = raw_smp_processor_id();
-	spinlock_t *lock = per_cpu_ptr(&stats_lock, cpu);
+	spinlock_t *lock;	/* the share's, below */
 	unsigned int c;
+	int cpu;
 
+	percpu_down_read(&stats_rwsem);
+	/* Any CPU's share will do: its lock, not the CPU, keeps the share consistent. */
+	cpu = raw_smp_processor_id();
+	lock = per_cpu_ptr(&stats_lock, cpu);
 	spin_lock(lock);
 	for (c = 0; c < nr; c++) {
 		struct p2pmap_pair_stats *s;
@@ -94,12 +101,13 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 		p2pmap_shadow_account(&k->shadow, &ch[c], ret);
 	}
 	spin_unlock(lock);
+	percpu_up_read(&stats_rwsem);
 }
 
 /**
  * p2pmap_stats_init() - set up the per-CPU stats locks, at module load
  *
- * One lock class for all of them: lock_all() nests them under stats_all_lock.
+ * One lock class for all of them; only one is ever held.
  */
 void p2pmap_stats_init(void)
 {
@@ -109,26 +117,18 @@ void p2pmap_stats_init(void)
 		spin_lock_init(per_cpu_ptr(&stats_lock, cpu));
 }
 
-/* Every CPU's stats lock: the pairs' counts stand still. */
+/* No update runs: the pairs' counts stand still. */
 static void lock_all(void)
 {
-	int cpu;
-
-	mutex_lock(&stats_all_lock);
-	for_each_possible_cpu(cpu)
-		spin_lock_nest_lock(per_cpu_ptr(&stats_lock, cpu), &stats_all_lock);
+	percpu_down_write(&stats_rwsem);
 }
 
 static void unlock_all(void)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		spin_unlock(per_cpu_ptr(&stats_lock, cpu));
-	mutex_unlock(&stats_all_lock);
+	percpu_up_write(&stats_rwsem);
 }
 
-/* A pair's counts summed over every CPU (every CPU's lock held, or a recent value). */
+/* A pair's counts summed over every CPU (exact under lock_all(), else a recent value). */
 static void sum_counts(const struct p2pmap_pair_stats *s, struct p2pmap_pair_counts *sum)
 {
 	int cpu, v;
@@ -248,7 +248,7 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
  *	for a pair already on its way out), for p2pmap_stats_release()
  * @cap: entries @out holds (may be 0)
  *
- * Context: process context; takes a mutex and every CPU's stats lock.
+ * Context: process context; waits for the updates in flight, and holds off new ones.
  * Return: the number of pairs in the table, which may exceed @cap.
  */
 unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,

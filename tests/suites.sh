@@ -16,7 +16,7 @@
 core_tests() {	# TRACE
 	CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map
 		    build/tests/t_bounce
-		    "build/tests/t_stats --hot 20000" "$1" build/tests/t_policy build/tests/t_shadow
+		    "build/tests/t_stats --hot 10000" "$1" build/tests/t_policy build/tests/t_shadow
 		    tests/guest/t_policy_load.sh "${TOOLS_TESTS[@]}" tests/guest/t_privilege.sh
 		    build/tests/t_fuzz "build/tests/t_faults --only dma")
 	# The verified override: probe, override, real edu DMA (dma_map_resource() per kernel).
@@ -71,7 +71,7 @@ OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults unpublished}
 # make stress: in "switch", load with policy churn (P2PMAP_STRESS_SECONDS, default 600 s, 4
 # threads), the fuzzer with five seeds of 200,000 calls, 2,000 operations per fault
 # mechanism, statistics exactness with 2 x 100,000 mappings of one pair (make check: 2 x
-# 20,000), 300 load/unload cycles, kmemleak; allocation faults; 5 unplug/re-plug cycles.
+# 10,000), 300 load/unload cycles, kmemleak; allocation faults; 5 unplug/re-plug cycles.
 STRESS_SECONDS=${P2PMAP_STRESS_SECONDS:-600}
 STRESS_SWITCH_TESTS=(tests/guest/t_module.sh
 	"build/tests/t_stress --seconds $STRESS_SECONDS --threads 4"

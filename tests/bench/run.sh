@@ -17,7 +17,12 @@ accel=${P2PMAP_ACCEL:-tcg}
 # boot. Lockdep is compiled in and stays; it costs both paths alike.
 export P2PMAP_APPEND="kmemleak=off dma_debug=off ${P2PMAP_APPEND:-}"
 echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes"
-echo "   kernel: ${KDIR:-the lab kernel} (BENCH=1: without lockdep, kmemleak, DMA-API debug)"
+if [ "${BENCH:-0}" = 1 ]; then
+	echo "   kernel: ${KDIR:-?} (the benchmark kernel: without lockdep, kmemleak, DMA-API debug)"
+else
+	echo "   kernel: ${KDIR:-the lab kernel} (NOT the benchmark kernel: lockdep is compiled in;" \
+	     "kmemleak and DMA-API debug are off at boot; make bench uses the benchmark kernel)"
+fi
 start=$(date +%s)
 if [ "${1:-}" = --profile ]; then
 	echo "== perf in the guest: 4 KiB map+unmap, P2P then RAM, ${P2PMAP_PROFILE_SECONDS:-10} s each"
