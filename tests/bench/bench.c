@@ -404,9 +404,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: cannot map the buffers\n");
 		return 1;
 	}
-	memset(p2p, 1, p2p_max);
-	if (prof_buf)
+	if (prof_buf)		/* before the memset: the profile is of the loop only */
 		return profile(strcmp(prof_buf, "p2p") ? ram : p2p, prof_seconds);
+	memset(p2p, 1, p2p_max);
 	if (bounce_only) {
 		uname(&u);
 		j = fopen(out, "w");
