@@ -44,6 +44,9 @@ GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # viommu: the matrix, and the verified override through the IOMMU (DMA addresses are IOVAs).
 VIOMMU_TESTS=("$LOAD" "${MATRIX[@]}" build/tests/t_override tests/guest/t_unload.sh)
+# viommu-refused: the kernel refuses every pair there, so the override's own mappings
+# (dma_map_resource() through the IOMMU: IOVAs) carry real edu DMA (see viommu-refused.sh).
+VIOMMU_REFUSED_TESTS=("$LOAD" build/tests/t_override tests/guest/t_unload.sh)
 # Allocation fault injection, in a boot of its own with DMA-API debug off (see faults.sh).
 FAULTS_TESTS=("$LOAD" "build/tests/t_faults --only alloc" tests/guest/t_unload.sh)
 # A provider that registers P2PDMA memory without publishing it, on every kernel.
@@ -60,7 +63,7 @@ NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
 # not make check: the DKMS build under TCG takes about 20 minutes (docs/testing.md).
 PACKAGES_TESTS=(tests/guest/t_deb.sh)
 PACKAGES_TIMEOUT=3000	# seconds for that boot (tests/lab.sh; the others get run-tests.sh's)
-VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu nested wide hotplug unpublished narrow}
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu viommu-refused nested wide hotplug unpublished narrow}
 # make check, the other kernels: the core suites without the tools, the matrix and unload in
 # "switch", allocation fault injection, and the unpublished provider.
 TOOLS_TESTS=()
@@ -96,6 +99,7 @@ suites() {
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
 	check:viommu) SUITES=("${VIOMMU_TESTS[@]}") ;;
+	check:viommu-refused) SUITES=("${VIOMMU_REFUSED_TESTS[@]}") ;;
 	stress:packages) SUITES=("${PACKAGES_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;

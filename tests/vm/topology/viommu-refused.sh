@@ -1,4 +1,4 @@
-# Lab variant "viommu-refused" (opt-in, not in make check): "viommu" with QEMU's default CPU
+# Lab variant "viommu-refused" (make check, 6.12): "viommu" with QEMU's default CPU
 # instead of an AMD Zen, so the kernel whitelists no root complex. With the IOMMU, Linux turns
 # ACS redirect on in every port, so the kernel refuses every pair, the switch's too: the
 # verified override (t_override) then maps P2P memory with dma_map_resource() through the
