@@ -41,6 +41,8 @@ struct counts {
 
 static struct lab lab;
 
+#define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
+
 static void put(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
@@ -245,8 +247,24 @@ int main(int argc, char **argv)
 	if (lab_find(&lab))
 		tap_bail("lab topology not found");
 	if (alloc) {
+		char pool[32] = "1024";
+		FILE *f = fopen(POOL_PAGES, "r");
+
 		run("failslab", "failslab", "10", true, ops);
+		/*
+		 * Page allocations are the bounce chunks (and large tables): with the pool's
+		 * cache on, a workload this size is served from it and never reaches the page
+		 * allocator. Off for this run, so every chunk is allocated (and can fail).
+		 */
+		if (f) {
+			if (!fgets(pool, sizeof(pool), f))
+				strcpy(pool, "1024");
+			fclose(f);
+		}
+		put(POOL_PAGES, "0");
 		run("fail_page_alloc", "fail_page_alloc", "30", true, ops);
+		pool[strcspn(pool, "\n")] = 0;
+		put(POOL_PAGES, pool);
 	}
 	if (dma) {
 		put(DBG "fail_function/inject", "p2pmap_dma_map");
