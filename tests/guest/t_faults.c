@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 		 */
 		if (f) {
 			if (!fgets(pool, sizeof(pool), f))
-				strcpy(pool, "1024");
+				snprintf(pool, sizeof(pool), "1024");
 			fclose(f);
 		}
 		put(POOL_PAGES, "0");
