@@ -259,7 +259,9 @@ unsigned long p2pmap_bounce_in_use(void);
 unsigned long p2pmap_bounce_hwm(void);
 unsigned long p2pmap_bounce_cached(void);
 
-/* map.c: a mapping's DMA addresses (its structure: mapping.h). */
+/* map.c: the mapping cache, and a mapping's DMA addresses (its structure: mapping.h). */
+int p2pmap_map_init(void);
+void p2pmap_map_exit(void);
 void p2pmap_unmap_unreported(struct p2pmap_mapping *map);
 u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len);
 

@@ -39,9 +39,12 @@ static int __init p2pmap_init(void)
 	int ret;
 
 	p2pmap_stats_init();
-	ret = p2pmap_bounce_init();
+	ret = p2pmap_map_init();
 	if (ret)
 		return ret;
+	ret = p2pmap_bounce_init();
+	if (ret)
+		goto err_map;
 	ret = p2pmap_pair_init();
 	if (ret)
 		goto err_bounce;
@@ -65,6 +68,8 @@ err_pair:
 	p2pmap_pair_exit();
 err_bounce:
 	p2pmap_bounce_exit();
+err_map:
+	p2pmap_map_exit();
 	return ret;
 }
 
@@ -75,6 +80,7 @@ static void __exit p2pmap_exit(void)
 	p2pmap_sysfs_exit();
 	p2pmap_pair_exit();
 	p2pmap_bounce_exit();
+	p2pmap_map_exit();
 }
 
 module_init(p2pmap_init);

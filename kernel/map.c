@@ -75,6 +75,20 @@ static struct claim_shard {
 	},
 };
 
+/* Mappings are made and freed per I/O: a cache of their own, of their exact size. */
+static struct kmem_cache *mapping_cache;
+
+int p2pmap_map_init(void)
+{
+	mapping_cache = KMEM_CACHE(p2pmap_mapping, 0);
+	return mapping_cache ? 0 : -ENOMEM;
+}
+
+void p2pmap_map_exit(void)
+{
+	kmem_cache_destroy(mapping_cache);
+}
+
 static struct claim_shard *shard_of(phys_addr_t addr)
 {
 	return &claim_shards[hash_64(addr >> CLAIM_SHARD_SHIFT, CLAIM_SHARD_BITS)];
@@ -105,9 +119,8 @@ static bool dir_reads_back(enum dma_data_direction dir)
 static long decide_all(struct p2pmap_mapping *map)
 {
 	struct pci_dev *client = dev_is_pci(map->client) ? to_pci_dev(map->client) : NULL;
-	unsigned int s, c, k, room = 1;
+	unsigned int s, c, room = 1;
 	struct p2pmap_choice *ch;
-	struct scatterlist *sg;
 	long bounce_pages = 0;
 
 	/*
@@ -171,8 +184,7 @@ static long decide_all(struct p2pmap_mapping *map)
 		if (ch[c].verdict == P2PMAP_VERDICT_REJECT)
 			return -EPERM;
 
-	/* Final kinds, and one bounce page per page a bounced entry touches. */
-	sg = map->src->sgl;
+	/* Final kinds, and one bounce page per page a bounced entry touches (seg->nr_pages). */
 	for (s = 0; s < map->nr_segs; s++) {
 		struct p2pmap_seg *seg = &map->segs[s];
 
@@ -190,10 +202,8 @@ static long decide_all(struct p2pmap_mapping *map)
 				seg->resource = kv == P2PMAP_KV_NOT_SUPPORTED;
 			}
 		}
-		for (k = 0; k < seg->src_nents; k++, sg = sg_next(sg))
-			if (seg->kind == P2PMAP_SEG_BOUNCE)
-				bounce_pages += DIV_ROUND_UP(offset_in_page(sg->offset) +
-							     sg->length, PAGE_SIZE);
+		if (seg->kind == P2PMAP_SEG_BOUNCE)
+			bounce_pages += seg->nr_pages;
 	}
 	return bounce_pages;
 }
@@ -448,9 +458,12 @@ static int make_runs(struct p2pmap_mapping *map)
 	}
 	if (!any)
 		return 0;
-	map->runs = kvcalloc(n, sizeof(*map->runs), GFP_KERNEL);
-	if (!map->runs)
-		return -ENOMEM;
+	map->runs = &map->inline_run;
+	if (n > 1) {
+		map->runs = kvcalloc(n, sizeof(*map->runs), GFP_KERNEL);
+		if (!map->runs)
+			return -ENOMEM;
+	}
 	for (s = 0; s < map->nr_segs; s++) {
 		if (!s || new_run(&map->segs[s - 1], &map->segs[s])) {
 			run = &map->runs[map->nr_runs++];
@@ -465,7 +478,9 @@ static int make_runs(struct p2pmap_mapping *map)
 	return 0;
 }
 
-/* DMA-map the runs, and list their DMA segments in @map->view. */
+/*
+ * DMA-map the runs, and list their DMA segments in @map->view (one run: @dst holds them).
+ */
 static int map_runs(struct p2pmap_mapping *map)
 {
 	struct scatterlist *sg, *vsg;
@@ -491,6 +506,11 @@ static int map_runs(struct p2pmap_mapping *map)
 		/* A run the PCI core did not map to bus addresses after all is synced. */
 		for_each_sg(run->sgl, sg, run->mapped, i)
 			run->bus &= sg_dma_is_bus_address(sg);
+	}
+	if (map->nr_runs == 1) {
+		/* One run starts at @dst's first entry: its DMA segments are @dst's own. */
+		map->dst->nents = total;
+		return 0;
 	}
 	ret = sg_alloc_table(&map->view, total, GFP_KERNEL);
 	if (ret)
@@ -523,7 +543,8 @@ static void release(struct p2pmap_mapping *map)
 		dma_unmap(map);
 	if (map->view.sgl)
 		sg_free_table(&map->view);
-	kvfree(map->runs);
+	if (map->runs != &map->inline_run)
+		kvfree(map->runs);
 	unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
@@ -564,7 +585,7 @@ static void release(struct p2pmap_mapping *map)
 		kvfree(map->segs);
 	put_choices(map, -EINVAL);	/* only if a failure left them */
 	put_device(map->client);
-	kfree(map);
+	kmem_cache_free(mapping_cache, map);
 }
 
 static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data_direction dir,
@@ -577,9 +598,11 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	/* A device that reads the buffer needs the bounce pages filled. */
 	if ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE)
 		return ERR_PTR(-EINVAL);
-	map = kzalloc_obj(*map, GFP_KERNEL);
+	map = kmem_cache_alloc(mapping_cache, GFP_KERNEL);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
+	/* The inline arrays after these fields are written before they are read. */
+	memset(map, 0, offsetof(struct p2pmap_mapping, inline_segs));
 	map->start_ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
 	map->client = get_device(client);
 	map->dir = dir;
@@ -639,7 +662,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
 	p2pmap_sum_segments(map);
-	pieces = nr_bounce ? 0 : p2pmap_walk_dst(map, NULL);
+	pieces = nr_bounce ? 0 : p2pmap_count_pieces(map);
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {
 		ret = build_dst(map, nr_bounce);
 		if (ret)
@@ -760,7 +783,7 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 	}
 	p2pmap_count(pinned_pages, done);
 
-	max_seg = max_t(unsigned int, dma_get_max_seg_size(client) & PAGE_MASK, PAGE_SIZE);
+	max_seg = max_t(unsigned int, map->max_seg & PAGE_MASK, PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&map->own_src, map->pages, map->nr_pages,
 						map->first_off, len, max_seg, GFP_KERNEL);
 	if (ret) {

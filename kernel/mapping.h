@@ -118,7 +118,10 @@ struct p2pmap_range {
  * @nr_chunks: entries in @chunks not yet in the table
  * @chunk_pos: the chunk p2pmap_walk_dst() is at
  * @start_ns: when mapping started, for the map tracepoint
- * @inline_segs: room for the common case
+ * @inline_run: room for @runs when there is one run (all of the mapping is bus addresses, or
+ *	all a verified override's): the DMA segments are then @dst's own, and there is no @view
+ * @inline_segs: room for the common case (this and what follows is not zeroed when a mapping
+ *	is allocated: each is written before it is read)
  * @inline_pages: @pages of a small buffer (up to 64 KiB with 4 KiB pages)
  * @inline_choice: room for the common case of one provider
  * @inline_range: room for the common case of one physically contiguous run
@@ -160,6 +163,8 @@ struct p2pmap_mapping {
 	unsigned int nr_chunks;
 	unsigned int chunk_pos;
 	u64 start_ns;
+	struct p2pmap_run inline_run;
+	/* Not zeroed at allocation (alloc_mapping()): */
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
 	struct p2pmap_choice inline_choice;
 	struct page *inline_pages[P2PMAP_INLINE_PAGES];
@@ -179,6 +184,7 @@ typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *d
 
 /* segment.c: the segments of a mapping and the pieces of its destination table. */
 int p2pmap_make_segments(struct p2pmap_mapping *map);
+unsigned int p2pmap_count_pieces(struct p2pmap_mapping *map);
 void p2pmap_sum_segments(struct p2pmap_mapping *map);
 int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn);
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,

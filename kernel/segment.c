@@ -154,49 +154,71 @@ static struct pci_dev *entry_provider(struct p2pmap_mapping *map, struct scatter
 	return pc->provider;
 }
 
+/* Destination entries a non-bounced source entry takes (see piece_len()). */
+static unsigned int entry_pieces(const struct p2pmap_mapping *map, struct scatterlist *sg)
+{
+	phys_addr_t phys = sg_phys(sg);
+	unsigned int rem = sg->length, n, count = 0;
+
+	do {
+		n = piece_len(map, phys, rem);
+		phys += n;
+		rem -= n;
+		count++;
+	} while (rem);
+	return count;
+}
+
+/* Room for twice the segments: beyond the inline ones, a buffer that alternates kinds. */
+static int grow_segs(struct p2pmap_mapping *map, unsigned int *room)
+{
+	struct p2pmap_seg *more = kvcalloc(*room * 2, sizeof(*more), GFP_KERNEL);
+
+	if (!more)
+		return -ENOMEM;
+	memcpy(more, map->segs, map->nr_segs * sizeof(*more));
+	if (map->segs != map->inline_segs)
+		kvfree(map->segs);
+	map->segs = more;
+	*room *= 2;
+	return 0;
+}
+
 /**
  * p2pmap_make_segments() - group the source entries into segments
  * @map: the mapping, with its source table
  *
  * A segment is a run of RAM, of RAM the client cannot reach (to bounce, reason
- * dma-unreachable), or of one provider's P2P memory.
+ * dma-unreachable), or of one provider's P2P memory. One pass over the table: each segment
+ * also counts the destination entries it takes if it is not bounced (dst_nents; a bounced
+ * segment's are counted when its chunks are known, p2pmap_walk_dst()).
  *
  * Return: 0, -ENXIO for a P2P page whose provider cannot be found, -EINVAL for an empty
  * table, -ENOMEM.
  */
 int p2pmap_make_segments(struct p2pmap_mapping *map)
 {
+	unsigned int i, room = P2PMAP_INLINE_SEGS;
 	struct pci_dev *prov, *prev = NULL;
 	struct provider_cache pc = { };
 	struct p2pmap_seg *seg = NULL;
 	struct scatterlist *sg;
-	unsigned int i, n = 0;
 	u32 kind, prev_kind = 0;
 	u64 off = 0;
+	int ret;
 
+	map->segs = map->inline_segs;
+	map->nr_segs = 0;
 	for_each_sgtable_sg(map->src, sg, i) {
 		prov = entry_provider(map, sg, &kind, &pc);
 		if (kind == P2PMAP_SEG_P2P && !prov)
 			return -ENXIO;
-		if (kind != prev_kind || prov != prev)
-			n++;
-		prev_kind = kind;
-		prev = prov;
-	}
-	if (!n)
-		return -EINVAL;
-
-	map->segs = map->inline_segs;
-	if (n > P2PMAP_INLINE_SEGS) {
-		map->segs = kvcalloc(n, sizeof(*map->segs), GFP_KERNEL);
-		if (!map->segs)
-			return -ENOMEM;
-	}
-
-	prev_kind = 0;
-	for_each_sgtable_sg(map->src, sg, i) {
-		prov = entry_provider(map, sg, &kind, &pc);
 		if (kind != prev_kind || prov != prev) {
+			if (map->nr_segs == room) {
+				ret = grow_segs(map, &room);
+				if (ret)
+					return ret;
+			}
 			seg = &map->segs[map->nr_segs++];
 			*seg = (struct p2pmap_seg){ .kind = kind, .provider = prov, .offset = off };
 			if (kind == P2PMAP_SEG_BOUNCE)
@@ -208,11 +230,27 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 		seg->len += sg->length;
 		seg->src_nents++;
 		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
+		seg->dst_nents += entry_pieces(map, sg);
 		off += sg->length;
 		prev_kind = kind;
 		prev = prov;
 	}
-	return 0;
+	return map->nr_segs ? 0 : -EINVAL;
+}
+
+/**
+ * p2pmap_count_pieces() - the destination entries of a mapping without bounced segments
+ * @map: the mapping, segmented (p2pmap_make_segments())
+ *
+ * Return: the sum of the segments' dst_nents: p2pmap_walk_dst(@map, NULL) without the walk.
+ */
+unsigned int p2pmap_count_pieces(struct p2pmap_mapping *map)
+{
+	unsigned int s, n = 0;
+
+	for (s = 0; s < map->nr_segs; s++)
+		n += map->segs[s].dst_nents;
+	return n;
 }
 
 /**
