@@ -131,7 +131,7 @@ static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
 		for (d = 0; d < 3; d++) {
 			uint32_t dir = d ? P2PMAP_DIR_FROM_DEVICE : P2PMAP_DIR_TO_DEVICE;
 			uint32_t flags = d == 1 ? P2PMAP_TEST_RAW_DEVICE_WRITES : 0;
-			unsigned int iters = sizes[s] >= (16 << 20) ? 2 : sizes[s] >= (1 << 20) ? 8 : 32;
+			unsigned int iters = sizes[s] >= (16 << 20) ? 4 : sizes[s] >= (1 << 20) ? 32 : 256;
 			double cp[MAX_REPS], bo[MAX_REPS], ratio[MAX_REPS], mc, bc, per_byte;
 			uint64_t read = 0, bounced = 0;
 

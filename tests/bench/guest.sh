@@ -16,6 +16,9 @@ if [ "${1:-}" = profile ]; then
 			echo "== 4 KiB map+unmap of $buf for the switch's edu, p2pmap, no policy: self time"
 			perf report -i /tmp/perf.$buf --stdio --no-children --sort symbol \
 				--percent-limit 0.7 -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
+			echo "== the same, with children (inclusive time; 2% and up)"
+			perf report -i /tmp/perf.$buf --stdio --children --sort symbol \
+				--percent-limit 2 -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
 			echo
 		} >>/mnt/out/profile.txt
 	done
