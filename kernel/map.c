@@ -263,18 +263,36 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	return 0;
 }
 
+/*
+ * Lock shard @sh, keeping the one *@held if it is @sh already: consecutive pieces of a buffer
+ * mostly lie in one shard, and take its lock once, for up to CLAIM_BATCH pieces (*@batch
+ * counts them) so that a large buffer does not hold it long. NULL unlocks what is held.
+ */
+#define CLAIM_BATCH	32
+
+static void shard_switch(struct claim_shard **held, struct claim_shard *sh, unsigned int *batch)
+{
+	if (*held == sh && ++*batch < CLAIM_BATCH)
+		return;
+	*batch = 0;
+	if (*held)
+		spin_unlock(&(*held)->lock);
+	if (sh)
+		spin_lock(&sh->lock);
+	*held = sh;
+}
+
 /* Take a device-writable mapping's memory out of the overlap trees. */
 static void unclaim(struct p2pmap_mapping *map)
 {
-	unsigned int r;
+	struct claim_shard *held = NULL;
+	unsigned int r, batch = 0;
 
 	for (r = 0; r < map->nr_ranges; r++) {
-		struct claim_shard *sh = shard_of(map->ranges[r].start);
-
-		spin_lock(&sh->lock);
-		range_tree_remove(&map->ranges[r], &sh->tree);
-		spin_unlock(&sh->lock);
+		shard_switch(&held, shard_of(map->ranges[r].start), &batch);
+		range_tree_remove(&map->ranges[r], &held->tree);
 	}
+	shard_switch(&held, NULL, &batch);
 	map->nr_ranges = 0;
 }
 
@@ -295,16 +313,18 @@ static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phy
  * RAM, P2P and bounced entries alike (two bounced mappings of one buffer would both copy
  * back into it). Mappings the device only reads may overlap anything.
  *
- * Each piece is checked and inserted under its shard's lock. Two mappings that overlap may
- * then both fail, when each claimed a piece the other needs: only the first of two mappings
- * made one after the other is sure to succeed, as before.
+ * Each piece is checked and inserted under its shard's lock, which is held across consecutive
+ * pieces in the same shard. Two mappings that overlap may then both fail, when each claimed a
+ * piece the other needs: only the first of two mappings made one after the other is sure to
+ * succeed, as before.
  *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */
 static int claim(struct p2pmap_mapping *map)
 {
 	phys_addr_t align = max_t(unsigned int, L1_CACHE_BYTES, dma_get_cache_alignment());
-	unsigned int n = 0, r = 0, i;
+	struct claim_shard *held = NULL;
+	unsigned int n = 0, r = 0, i, batch = 0;
 	phys_addr_t start, last;
 	struct scatterlist *sg;
 	int ret = 0;
@@ -324,19 +344,16 @@ static int claim(struct p2pmap_mapping *map)
 		while (start <= last) {
 			phys_addr_t end = start | (BIT_ULL(CLAIM_SHARD_SHIFT) - 1);
 			struct p2pmap_range *rg = &map->ranges[r];
-			struct claim_shard *sh = shard_of(start);
 
 			end = min(end, last);
 			rg->start = start;
 			rg->last = end;
-			spin_lock(&sh->lock);
-			if (range_tree_iter_first(&sh->tree, start, end))
+			shard_switch(&held, shard_of(start), &batch);
+			if (range_tree_iter_first(&held->tree, start, end)) {
 				ret = -EADDRINUSE;
-			else
-				range_tree_insert(rg, &sh->tree);
-			spin_unlock(&sh->lock);
-			if (ret)
 				goto out;
+			}
+			range_tree_insert(rg, &held->tree);
 			map->nr_ranges = ++r;
 			if (end == last)
 				break;
@@ -344,6 +361,7 @@ static int claim(struct p2pmap_mapping *map)
 		}
 	}
 out:
+	shard_switch(&held, NULL, &batch);
 	if (ret)
 		unclaim(map);
 	return ret;
