@@ -61,6 +61,29 @@ ok "grep -q \"deb-systemd-helper enable 'p2ppolicy.service'\" $d/pol.ctl/postins
    "the unit is enabled on installation, not started (an upgrade restarts a running one); removal stops it"
 ok "dpkg-deb -f '$pol' Depends | grep -q 'libbpf1 (>= 1:1.4)'" "p2ppolicy depends on libbpf >= 1.4 (module struct_ops)"
 
+# The postinst refuses, and says why, a kernel without what p2pmap needs, before DKMS builds:
+# fake kernel headers, each without one required option, against the packaged kernel/Makefile.
+# (A complete configuration passes the check; the postinst then goes on to DKMS.)
+pi=$d/postinst.sh
+sed -e "s|/usr/src/p2pmap-$v|$d/x/usr/src/p2pmap-$v|" \
+    -e "s|kdir=/lib/modules/\$(uname -r)/build|kdir=\$FAKE_KDIR|" $d/dkms.ctl/postinst >$pi
+all="CONFIG_PCI_P2PDMA CONFIG_DEBUG_INFO_BTF_MODULES CONFIG_BPF_JIT CONFIG_BPF_SYSCALL"
+for o in CONFIG_PCI_P2PDMA CONFIG_DEBUG_INFO_BTF_MODULES CONFIG_BPF_JIT; do
+	k=$d/kernel-without-$o
+	mkdir -p $k/include/config
+	for c in $all; do [ $c = $o ] || echo "$c=y"; done >$k/include/config/auto.conf
+	FAKE_KDIR=$k sh $pi configure >$d/pi.log 2>&1
+	rc=$?
+	sed 's/^/# /' $d/pi.log
+	ok "[ $rc = 1 ] && grep -q 'lacks: $o\$' $d/pi.log && grep -q 'cannot run p2pmap (see above): not building the module' $d/pi.log" \
+	   "the postinst refuses a kernel without $o, naming it (exit $rc)"
+done
+k=$d/kernel-complete
+mkdir -p $k/include/config
+for c in $all; do echo "$c=y"; done >$k/include/config/auto.conf
+ok "make -s -C $d/x/usr/src/p2pmap-$v/kernel KDIR=$k check-kernel" \
+   "the same check passes a kernel with all of them"
+
 # One version: the build refuses a changelog that disagrees with VERSION.
 echo 9.9.9 >$src/VERSION
 (cd "$src" && debian/rules override_dh_auto_configure) >$d/ver.log 2>&1
