@@ -619,7 +619,17 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 	map = kmem_cache_alloc(mapping_cache, GFP_KERNEL);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
-	/* The inline arrays after these fields are written before they are read. */
+	/*
+	 * Only the fields before the inline arrays start zeroed: each inline array is written
+	 * before it is read. Nothing else may follow inline_segs (mapping.h).
+	 */
+	BUILD_BUG_ON(offsetof(struct p2pmap_mapping, inline_choice) !=
+		     offsetofend(struct p2pmap_mapping, inline_segs) ||
+		     offsetof(struct p2pmap_mapping, inline_pages) !=
+		     offsetofend(struct p2pmap_mapping, inline_choice) ||
+		     offsetof(struct p2pmap_mapping, inline_range) !=
+		     offsetofend(struct p2pmap_mapping, inline_pages) ||
+		     offsetofend(struct p2pmap_mapping, inline_range) != sizeof(*map));
 	memset(map, 0, offsetof(struct p2pmap_mapping, inline_segs));
 	map->start_ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
 	map->client = get_device(client);
@@ -870,9 +880,10 @@ EXPORT_SYMBOL_GPL(p2pmap_map_sgtable);
  * @map: the mapping
  *
  * Walk it with for_each_sgtable_dma_sg(): only its DMA addresses and lengths are for the
- * client. Bounced segments show bounce pages, not the caller's memory, and a mapping with
- * PCI bus-address segments lists the DMA segments of its runs without CPU pages: the CPU
- * must not use it to reach the buffer.
+ * client (@nents of them; @orig_nents and the CPU pages are not the client's to use).
+ * Bounced segments show bounce pages, not the caller's memory, and a mapping with PCI
+ * bus-address segments among others lists the DMA segments of its runs without CPU pages:
+ * the CPU must not use it to reach the buffer.
  *
  * Return: the table, valid until p2pmap_unmap().
  */

@@ -164,7 +164,7 @@ struct p2pmap_mapping {
 	unsigned int chunk_pos;
 	u64 start_ns;
 	struct p2pmap_run inline_run;
-	/* Not zeroed at allocation (alloc_mapping()): */
+	/* Not zeroed at allocation; only inline arrays from here (alloc_mapping() checks): */
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
 	struct p2pmap_choice inline_choice;
 	struct page *inline_pages[P2PMAP_INLINE_PAGES];

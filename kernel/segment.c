@@ -189,9 +189,10 @@ static int grow_segs(struct p2pmap_mapping *map, unsigned int *room)
  * @map: the mapping, with its source table
  *
  * A segment is a run of RAM, of RAM the client cannot reach (to bounce, reason
- * dma-unreachable), or of one provider's P2P memory. One pass over the table: each segment
- * also counts the destination entries it takes if it is not bounced (dst_nents; a bounced
- * segment's are counted when its chunks are known, p2pmap_walk_dst()).
+ * dma-unreachable), or of one provider's P2P memory. One pass over the table: each RAM or
+ * P2P segment also counts the destination entries it takes mapped as it is (dst_nents; the
+ * count is provisional for a P2P segment the decision bounces: a bounced segment's entries
+ * are counted when its chunks are known, p2pmap_walk_dst()).
  *
  * Return: 0, -ENXIO for a P2P page whose provider cannot be found, -EINVAL for an empty
  * table, -ENOMEM.
@@ -230,7 +231,8 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 		seg->len += sg->length;
 		seg->src_nents++;
 		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
-		seg->dst_nents += entry_pieces(map, sg);
+		if (kind != P2PMAP_SEG_BOUNCE)
+			seg->dst_nents += entry_pieces(map, sg);
 		off += sg->length;
 		prev_kind = kind;
 		prev = prov;
@@ -242,7 +244,8 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
  * p2pmap_count_pieces() - the destination entries of a mapping without bounced segments
  * @map: the mapping, segmented (p2pmap_make_segments())
  *
- * Return: the sum of the segments' dst_nents: p2pmap_walk_dst(@map, NULL) without the walk.
+ * Return: the sum of the segments' dst_nents: what p2pmap_walk_dst(@map, NULL) returns, without
+ * a second pass over the source table.
  */
 unsigned int p2pmap_count_pieces(struct p2pmap_mapping *map)
 {

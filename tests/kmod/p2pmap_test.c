@@ -424,7 +424,7 @@ static long ioc_bounce(void __user *uarg)
 	if (!IS_ERR(map)) {
 		struct sg_table *sgt = p2pmap_sgtable(map);
 
-		arg.nr_entries = sgt->orig_nents;
+		arg.nr_entries = sgt->nents;	/* DMA segments */
 		if (arg.out)
 			arg.result = table_copy(sgt, u64_to_user_ptr(arg.out), arg.len, true);
 		if (!arg.result && arg.in)
