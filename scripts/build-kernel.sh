@@ -162,7 +162,7 @@ done < <(cat "${frags[@]}" | awk -F= '/^CONFIG_/ { v[$1] = $0; if (!($1 in o)) {
 [ $bad = 0 ] || die "the config fragment does not apply to this kernel (unmet dependencies above)"
 
 jobs=$(nproc)
-say "[3/4] make -j$jobs bzImage modules (about 8 minutes on 2 cores)"
+say "[3/4] make -j$jobs bzImage modules (10-20 minutes on 2 cores; progress every minute)"
 (
 	while sleep 60; do
 		printf '  KERNEL  ... %d min, %d objects built\n' $(( ($(date +%s) - start) / 60 )) \
