@@ -91,7 +91,9 @@ ok "$IR 'p2ppolicy unload' && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" "p2p
 # The daemon, without systemd, from the installed configuration (the policy it names).
 want=$(sed -n 's/^name *= *//p' $r/etc/p2ppolicy.conf | head -n 1)
 ok "[ -n '$want' ] && $IR 'p2ppolicy check-config /etc/p2ppolicy.conf'" "the installed /etc/p2ppolicy.conf is valid (policy $want)"
-in_root "exec p2ppolicy daemon --config /etc/p2ppolicy.conf" >/tmp/deb/daemon.log 2>&1 &
+# $IR itself, not the in_root function: a function in the background is a subshell, whose pid
+# is not the daemon's; $IR execs chroot, which execs sh, which execs the daemon (one pid).
+$IR "exec p2ppolicy daemon --config /etc/p2ppolicy.conf" >/tmp/deb/daemon.log 2>&1 &
 dpid=$!
 # Up to 300 s by the clock: under TCG on a loaded machine the daemon's start (configuration,
 # BPF load and verification, udev) took more than 60 s, and wait_until counts tries, each of
