@@ -132,7 +132,7 @@ static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
 			uint32_t dir = d ? P2PMAP_DIR_FROM_DEVICE : P2PMAP_DIR_TO_DEVICE;
 			uint32_t flags = d == 1 ? P2PMAP_TEST_RAW_DEVICE_WRITES : 0;
 			unsigned int iters = sizes[s] >= (16 << 20) ? 4 : sizes[s] >= (1 << 20) ? 32 : 256;
-			double cp[MAX_REPS], bo[MAX_REPS], ratio[MAX_REPS], mc, bc, per_byte;
+			double cp[MAX_REPS], bo[MAX_REPS], ratio[MAX_REPS], mc, bc, rt, per_byte;
 			uint64_t read = 0, bounced = 0;
 
 			one_flags(NONE, &lab.edu_rc, dir, p2p, sizes[s], 1, flags);
@@ -159,11 +159,12 @@ static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
 			}
 			mc = sizes[s] / median(cp, reps) * 1e3;
 			bc = sizes[s] / median(bo, reps) * 1e3;
+			rt = median(ratio, reps);
 			per_byte = (double)read / bounced;
 			printf("%-5s %-26s %10.0f %10.0f %8.3f %8.3f\n", size_name[s], row[d], mc, bc,
-			       median(ratio, reps), per_byte);
+			       rt, per_byte);
 			fprintf(j, "%s    {\"bytes\": %zu, \"direction\": \"%s\", \"direct\": %.0f, \"bounce\": %.0f, \"ratio\": %.4f, \"devmem_read_per_byte\": %.4f}",
-				first ? "" : ",\n", sizes[s], key[d], mc, bc, median(ratio, reps), per_byte);
+				first ? "" : ",\n", sizes[s], key[d], mc, bc, rt, per_byte);
 			first = 0;
 		}
 	fprintf(j, "\n  ]");
@@ -346,7 +347,7 @@ static int profile(void *buf, double seconds)
 	while (now() < end) {
 		ns = one(NONE, buf, 4096, 2000);
 		if (ns < 0) {
-			fprintf(stderr, "bench: profile: %s\n", strerror((int)-ns));
+			fprintf(stderr, "bench: the 4 KiB loop for perf failed: %s\n", strerror((int)-ns));
 			return 1;
 		}
 	}
