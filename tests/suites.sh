@@ -34,12 +34,12 @@ LOAD="tests/guest/t_module.sh --load-only"
 MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 
 # make check, default kernel (tests/vm/kernels' first line): every suite in "switch", the
-# reliability suites bounded (make stress runs them long): 20 load/unload cycles, of which
-# 7 attach a policy and 1 moves data (each cycle costs about 3 s under TCG).
+# reliability suites bounded (make stress runs them long): 6 load/unload cycles, of which
+# 2 attach a policy and the last moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
 GUEST_TESTS=("${CORE_TESTS[@]}" tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
-	     "tests/guest/t_lifecycle.sh 20" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
+	     "tests/guest/t_lifecycle.sh 6" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # viommu: the matrix, and the verified override through the IOMMU (DMA addresses are IOVAs).

@@ -14,6 +14,7 @@
  *    outside the buffer is not touched.
  *  - 64 KiB bounced is a few chunks (DMA entries), not one per page.
  *  - /dev/p2pmap: the MAP flag, UNMAP and SYNC with P2PMAP_HANDLE_WRITTEN, and their refusals.
+ *  - A recycled bounce chunk never brings an earlier mapping's data back (stale_cases()).
  *
  * Provider A's memory is bounced for the root-complex edu (no P2P path). Guest time: about
  * 3 s, most of it the edu's 100 ms transfers.
@@ -319,6 +320,61 @@ static void uapi_cases(void)
 	       -EINVAL, "UNMAP with an unknown flag: EINVAL");
 }
 
+/*
+ * The stale-data rule with the chunk cache: a chunk given back holds the data of the mapping
+ * it served (here 0xAB, copied in from device memory). A device-written mapping that gets it
+ * next, and whose device writes nothing, must copy back zeroes, never that data. Both ways a
+ * chunk is zeroed are checked, each on the chunk the mapping before left:
+ *  - on the I/O path: the cache emptied (bounce_pool_pages 0, then back), zeroing ahead off
+ *    (bounce_zero_ahead N), so the only cached chunk is the dirty one;
+ *  - ahead, by the cache's work item: zeroing ahead on, and 200 ms for it.
+ */
+#define PARAM "/sys/module/p2pmap/parameters/"
+
+static void stale_cases(void)
+{
+	unsigned char *buf = p2p + 8 * PG;
+	struct p2pmap_map m = {
+		.argsz = sizeof(m), .client = lab.edu_rc.addr, .dir = P2PMAP_DIR_FROM_DEVICE,
+		.addr = (uintptr_t)buf, .len = 2 * PG,
+	};
+	uint64_t cached = 0;
+	char pool[32];
+	int ahead, ret;
+	long bad;
+
+	sysfs_str(PARAM "bounce_pool_pages", pool, sizeof(pool));
+	for (ahead = 0; ahead < 2; ahead++) {
+		if (!ahead) {
+			sysfs_write(PARAM "bounce_pool_pages", "0");
+			cached = p2pmap_stat("bounce_cached");
+			sysfs_write(PARAM "bounce_pool_pages", pool);
+		}
+		sysfs_write(PARAM "bounce_zero_ahead", ahead ? "Y" : "N");
+		memset(buf, 0xAB, 2 * PG);
+		m.flags = 0;
+		ret = ioctl(fd, P2PMAP_IOC_MAP, &m) ? -errno : 0;
+		if (!ret)
+			ret = handle_ioctl(P2PMAP_IOC_UNMAP, sizeof(struct p2pmap_handle_arg), 0,
+					   m.handle, 0);
+		if (ahead)
+			usleep(200 * 1000);
+		m.flags = P2PMAP_MAP_DEVICE_WRITES;
+		if (!ret)
+			ret = ioctl(fd, P2PMAP_IOC_MAP, &m) ? -errno : 0;
+		if (!ret)
+			ret = handle_ioctl(P2PMAP_IOC_UNMAP, sizeof(struct p2pmap_handle_arg), 0,
+					   m.handle, 0);
+		bad = first_not(buf, 0, 2 * PG);
+		if (!ahead)
+			tap_ok(cached == 0, "bounce_pool_pages 0 empties the chunk cache (%llu pages left)",
+			       (unsigned long long)cached);
+		tap_ok(!ret && m.bytes_bounce == 2 * PG && bad < 0,
+		       "a recycled chunk, zeroed %s: the device wrote nothing, zeroes came back, not the last mapping's data (ret %d, first non-zero byte %ld)",
+		       ahead ? "ahead" : "on the I/O path", ret, bad);
+	}
+}
+
 int main(void)
 {
 	uint64_t pinned0;
@@ -331,12 +387,13 @@ int main(void)
 		tap_bail("/dev/p2pmap-test: %m (p2pmap_test.ko not loaded)");
 	p2p = p2pmem_map(&lab.prov_a, P2P_LEN, NULL);
 	pinned0 = p2pmap_stat("pinned_pages");
-	tap_plan(24);
+	tap_plan(27);
 
 	edu_cases();
 	unaligned_cases();
 	chunk_cases();
 	uapi_cases();
+	stale_cases();
 	tap_ok(nothing_held(pinned0), "nothing left pinned, mapped or bounced");
 	return tap_done();
 }
