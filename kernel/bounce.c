@@ -5,10 +5,6 @@
  * Bounced segments are backed by chunks of up to 64 KiB (see P2PMAP_BOUNCE_MAX_ORDER)
  * allocated on the client's NUMA node. Freed chunks are kept in a per-node cache of up to
  * bounce_pool_pages pages so that steady traffic does not go back to the page allocator.
- * The cache hands out zeroed chunks: a chunk given back still holds the data of the mapping
- * it served, and waits on its node's dirty list until a work item, on a CPU of that node,
- * clears it (see struct bounce_node). A device-written mapping then skips the clearing on
- * the I/O path.
  * bounce_max_pages caps the pages in use at once: a mapping reserves all its bounce pages up
  * front and fails with -EBUSY when the cap would be exceeded, so the cap never produces a
  * partial mapping. A chunk holds exactly the pages it stands for, so the cap counts the same
@@ -21,7 +17,6 @@
 #include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/workqueue.h>
 
 #include "iocopy.h"
 #include "mapping.h"
@@ -47,11 +42,6 @@ static unsigned int bounce_pool_pages = 1024;
 module_param_cb(bounce_pool_pages, &pool_pages_ops, &bounce_pool_pages, 0644);
 MODULE_PARM_DESC(bounce_pool_pages, "Free bounce pages kept cached per NUMA node (default 1024)");
 
-static bool bounce_zero_ahead = true;
-module_param(bounce_zero_ahead, bool, 0644);
-MODULE_PARM_DESC(bounce_zero_ahead,
-		 "Zero cached bounce chunks in the background, off the I/O path (default Y)");
-
 /* The pages in use are counted in an atomic_long_t. */
 static int max_pages_set(const char *val, const struct kernel_param *kp)
 {
@@ -72,30 +62,18 @@ MODULE_PARM_DESC(bounce_max_pages,
  * Bounce memory comes in chunks of up to 2^P2PMAP_BOUNCE_MAX_ORDER pages (64 KiB with 4 KiB
  * pages): one destination entry, one DMA segment and one copy per chunk rather than per page.
  * A chunk is a naturally aligned block from the page allocator (not a compound page), with its
- * order (and P2PMAP_CHUNK_ZEROED) in page_private() of its first page. Larger orders are
- * tried without working hard for them (__GFP_NORETRY), then smaller ones, down to single
- * pages: a fragmented machine gets the mapping all the same, in more pieces. A chunk never
- * exceeds the client's largest DMA segment, and being naturally aligned it never crosses its
- * segment boundary.
+ * order in page_private() of its first page. Larger orders are tried without working hard for
+ * them (__GFP_NORETRY), then smaller ones, down to single pages: a fragmented machine gets
+ * the mapping all the same, in more pieces. A chunk never exceeds the client's largest DMA
+ * segment, and being naturally aligned it never crosses its segment boundary.
  */
 #define P2PMAP_BOUNCE_MAX_ORDER	4
 #define P2PMAP_BOUNCE_ORDERS	(P2PMAP_BOUNCE_MAX_ORDER + 1)
 
-/*
- * A node's cache. A bounce chunk must not show the device, or copy back into a buffer, data
- * of an earlier mapping (p2pmap_bounce_fill()), so a chunk is zeroed or overwritten before
- * use. A mapping the device writes whole (P2PMAP_MAP_DEVICE_WRITES) only needs zeroes: it
- * takes a chunk from @clean, which @zero_work filled off the I/O path, and clears a @dirty one
- * itself only when none is ready. A mapping that copies its data in overwrites the chunk
- * anyway, and takes from @dirty first.
- */
 struct bounce_node {
-	spinlock_t lock;		/* protects the lists and @nr_free */
-	struct list_head clean[P2PMAP_BOUNCE_ORDERS];	/* zeroed chunks, by order */
-	struct list_head dirty[P2PMAP_BOUNCE_ORDERS];	/* chunks given back, by order */
-	unsigned int nr_free;		/* pages cached, in the lists or being zeroed */
-	struct work_struct zero_work;	/* zeroes @dirty into @clean */
-	int nid;
+	spinlock_t lock;		/* protects @free and @nr_free */
+	struct list_head free[P2PMAP_BOUNCE_ORDERS];	/* cached chunks, by order */
+	unsigned int nr_free;		/* pages in them */
 };
 
 static struct bounce_node *nodes;
@@ -137,22 +115,16 @@ static gfp_t order_gfp(unsigned int order)
 	return GFP_KERNEL | __GFP_NOWARN | (order ? __GFP_NORETRY : 0);
 }
 
-/*
- * A cached chunk of @order on @node, or NULL: a zeroed one first if @zeroed, a dirty one
- * first otherwise. Its page_private() says which it is.
- */
-static struct page *pool_get(int node, unsigned int order, bool zeroed)
+/* A cached chunk of @order on @node, or NULL. */
+static struct page *pool_get(int node, unsigned int order)
 {
 	struct bounce_node *bn = &nodes[node];
-	struct list_head *first = zeroed ? bn->clean : bn->dirty;
-	struct list_head *then = zeroed ? bn->dirty : bn->clean;
 	struct page *page;
 
 	if (!READ_ONCE(bn->nr_free))
 		return NULL;
 	spin_lock(&bn->lock);
-	page = list_first_entry_or_null(&first[order], struct page, lru) ?:
-	       list_first_entry_or_null(&then[order], struct page, lru);
+	page = list_first_entry_or_null(&bn->free[order], struct page, lru);
 	if (page) {
 		list_del(&page->lru);
 		bn->nr_free -= 1U << order;
@@ -199,10 +171,9 @@ static struct page *chunk_alloc(struct p2pmap_mapping *map, unsigned int *order)
 		if (map->ram_limit) {
 			page = bounce_alloc_reachable(map, *order);
 		} else {
-			page = pool_get(node, *order, map->device_writes);
-			if (page)
-				return page;
-			page = alloc_pages_node(node, order_gfp(*order), *order);
+			page = pool_get(node, *order);
+			if (!page)
+				page = alloc_pages_node(node, order_gfp(*order), *order);
 		}
 		if (!IS_ERR_OR_NULL(page) || !*order)
 			break;
@@ -213,87 +184,22 @@ static struct page *chunk_alloc(struct p2pmap_mapping *map, unsigned int *order)
 	return page;
 }
 
-/*
- * Return a chunk from chunk_alloc(); a narrow client's (@low) goes back to the allocator.
- * One that held data waits for zero_dirty().
- */
+/* Return a chunk from chunk_alloc(); a narrow client's (@low) goes back to the allocator. */
 static void chunk_free(struct page *page, bool low)
 {
-	unsigned int order = p2pmap_chunk_order(page);
-	bool zeroed = page_private(page) & P2PMAP_CHUNK_ZEROED;
+	unsigned int order = page_private(page);
 	struct bounce_node *bn = &nodes[page_to_nid(page)];
 
+	set_page_private(page, 0);
 	if (!low && READ_ONCE(bn->nr_free) + (1U << order) <= READ_ONCE(bounce_pool_pages)) {
 		spin_lock(&bn->lock);
-		list_add(&page->lru, zeroed ? &bn->clean[order] : &bn->dirty[order]);
+		list_add(&page->lru, &bn->free[order]);
 		bn->nr_free += 1U << order;
 		atomic_long_add(1L << order, &cached);
 		spin_unlock(&bn->lock);
-		if (!zeroed && READ_ONCE(bounce_zero_ahead))
-			queue_work_node(bn->nid, system_dfl_wq, &bn->zero_work);
 		return;
 	}
-	set_page_private(page, 0);
 	__free_pages(page, order);
-}
-
-/* Take a cached chunk off @bn's lists, dirty ones first, or NULL; under bn->lock. */
-static struct page *pool_pop(struct bounce_node *bn, bool dirty_only)
-{
-	struct page *page = NULL;
-	unsigned int o;
-
-	for (o = 0; o < P2PMAP_BOUNCE_ORDERS && !page; o++)
-		page = list_first_entry_or_null(&bn->dirty[o], struct page, lru);
-	for (o = 0; o < P2PMAP_BOUNCE_ORDERS && !page && !dirty_only; o++)
-		page = list_first_entry_or_null(&bn->clean[o], struct page, lru);
-	if (page)
-		list_del(&page->lru);
-	return page;
-}
-
-/* Forget a cached chunk that is off the lists; under bn->lock. The caller frees it. */
-static void pool_forget(struct bounce_node *bn, struct page *page)
-{
-	unsigned int order = p2pmap_chunk_order(page);
-
-	bn->nr_free -= 1U << order;
-	atomic_long_sub(1L << order, &cached);
-	set_page_private(page, 0);
-}
-
-/*
- * A node's work item: zero the chunks on its dirty list and move them to its clean list.
- * Each chunk is off the lists (still counted in nr_free) while it is cleared, and is freed
- * instead if the cap came down meanwhile.
- */
-static void zero_dirty(struct work_struct *work)
-{
-	struct bounce_node *bn = container_of(work, struct bounce_node, zero_work);
-	struct page *page;
-	unsigned int o;
-
-	for (;;) {
-		spin_lock(&bn->lock);
-		page = pool_pop(bn, true);
-		spin_unlock(&bn->lock);
-		if (!page)
-			return;
-		o = p2pmap_chunk_order(page);
-		memset(page_address(page), 0, PAGE_SIZE << o);
-		set_page_private(page, o | P2PMAP_CHUNK_ZEROED);
-		spin_lock(&bn->lock);
-		if (bn->nr_free <= READ_ONCE(bounce_pool_pages)) {
-			list_add(&page->lru, &bn->clean[o]);
-			page = NULL;
-		} else {
-			pool_forget(bn, page);
-		}
-		spin_unlock(&bn->lock);
-		if (page)
-			__free_pages(page, o);
-		cond_resched();
-	}
 }
 
 /* Give back the cached chunks above bounce_pool_pages, on every node. */
@@ -309,13 +215,19 @@ static void pool_trim(void)
 		struct bounce_node *bn = &nodes[n];
 
 		for (;;) {
-			spin_lock(&bn->lock);
 			page = NULL;
-			if (bn->nr_free > READ_ONCE(bounce_pool_pages))
-				page = pool_pop(bn, false);
+			spin_lock(&bn->lock);
+			/* A cached chunk's order is the list it is on. */
+			for (o = 0; o < P2PMAP_BOUNCE_ORDERS &&
+			     bn->nr_free > READ_ONCE(bounce_pool_pages); o++) {
+				page = list_first_entry_or_null(&bn->free[o], struct page, lru);
+				if (page)
+					break;
+			}
 			if (page) {
-				o = p2pmap_chunk_order(page);
-				pool_forget(bn, page);
+				list_del(&page->lru);
+				bn->nr_free -= 1U << o;
+				atomic_long_sub(1L << o, &cached);
 			}
 			spin_unlock(&bn->lock);
 			if (!page)
@@ -439,9 +351,7 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 				unsigned int len)
 {
 	struct page *bp = map->chunks[map->chunk_pos];
-	unsigned int order = p2pmap_chunk_order(bp);
-	bool zeroed = page_private(bp) & P2PMAP_CHUNK_ZEROED;
-	size_t size = PAGE_SIZE << order;
+	size_t size = PAGE_SIZE << page_private(bp);
 
 	/*
 	 * Copy in for every direction: a device that writes only part of a FROM_DEVICE buffer
@@ -450,19 +360,16 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 	 * is copied back, so the copy in, a read of device memory, is not needed; the chunk is
 	 * zeroed instead. Zero the rest of the chunk: chunks are recycled, and a device behind an
 	 * IOMMU reaches all of it, so it must not find an earlier mapping's data there. Only the
-	 * head and tail of a partly used chunk are written, never a byte twice; a chunk the
-	 * cache zeroed (zero_dirty()) is not zeroed again. From here on it holds data.
+	 * head and tail of a partly used chunk are written, never a byte twice.
 	 */
-	set_page_private(bp, order);
 	if (map->device_writes) {
-		if (!zeroed)
-			memset(page_address(bp), 0, size);
+		memset(page_address(bp), 0, size);
 		return bp;
 	}
-	if (off && !zeroed)
+	if (off)
 		memset(page_address(bp), 0, off);
 	bounce_read(page_address(bp) + off, page, off, len);
-	if (off + len < size && !zeroed)
+	if (off + len < size)
 		memset(page_address(bp) + off + len, 0, size - off - len);
 	return bp;
 }
@@ -531,12 +438,8 @@ int p2pmap_bounce_init(void)
 		return -ENOMEM;
 	for (n = 0; n < nr_node_ids; n++) {
 		spin_lock_init(&nd[n].lock);
-		for (o = 0; o < P2PMAP_BOUNCE_ORDERS; o++) {
-			INIT_LIST_HEAD(&nd[n].clean[o]);
-			INIT_LIST_HEAD(&nd[n].dirty[o]);
-		}
-		INIT_WORK(&nd[n].zero_work, zero_dirty);
-		nd[n].nid = n;
+		for (o = 0; o < P2PMAP_BOUNCE_ORDERS; o++)
+			INIT_LIST_HEAD(&nd[n].free[o]);
 	}
 	kernel_param_lock(THIS_MODULE);
 	nodes = nd;
@@ -544,28 +447,19 @@ int p2pmap_bounce_init(void)
 	return 0;
 }
 
-static void free_list(struct list_head *list, unsigned int order)
-{
-	struct page *page, *tmp;
-
-	list_for_each_entry_safe(page, tmp, list, lru) {
-		list_del(&page->lru);
-		set_page_private(page, 0);
-		__free_pages(page, order);
-	}
-}
-
 void p2pmap_bounce_exit(void)
 {
+	struct page *page, *tmp;
 	int n, o;
 
 	WARN_ON(atomic_long_read(&in_use));
 	kernel_param_lock(THIS_MODULE);
 	for (n = 0; n < nr_node_ids; n++) {
-		cancel_work_sync(&nodes[n].zero_work);
 		for (o = 0; o < P2PMAP_BOUNCE_ORDERS; o++) {
-			free_list(&nodes[n].clean[o], o);
-			free_list(&nodes[n].dirty[o], o);
+			list_for_each_entry_safe(page, tmp, &nodes[n].free[o], lru) {
+				list_del(&page->lru);
+				__free_pages(page, o);
+			}
 		}
 	}
 	kfree(nodes);

@@ -16,7 +16,6 @@
 #include <linux/memremap.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 /*
  * nth_page() went away in 6.18, once a scatterlist entry could no longer span memmap
@@ -42,15 +41,6 @@ static inline struct dev_pagemap *page_pgmap(const struct page *page)
 {
 	return page->pgmap;
 }
-#endif
-
-/*
- * 6.17 added system_dfl_wq, the unbound system workqueue's new name (6.12.y has it too), and
- * later kernels warn once when work is queued on the old system_unbound_wq. Kernels without
- * the new name get it.
- */
-#ifndef P2PMAP_HAVE_SYSTEM_DFL_WQ
-#define system_dfl_wq	system_unbound_wq
 #endif
 
 /*

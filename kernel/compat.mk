@@ -11,5 +11,3 @@ p2pmap_probe = $(if $(shell grep -qsE '$(2)' $(addprefix $(srctree)/include/linu
 ccflags-y += $(call p2pmap_probe,mm.h mmzone.h memremap.h,struct dev_pagemap \*page_pgmap.const,PAGE_PGMAP)
 # symbol namespaces as string literals (6.13)
 ccflags-y += $(call p2pmap_probe,module.h,define MODULE_IMPORT_NS.ns.[[:space:]]+MODULE_INFO.import_ns$(comma) ns.$$,NS_STRING)
-# system_dfl_wq, the unbound system workqueue's new name (6.17; 6.12.y has it too)
-ccflags-y += $(call p2pmap_probe,workqueue.h,struct workqueue_struct \*system_dfl_wq;,SYSTEM_DFL_WQ)

@@ -190,18 +190,6 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn);
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
 		      unsigned int off, unsigned int len, bool bounced);
 
-/*
- * A bounce chunk's page_private(): its order, and P2PMAP_CHUNK_ZEROED while it is known to
- * hold only zeroes (bounce.c).
- */
-#define P2PMAP_CHUNK_ORDER	GENMASK(7, 0)
-#define P2PMAP_CHUNK_ZEROED	BIT(8)
-
-static inline unsigned int p2pmap_chunk_order(struct page *chunk)
-{
-	return page_private(chunk) & P2PMAP_CHUNK_ORDER;
-}
-
 /* bounce.c: the copies between bounced memory and its bounce pages, and their release. */
 int p2pmap_bounce_get(struct p2pmap_mapping *map);
 void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map);

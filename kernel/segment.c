@@ -41,7 +41,7 @@ static unsigned int bounce_len(const struct p2pmap_mapping *map, struct scatterl
 
 	if (!map->chunks)
 		return dsg->length;
-	size = PAGE_SIZE << p2pmap_chunk_order(map->chunks[map->chunk_pos]);
+	size = PAGE_SIZE << page_private(map->chunks[map->chunk_pos]);
 	return min_t(size_t, rem, size - off);
 }
 
