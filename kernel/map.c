@@ -14,7 +14,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
 #include <linux/hash.h>
-#include <linux/interval_tree_generic.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -47,11 +46,6 @@ module_param_cb(max_map_bytes, &max_map_bytes_ops, &p2pmap_max_map_bytes, 0644);
 MODULE_PARM_DESC(max_map_bytes,
 		 "Largest buffer one mapping may cover, 1 .. 4 TiB with 4 KiB pages (default 1 GiB)");
 
-#define RANGE_START(r) ((r)->start)
-#define RANGE_LAST(r) ((r)->last)
-INTERVAL_TREE_DEFINE(struct p2pmap_range, rb, phys_addr_t, subtree_last, RANGE_START, RANGE_LAST,
-		     static inline, range_tree)
-
 /*
  * Every device-writable (FROM_DEVICE, BIDIRECTIONAL) mapping's memory, by physical address.
  * Two of them may not share a cache line: on a non-coherent platform the CPU cache
@@ -61,19 +55,52 @@ INTERVAL_TREE_DEFINE(struct p2pmap_range, rb, phys_addr_t, subtree_last, RANGE_S
  * The trees are sharded by 1 GiB of physical address space, each under a spinlock, so
  * mappings of different memory do not queue on one lock; a range that crosses a shard
  * boundary is claimed in pieces (claim()).
+ *
+ * The ranges in a tree never overlap (that is what the tree enforces), so ordered by start
+ * they are ordered by end too, and a plain rbtree does: the only ranges a new one could
+ * overlap are its neighbours in that order, and the descent that finds its place passes
+ * both (range_insert()). No interval tree, and no augmented data to keep up on insert and
+ * erase.
  */
 #define CLAIM_SHARD_SHIFT	30
 #define CLAIM_SHARD_BITS	6
 
 static struct claim_shard {
 	spinlock_t lock;		/* protects tree */
-	struct rb_root_cached tree;
+	struct rb_root tree;
 } ____cacheline_aligned_in_smp claim_shards[1 << CLAIM_SHARD_BITS] = {
 	[0 ... (1 << CLAIM_SHARD_BITS) - 1] = {
 		.lock = __SPIN_LOCK_UNLOCKED(claim_shards.lock),
-		.tree = RB_ROOT_CACHED,
+		.tree = RB_ROOT,
 	},
 };
+
+/*
+ * Put @rg into @root unless it overlaps a range there. Each node the descent passes either
+ * lies wholly before @rg, wholly after it, or overlaps it; the neighbours @rg would have are
+ * among the nodes passed, so finding none that overlaps proves there is none.
+ *
+ * Return: true if inserted, false if @rg overlaps a range in @root.
+ */
+static bool range_insert(struct p2pmap_range *rg, struct rb_root *root)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+
+	while (*link) {
+		struct p2pmap_range *r = rb_entry(*link, struct p2pmap_range, rb);
+
+		parent = *link;
+		if (rg->last < r->start)
+			link = &parent->rb_left;
+		else if (rg->start > r->last)
+			link = &parent->rb_right;
+		else
+			return false;
+	}
+	rb_link_node(&rg->rb, parent, link);
+	rb_insert_color(&rg->rb, root);
+	return true;
+}
 
 /* Mappings are made and freed per I/O: a cache of their own, of their exact size. */
 static struct kmem_cache *mapping_cache;
@@ -290,7 +317,7 @@ static void unclaim(struct p2pmap_mapping *map)
 
 	for (r = 0; r < map->nr_ranges; r++) {
 		shard_switch(&held, shard_of(map->ranges[r].start), &batch);
-		range_tree_remove(&map->ranges[r], &held->tree);
+		rb_erase(&map->ranges[r].rb, &held->tree);
 	}
 	shard_switch(&held, NULL, &batch);
 	map->nr_ranges = 0;
@@ -349,11 +376,10 @@ static int claim(struct p2pmap_mapping *map)
 			rg->start = start;
 			rg->last = end;
 			shard_switch(&held, shard_of(start), &batch);
-			if (range_tree_iter_first(&held->tree, start, end)) {
+			if (!range_insert(rg, &held->tree)) {
 				ret = -EADDRINUSE;
 				goto out;
 			}
-			range_tree_insert(rg, &held->tree);
 			map->nr_ranges = ++r;
 			if (end == last)
 				break;

@@ -63,16 +63,14 @@ struct p2pmap_run {
 
 /**
  * struct p2pmap_range - memory a device-writable mapping covers, in the overlap tree
- * @rb: in its claim shard's tree (map.c)
+ * @rb: in its claim shard's tree, ordered by @start (map.c)
  * @start: first byte, rounded down to the DMA cache alignment
  * @last: last byte, rounded up to the end of its cache line
- * @subtree_last: for the interval tree
  */
 struct p2pmap_range {
 	struct rb_node rb;
 	phys_addr_t start;
 	phys_addr_t last;
-	phys_addr_t subtree_last;
 };
 
 /**

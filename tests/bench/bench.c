@@ -16,6 +16,7 @@
  *
  *   bench [--reps N] [--quick] [--bounce] OUT.json
  *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
+ *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
  *
  * --bounce runs the bounce table alone (a quick check in a normal lab boot).
  */
@@ -339,15 +340,22 @@ static void hot_bench(void *p2p, FILE *j)
 }
 
 /* bench --profile: map+unmap 4 KiB for @seconds, nothing else (perf records it). */
-static int profile(void *buf, double seconds)
+/*
+ * The loop perf samples: 4 KiB map+unmap of @buf for the switch's edu, or with @bounce a
+ * 64 KiB FROM_DEVICE bounce with the driver's promise (the bounce table's 64K row) of @buf
+ * for the root-complex edu.
+ */
+static int profile(void *buf, double seconds, int bounce)
 {
 	double end = now() + seconds;
 	double ns;
 
 	while (now() < end) {
-		ns = one(NONE, buf, 4096, 2000);
+		ns = bounce ? one_flags(NONE, &lab.edu_rc, P2PMAP_DIR_FROM_DEVICE, buf, 64 << 10, 64,
+					P2PMAP_TEST_RAW_DEVICE_WRITES) :
+			      one(NONE, buf, 4096, 2000);
 		if (ns < 0) {
-			fprintf(stderr, "bench: the 4 KiB loop for perf failed: %s\n", strerror((int)-ns));
+			fprintf(stderr, "bench: the loop for perf failed: %s\n", strerror((int)-ns));
 			return 1;
 		}
 	}
@@ -382,9 +390,10 @@ int main(int argc, char **argv)
 			out = argv[i];
 	}
 	if ((!out && !prof_buf) || reps < 1 || reps > MAX_REPS ||
-	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p"))))) {
+	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
+					       strcmp(prof_buf, "bounce"))))) {
 		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce] OUT.json\n"
-			"       bench --profile SECONDS ram|p2p\n", MAX_REPS);
+			"       bench --profile SECONDS ram|p2p|bounce\n", MAX_REPS);
 		return 2;
 	}
 	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */
@@ -409,7 +418,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (prof_buf)		/* before the memset: the profile is of the loop only */
-		return profile(strcmp(prof_buf, "p2p") ? ram : p2p, prof_seconds);
+		return profile(strcmp(prof_buf, "ram") ? p2p : ram, prof_seconds,
+			       !strcmp(prof_buf, "bounce"));
 	memset(p2p, 1, p2p_max);
 	if (bounce_only) {
 		uname(&u);

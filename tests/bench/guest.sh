@@ -8,12 +8,15 @@ if [ "${1:-}" = profile ]; then
 	# Software clock sampling (TCG has no PMU); symbols from /proc/kallsyms, module ones too.
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
-	for buf in p2p ram; do
+	for buf in ${P2PMAP_PROFILE_LOOPS:-p2p ram}; do
 		# The bench pins itself to CPU 0: sample that CPU only (the other idles).
 		perf record -q -C 0 -g -e cpu-clock -F 2000 -o /tmp/perf.$buf -- \
 			build/tests/bench --profile "${P2PMAP_PROFILE_SECONDS:-10}" $buf || exit 1
 		{
-			echo "== 4 KiB map+unmap of $buf for the switch's edu, p2pmap, no policy: self time"
+			case $buf in
+			bounce) echo "== 64 KiB FROM_DEVICE bounce with the promise (p2pmem for the root-complex edu): self time" ;;
+			*) echo "== 4 KiB map+unmap of $buf for the switch's edu, p2pmap, no policy: self time" ;;
+			esac
 			perf report -i /tmp/perf.$buf --stdio --no-children --sort symbol \
 				--percent-limit 0.7 -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
 			echo "== the same, with children (inclusive time; 2% and up)"

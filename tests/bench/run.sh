@@ -4,7 +4,8 @@
 # tests/bench/decide.c (decision cost against pairs and policies). Prints the tables and writes
 # build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
 # P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
-#   run.sh --profile   instead: perf profiles of the 4 KiB map+unmap loop (make bench-profile)
+#   run.sh --profile   instead: perf profiles of the 4 KiB map+unmap loop (make bench-profile;
+#                      P2PMAP_PROFILE_LOOPS="bounce" for the 64 KiB bounce row's loop)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -25,8 +26,10 @@ else
 fi
 start=$(date +%s)
 if [ "${1:-}" = --profile ]; then
-	echo "== perf in the guest: 4 KiB map+unmap, P2P then RAM, ${P2PMAP_PROFILE_SECONDS:-10} s each"
-	echo "sh tests/bench/guest.sh profile" >"$out/cmd.sh"
+	# P2PMAP_PROFILE_LOOPS: which loops (default "p2p ram"; "bounce": the 64 KiB bounce row)
+	echo "== perf in the guest: ${P2PMAP_PROFILE_LOOPS:-p2p ram} (4 KiB map+unmap; bounce: 64 KiB FROM_DEVICE with the promise), ${P2PMAP_PROFILE_SECONDS:-10} s each"
+	{ echo "export P2PMAP_PROFILE_LOOPS='${P2PMAP_PROFILE_LOOPS:-p2p ram}' P2PMAP_PROFILE_SECONDS='${P2PMAP_PROFILE_SECONDS:-10}'"
+	  echo "sh tests/bench/guest.sh profile"; } >"$out/cmd.sh"
 	tests/vm/run.sh --quiet --timeout 900 --out "$out/vm" -- sh "$out/cmd.sh"
 	rc=$?
 	[ $rc = 0 ] && [ -s "$out/vm/share/profile.txt" ] ||
