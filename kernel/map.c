@@ -592,13 +592,16 @@ static void release(struct p2pmap_mapping *map)
 	unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
-	p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
+	if (map->chunks)
+		p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
 			p2pmap_walk_dst(map, p2pmap_bounce_free_piece);
 		sg_free_table(&map->own_dst);
 	}
-	p2pmap_bounce_unreserve(map->nr_bounce);
+	/* Not for nothing: the count is one atomic shared by every CPU. */
+	if (map->nr_bounce)
+		p2pmap_bounce_unreserve(map->nr_bounce);
 	if (map->src == &map->own_src)
 		sg_free_table(&map->own_src);
 
