@@ -143,7 +143,7 @@ static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
 					.iterations = iters, .to_ram = !d,
 				};
 				uint64_t r0;
-				double t;
+				double t, tp;
 
 				if (ioctl(test_fd, P2PMAP_TEST_IOC_MEMCPY, &c)) {
 					perror("bench: direct copy");
@@ -154,7 +154,13 @@ static void bounce_bench(void *p2p, size_t p2p_max, FILE *j)
 				t = one_flags(NONE, &lab.edu_rc, dir, p2p, sizes[s], iters, flags);
 				read += p2pmap_stat("bytes_devmem_read") - r0;
 				bounced += (uint64_t)sizes[s] * iters;
-				bo[i] = t - one_for(NONE, &lab.edu_sw, dir, p2p, sizes[s], iters);
+				tp = one_for(NONE, &lab.edu_sw, dir, p2p, sizes[s], iters);
+				if (t < 0 || tp < 0) {
+					fprintf(stderr, "bench: a %s mapping failed: %s\n", size_name[s],
+						strerror((int)-(t < 0 ? t : tp)));
+					return;
+				}
+				bo[i] = t - tp;
 				/* Paired: the emulator's speed drifts between repetitions. */
 				ratio[i] = cp[i] / bo[i];
 			}
