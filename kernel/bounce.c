@@ -193,11 +193,15 @@ static void chunk_free(struct page *page, bool low)
 	set_page_private(page, 0);
 	if (!low && READ_ONCE(bn->nr_free) + (1U << order) <= READ_ONCE(bounce_pool_pages)) {
 		spin_lock(&bn->lock);
-		list_add(&page->lru, &bn->free[order]);
-		bn->nr_free += 1U << order;
-		atomic_long_add(1L << order, &cached);
+		/* Again under the lock: pool_trim() may have just lowered the cap. */
+		if (bn->nr_free + (1U << order) <= READ_ONCE(bounce_pool_pages)) {
+			list_add(&page->lru, &bn->free[order]);
+			bn->nr_free += 1U << order;
+			atomic_long_add(1L << order, &cached);
+			spin_unlock(&bn->lock);
+			return;
+		}
 		spin_unlock(&bn->lock);
-		return;
 	}
 	__free_pages(page, order);
 }
@@ -233,6 +237,7 @@ static void pool_trim(void)
 			if (!page)
 				break;
 			__free_pages(page, o);
+			cond_resched();
 		}
 	}
 }

@@ -263,15 +263,16 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	unsigned int c, nents;
 	int ret;
 
-	ret = p2pmap_bounce_reserve(nr_bounce);
-	if (ret) {
-		for (c = 0; c < map->nr_choices; c++)
-			if (map->choices[c].verdict == P2PMAP_VERDICT_BOUNCE)
-				map->choices[c].reason = P2PMAP_REASON_BOUNCE_CAP;
-		return ret;
-	}
-	map->nr_bounce = nr_bounce;
+	/* Nothing to reserve: a table of its own without bounce passes a lowered cap. */
 	if (nr_bounce) {
+		ret = p2pmap_bounce_reserve(nr_bounce);
+		if (ret) {
+			for (c = 0; c < map->nr_choices; c++)
+				if (map->choices[c].verdict == P2PMAP_VERDICT_BOUNCE)
+					map->choices[c].reason = P2PMAP_REASON_BOUNCE_CAP;
+			return ret;
+		}
+		map->nr_bounce = nr_bounce;
 		ret = p2pmap_bounce_get(map);
 		if (ret)
 			return ret;

@@ -322,47 +322,55 @@ static void uapi_cases(void)
 
 /*
  * The stale-data rule with the chunk cache: a chunk given back holds the data of the mapping
- * it served (here 0xAB, copied in from device memory). A device-written mapping that gets it
- * next, and whose device writes nothing, must copy back zeroes, never that data. The cache is
- * emptied first (bounce_pool_pages 0, then back), so the chunk the first mapping leaves is the
- * only one cached, and the second mapping gets it.
+ * it served (here 0xAB, copied in from device memory). A device-written mapping of another
+ * buffer (0xCD) that gets it next, and whose device writes nothing, must copy back zeroes:
+ * 0xAB would be the last mapping's data, 0xCD a copy in that the promise rules out. The cache
+ * is emptied first (bounce_pool_pages 0, then back), so the chunk the first mapping leaves is
+ * the only one cached, and the second mapping takes it (the cache is empty again).
  */
 #define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
 
 static void stale_cases(void)
 {
-	unsigned char *buf = p2p + 8 * PG;
+	unsigned char *a = p2p + 8 * PG, *b = p2p + 12 * PG;
 	struct p2pmap_map m = {
 		.argsz = sizeof(m), .client = lab.edu_rc.addr, .dir = P2PMAP_DIR_FROM_DEVICE,
-		.addr = (uintptr_t)buf, .len = 2 * PG,
+		.addr = (uintptr_t)a, .len = 2 * PG,
 	};
-	uint64_t emptied, cached = 0;
+	uint64_t before, emptied, cached[2] = { 0, 1 };
 	char pool[32];
 	long bad;
 	int ret;
 
+	before = p2pmap_stat("bounce_cached");
 	sysfs_str(POOL_PAGES, pool, sizeof(pool));
 	sysfs_write(POOL_PAGES, "0");
 	emptied = p2pmap_stat("bounce_cached");
 	sysfs_write(POOL_PAGES, pool);
-	tap_ok(emptied == 0, "bounce_pool_pages 0 empties the chunk cache (%llu pages left)",
-	       (unsigned long long)emptied);
+	tap_ok(before > 0 && emptied == 0,
+	       "bounce_pool_pages 0 empties the chunk cache (%llu pages cached, then %llu)",
+	       (unsigned long long)before, (unsigned long long)emptied);
 
-	memset(buf, 0xAB, 2 * PG);
+	memset(a, 0xAB, 2 * PG);
+	memset(b, 0xCD, 2 * PG);
 	ret = ioctl(fd, P2PMAP_IOC_MAP, &m) ? -errno : 0;
 	if (!ret)
 		ret = handle_ioctl(P2PMAP_IOC_UNMAP, sizeof(struct p2pmap_handle_arg), 0, m.handle, 0);
 	if (!ret)
-		cached = p2pmap_stat("bounce_cached");
+		cached[0] = p2pmap_stat("bounce_cached");
 	m.flags = P2PMAP_MAP_DEVICE_WRITES;
+	m.addr = (uintptr_t)b;
 	if (!ret)
 		ret = ioctl(fd, P2PMAP_IOC_MAP, &m) ? -errno : 0;
-	if (!ret)
+	if (!ret) {
+		cached[1] = p2pmap_stat("bounce_cached");
 		ret = handle_ioctl(P2PMAP_IOC_UNMAP, sizeof(struct p2pmap_handle_arg), 0, m.handle, 0);
-	bad = first_not(buf, 0, 2 * PG);
-	tap_ok(!ret && cached == 2 && m.bytes_bounce == 2 * PG && bad < 0,
-	       "a recycled chunk: the device wrote nothing, zeroes came back, not the last mapping's data (ret %d, %llu pages cached between, first non-zero byte %ld)",
-	       ret, (unsigned long long)cached, bad);
+	}
+	bad = first_not(b, 0, 2 * PG);
+	tap_ok(!ret && cached[0] == 2 && cached[1] == 0 && m.bytes_bounce == 2 * PG && bad < 0,
+	       "a recycled chunk: the device wrote nothing, zeroes came back (ret %d; pages cached %llu, then %llu; first non-zero byte %ld: 0x%02x)",
+	       ret, (unsigned long long)cached[0], (unsigned long long)cached[1], bad,
+	       bad < 0 ? 0 : b[bad]);
 }
 
 int main(void)

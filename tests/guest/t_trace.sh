@@ -53,9 +53,9 @@ fi
 # The shipped scripts. decisions.bt, bounced.bt and map_latency.bt run side by side over one
 # workload (each bpftrace start costs 10-20 s under TCG, and the lab has 2 vCPUs): they are
 # started, the workload runs once every one of their tracepoint probes is attached (bpftool's
-# list of perf-event programs: bpftrace attaches its BEGIN block before its other probes, so
-# its output does not say so), and SIGINT ends them, which prints their maps. On failure,
-# show the output.
+# list of perf-event programs, for their pids: bpftrace attaches its BEGIN block before its
+# other probes, so its output does not say so), and SIGTERM ends them, which prints their
+# maps (a background job of this shell ignores SIGINT). On failure, show the output.
 S=user/bpftrace
 okout() { _b=$_fail; ok "$@"; [ $_fail = $_b ] || { diag "output:"; sed 's/^/#   /' $out | tail -15; }; }
 three="decisions bounced map_latency"
@@ -65,14 +65,23 @@ for b in $three; do
 	pids="$pids $!"
 	want=$((want + $(grep -c '^tracepoint:p2pmap:' $S/$b.bt)))
 done
-n=0
-while [ "$(bpftool perf show 2>/dev/null | grep -c 'tracepoint  p2pmap_')" -lt $want ] && [ $n -lt 240 ]; do
+ours="^pid ($(echo $pids | tr ' ' '|')) .* tracepoint  p2pmap_"
+n=0 attached=0
+while [ $n -lt 240 ]; do
+	attached=$(bpftool perf show 2>/dev/null | grep -cE "$ours")
+	[ "$attached" -ge $want ] && break
 	sleep 0.5
 	n=$((n + 1))
 done
-attached=$(bpftool perf show 2>/dev/null | grep -c 'tracepoint  p2pmap_')
-$W --workload >/dev/null 2>&1
-kill -INT $pids
+[ "$attached" = $want ] && $W --workload >/dev/null 2>&1
+kill -TERM $pids
+alive() { for p in $pids; do kill -0 $p 2>/dev/null && return 0; done; return 1; }
+n=0
+while alive && [ $n -lt 60 ]; do
+	sleep 0.5
+	n=$((n + 1))
+done
+kill -KILL $pids 2>/dev/null
 wait $pids
 ok "[ $attached = $want ]" "the three scripts attached their $want tracepoint probes, side by side"
 out=/tmp/trace-decisions.out
