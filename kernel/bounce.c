@@ -40,7 +40,8 @@ static const struct kernel_param_ops pool_pages_ops = {
 
 static unsigned int bounce_pool_pages = 1024;
 module_param_cb(bounce_pool_pages, &pool_pages_ops, &bounce_pool_pages, 0644);
-MODULE_PARM_DESC(bounce_pool_pages, "Free bounce pages kept cached per NUMA node (default 1024)");
+MODULE_PARM_DESC(bounce_pool_pages,
+		 "Free bounce pages kept cached per NUMA node; lowering it frees the rest (default 1024)");
 
 /* The pages in use are counted in an atomic_long_t. */
 static int max_pages_set(const char *val, const struct kernel_param *kp)
