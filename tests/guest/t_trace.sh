@@ -67,12 +67,13 @@ for b in $three; do
 done
 ours="^pid ($(echo $pids | tr ' ' '|')) .* tracepoint  p2pmap_"
 n=0 attached=0
-while [ $n -lt 240 ]; do
+while [ $n -lt 480 ]; do
 	attached=$(bpftool perf show 2>/dev/null | grep -cE "$ours")
 	[ "$attached" -ge $want ] && break
 	sleep 0.5
 	n=$((n + 1))
 done
+diag "the three scripts: $attached of $want probes attached after $((n / 2)) s"
 [ "$attached" = $want ] && $W --workload >/dev/null 2>&1
 kill -TERM $pids
 alive() { for p in $pids; do kill -0 $p 2>/dev/null && return 0; done; return 1; }
@@ -81,6 +82,7 @@ while alive && [ $n -lt 60 ]; do
 	sleep 0.5
 	n=$((n + 1))
 done
+alive && diag "a script did not end within 30 s of SIGTERM: killed"
 kill -KILL $pids 2>/dev/null
 wait $pids
 ok "[ $attached = $want ]" "the three scripts attached their $want tracepoint probes, side by side"
