@@ -86,13 +86,18 @@ static atomic_long_t cached;
  * p2pmap_bounce_reserve() - reserve @nr bounce pages against the cap
  * @nr: pages
  *
- * Return: 0, or -EBUSY if the cap would be exceeded (nothing is reserved then).
+ * Return: 0 (always for @nr 0), or -EBUSY if the cap would be exceeded (nothing is reserved
+ * then).
  */
 int p2pmap_bounce_reserve(unsigned long nr)
 {
-	long now = atomic_long_add_return(nr, &in_use);
-	long old = atomic_long_read(&hwm);
+	long now, old;
 
+	/* Nothing to reserve passes any cap, and leaves the atomic every CPU shares alone. */
+	if (!nr)
+		return 0;
+	now = atomic_long_add_return(nr, &in_use);
+	old = atomic_long_read(&hwm);
 	if (now > READ_ONCE(bounce_max_pages)) {
 		atomic_long_sub(nr, &in_use);
 		return -EBUSY;
@@ -108,12 +113,26 @@ int p2pmap_bounce_reserve(unsigned long nr)
  */
 void p2pmap_bounce_unreserve(unsigned long nr)
 {
-	atomic_long_sub(nr, &in_use);
+	if (nr)
+		atomic_long_sub(nr, &in_use);
 }
 
 static gfp_t order_gfp(unsigned int order)
 {
 	return GFP_KERNEL | __GFP_NOWARN | (order ? __GFP_NORETRY : 0);
+}
+
+/* Take a cached chunk of @order off @bn's list, or NULL; under bn->lock. */
+static struct page *pool_take(struct bounce_node *bn, unsigned int order)
+{
+	struct page *page = list_first_entry_or_null(&bn->free[order], struct page, lru);
+
+	if (page) {
+		list_del(&page->lru);
+		bn->nr_free -= 1U << order;
+		atomic_long_sub(1L << order, &cached);
+	}
+	return page;
 }
 
 /* A cached chunk of @order on @node, or NULL. */
@@ -125,12 +144,7 @@ static struct page *pool_get(int node, unsigned int order)
 	if (!READ_ONCE(bn->nr_free))
 		return NULL;
 	spin_lock(&bn->lock);
-	page = list_first_entry_or_null(&bn->free[order], struct page, lru);
-	if (page) {
-		list_del(&page->lru);
-		bn->nr_free -= 1U << order;
-		atomic_long_sub(1L << order, &cached);
-	}
+	page = pool_take(bn, order);
 	spin_unlock(&bn->lock);
 	return page;
 }
@@ -225,14 +239,9 @@ static void pool_trim(void)
 			/* A cached chunk's order is the list it is on. */
 			for (o = 0; o < P2PMAP_BOUNCE_ORDERS &&
 			     bn->nr_free > READ_ONCE(bounce_pool_pages); o++) {
-				page = list_first_entry_or_null(&bn->free[o], struct page, lru);
+				page = pool_take(bn, o);
 				if (page)
 					break;
-			}
-			if (page) {
-				list_del(&page->lru);
-				bn->nr_free -= 1U << o;
-				atomic_long_sub(1L << o, &cached);
 			}
 			spin_unlock(&bn->lock);
 			if (!page)

@@ -263,16 +263,15 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	unsigned int c, nents;
 	int ret;
 
-	/* Nothing to reserve: a table of its own without bounce passes a lowered cap. */
+	ret = p2pmap_bounce_reserve(nr_bounce);
+	if (ret) {
+		for (c = 0; c < map->nr_choices; c++)
+			if (map->choices[c].verdict == P2PMAP_VERDICT_BOUNCE)
+				map->choices[c].reason = P2PMAP_REASON_BOUNCE_CAP;
+		return ret;
+	}
+	map->nr_bounce = nr_bounce;
 	if (nr_bounce) {
-		ret = p2pmap_bounce_reserve(nr_bounce);
-		if (ret) {
-			for (c = 0; c < map->nr_choices; c++)
-				if (map->choices[c].verdict == P2PMAP_VERDICT_BOUNCE)
-					map->choices[c].reason = P2PMAP_REASON_BOUNCE_CAP;
-			return ret;
-		}
-		map->nr_bounce = nr_bounce;
 		ret = p2pmap_bounce_get(map);
 		if (ret)
 			return ret;
@@ -593,16 +592,13 @@ static void release(struct p2pmap_mapping *map)
 	unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
-	if (map->chunks)
-		p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
+	p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
 	if (map->dst == &map->own_dst) {
 		if (map->nr_bounce)
 			p2pmap_walk_dst(map, p2pmap_bounce_free_piece);
 		sg_free_table(&map->own_dst);
 	}
-	/* Not for nothing: the count is one atomic shared by every CPU. */
-	if (map->nr_bounce)
-		p2pmap_bounce_unreserve(map->nr_bounce);
+	p2pmap_bounce_unreserve(map->nr_bounce);
 	if (map->src == &map->own_src)
 		sg_free_table(&map->own_src);
 

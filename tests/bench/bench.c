@@ -345,11 +345,10 @@ static void hot_bench(void *p2p, FILE *j)
 		one_t, two_t, two_t / one_t);
 }
 
-/* bench --profile: map+unmap 4 KiB for @seconds, nothing else (perf records it). */
 /*
- * The loop perf samples: 4 KiB map+unmap of @buf for the switch's edu, or with @bounce a
- * 64 KiB FROM_DEVICE bounce with the driver's promise (the bounce table's 64K row) of @buf
- * for the root-complex edu.
+ * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @buf
+ * for the switch's edu, or with @bounce a 64 KiB FROM_DEVICE bounce with the driver's promise
+ * (the bounce table's 64K row) of @buf for the root-complex edu.
  */
 static int profile(void *buf, double seconds, int bounce)
 {

@@ -328,8 +328,6 @@ static void uapi_cases(void)
  * is emptied first (bounce_pool_pages 0, then back), so the chunk the first mapping leaves is
  * the only one cached, and the second mapping takes it (the cache is empty again).
  */
-#define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
-
 static void stale_cases(void)
 {
 	unsigned char *a = p2p + 8 * PG, *b = p2p + 12 * PG;

@@ -41,8 +41,6 @@ struct counts {
 
 static struct lab lab;
 
-#define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
-
 static void put(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Module lifecycle: p2pmap.ko and p2pmap_edu.ko load and unload N times (default 100; the first
 # argument overrides), every third cycle with a policy attached and detached, every
-# twentieth and the last with real edu DMA over all pairs; rmmod is refused while a policy holds the module.
-# Afterwards the modules are loaded again for the suites that follow. Besides the loop's own
-# counts, each claim is checked against what the kernel and the data say: the module's load
-# messages, its reference count and policy while rmmod is refused, and demo's data checks.
+# twentieth and the last with real edu DMA over all pairs; rmmod is refused while a policy
+# holds the module. Afterwards the modules are loaded again for the suites that follow.
+# Besides the loop's own counts, each claim is checked against what the kernel and the data
+# say: the module's load messages, its reference count and policy while rmmod is refused, and
+# demo's data checks.
 . tests/lib/tap.sh
 N=${1:-100}
 K=kernel
