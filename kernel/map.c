@@ -628,7 +628,6 @@ static void release(struct p2pmap_mapping *map)
 	if (map->segs != map->inline_segs)
 		kvfree(map->segs);
 	put_choices(map, -EINVAL);	/* only if a failure left them */
-	put_device(map->client);
 	kmem_cache_free(mapping_cache, map);
 }
 
@@ -658,7 +657,7 @@ static struct p2pmap_mapping *alloc_mapping(struct device *client, enum dma_data
 		     offsetofend(struct p2pmap_mapping, inline_range) != sizeof(*map));
 	memset(map, 0, offsetof(struct p2pmap_mapping, inline_segs));
 	map->start_ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
-	map->client = get_device(client);
+	map->client = client;		/* the caller's until p2pmap_unmap(), as in the DMA API */
 	map->dir = dir;
 	map->device_writes = flags & P2PMAP_MAP_DEVICE_WRITES;
 	map->node = dev_to_node(client);
@@ -716,7 +715,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
 	p2pmap_sum_segments(map);
-	pieces = nr_bounce ? 0 : p2pmap_count_pieces(map);
+	pieces = nr_bounce ? 0 : map->nr_pieces;
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {
 		ret = build_dst(map, nr_bounce);
 		if (ret)
@@ -762,7 +761,8 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 
 /**
  * p2pmap_map_user() - pin user memory and DMA-map it for a client
- * @client: the device that will do the DMA
+ * @client: the device that will do the DMA; the caller keeps it (its driver bound, or a
+ *	reference held) until p2pmap_unmap(), as with the DMA API: a mapping takes no reference
  * @uaddr: user virtual address of the buffer, in the current process; any alignment
  * @len: bytes, 1 .. max_map_bytes (module parameter)
  * @dir: DMA direction
@@ -860,7 +860,8 @@ EXPORT_SYMBOL_GPL(p2pmap_map_user);
 
 /**
  * p2pmap_map_sgtable() - DMA-map kernel-owned memory for a client
- * @client: the device that will do the DMA
+ * @client: the device that will do the DMA; the caller keeps it (its driver bound, or a
+ *	reference held) until p2pmap_unmap(), as with the DMA API: a mapping takes no reference
  * @sgt: CPU scatterlist of the memory (RAM and/or P2P pages, e.g. from
  *	pci_p2pmem_alloc_sgl()), no entry empty; the caller keeps it unchanged and alive until
  *	p2pmap_unmap()
@@ -1031,7 +1032,7 @@ EXPORT_SYMBOL_GPL(p2pmap_unmap);
 void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 {
 	u64 start = trace_p2pmap_unmap_enabled() ? ktime_get_ns() : 0;
-	struct device *client = get_device(map->client);
+	struct device *client = map->client;	/* still the caller's after release() */
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
 
 	/* The unmap does the CPU sync, and skips PCI bus-address entries. */
@@ -1042,7 +1043,6 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 	release(map);
 	if (trace_p2pmap_unmap_enabled())
 		trace_p2pmap_unmap(client, len, bounced, start ? ktime_get_ns() - start : 0);
-	put_device(client);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap_written);
 
