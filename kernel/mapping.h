@@ -88,6 +88,7 @@ struct p2pmap_range {
  * @dst: the DMA-mapped table: @src or &@own_dst
  * @segs: the segments, @inline_segs when they fit
  * @nr_segs: entries in @segs
+ * @nr_pieces: the segments' @dst_nents added up: the destination entries when nothing bounces
  * @nr_bounce: bounce pages reserved against the cap
  * @sum: what the mapping is made of
  * @choices: one decision per provider, with a pair reference until they are counted
@@ -138,6 +139,7 @@ struct p2pmap_mapping {
 	struct sg_table *dst;
 	struct p2pmap_seg *segs;
 	unsigned int nr_segs;
+	unsigned int nr_pieces;
 	unsigned long nr_bounce;
 	struct p2pmap_summary sum;
 	struct p2pmap_choice *choices;
@@ -182,7 +184,6 @@ typedef int (*p2pmap_piece_fn)(struct p2pmap_mapping *map, struct scatterlist *d
 
 /* segment.c: the segments of a mapping and the pieces of its destination table. */
 int p2pmap_make_segments(struct p2pmap_mapping *map);
-unsigned int p2pmap_count_pieces(struct p2pmap_mapping *map);
 void p2pmap_sum_segments(struct p2pmap_mapping *map);
 int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn);
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,

@@ -192,14 +192,14 @@ static int grow_segs(struct p2pmap_mapping *map, unsigned int *room)
  * dma-unreachable), or of one provider's P2P memory. One pass over the table: each RAM or
  * P2P segment also counts the destination entries it takes mapped as it is (dst_nents; the
  * count is provisional for a P2P segment the decision bounces: a bounced segment's entries
- * are counted when its chunks are known, p2pmap_walk_dst()).
+ * are counted when its chunks are known, p2pmap_walk_dst()), and @map->nr_pieces adds them up.
  *
  * Return: 0, -ENXIO for a P2P page whose provider cannot be found, -EINVAL for an empty
  * table, -ENOMEM.
  */
 int p2pmap_make_segments(struct p2pmap_mapping *map)
 {
-	unsigned int i, room = P2PMAP_INLINE_SEGS;
+	unsigned int i, n, room = P2PMAP_INLINE_SEGS;
 	struct pci_dev *prov, *prev = NULL;
 	struct provider_cache pc = { };
 	struct p2pmap_seg *seg = NULL;
@@ -210,6 +210,7 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 
 	map->segs = map->inline_segs;
 	map->nr_segs = 0;
+	map->nr_pieces = 0;
 	for_each_sgtable_sg(map->src, sg, i) {
 		prov = entry_provider(map, sg, &kind, &pc);
 		if (kind == P2PMAP_SEG_P2P && !prov)
@@ -231,29 +232,16 @@ int p2pmap_make_segments(struct p2pmap_mapping *map)
 		seg->len += sg->length;
 		seg->src_nents++;
 		seg->nr_pages += DIV_ROUND_UP(offset_in_page(sg->offset) + sg->length, PAGE_SIZE);
-		if (kind != P2PMAP_SEG_BOUNCE)
-			seg->dst_nents += entry_pieces(map, sg);
+		if (kind != P2PMAP_SEG_BOUNCE) {
+			n = entry_pieces(map, sg);
+			seg->dst_nents += n;
+			map->nr_pieces += n;
+		}
 		off += sg->length;
 		prev_kind = kind;
 		prev = prov;
 	}
 	return map->nr_segs ? 0 : -EINVAL;
-}
-
-/**
- * p2pmap_count_pieces() - the destination entries of a mapping without bounced segments
- * @map: the mapping, segmented (p2pmap_make_segments())
- *
- * Return: the sum of the segments' dst_nents: what p2pmap_walk_dst(@map, NULL) returns, without
- * a second pass over the source table.
- */
-unsigned int p2pmap_count_pieces(struct p2pmap_mapping *map)
-{
-	unsigned int s, n = 0;
-
-	for (s = 0; s < map->nr_segs; s++)
-		n += map->segs[s].dst_nents;
-	return n;
 }
 
 /**
