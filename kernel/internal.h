@@ -123,6 +123,8 @@ struct p2pmap_override_state {
  * @provider: the P2P provider (reference held)
  * @client: the PCI client (reference held)
  * @facts: topology facts, computed once
+ * @seen: what a policy sees of the pair that never changes (its devices but their NUMA nodes,
+ *	and the path), filled once by p2pmap_policy_pair_init(); the rest of the context is zero
  * @stats: running statistics
  * @ovr: verification and override
  */
@@ -133,6 +135,7 @@ struct p2pmap_pair {
 	struct pci_dev *provider;
 	struct pci_dev *client;
 	struct p2pmap_facts facts;
+	struct p2pmap_policy_ctx seen;
 	struct p2pmap_pair_stats stats;
 	struct p2pmap_override_state ovr;
 };
@@ -239,6 +242,7 @@ bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt);
 /* policy.c: BPF policies. */
 extern atomic64_t p2pmap_policy_errors;
 int p2pmap_policy_init(void);
+void p2pmap_policy_pair_init(struct p2pmap_pair *pair);
 void p2pmap_policy_exit(void);
 const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,

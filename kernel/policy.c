@@ -129,12 +129,20 @@ static void fill_dev(struct pci_dev *pdev, struct p2pmap_policy_dev *d)
 	d->numa_node = dev_to_node(&pdev->dev);
 }
 
-static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
-		     const struct p2pmap_request *req, u32 builtin, u32 builtin_reason,
-		     bool dry_run)
+/**
+ * p2pmap_policy_pair_init() - what a policy sees of a new pair that never changes
+ * @pair: the pair, with its devices and facts
+ *
+ * Fills @pair->seen once, so that a decision copies the devices and the path instead of
+ * reading them from the PCI devices again. Only a device's NUMA node can change (root may
+ * write it in sysfs, for a firmware that got it wrong): fill_ctx() reads it each time.
+ */
+void p2pmap_policy_pair_init(struct p2pmap_pair *pair)
 {
+	struct p2pmap_policy_ctx *ctx = &pair->seen;
 	const struct p2pmap_facts *f = &pair->facts;
 
+	memset(ctx, 0, sizeof(*ctx));
 	fill_dev(pair->provider, &ctx->provider);
 	fill_dev(pair->client, &ctx->client);
 	ctx->path = (struct p2pmap_policy_path){
@@ -147,6 +155,15 @@ static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
 		.link_speed_mbps = f->link_speed_mbps,
 		.link_width = f->link_width,
 	};
+}
+
+static void fill_ctx(struct p2pmap_policy_ctx *ctx, struct p2pmap_pair *pair,
+		     const struct p2pmap_request *req, u32 builtin, u32 builtin_reason,
+		     bool dry_run)
+{
+	*ctx = pair->seen;
+	ctx->provider.numa_node = dev_to_node(&pair->provider->dev);
+	ctx->client.numa_node = dev_to_node(&pair->client->dev);
 	ctx->req = (struct p2pmap_policy_request){
 		.len = req->len,
 		.total_len = req->total_len,
