@@ -62,7 +62,7 @@ help:
 	@echo "  make shell      boot the lab with an interactive shell on the serial console"
 	@echo "  make bench      benchmarks in the lab: p2pmap vs the raw kernel path; build/bench/results.json"
 	@echo "  make bench-profile  perf in the lab guest: where a 4 KiB map+unmap spends its time"
-	@echo "                  (P2PMAP_PROFILE_LOOPS=bounce: the 64 KiB bounce row's loop)"
+	@echo "                  (P2PMAP_PROFILE_LOOPS: any of p2p ram rules bounce; default p2p ram)"
 	@echo "  make stress     the reliability suites, long (load, fuzz, faults, lifecycle, hot-unplug)"
 	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
 	@echo "  make uninstall  remove what make install put in place"

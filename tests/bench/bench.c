@@ -17,6 +17,7 @@
  *   bench [--reps N] [--quick] [--bounce] OUT.json
  *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
  *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
+ *   bench --profile SECONDS rules      only 4 KiB P2P map+unmap with rules(1000) attached
  *
  * --bounce runs the bounce table alone (a quick check in a normal lab boot).
  */
@@ -346,25 +347,41 @@ static void hot_bench(void *p2p, FILE *j)
 }
 
 /*
- * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @buf
- * for the switch's edu, or with @bounce a 64 KiB FROM_DEVICE bounce with the driver's promise
- * (the bounce table's 64K row) of @buf for the root-complex edu.
+ * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @what
+ * ("ram" or "p2p") for the switch's edu; "rules": the same of P2P with rules(1000) attached;
+ * "bounce": a 64 KiB FROM_DEVICE bounce with the driver's promise (the bounce table's 64K
+ * row) of P2P for the root-complex edu.
  */
-static int profile(void *buf, double seconds, int bounce)
+static int profile(void *ram, void *p2p, double seconds, const char *what)
 {
-	double end = now() + seconds;
-	double ns;
+	int bounce = !strcmp(what, "bounce"), rules = !strcmp(what, "rules");
+	void *buf = strcmp(what, "ram") ? p2p : ram;
+	struct topology_bpf *t = NULL;
+	struct rules_bpf *r = NULL;
+	struct bpf_link *link = NULL;
+	double end, ns;
+	int ret = 0;
 
-	while (now() < end) {
+	if (rules) {
+		link = attach_policy(RULES1000, &t, &r);
+		if (!link) {
+			fprintf(stderr, "bench: cannot attach the %s policy\n", mode_name[RULES1000]);
+			return 1;
+		}
+	}
+	for (end = now() + seconds; now() < end;) {
 		ns = bounce ? one_flags(NONE, &lab.edu_rc, P2PMAP_DIR_FROM_DEVICE, buf, 64 << 10, 64,
 					P2PMAP_TEST_RAW_DEVICE_WRITES) :
 			      one(NONE, buf, 4096, 2000);
 		if (ns < 0) {
 			fprintf(stderr, "bench: the loop for perf failed: %s\n", strerror((int)-ns));
-			return 1;
+			ret = 1;
+			break;
 		}
 	}
-	return 0;
+	bpf_link__destroy(link);
+	rules_bpf__destroy(r);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -396,9 +413,9 @@ int main(int argc, char **argv)
 	}
 	if ((!out && !prof_buf) || reps < 1 || reps > MAX_REPS ||
 	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
-					       strcmp(prof_buf, "bounce"))))) {
+					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules"))))) {
 		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce] OUT.json\n"
-			"       bench --profile SECONDS ram|p2p|bounce\n", MAX_REPS);
+			"       bench --profile SECONDS ram|p2p|bounce|rules\n", MAX_REPS);
 		return 2;
 	}
 	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */
@@ -423,8 +440,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (prof_buf)		/* before the memset: the profile is of the loop only */
-		return profile(strcmp(prof_buf, "ram") ? p2p : ram, prof_seconds,
-			       !strcmp(prof_buf, "bounce"));
+		return profile(ram, p2p, prof_seconds, prof_buf);
 	memset(p2p, 1, p2p_max);
 	if (bounce_only) {
 		uname(&u);

@@ -5,7 +5,8 @@
 # build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
 # P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
 #   run.sh --profile   instead: perf profiles of the 4 KiB map+unmap loop (make bench-profile;
-#                      P2PMAP_PROFILE_LOOPS="bounce" for the 64 KiB bounce row's loop)
+#                      P2PMAP_PROFILE_LOOPS: any of "p2p ram rules bounce"; rules: 4 KiB P2P with
+#                      rules(1000) attached; bounce: the 64 KiB bounce row's loop)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -17,20 +18,27 @@ accel=${P2PMAP_ACCEL:-tcg}
 # p2pmap itself (kmemleak alone doubles a 4 KiB map+unmap), so benchmarks switch them off at
 # boot. Lockdep is compiled in and stays; it costs both paths alike.
 export P2PMAP_APPEND="kmemleak=off dma_debug=off ${P2PMAP_APPEND:-}"
-echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes"
+case $accel in
+icount) echo "== make bench: lab guest, QEMU TCG with icount: guest time counts instructions, 1 ns each," \
+	     "so ratios are of instructions and repeat exactly; the thread-scaling figures mean" \
+	     "nothing (one host thread runs both vCPUs); several times slower than tcg" ;;
+*) echo "== make bench: lab guest, QEMU $accel (under TCG only ratios carry meaning); a few minutes" ;;
+esac
 if [ "${BENCH:-0}" = 1 ]; then
 	echo "   kernel: ${KDIR:-?} (the benchmark kernel: without lockdep, kmemleak, DMA-API debug)"
 else
 	echo "   kernel: ${KDIR:-the lab kernel} (NOT the benchmark kernel: lockdep is compiled in;" \
 	     "kmemleak and DMA-API debug are off at boot; make bench uses the benchmark kernel)"
 fi
+# Timeouts: icount runs both vCPUs on one host thread and counts every instruction.
+slow=1
+[ "$accel" = icount ] && slow=4
 start=$(date +%s)
 if [ "${1:-}" = --profile ]; then
-	# P2PMAP_PROFILE_LOOPS: which loops (default "p2p ram"; "bounce": the 64 KiB bounce row)
-	echo "== perf in the guest: ${P2PMAP_PROFILE_LOOPS:-p2p ram} (4 KiB map+unmap; bounce: 64 KiB FROM_DEVICE with the promise), ${P2PMAP_PROFILE_SECONDS:-10} s each"
+	echo "== perf in the guest: ${P2PMAP_PROFILE_LOOPS:-p2p ram} (4 KiB map+unmap; rules: P2P with rules(1000); bounce: 64 KiB FROM_DEVICE with the promise), ${P2PMAP_PROFILE_SECONDS:-10} s each"
 	{ echo "export P2PMAP_PROFILE_LOOPS='${P2PMAP_PROFILE_LOOPS:-p2p ram}' P2PMAP_PROFILE_SECONDS='${P2PMAP_PROFILE_SECONDS:-10}'"
 	  echo "sh tests/bench/guest.sh profile"; } >"$out/cmd.sh"
-	tests/vm/run.sh --quiet --timeout 900 --out "$out/vm" -- sh "$out/cmd.sh"
+	tests/vm/run.sh --quiet --timeout $((900 * slow)) --out "$out/vm" -- sh "$out/cmd.sh"
 	rc=$?
 	[ $rc = 0 ] && [ -s "$out/vm/share/profile.txt" ] ||
 		{ echo "bench: the profile run failed (exit $rc); console log: $out/vm/console.log" >&2; exit 1; }
@@ -38,7 +46,7 @@ if [ "${1:-}" = --profile ]; then
 	exit 0
 fi
 { echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh"; } >"$out/cmd.sh"
-tests/vm/run.sh --quiet --timeout 1200 --out "$out/vm" -- sh "$out/cmd.sh"
+tests/vm/run.sh --quiet --timeout $((1200 * slow)) --out "$out/vm" -- sh "$out/cmd.sh"
 rc=$?
 if [ $rc != 0 ] || [ ! -f "$out/vm/share/bench.json" ]; then
 	echo "bench: the lab run failed (exit $rc); console log: $out/vm/console.log" >&2
@@ -48,7 +56,7 @@ cat "$out/vm/share/bench.txt"
 echo
 echo "== decision cost, in the wide lab (4 providers x 16 clients)"
 { echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh decide"; } >"$out/cmd-decide.sh"
-tests/vm/run.sh --variant wide --quiet --timeout 600 --out "$out/vm-wide" -- sh "$out/cmd-decide.sh"
+tests/vm/run.sh --variant wide --quiet --timeout $((600 * slow)) --out "$out/vm-wide" -- sh "$out/cmd-decide.sh"
 rc=$?
 if [ $rc != 0 ] || [ ! -f "$out/vm-wide/share/decide.json" ]; then
 	echo "bench: the wide lab run failed (exit $rc); console log: $out/vm-wide/console.log" >&2
