@@ -11,8 +11,10 @@
 #   --timeout SEC    kill the guest after SEC seconds (default 1200)
 #   --out DIR        keep console log, dmesg and results in DIR (default: a new dir in build/vm)
 #   --quiet          do not echo the guest console
-# Environment: KDIR (lab kernel tree), P2PMAP_ACCEL=tcg|kvm (default tcg), P2PMAP_MEM (2G),
-# P2PMAP_SMP (2), P2PMAP_NUMA=1|2 (NUMA nodes, default 2).
+# Environment: KDIR (lab kernel tree), P2PMAP_ACCEL=tcg|kvm|icount (default tcg), P2PMAP_MEM
+# (2G), P2PMAP_SMP (2), P2PMAP_NUMA=1|2 (NUMA nodes, default 2). icount: TCG on one host thread
+# with the guest's clock driven by the instructions it executes, 1 ns each, so a time measured
+# in the guest is an instruction count: the same run after run (make bench's exact ratios).
 #
 # The host / is the guest's root, read-only over virtio-9p; DIR/share is writable in the guest
 # at /mnt/out. The exit status is the guest command's, or 124 on timeout, or 125 when the guest
@@ -72,7 +74,8 @@ accel=${P2PMAP_ACCEL:-tcg}
 case "$accel" in
 tcg) accel_args=(-accel tcg,thread=multi -cpu max) ;;
 kvm) [ -w /dev/kvm ] || die "P2PMAP_ACCEL=kvm but /dev/kvm is not usable"; accel_args=(-accel kvm -cpu host) ;;
-*) die "P2PMAP_ACCEL must be tcg or kvm" ;;
+icount) accel_args=(-accel tcg,thread=single -icount shift=0,sleep=off -cpu max) ;;
+*) die "P2PMAP_ACCEL must be tcg, kvm or icount" ;;
 esac
 
 append="console=ttyS0 loglevel=5 log_buf_len=8M root=/dev/root rootfstype=9p"
