@@ -9,7 +9,7 @@ mkdir -p $t
 log=$t/log
 # verdict PROVIDER CLIENT SIZE: a script, since ok runs its check in sh -c.
 cat >$t/verdict <<SH
-$P explain "\$1" "\$2" --size "\$3" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["verdict"])'
+$P explain "\$1" "\$2" --size "\$3" --json | jq -r .verdict
 SH
 verdict="sh $t/verdict"
 $P unload >/dev/null 2>&1

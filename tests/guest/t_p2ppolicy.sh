@@ -4,20 +4,17 @@
 P=build/user/p2ppolicy
 A=0000:03:00.0 B=0000:05:00.0 EDU_SW=0000:04:00.0 EDU_RC=0000:00:06.0
 o=/tmp/p2ppolicy.out
-# j EXPR: EXPR holds for d, the JSON in $o (a script, since ok runs its check in sh -c).
-cat >/tmp/j <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)
-PY
-j="python3 /tmp/j $o"
+# $j FILTER: the jq FILTER holds for the JSON in $o (a script, since ok runs its check in
+# sh -c; jq, not python3, which takes 1-2 s to start under TCG).
+echo 'exec jq -e "$2" "$1" >/dev/null' >/tmp/j
+j="sh /tmp/j $o"
 $P unload >/dev/null 2>&1
 
 $P status >$o 2>&1
 V=$(cat VERSION)
 ok "grep -q '^module:     p2pmap $V' $o && grep -q '^policy:     none' $o" "status: module version, no policy"
 $P status --json >$o
-ok "$j \"d['version'] == '$V' and d['policy']['name'] is None and 'decisions_p2p' in d['counters']\"" \
+ok "$j '.version == \"$V\" and (.policy | has(\"name\")) and .policy.name == null and (.counters | has(\"decisions_p2p\"))'" \
    "status --json parses and has the counters"
 
 $P devices >$o 2>&1
@@ -27,14 +24,14 @@ ok "grep -q '^$EDU_SW  1234:11e8  p2pmap_edu   bus-address (4)    refused' $o" \
 ok "grep -q '^$EDU_RC  1234:11e8  p2pmap_edu   refused            refused' $o" \
    "devices: the root-complex edu reaches neither"
 $P devices --json >$o
-ok "$j \"len(d['providers']) == 2 and [p['kernel_verdict'] for p in d['pairs'] if p['provider'] == '$A' and p['client'] == '$EDU_SW'] == ['bus-address']\"" \
+ok "$j '(.providers | length) == 2 and [.pairs[] | select(.provider == \"$A\" and .client == \"$EDU_SW\") | .kernel_verdict] == [\"bus-address\"]'" \
    "devices --json parses and has the matrix"
 
 $P explain 03:00.0 04:00.0 --size 16K >$o 2>&1
 ok "grep -q '^$A -> $EDU_SW, 16 KiB, direction bidi: P2P' $o && grep -q 'to 0000:01:00.0' $o" \
    "explain: A -> switch edu is P2P through the switch 0000:01:00.0"
 $P explain $B $EDU_SW --json >$o
-ok "$j \"d['verdict'] == 'BOUNCE' and d['reason'] == 'no-common-bridge' and d['distance'] == -1\"" \
+ok "$j '.verdict == \"BOUNCE\" and .reason == \"no-common-bridge\" and .distance == -1'" \
    "explain --json: B -> switch edu bounces, no common bridge"
 ok "$P explain 03:00.0 1234:11e8 2>&1 | grep -q 'matches 2 devices'" "explain: an ambiguous vendor:device is refused"
 ok "$P explain $EDU_SW $A 2>&1 | grep -q 'publishes no P2P memory' && { $P explain $EDU_SW $A; [ \$? = 1 ]; }" \
@@ -46,19 +43,19 @@ ok "$P load size_threshold --set min_p2p_bytes=1M && [ \$(cat /sys/kernel/p2pmap
    "load size_threshold --set min_p2p_bytes=1M attaches it"
 ok "[ -e /sys/fs/bpf/p2pmap/link ] && [ -e /sys/fs/bpf/p2pmap/maps/size_thr_data ]" "its link and data map are pinned"
 ok "$P status | grep -q 'min_p2p_bytes = 1048576'" "status shows the tunable set at load"
-ok "$P explain $A $EDU_SW --size 512K --json >$o && $j \"d['verdict'] == 'BOUNCE' and d['policy'] == 'size_threshold'\"" \
+ok "$P explain $A $EDU_SW --size 512K --json >$o && $j '.verdict == \"BOUNCE\" and .policy == \"size_threshold\"'" \
    "512 KiB bounces under min_p2p_bytes=1M"
-ok "$P set min_p2p_bytes=256K && $P status --json >$o && $j \"d['policy']['tunables']['min_p2p_bytes'] == 262144\"" \
+ok "$P set min_p2p_bytes=256K && $P status --json >$o && $j '.policy.tunables.min_p2p_bytes == 262144'" \
    "set min_p2p_bytes=256K changes the running policy's variable"
-ok "$P explain $A $EDU_SW --size 512K --json >$o && $j \"d['verdict'] == 'P2P'\"" "... and 512 KiB now goes P2P"
+ok "$P explain $A $EDU_SW --size 512K --json >$o && $j '.verdict == \"P2P\"'" "... and 512 KiB now goes P2P"
 ok "$P set nosuch=1 2>&1 | grep -q \"no writable tunable 'nosuch'\"" "set of an unknown tunable is refused"
 ok "$P load size_threshold --set nosuch=1 2>&1 | grep -q \"has no tunable 'nosuch' (has: min_p2p_bytes)\" && [ \$(cat /sys/kernel/p2pmap/policy) = size_threshold ]" \
    "load with an unknown tunable fails and leaves the running policy"
-id1=$($P status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["link_id"])')
+id1=$($P status --json | jq -r .policy.link_id)
 $P load bounce_all >$o 2>&1
 ok "grep -q 'policy bounce_all replaces size_threshold (atomically' $o && [ \$(cat /sys/kernel/p2pmap/policy) = bounce_all ]" \
    "load of another policy replaces the attached one"
-ok "[ \"\$($P status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"policy\"][\"link_id\"])')\" = '$id1' ]" \
+ok "[ \"\$($P status --json | jq -r .policy.link_id)\" = '$id1' ]" \
    "... through the same link (its update)"
 ok "[ ! -e /sys/fs/bpf/p2pmap/maps/size_thr_data ]" "... and the old policy's maps are unpinned"
 ok "$P load tests/bpf/../../build/tests/bpf/garbage.bpf.o >/dev/null && [ \$(cat /sys/kernel/p2pmap/policy) = garbage ]" \
@@ -87,12 +84,12 @@ ok "$P rules add $A 1234:11e8 0-64K:bounce 64K-:p2p | grep -q '^added rule: prov
    "rules add: a per-pair rule with size ranges"
 ok "$P rules add any $EDU_RC reject | grep -q '^added rule'" "rules add: any provider to one client"
 ok "$P rules add any $EDU_RC bounce | grep -q '^replaced rule'" "rules add of the same pair replaces"
-ok "$P explain $A $EDU_SW --size 16K --json >$o && $j \"d['verdict'] == 'BOUNCE' and d['reason'] == 'policy'\"" \
+ok "$P explain $A $EDU_SW --size 16K --json >$o && $j '.verdict == \"BOUNCE\" and .reason == \"policy\"'" \
    "the rule bounces 16 KiB from A to the switch edu"
-ok "$P explain $A $EDU_SW --size 1M --json >$o && $j \"d['verdict'] == 'P2P'\"" "... and sends 1 MiB P2P"
+ok "$P explain $A $EDU_SW --size 1M --json >$o && $j '.verdict == \"P2P\"'" "... and sends 1 MiB P2P"
 build/tests/t_stats --workload >/dev/null 2>&1
 $P rules list --json >$o
-ok "$j \"len(d) == 2 and sum(r['hits'] for r in d) >= 4\"" "rules list --json: two rules with their hits"
+ok "$j 'length == 2 and ([.[].hits] | add) >= 4'" "rules list --json: two rules with their hits"
 ok "$P rules del $A 1234:11e8 | grep -q '^deleted rule' && $P rules list | grep -c '^any' | grep -q 1" "rules del removes a rule"
 ok "$P rules del $A 1234:11e8 2>&1 | grep -q 'no rule for provider $A, client 1234:11e8'" "rules del of a missing rule says so"
 ok "$P rules add 03:00.0 any 0-1M:p2p 512K-:bounce 2>/dev/null; [ \$? = 2 ]" "rules add refuses overlapping ranges"
@@ -101,13 +98,13 @@ ok "$P rules add 03:00.0 any 0-1M:p2p 512K-:bounce 2>/dev/null; [ \$? = 2 ]" "ru
 $P pairs >$o
 ok "grep -q '^$A  $EDU_SW  bus-address     4 ' $o" "pairs lists A -> switch edu with the kernel's verdict"
 $P pairs --json >$o
-ok "$j \"len(d) >= 4 and all(p['decisions_p2p'] + p['decisions_bounce'] + p['decisions_reject'] > 0 for p in d)\"" \
+ok "$j 'length >= 4 and all(.[]; .decisions_p2p + .decisions_bounce + .decisions_reject > 0)'" \
    "pairs --json parses; only pairs with mappings by default"
 $P pairs --all --json >$o
-n_all=$(python3 -c "import json; print(len(json.load(open('$o'))))")
+n_all=$(jq length $o)
 ok "[ $n_all -gt 4 ]" "pairs --all lists idle pairs too ($n_all)"
 $P pairs --reset >/dev/null
 $P pairs --json >$o
-ok "$j \"len(d) == 0\"" "pairs --reset zeroes the counters"
+ok "$j 'length == 0'" "pairs --reset zeroes the counters"
 ok "$P unload >/dev/null" "unload the rules policy"
 done_tap

@@ -28,14 +28,14 @@ PY
 ok "$NOBODY python3 /tmp/map3.py 3<>/dev/p2pmap" "MAP through a descriptor root opened and nobody inherited: EPERM"
 ok "python3 /tmp/map3.py 3<>/dev/p2pmap; [ \$? = 1 ]" "(the same call as root maps: the test can tell the difference)"
 $P load size_threshold >/dev/null 2>&1	# as root: a policy the attempts below must leave alone
-b=$(build/user/p2ppolicy status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["name"])' 2>/dev/null)
+b=$(build/user/p2ppolicy status --json | jq -r .policy.name 2>/dev/null)
 for cmd in "load topology" "load bounce_all" "unload" "set min_p2p_bytes=1" \
 	   "rules add 0000:03:00.0 any bounce" "rules del 0000:03:00.0 any" "pairs --reset"; do
 	$NOBODY $P $cmd >/tmp/priv.out 2>&1
 	rc=$?
 	ok "[ $rc = 1 ] && grep -q 'needs root\\|permission denied' /tmp/priv.out" "nobody: p2ppolicy $cmd fails cleanly (exit $rc: $(head -c 120 /tmp/priv.out | tr '\n' ' '))"
 done
-a=$(build/user/p2ppolicy status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["name"])' 2>/dev/null)
+a=$(build/user/p2ppolicy status --json | jq -r .policy.name 2>/dev/null)
 ok "[ '$a' = '$b' ]" "the policy is unchanged after the attempts ($a)"
 $NOBODY bpftool struct_ops register bpf/bounce_all.bpf.o >/tmp/priv.out 2>&1
 rc=$?
