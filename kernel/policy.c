@@ -315,6 +315,47 @@ static u32 policy_ask(struct p2pmap_policy *p, const struct p2pmap_policy_ctx *c
 	}
 }
 
+/*
+ * Ask @p (active, may be NULL) and @s (shadow, may be NULL; then @sh is NULL too), as
+ * p2pmap_policy_decide() says. Its own function so that the context it fills is declared
+ * after p2pmap_policy_decide() knows a policy is attached: CONFIG_INIT_STACK_ALL_ZERO clears
+ * such a variable where it is declared, and a decision with no policy need not pay for it.
+ */
+static __always_inline const char *ask_policies(struct p2pmap_policy *p,
+						struct p2pmap_policy *s,
+						struct p2pmap_pair *pair,
+						const struct p2pmap_request *req,
+						u32 *verdict, u32 *reason,
+						struct p2pmap_shadow_choice *sh,
+						const char **sh_name, bool dry_run)
+{
+	/* The safety rule: P2P where the kernel allows it, or a verified override is in force. */
+	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !req->override;
+	u32 builtin = *verdict, builtin_reason = *reason;
+	struct p2pmap_policy_ctx ctx;
+	const char *by = NULL;
+	bool filled = false;
+
+	if (p && !(refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))) {
+		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
+		filled = true;
+		*verdict = policy_ask(p, &ctx, refused, builtin, reason, dry_run);
+		by = p->ops->name;
+	}
+	if (!s)
+		return by;
+
+	*sh_name = s->ops->name;
+	sh->verdict = builtin;
+	sh->reason = builtin_reason;
+	if (refused && (s->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))
+		return by;
+	if (!filled)
+		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
+	sh->verdict = policy_ask(s, &ctx, refused, builtin, &sh->reason, dry_run);
+	return by;
+}
+
 /**
  * p2pmap_policy_decide() - ask the active policy, if any, then the shadow, with the safety rules
  * @pair: the pair
@@ -337,38 +378,17 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,
 				 const char **sh_name, bool dry_run)
 {
-	/* The safety rule: P2P where the kernel allows it, or a verified override is in force. */
-	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !req->override;
-	u32 builtin = *verdict, builtin_reason = *reason;
-	struct p2pmap_policy_ctx ctx;
-	struct p2pmap_policy *p, *s;
-	const char *by = NULL;
-	bool filled = false;
+	struct p2pmap_policy *p = rcu_dereference(active.cur);
+	struct p2pmap_policy *s = NULL;
 
-	p = rcu_dereference(active.cur);
-	if (p && !(refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))) {
-		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
-		filled = true;
-		*verdict = policy_ask(p, &ctx, refused, builtin, reason, dry_run);
-		by = p->ops->name;
+	if (sh) {
+		*sh = (struct p2pmap_shadow_choice){};
+		*sh_name = NULL;
+		s = rcu_dereference(shadow.cur);
 	}
-	if (!sh)
-		return by;
-
-	*sh = (struct p2pmap_shadow_choice){};
-	*sh_name = NULL;
-	s = rcu_dereference(shadow.cur);
-	if (!s)
-		return by;
-	*sh_name = s->ops->name;
-	sh->verdict = builtin;
-	sh->reason = builtin_reason;
-	if (refused && (s->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))
-		return by;
-	if (!filled)
-		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
-	sh->verdict = policy_ask(s, &ctx, refused, builtin, &sh->reason, dry_run);
-	return by;
+	if (!p && !s)
+		return NULL;
+	return ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run);
 }
 
 /* ->exit(), once the last ->decide() through @p has returned. */
