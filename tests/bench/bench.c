@@ -18,6 +18,7 @@
  *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
  *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
  *   bench --profile SECONDS rules      only 4 KiB P2P map+unmap with rules(1000) attached
+ *   bench --profile SECONDS ram64k     only map+unmap 64 KiB of RAM for the switch's edu
  *
  * --bounce runs the bounce table alone (a quick check in a normal lab boot).
  */
@@ -349,13 +350,14 @@ static void hot_bench(void *p2p, FILE *j)
 /*
  * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @what
  * ("ram" or "p2p") for the switch's edu; "rules": the same of P2P with rules(1000) attached;
- * "bounce": a 64 KiB FROM_DEVICE bounce with the driver's promise (the bounce table's 64K
- * row) of P2P for the root-complex edu.
+ * "ram64k": 64 KiB of RAM; "bounce": a 64 KiB FROM_DEVICE bounce with the driver's promise
+ * (the bounce table's 64K row) of P2P for the root-complex edu.
  */
 static int profile(void *ram, void *p2p, double seconds, const char *what)
 {
 	int bounce = !strcmp(what, "bounce"), rules = !strcmp(what, "rules");
-	void *buf = strcmp(what, "ram") ? p2p : ram;
+	void *buf = strncmp(what, "ram", 3) ? p2p : ram;
+	size_t len = strcmp(what, "ram64k") ? 4096 : 64 << 10;
 	struct topology_bpf *t = NULL;
 	struct rules_bpf *r = NULL;
 	struct bpf_link *link = NULL;
@@ -372,7 +374,7 @@ static int profile(void *ram, void *p2p, double seconds, const char *what)
 	for (end = now() + seconds; now() < end;) {
 		ns = bounce ? one_flags(NONE, &lab.edu_rc, P2PMAP_DIR_FROM_DEVICE, buf, 64 << 10, 64,
 					P2PMAP_TEST_RAW_DEVICE_WRITES) :
-			      one(NONE, buf, 4096, 2000);
+			      one(NONE, buf, len, 2000);
 		if (ns < 0) {
 			fprintf(stderr, "bench: the loop for perf failed: %s\n", strerror((int)-ns));
 			ret = 1;
@@ -413,9 +415,10 @@ int main(int argc, char **argv)
 	}
 	if ((!out && !prof_buf) || reps < 1 || reps > MAX_REPS ||
 	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
-					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules"))))) {
+					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules") &&
+					       strcmp(prof_buf, "ram64k"))))) {
 		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce] OUT.json\n"
-			"       bench --profile SECONDS ram|p2p|bounce|rules\n", MAX_REPS);
+			"       bench --profile SECONDS ram|p2p|rules|ram64k|bounce\n", MAX_REPS);
 		return 2;
 	}
 	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */

@@ -72,6 +72,8 @@ qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, 
 res = {"host_cpu": cpu, "host_cpus": len([l for l in open("/proc/cpuinfo") if l.startswith("processor")]),
        "qemu": qemu, "accel": sys.argv[3], "kernel_tree": os.path.basename(os.path.dirname(os.environ.get("KDIR", "?"))),
        **guest}
+if sys.argv[3] == "icount":	# the guest's clock counts instructions, 1 ns each
+    res["unit"] = "instructions per map+unmap (icount: 1 guest ns = 1 instruction)"
 json.dump(res, open(sys.argv[2], "w"), indent=2)
 PY
 echo "== results: $out/results.json ($(( $(date +%s) - start )) s)"
