@@ -54,7 +54,8 @@ struct p2pmap_file {
  * @ops: what p2pmap may ask of the driver (may be NULL)
  * @priv: the driver's argument to @ops
  * @lock: protects @handles and @dead
- * @inflight: held for reading by a MAP for the device, for writing by unregistration
+ * @inflight: held for reading by a MAP for the device and by every take-down of its mappings
+ *	but unregistration's own; unregistration takes it for writing to wait for them
  * @handles: the device's live /dev/p2pmap mappings (struct p2pmap_handle.node)
  * @dead: unregistered: no new mapping is attached
  * @ref: the registry's reference and one per MAP or handle using the client
@@ -147,24 +148,11 @@ static struct p2pmap_mapping *handle_take(struct p2pmap_handle *h)
 }
 
 /*
- * UNMAP: take @h's mapping down, copying back the first @written bytes of bounced memory:
- * 0, or -ENODEV if it already was.
+ * Take @h's mapping down when its device did not say what it wrote
+ * (p2pmap_unmap_unreported()): 0, or -ENODEV if it already was. The caller holds
+ * @h->client->inflight for reading, or is the client's unregistration.
  */
-static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
-{
-	struct p2pmap_mapping *map = handle_take(h);
-
-	if (!map)
-		return -ENODEV;
-	p2pmap_unmap_written(map, min_t(u64, written, SIZE_MAX));
-	return 0;
-}
-
-/*
- * Every other take-down (close, revoke, unregistration, a failed MAP): the device did not
- * say what it wrote (p2pmap_unmap_unreported()).
- */
-static int handle_unmap(struct p2pmap_handle *h)
+static int take_down(struct p2pmap_handle *h)
 {
 	struct p2pmap_mapping *map = handle_take(h);
 
@@ -174,12 +162,45 @@ static int handle_unmap(struct p2pmap_handle *h)
 	return 0;
 }
 
-/* Take down @cl's /dev/p2pmap mappings that hold P2P memory of @pdev, the device first. */
+/*
+ * UNMAP: take @h's mapping down, copying back the first @written bytes of bounced memory:
+ * 0, or -ENODEV if it already was. Under the client's inflight lock, so that its
+ * unregistration waits for the take-down to finish (p2pmap_client_unregister()).
+ */
+static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
+{
+	struct p2pmap_mapping *map;
+
+	down_read(&h->client->inflight);
+	map = handle_take(h);
+	if (map)
+		p2pmap_unmap_written(map, min_t(u64, written, SIZE_MAX));
+	up_read(&h->client->inflight);
+	return map ? 0 : -ENODEV;
+}
+
+/* A file's other take-downs (close, a failed MAP), as handle_unmap_written() but unreported. */
+static int handle_unmap(struct p2pmap_handle *h)
+{
+	int ret;
+
+	down_read(&h->client->inflight);
+	ret = take_down(h);
+	up_read(&h->client->inflight);
+	return ret;
+}
+
+/*
+ * Take down @cl's /dev/p2pmap mappings that hold P2P memory of @pdev, the device first. Under
+ * the client's inflight lock: its unregistration waits for this to finish, so its driver's
+ * ops and device are still there for quiesce() and the unmaps.
+ */
 static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pdev)
 {
 	bool quiesced = false;
 	struct p2pmap_handle *h;
 
+	guard(rwsem_read)(&cl->inflight);
 	for (;;) {
 		bool found = false;
 
@@ -199,7 +220,7 @@ static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pde
 		if (!quiesced && cl->ops && cl->ops->quiesce)
 			cl->ops->quiesce(cl->dev, cl->priv);
 		quiesced = true;
-		handle_unmap(h);
+		take_down(h);
 		handle_put(h);
 	}
 }
@@ -278,7 +299,8 @@ EXPORT_SYMBOL_GPL(p2pmap_client_register);
  * called first (it must stop any DMA the device may still do to them), then each is unmapped
  * and unpinned. The files keep their handles: SYNC and SEGMENTS on them fail with ENODEV,
  * UNMAP releases them with ENODEV. The driver unmaps its own mappings before calling this.
- * When it returns, p2pmap holds no DMA mapping for @dev.
+ * When it returns, p2pmap holds no DMA mapping for @dev, and no take-down of one (a file's
+ * UNMAP or close, a provider's revoke) is still running or will call @dev's ops.
  *
  * Context: process context, may sleep.
  */
@@ -311,9 +333,12 @@ void p2pmap_client_unregister(struct device *dev)
 		mutex_unlock(&cl->lock);
 		if (!h)
 			break;
-		handle_unmap(h);
+		take_down(h);
 		handle_put(h);
 	}
+	/* Take-downs that took a handle off the list before this walk (UNMAP, close, revoke). */
+	down_write(&cl->inflight);
+	up_write(&cl->inflight);
 	kref_put(&cl->ref, client_release);
 }
 EXPORT_SYMBOL_GPL(p2pmap_client_unregister);
