@@ -761,8 +761,8 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 
 /**
  * p2pmap_map_user() - pin user memory and DMA-map it for a client
- * @client: the device that will do the DMA; the caller keeps it (its driver bound, or a
- *	reference held) until p2pmap_unmap(), as with the DMA API: a mapping takes no reference
+ * @client: the device that will do the DMA; the mapping is its bound driver's, which unmaps
+ *	it before its remove() returns, as with the DMA API (p2pmap takes no device reference)
  * @uaddr: user virtual address of the buffer, in the current process; any alignment
  * @len: bytes, 1 .. max_map_bytes (module parameter)
  * @dir: DMA direction
@@ -860,8 +860,8 @@ EXPORT_SYMBOL_GPL(p2pmap_map_user);
 
 /**
  * p2pmap_map_sgtable() - DMA-map kernel-owned memory for a client
- * @client: the device that will do the DMA; the caller keeps it (its driver bound, or a
- *	reference held) until p2pmap_unmap(), as with the DMA API: a mapping takes no reference
+ * @client: the device that will do the DMA; the mapping is its bound driver's, which unmaps
+ *	it before its remove() returns, as with the DMA API (p2pmap takes no device reference)
  * @sgt: CPU scatterlist of the memory (RAM and/or P2P pages, e.g. from
  *	pci_p2pmem_alloc_sgl()), no entry empty; the caller keeps it unchanged and alive until
  *	p2pmap_unmap()

@@ -75,7 +75,7 @@ struct p2pmap_range {
 
 /**
  * struct p2pmap_mapping - one mapping of a buffer for a client
- * @client: the DMA device (reference held)
+ * @client: the DMA device (its driver's until p2pmap_unmap(); no reference held)
  * @dir: DMA direction
  * @node: NUMA node of @client, for bounce pages
  * @pages: pinned user pages (p2pmap_map_user() only)

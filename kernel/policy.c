@@ -316,7 +316,7 @@ static u32 policy_ask(struct p2pmap_policy *p, const struct p2pmap_policy_ctx *c
 }
 
 /*
- * Ask @p (active, may be NULL) and @s (shadow, may be NULL; then @sh is NULL too), as
+ * Ask @p (active, may be NULL) and @s (shadow, may be NULL, and is when @sh is NULL), as
  * p2pmap_policy_decide() says. Its own function so that the context it fills is declared
  * after p2pmap_policy_decide() knows a policy is attached: CONFIG_INIT_STACK_ALL_ZERO clears
  * such a variable where it is declared, and a decision with no policy need not pay for it.
