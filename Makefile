@@ -37,6 +37,8 @@ TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix
 	     $(BUILD)/tests/t_bounce
 # Verified override: the probe, the override and real edu DMA (issue 21).
 TEST_BINS += $(BUILD)/tests/t_override
+# /dev/p2pmap under hostile timing: races with unbinds, slow copies, stalled faults, limits.
+TEST_BINS += $(BUILD)/tests/t_safety
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail

@@ -97,10 +97,10 @@ struct p2pmap_mapping *p2pmap_map_sgtable(struct device *client, struct sg_table
 					  enum dma_data_direction dir, unsigned int flags);
 struct sg_table *p2pmap_sgtable(struct p2pmap_mapping *map);
 void p2pmap_summary(struct p2pmap_mapping *map, struct p2pmap_summary *sum);
-void p2pmap_sync_for_device(struct p2pmap_mapping *map);
-void p2pmap_sync_for_cpu(struct p2pmap_mapping *map);
+int p2pmap_sync_for_device(struct p2pmap_mapping *map);
+int p2pmap_sync_for_cpu(struct p2pmap_mapping *map);
 void p2pmap_unmap(struct p2pmap_mapping *map);
-void p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written);
+int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written);
 void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
 
 #endif /* _P2PMAP_H */

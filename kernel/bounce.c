@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -323,6 +324,36 @@ void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map)
 }
 
 /*
+ * A copy reschedules, and looks whether it must stop, once per P2PMAP_COPY_SLICE bytes. CPU
+ * reads of device memory are non-posted and slow (a GPU BAR reads at about 1.5 MB/s with
+ * plain loads): a large bounced mapping could otherwise keep a CPU for most of a minute. One
+ * slice is at most a few hundred milliseconds there, and a small mapping never looks at all.
+ */
+#define P2PMAP_COPY_SLICE	(256U << 10)
+
+/*
+ * Whether a copy of @map goes on after @len more bytes: 0, -EINTR on a fatal signal (the
+ * task is being killed), -ENODEV when a take-down waits for the mapping (@map->abort), its
+ * client is being unregistered (@map->stop), or, for the copy in at map time (@filling), a
+ * provider of its P2P memory is being unbound: each of those takes the mapping down anyway.
+ */
+static int copy_check(struct p2pmap_mapping *map, unsigned int len, bool filling)
+{
+	map->copy_since += len;
+	if (likely(map->copy_since < P2PMAP_COPY_SLICE))
+		return 0;
+	map->copy_since = 0;
+	cond_resched();
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (READ_ONCE(map->abort) || (map->stop && READ_ONCE(*map->stop)))
+		return -ENODEV;
+	if (filling && p2pmap_map_provider_unbinding(map))
+		return -ENODEV;
+	return 0;
+}
+
+/*
  * The copies between bounced memory and bounce chunks. Device (P2P) memory only through the
  * helpers of iocopy.h, counted; bounced RAM (a narrow client's, reach.c) with memcpy().
  * @page is the first page of a physically contiguous run that holds [@off, @off + @len).
@@ -339,11 +370,20 @@ static void bounce_read(void *to, struct page *page, unsigned int off, unsigned 
 	}
 }
 
+/*
+ * A device that is gone (surprise removal: its channel is offline) has no memory left to
+ * write: what the client wrote for it is lost, and the CPU does not write into a BAR that is
+ * no longer there.
+ */
 static void bounce_write(struct page *page, unsigned int off, const void *from, unsigned int len)
 {
 	void *to = page_address(page) + off;
 
 	if (is_pci_p2pdma_page(page)) {
+		struct pci_dev *provider = p2pmap_page_provider(page);
+
+		if (!provider || pci_channel_offline(provider))
+			return;
 		p2pmap_iocopy_to_dev(to, from, len);
 		p2pmap_count(bytes_devmem_written, len);
 	} else {
@@ -358,7 +398,10 @@ static void bounce_write(struct page *page, unsigned int off, const void *from, 
  * @off: offset of the piece in @page
  * @len: bytes of the piece (@off + @len <= the chunk's size)
  *
- * The copy lands at the same offset in the chunk.
+ * The copy lands at the same offset in the chunk. When the copy must stop (copy_check()),
+ * @map->copy_err says why, and p2pmap_fill_piece() puts the chunks that follow into the
+ * table without a copy: the table is still made whole, so that the failed mapping releases
+ * as any other.
  *
  * Return: the chunk's first page.
  */
@@ -381,6 +424,9 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 		memset(page_address(bp), 0, size);
 		return bp;
 	}
+	map->copy_err = copy_check(map, len, true);
+	if (map->copy_err)
+		return bp;
 	if (off)
 		memset(page_address(bp), 0, off);
 	bounce_read(page_address(bp) + off, page, off, len);
@@ -393,13 +439,18 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
  * The pieces of a mapping's destination table (p2pmap_piece_fn): copy a bounced piece in
  * (CPU to bounce page), out (bounce page to CPU), or give its bounce page back. A copy out
  * copies only the first @map->copy_left bytes of the buffer (what the device wrote): the
- * walk goes through the buffer in order, every piece counts.
+ * walk goes through the buffer in order, every piece counts. A copy that must stop
+ * (copy_check()) ends the walk with its error in @map->copy_err.
  */
 int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			  struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
-	if (bounced)
-		bounce_read(page_address(sg_page(dsg)) + off, page, off, len);
+	if (!bounced)
+		return 0;
+	map->copy_err = copy_check(map, len, false);
+	if (map->copy_err)
+		return map->copy_err;
+	bounce_read(page_address(sg_page(dsg)) + off, page, off, len);
 	return 0;
 }
 
@@ -409,6 +460,9 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 	unsigned int n = min_t(u64, len, map->copy_left);
 
 	if (bounced && n) {
+		map->copy_err = copy_check(map, n, false);
+		if (map->copy_err)
+			return map->copy_err;
 		bounce_write(page, off, page_address(sg_page(dsg)) + off, n);
 		map->copied += n;
 	}

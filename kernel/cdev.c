@@ -19,12 +19,15 @@
 #include <linux/mutex.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/rwsem.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "../include/p2pmap_args.h"
 #include "internal.h"
+#include "trace.h"
 
 static int max_mappings_set(const char *val, const struct kernel_param *kp)
 {
@@ -42,7 +45,7 @@ MODULE_PARM_DESC(max_mappings_per_file,
 		 "Live mappings one open /dev/p2pmap may hold, 1 or more; more is EMFILE (default 4096)");
 
 struct p2pmap_file {
-	struct mutex lock;		/* serialises use of handles against UNMAP */
+	struct mutex lock;		/* protects maps, next, nr; never held across a copy */
 	struct xarray maps;		/* handle -> struct p2pmap_handle */
 	u32 next;			/* for cyclic handle allocation */
 	unsigned int nr;
@@ -73,17 +76,30 @@ struct p2pmap_client {
 
 /**
  * struct p2pmap_handle - a /dev/p2pmap mapping as its file holds it
- * @map: the mapping; NULL once the client unregistered and it was taken down
+ * @map: the mapping; NULL once it was taken down. Written only under @use held for writing,
+ *	so a holder of @use for reading may use it
  * @client: the client it was made for (reference held)
  * @node: in @client's handles while the mapping is live
- * @lock: serialises the use of @map (SYNC, SEGMENTS, UNMAP) with its take-down
+ * @use: held for reading while SYNC or SEGMENTS use @map, for writing by the take-down, for
+ *	all of it: whoever finds @map NULL under it knows the take-down has finished
+ * @down: serialises the take-downs (UNMAP, close, revoke, unregistration): the first unmaps,
+ *	the others wait for it and find @map NULL
+ * @sync: serialises the SYNCs of @map (their copies share its copy state)
+ * @abort: a take-down waits for @use: a copy of @map (a SYNC's) stops with -ENODEV
+ * @mm: the mm @pinned is charged to (RLIMIT_MEMLOCK, mm->pinned_vm), grabbed
+ * @pinned: pages charged to @mm while @map is live
  * @ref: the file's reference, and the take-down's while it runs
  */
 struct p2pmap_handle {
 	struct p2pmap_mapping *map;
 	struct p2pmap_client *client;
 	struct list_head node;
-	struct mutex lock;		/* serialises use of map with its take-down */
+	struct rw_semaphore use;
+	struct mutex down;		/* serialises take-downs */
+	struct mutex sync;		/* serialises SYNCs */
+	bool abort;
+	struct mm_struct *mm;
+	unsigned long pinned;
 	struct kref ref;
 };
 
@@ -122,8 +138,12 @@ static void handle_release(struct kref *ref)
 {
 	struct p2pmap_handle *h = container_of(ref, struct p2pmap_handle, ref);
 
-	kref_put(&h->client->ref, client_release);
-	mutex_destroy(&h->lock);
+	if (h->client)
+		kref_put(&h->client->ref, client_release);
+	if (h->mm)
+		mmdrop(h->mm);
+	mutex_destroy(&h->down);
+	mutex_destroy(&h->sync);
 	kfree(h);
 }
 
@@ -132,60 +152,80 @@ static void handle_put(struct p2pmap_handle *h)
 	kref_put(&h->ref, handle_release);
 }
 
-/* Take @h's mapping off its client's list and out of @h: NULL if it already was. */
-static struct p2pmap_mapping *handle_take(struct p2pmap_handle *h)
+/*
+ * Pinned memory of a handle is charged to its owner's RLIMIT_MEMLOCK, as io_uring's and
+ * RDMA's registered memory is (mm->pinned_vm): a handle pins for as long as its file lives,
+ * and the file may outlive the process that made it (fd passing). CAP_IPC_LOCK lifts the
+ * limit. 0 or -ENOMEM.
+ */
+static int charge_pinned(struct p2pmap_handle *h, unsigned long pages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct mm_struct *mm = current->mm;
+
+	if (!mm)
+		return -EFAULT;
+	if (atomic64_add_return(pages, &mm->pinned_vm) > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(pages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	mmgrab(mm);
+	h->mm = mm;
+	h->pinned = pages;
+	return 0;
+}
+
+static void uncharge_pinned(struct p2pmap_handle *h)
+{
+	if (h->mm)
+		atomic64_sub(h->pinned, &h->mm->pinned_vm);
+	h->pinned = 0;
+}
+
+/*
+ * Take @h's mapping down, copying back the first *@written bytes the device wrote (NULL: it
+ * did not say, p2pmap_unmap_unreported()): 0, or -ENODEV if another take-down did. A copy a
+ * SYNC is doing is stopped first; a take-down already running is waited for, so that when
+ * this returns, nothing copies into the buffer any more. The caller holds
+ * @h->client->inflight for reading, or is the client's unregistration.
+ */
+static int take_down(struct p2pmap_handle *h, const u64 *written)
 {
 	struct p2pmap_mapping *map;
 
 	mutex_lock(&h->client->lock);
 	list_del_init(&h->node);
 	mutex_unlock(&h->client->lock);
-	mutex_lock(&h->lock);
+
+	mutex_lock(&h->down);
+	WRITE_ONCE(h->abort, true);
+	down_write(&h->use);
+	WRITE_ONCE(h->abort, false);	/* the copy back below is this take-down's own */
 	map = h->map;
 	h->map = NULL;
-	mutex_unlock(&h->lock);
-	return map;
-}
-
-/*
- * Take @h's mapping down when its device did not say what it wrote
- * (p2pmap_unmap_unreported()): 0, or -ENODEV if it already was. The caller holds
- * @h->client->inflight for reading, or is the client's unregistration.
- */
-static int take_down(struct p2pmap_handle *h)
-{
-	struct p2pmap_mapping *map = handle_take(h);
-
-	if (!map)
-		return -ENODEV;
-	p2pmap_unmap_unreported(map);
-	return 0;
-}
-
-/*
- * UNMAP: take @h's mapping down, copying back the first @written bytes of bounced memory:
- * 0, or -ENODEV if it already was. Under the client's inflight lock, so that its
- * unregistration waits for the take-down to finish (p2pmap_client_unregister()).
- */
-static int handle_unmap_written(struct p2pmap_handle *h, u64 written)
-{
-	struct p2pmap_mapping *map;
-
-	down_read(&h->client->inflight);
-	map = handle_take(h);
-	if (map)
-		p2pmap_unmap_written(map, min_t(u64, written, SIZE_MAX));
-	up_read(&h->client->inflight);
+	if (map) {
+		if (!written)
+			p2pmap_unmap_unreported(map);
+		else
+			p2pmap_unmap_written(map, min_t(u64, *written, SIZE_MAX));
+		uncharge_pinned(h);
+	}
+	up_write(&h->use);
+	mutex_unlock(&h->down);
 	return map ? 0 : -ENODEV;
 }
 
-/* A file's other take-downs (close, a failed MAP), as handle_unmap_written() but unreported. */
-static int handle_unmap(struct p2pmap_handle *h)
+/*
+ * A file's take-downs (UNMAP with what the device wrote, close and a failed MAP with NULL:
+ * unreported). Under the client's inflight lock, so that its unregistration waits for the
+ * take-down to finish (p2pmap_client_unregister()).
+ */
+static int handle_unmap(struct p2pmap_handle *h, const u64 *written)
 {
 	int ret;
 
 	down_read(&h->client->inflight);
-	ret = take_down(h);
+	ret = take_down(h, written);
 	up_read(&h->client->inflight);
 	return ret;
 }
@@ -204,7 +244,7 @@ static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pde
 	for (;;) {
 		bool found = false;
 
-		/* On the list, a handle's mapping is live (handle_unmap() takes it off first). */
+		/* On the list, a handle's mapping is live (take_down() takes it off first). */
 		mutex_lock(&cl->lock);
 		list_for_each_entry(h, &cl->handles, node) {
 			if (p2pmap_map_uses_provider(h->map, pdev)) {
@@ -220,7 +260,7 @@ static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pde
 		if (!quiesced && cl->ops && cl->ops->quiesce)
 			cl->ops->quiesce(cl->dev, cl->priv);
 		quiesced = true;
-		take_down(h);
+		take_down(h, NULL);
 		handle_put(h);
 	}
 }
@@ -313,7 +353,7 @@ void p2pmap_client_unregister(struct device *dev)
 	if (!cl)
 		return;
 	mutex_lock(&cl->lock);
-	cl->dead = true;
+	WRITE_ONCE(cl->dead, true);	/* also stops a MAP's copy in (p2pmap_map_pinned()) */
 	mutex_unlock(&cl->lock);
 	down_write(&cl->inflight);	/* every MAP for @dev has attached or given up */
 	up_write(&cl->inflight);
@@ -333,7 +373,7 @@ void p2pmap_client_unregister(struct device *dev)
 		mutex_unlock(&cl->lock);
 		if (!h)
 			break;
-		take_down(h);
+		take_down(h, NULL);
 		handle_put(h);
 	}
 	/* Take-downs that took a handle off the list before this walk (UNMAP, close, revoke). */
@@ -410,9 +450,68 @@ struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a)
 	return pdev ?: ERR_PTR(-ENODEV);
 }
 
+static struct p2pmap_handle *handle_alloc(void)
+{
+	struct p2pmap_handle *h = kzalloc_obj(*h, GFP_KERNEL);
+
+	if (!h)
+		return NULL;
+	INIT_LIST_HEAD(&h->node);
+	init_rwsem(&h->use);
+	mutex_init(&h->down);
+	mutex_init(&h->sync);
+	kref_init(&h->ref);
+	return h;
+}
+
+/*
+ * Map for a registered client and put the handle on its list: 0, or the error with nothing
+ * left mapped. The buffer is pinned before the client's inflight lock is taken: a fault that
+ * stalls (userfaultfd, FUSE) must not hold up the client's unregistration, nor, through its
+ * waiting writer, every provider's revoke. The copy in stops when the client unregisters.
+ */
+static int handle_map(struct p2pmap_handle *h, struct pci_dev *client,
+		      const struct p2pmap_map *arg, enum dma_data_direction dir,
+		      struct p2pmap_summary *sum)
+{
+	struct p2pmap_client *cl = h->client;
+	struct p2pmap_mapping *map;
+	int ret = 0;
+
+	map = p2pmap_pin_user(&client->dev, arg->addr, arg->len, dir, arg->flags);
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	down_read(&cl->inflight);
+	map = p2pmap_map_pinned(map, &cl->dead);
+	if (IS_ERR(map)) {
+		up_read(&cl->inflight);
+		return PTR_ERR(map);
+	}
+	/* Read now: once on the list, a take-down may free the mapping at any time. */
+	p2pmap_summary(map, sum);
+	p2pmap_map_set_stop(map, &h->abort);
+	mutex_lock(&cl->lock);
+	if (cl->dead) {
+		ret = -ENODEV;
+	} else if (p2pmap_map_provider_unbinding(map)) {
+		/*
+		 * A provider's unbind marks it, then walks the lists under this lock: a mapping
+		 * not on the list by then sees the mark here, and goes itself.
+		 */
+		ret = -ENODEV;
+	} else {
+		h->map = map;
+		list_add(&h->node, &cl->handles);
+	}
+	mutex_unlock(&cl->lock);
+	if (ret)
+		p2pmap_unmap_unreported(map);
+	up_read(&cl->inflight);
+	return ret;
+}
+
 static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 {
-	struct p2pmap_mapping *map;
 	struct p2pmap_handle *h;
 	struct p2pmap_summary sum;
 	enum dma_data_direction dir;
@@ -436,7 +535,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	client = p2pmap_get_pci(&arg.client);
 	if (IS_ERR(client))
 		return PTR_ERR(client);
-	h = kzalloc_obj(*h, GFP_KERNEL);
+	h = handle_alloc();
 	if (!h) {
 		pci_dev_put(client);
 		return -ENOMEM;
@@ -445,45 +544,20 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	if (!h->client) {
 		pci_info_ratelimited(client,
 				     "p2pmap: MAP refused: no driver registered the device as a p2pmap client\n");
-		pci_dev_put(client);
-		kfree(h);
-		return -EACCES;
+		ret = -EACCES;
+		goto out_put;
 	}
-	mutex_init(&h->lock);
-	INIT_LIST_HEAD(&h->node);
-	kref_init(&h->ref);
-
-	/* The expensive part runs unlocked, so threads sharing a file map in parallel. */
-	down_read(&h->client->inflight);
-	map = p2pmap_map_user(&client->dev, arg.addr, arg.len, dir, arg.flags);
-	pci_dev_put(client);
-	ret = PTR_ERR_OR_ZERO(map);
-	if (!ret) {
-		mutex_lock(&h->client->lock);
-		if (h->client->dead) {
-			ret = -ENODEV;
-		} else {
-			h->map = map;
-			list_add(&h->node, &h->client->handles);
-		}
-		mutex_unlock(&h->client->lock);
-		if (ret)
-			p2pmap_unmap_unreported(map);
-	}
-	up_read(&h->client->inflight);
-	/*
-	 * A provider's unbind marks it, then revokes the handles it finds: a handle attached
-	 * after its walk sees the mark here and goes itself.
-	 */
-	if (!ret && p2pmap_map_provider_unbinding(map)) {
-		handle_unmap(h);
-		ret = -ENODEV;
-	}
+	ret = charge_pinned(h, DIV_ROUND_UP(offset_in_page(arg.addr) + arg.len, PAGE_SIZE));
+	if (ret)
+		goto out_put;
+	ret = handle_map(h, client, &arg, dir, &sum);
 	if (ret) {
-		handle_put(h);
-		return ret;
+		uncharge_pinned(h);
+		goto out_put;
 	}
+	pci_dev_put(client);
 
+	/* The mapping may be taken down from here on: only @h and @sum are used. */
 	mutex_lock(&f->lock);
 	if (f->nr >= READ_ONCE(max_mappings_per_file)) {
 		ret = -EMFILE;
@@ -493,7 +567,6 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	if (ret < 0)
 		goto out_unmap;
 
-	p2pmap_summary(map, &sum);
 	arg.handle = id;
 	arg.nr_segments = sum.nr_segments;
 	arg.bytes_ram = sum.bytes_ram;
@@ -510,9 +583,28 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 
 out_unmap:
 	mutex_unlock(&f->lock);
-	handle_unmap(h);
+	handle_unmap(h, NULL);
 	handle_put(h);
 	return ret;
+out_put:
+	pci_dev_put(client);
+	handle_put(h);
+	return ret;
+}
+
+/* The handle @id of @f, referenced (handle_put()), or NULL; removed from @f if @erase. */
+static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool erase)
+{
+	struct p2pmap_handle *h;
+
+	mutex_lock(&f->lock);
+	h = erase ? xa_erase(&f->maps, id) : xa_load(&f->maps, id);
+	if (h && erase)
+		f->nr--;		/* the file's reference becomes the caller's */
+	else if (h)
+		kref_get(&h->ref);
+	mutex_unlock(&f->lock);
+	return h;
 }
 
 static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
@@ -540,39 +632,46 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	if (!arg.handle || arg.handle > INT_MAX)
 		return -ENOENT;
 
-	mutex_lock(&f->lock);
-	h = unmap ? xa_erase(&f->maps, arg.handle) : xa_load(&f->maps, arg.handle);
-	if (!h) {
-		ret = -ENOENT;
-	} else if (unmap) {
-		ret = handle_unmap_written(h, written);
-		handle_put(h);
-		f->nr--;
+	h = file_handle(f, arg.handle, unmap);
+	if (!h)
+		return -ENOENT;
+	if (unmap) {
+		ret = handle_unmap(h, &written);
 	} else {
-		mutex_lock(&h->lock);
-		if (!h->map)
+		/* Under @use: a take-down stops the copy (@abort) and waits for it. */
+		down_read(&h->use);
+		if (!h->map) {
 			ret = -ENODEV;
-		else if (arg.flags == P2PMAP_SYNC_FOR_CPU)
-			p2pmap_sync_for_cpu_written(h->map, min_t(u64, written, SIZE_MAX));
-		else
-			p2pmap_sync_for_device(h->map);
-		mutex_unlock(&h->lock);
+		} else {
+			mutex_lock(&h->sync);
+			if (arg.flags == P2PMAP_SYNC_FOR_CPU)
+				ret = p2pmap_sync_for_cpu_written(h->map,
+								  min_t(u64, written, SIZE_MAX));
+			else
+				ret = p2pmap_sync_for_device(h->map);
+			mutex_unlock(&h->sync);
+		}
+		up_read(&h->use);
 	}
-	mutex_unlock(&f->lock);
+	handle_put(h);
 	return ret;
 }
 
 /*
- * The segments are described under the file's lock (UNMAP may not free the mapping
- * meanwhile), into a kernel buffer; the copy to user memory, which may fault and sleep for
- * long, runs unlocked.
+ * The segments are described in batches into a kernel buffer, each under the handle's @use
+ * (a take-down waits for one batch, and SEGMENTS then fails with ENODEV); the copies to user
+ * memory, which may fault and sleep for long, hold nothing. The work is linear in the
+ * segments asked for and the mapping's DMA segments (p2pmap_segments_info()).
  */
+#define SEGMENTS_BATCH	256
+
 static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 {
-	struct p2pmap_segment *segs = NULL;
+	struct p2pmap_segment *segs;
+	struct p2pmap_seg_cursor cur;
 	struct p2pmap_segments arg;
 	struct p2pmap_handle *h;
-	unsigned int i, n, total;
+	unsigned int i, n, total, done;
 	u32 argsz;
 	int ret;
 
@@ -583,48 +682,55 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 		return -EINVAL;
 	if (!arg.handle || arg.handle > INT_MAX)
 		return -ENOENT;
-
-	mutex_lock(&f->lock);
-	h = xa_load(&f->maps, arg.handle);
-	if (!h) {
-		mutex_unlock(&f->lock);
+	h = file_handle(f, arg.handle, false);
+	if (!h)
 		return -ENOENT;
+	segs = kmalloc_array(SEGMENTS_BATCH, sizeof(*segs), GFP_KERNEL);
+	if (!segs) {
+		ret = -ENOMEM;
+		goto out_put;
 	}
-	mutex_lock(&h->lock);
-	if (!h->map) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
-	total = p2pmap_nr_segments(h->map);
-	n = min(arg.nr, total);
-	if (n) {
-		segs = kvcalloc(n, sizeof(*segs), GFP_KERNEL);
-		if (!segs) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
-	}
-	for (i = 0; i < n; i++)
-		p2pmap_segment_info(h->map, i, &segs[i]);
-out_unlock:
-	mutex_unlock(&h->lock);
-	mutex_unlock(&f->lock);
-	if (ret)
-		return ret;
 
-	for (i = 0; i < n; i++) {
-		void __user *dst = u64_to_user_ptr(arg.segs + (u64)i * arg.seg_size);
-
-		if (copy_to_user(dst, &segs[i], sizeof(*segs)) ||
-		    clear_user(dst + sizeof(*segs), arg.seg_size - sizeof(*segs))) {
-			ret = -EFAULT;
+	for (done = 0, total = 0;; done += n) {
+		down_read(&h->use);
+		if (!h->map) {
+			up_read(&h->use);
+			ret = -ENODEV;
 			goto out;
 		}
+		if (!done) {
+			total = p2pmap_nr_segments(h->map);
+			p2pmap_seg_cursor_init(h->map, &cur);
+		}
+		n = min3(arg.nr, total, done + SEGMENTS_BATCH) - done;
+		p2pmap_segments_info(h->map, &cur, n, segs);
+		if (!n)
+			trace_p2pmap_segments(h->client->dev, done, cur.steps);
+		up_read(&h->use);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++) {
+			u64 at = arg.segs + (u64)(done + i) * arg.seg_size;
+			void __user *dst = u64_to_user_ptr(at);
+
+			if (copy_to_user(dst, &segs[i], sizeof(*segs)) ||
+			    clear_user(dst + sizeof(*segs), arg.seg_size - sizeof(*segs))) {
+				ret = -EFAULT;
+				goto out;
+			}
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
+		cond_resched();
 	}
 	arg.nr = total;
 	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
-	kvfree(segs);
+	kfree(segs);
+out_put:
+	handle_put(h);
 	return ret;
 }
 
@@ -805,7 +911,7 @@ static int p2pmap_release(struct inode *inode, struct file *file)
 	unsigned long id;
 
 	xa_for_each(&f->maps, id, h) {
-		handle_unmap(h);
+		handle_unmap(h, NULL);
 		handle_put(h);
 	}
 	xa_destroy(&f->maps);

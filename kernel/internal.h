@@ -267,12 +267,32 @@ unsigned long p2pmap_bounce_cached(void);
 int p2pmap_map_init(void);
 void p2pmap_map_exit(void);
 void p2pmap_unmap_unreported(struct p2pmap_mapping *map);
-u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len);
+struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uaddr, size_t len,
+				       enum dma_data_direction dir, unsigned int flags);
+struct p2pmap_mapping *p2pmap_map_pinned(struct p2pmap_mapping *map, const bool *stop);
+void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop);
+
+/**
+ * struct p2pmap_seg_cursor - where a description of a mapping's segments is
+ * @seg: the next segment to describe
+ * @sg: the DMA segment at @base
+ * @i: index of @sg in the DMA-mapped table
+ * @base: offset in the buffer where @sg starts
+ * @steps: DMA segments stepped over so far (the p2pmap_segments tracepoint)
+ */
+struct p2pmap_seg_cursor {
+	unsigned int seg;
+	struct scatterlist *sg;
+	unsigned int i;
+	u64 base;
+	unsigned int steps;
+};
 
 /* segment.c: what a mapping is made of, for /dev/p2pmap. */
 unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map);
-void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i,
-			 struct p2pmap_segment *out);
+void p2pmap_seg_cursor_init(struct p2pmap_mapping *map, struct p2pmap_seg_cursor *c);
+void p2pmap_segments_info(struct p2pmap_mapping *map, struct p2pmap_seg_cursor *c,
+			  unsigned int n, struct p2pmap_segment *out);
 bool p2pmap_map_uses_provider(struct p2pmap_mapping *map, struct pci_dev *pdev);
 bool p2pmap_map_provider_unbinding(struct p2pmap_mapping *map);
 

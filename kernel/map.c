@@ -24,11 +24,14 @@
 #include "trace.h"
 
 /*
- * A mapping counts its pages, and the entries of its tables, in unsigned int: with a page
- * more for an unaligned buffer and one bounce entry per page, 2 * pages + 2 must fit. The
- * setter refuses 0 and anything above this with EINVAL and keeps the old value.
+ * The largest buffer a mapping can serve: its page array (one pointer per page, a page more
+ * for an unaligned buffer) is one kvmalloc(), which refuses (and warns about) more than
+ * INT_MAX bytes; with 8-byte pointers and 4 KiB pages that is just under 1 TiB. The counts of
+ * pages and table entries (unsigned int, one bounce entry per page) fit well within that.
+ * The setter refuses 0 and anything above this with EINVAL and keeps the old value.
  */
-#define P2PMAP_MAX_MAP_BYTES_LIMIT	((unsigned long)(INT_MAX / 2) << PAGE_SHIFT)
+#define P2PMAP_MAX_MAP_BYTES_LIMIT \
+	((unsigned long)(INT_MAX / sizeof(struct page *) - 1) << PAGE_SHIFT)
 
 unsigned long p2pmap_max_map_bytes = 1UL << 30;
 
@@ -44,7 +47,7 @@ static const struct kernel_param_ops max_map_bytes_ops = {
 
 module_param_cb(max_map_bytes, &max_map_bytes_ops, &p2pmap_max_map_bytes, 0644);
 MODULE_PARM_DESC(max_map_bytes,
-		 "Largest buffer one mapping may cover, 1 .. 4 TiB with 4 KiB pages (default 1 GiB)");
+		 "Largest buffer one mapping may cover, 1 .. just under 1 TiB with 4 KiB pages (default 1 GiB)");
 
 /*
  * Every device-writable (FROM_DEVICE, BIDIRECTIONAL) mapping's memory, by physical address.
@@ -254,7 +257,9 @@ static void put_choices(struct p2pmap_mapping *map, int ret)
 
 /*
  * Build the table the client maps: take the bounce chunks, then the table, then copy bounced
- * data in (nothing fails after the table is allocated, so it is whole or not filled at all).
+ * data in. After the table is allocated only the copy can fail (a fatal signal, a take-down:
+ * copy_check() in bounce.c), and the table is made whole even then, so release() frees it as
+ * any other.
  * When the bounce cap refuses the pages, the bounced providers' reason becomes
  * P2PMAP_REASON_BOUNCE_CAP, so their pairs' statistics say why the mapping failed.
  */
@@ -285,6 +290,8 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	p2pmap_walk_dst(map, p2pmap_fill_piece);
 	map->nr_chunks = 0;		/* the table's entries hold them now */
 	p2pmap_bounce_put_chunks(map);
+	if (map->copy_err)
+		return map->copy_err;
 	if (map->sum.bytes_bounce && !map->device_writes)
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
 	return 0;
@@ -759,49 +766,15 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	return map;
 }
 
-/**
- * p2pmap_map_user() - pin user memory and DMA-map it for a client
- * @client: the device that will do the DMA; the mapping is its bound driver's, which unmaps
- *	it before its remove() returns, as with the DMA API (p2pmap takes no device reference)
- * @uaddr: user virtual address of the buffer, in the current process; any alignment
- * @len: bytes, 1 .. max_map_bytes (module parameter)
- * @dir: DMA direction
- * @flags: 0, or P2PMAP_MAP_DEVICE_WRITES (DMA_FROM_DEVICE only): the bounce pages are not
- *	filled from the buffer; the device writes the buffer from its start and the caller says
- *	how far at p2pmap_unmap_written() (p2pmap_unmap(): all of it)
- *
- * The buffer may mix system RAM with P2P memory of any number of providers (for example
- * p2pmem mapped from /sys/bus/pci/devices/.../p2pmem/allocate). Pages are pinned with
- * pin_user_pages_fast(FOLL_PCI_P2PDMA): short-term pins, because the kernel refuses
- * FOLL_LONGTERM for P2P pages (a pagemap must stay removable), so do not keep a mapping
- * beyond the I/O it serves. For each provider the client's path is decided once (built-in
- * rule or the attached policy); P2P memory the client cannot or should not reach directly
- * is replaced by bounce pages, filled from the P2P memory now and copied back by
- * p2pmap_sync_for_cpu() and p2pmap_unmap() for FROM_DEVICE and BIDIRECTIONAL mappings.
- * Filling them reads the P2P memory with the CPU, the slowest part of the bounce path on real
- * hardware; P2PMAP_MAP_DEVICE_WRITES skips it (see @flags).
- *
- * The DMA-mapped table respects the client's dma_get_max_seg_size() and
- * dma_get_seg_boundary(): entries are split where needed. Two device-writable mappings
- * (FROM_DEVICE or BIDIRECTIONAL) may not share a cache line of memory, whoever made them
- * through p2pmap: the second is refused with -EADDRINUSE. Mappings the device only reads
- * (TO_DEVICE) may overlap anything.
- *
- * Context: process context, may sleep. Allocates with GFP_KERNEL and may fault in user
- * pages. A caller on a block I/O or filesystem path must not recurse into I/O: it calls this
- * inside a memalloc_noio_save()/memalloc_noio_restore() (or memalloc_nofs_*) scope, which
- * makes every allocation p2pmap does behave as GFP_NOIO (GFP_NOFS), and maps memory that is
- * already resident (or uses p2pmap_map_sgtable()).
- * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument, range or flag), -EFAULT (range not
- * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
- * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
- * -EADDRINUSE (device-writable and overlapping another device-writable mapping), -ENODEV (a
- * provider or the client is being removed). On error nothing is left pinned, allocated or
- * mapped.
+/*
+ * p2pmap_map_user() in two steps, for /dev/p2pmap: p2pmap_pin_user() pins the buffer and
+ * makes its CPU table, touching nothing of the client's driver, so that a fault that stalls
+ * for long (userfaultfd, FUSE) holds no lock a teardown needs; p2pmap_map_pinned() does the
+ * rest. A copy that @stop (when not NULL) turns true stops, and the mapping fails with
+ * -ENODEV, as it does if @stop is true at the start.
  */
-struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uaddr,
-				       size_t len, enum dma_data_direction dir,
-				       unsigned int flags)
+struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uaddr, size_t len,
+				       enum dma_data_direction dir, unsigned int flags)
 {
 	unsigned int gup = FOLL_PCI_P2PDMA, max_seg, done = 0;
 	struct p2pmap_mapping *map;
@@ -846,7 +819,7 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 		goto fail;
 	}
 	map->src = &map->own_src;
-	return finish_map(map);
+	return map;
 
 fail_unpin:
 	unpin_user_pages(map->pages, done);
@@ -855,6 +828,72 @@ fail_unpin:
 	map->pages = NULL;
 fail:
 	return map_failed(map, ret);
+}
+
+struct p2pmap_mapping *p2pmap_map_pinned(struct p2pmap_mapping *map, const bool *stop)
+{
+	map->stop = stop;
+	if (stop && READ_ONCE(*stop))
+		return map_failed(map, -ENODEV);
+	map = finish_map(map);
+	if (!IS_ERR(map))
+		map->stop = NULL;
+	return map;
+}
+
+/* From now on a copy of @map stops once *@stop is true (see p2pmap_map_pinned()). */
+void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop)
+{
+	map->stop = stop;
+}
+
+/**
+ * p2pmap_map_user() - pin user memory and DMA-map it for a client
+ * @client: the device that will do the DMA; the mapping is its bound driver's, which unmaps
+ *	it before its remove() returns, as with the DMA API (p2pmap takes no device reference)
+ * @uaddr: user virtual address of the buffer, in the current process; any alignment
+ * @len: bytes, 1 .. max_map_bytes (module parameter)
+ * @dir: DMA direction
+ * @flags: 0, or P2PMAP_MAP_DEVICE_WRITES (DMA_FROM_DEVICE only): the bounce pages are not
+ *	filled from the buffer; the device writes the buffer from its start and the caller says
+ *	how far at p2pmap_unmap_written() (p2pmap_unmap(): all of it)
+ *
+ * The buffer may mix system RAM with P2P memory of any number of providers (for example
+ * p2pmem mapped from /sys/bus/pci/devices/.../p2pmem/allocate). Pages are pinned with
+ * pin_user_pages_fast(FOLL_PCI_P2PDMA): short-term pins, because the kernel refuses
+ * FOLL_LONGTERM for P2P pages (a pagemap must stay removable), so do not keep a mapping
+ * beyond the I/O it serves. For each provider the client's path is decided once (built-in
+ * rule or the attached policy); P2P memory the client cannot or should not reach directly
+ * is replaced by bounce pages, filled from the P2P memory now and copied back by
+ * p2pmap_sync_for_cpu() and p2pmap_unmap() for FROM_DEVICE and BIDIRECTIONAL mappings.
+ * Filling them reads the P2P memory with the CPU, the slowest part of the bounce path on real
+ * hardware; P2PMAP_MAP_DEVICE_WRITES skips it (see @flags).
+ *
+ * The DMA-mapped table respects the client's dma_get_max_seg_size() and
+ * dma_get_seg_boundary(): entries are split where needed. Two device-writable mappings
+ * (FROM_DEVICE or BIDIRECTIONAL) may not share a cache line of memory, whoever made them
+ * through p2pmap: the second is refused with -EADDRINUSE. Mappings the device only reads
+ * (TO_DEVICE) may overlap anything.
+ *
+ * Context: process context, may sleep. Allocates with GFP_KERNEL and may fault in user
+ * pages. A caller on a block I/O or filesystem path must not recurse into I/O: it calls this
+ * inside a memalloc_noio_save()/memalloc_noio_restore() (or memalloc_nofs_*) scope, which
+ * makes every allocation p2pmap does behave as GFP_NOIO (GFP_NOFS), and maps memory that is
+ * already resident (or uses p2pmap_map_sgtable()).
+ * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument, range or flag), -EFAULT (range not
+ * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
+ * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
+ * -EADDRINUSE (device-writable and overlapping another device-writable mapping), -ENODEV (a
+ * provider or the client is being removed). On error nothing is left pinned, allocated or
+ * mapped.
+ */
+struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uaddr,
+				       size_t len, enum dma_data_direction dir,
+				       unsigned int flags)
+{
+	struct p2pmap_mapping *map = p2pmap_pin_user(client, uaddr, len, dir, flags);
+
+	return IS_ERR(map) ? map : p2pmap_map_pinned(map, NULL);
 }
 EXPORT_SYMBOL_GPL(p2pmap_map_user);
 
@@ -933,16 +972,20 @@ EXPORT_SYMBOL_GPL(p2pmap_summary);
 
 /*
  * Copy the bounce pages of a device-written mapping back into the buffer: its first @written
- * bytes, the part the device wrote.
+ * bytes, the part the device wrote. 0, or the copy's error when it had to stop (bounce.c:
+ * -EINTR, -ENODEV): the buffer then holds the device's data up to where it stopped.
  */
-static void copy_back(struct p2pmap_mapping *map, u64 written)
+static int copy_back(struct p2pmap_mapping *map, u64 written)
 {
 	if (!map->nr_bounce || !dir_reads_back(map->dir))
-		return;
+		return 0;
 	map->copy_left = min(written, map->len);
 	map->copied = 0;
+	map->copy_err = 0;
+	map->copy_since = 0;
 	p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
 	trace_p2pmap_bounce_copy(map->client, map->copied, false);
+	return map->copy_err;
 }
 
 /**
@@ -953,15 +996,23 @@ static void copy_back(struct p2pmap_mapping *map, u64 written)
  * bounce pages, then syncs the table for the device, except its PCI bus-address segments
  * (P2P memory reached through a switch has no CPU cache to maintain).
  *
- * Context: process context (copies may be large).
+ * Context: process context, may sleep: a long copy reschedules, and stops when the task gets
+ * a fatal signal.
+ * Return: 0, or -EINTR when a fatal signal stopped the copy: the device must not be started
+ * on the buffer then, since its bounce pages hold only part of it.
  */
-void p2pmap_sync_for_device(struct p2pmap_mapping *map)
+int p2pmap_sync_for_device(struct p2pmap_mapping *map)
 {
 	if (map->nr_bounce && map->dir != DMA_FROM_DEVICE) {
+		map->copy_err = 0;
+		map->copy_since = 0;
 		p2pmap_walk_dst(map, p2pmap_bounce_copy_in);
+		if (map->copy_err)
+			return map->copy_err;
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
 	}
 	sync_dst(map, false);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
 
@@ -973,11 +1024,12 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
  * and BIDIRECTIONAL mappings copies the bounce pages back into the buffer's P2P memory. For
  * a P2PMAP_MAP_DEVICE_WRITES mapping this says the device wrote all of the buffer.
  *
- * Context: process context (copies may be large).
+ * Context: process context, may sleep (see p2pmap_sync_for_cpu_written()).
+ * Return: as p2pmap_sync_for_cpu_written().
  */
-void p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
+int p2pmap_sync_for_cpu(struct p2pmap_mapping *map)
 {
-	p2pmap_sync_for_cpu_written(map, map->len);
+	return p2pmap_sync_for_cpu_written(map, map->len);
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
 
@@ -991,12 +1043,15 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  * back; the rest of the buffer is not touched. The mapping stays the device's: a later sync
  * or unmap copies back what it says then.
  *
- * Context: process context (copies may be large).
+ * Context: process context, may sleep: a long copy reschedules, and stops when the task gets
+ * a fatal signal.
+ * Return: 0, or -EINTR when a fatal signal stopped the copy back: the buffer then holds the
+ * device's data only up to some point.
  */
-void p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
+int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
 {
 	sync_dst(map, true);
-	copy_back(map, written);
+	return copy_back(map, written);
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu_written);
 
@@ -1008,7 +1063,9 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu_written);
  * RAM the device may have written is marked dirty. For a P2PMAP_MAP_DEVICE_WRITES mapping
  * this says the device wrote all of the buffer; p2pmap_unmap_written() says how much.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep. The copy back reschedules, and a fatal signal stops
+ * it: the task is being killed, and the rest of what the device wrote is lost (the mapping is
+ * still unmapped and freed whole).
  */
 void p2pmap_unmap(struct p2pmap_mapping *map)
 {
@@ -1059,21 +1116,3 @@ void p2pmap_unmap_unreported(struct p2pmap_mapping *map)
 {
 	p2pmap_unmap_written(map, map->device_writes ? 0 : map->len);
 }
-
-/* The DMA address of byte @offset of the buffer; DMA segments cover it in order. */
-u64 p2pmap_dma_addr_at(struct p2pmap_mapping *map, u64 offset, bool *contiguous, u64 len)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sgtable_dma_sg(map->table, sg, i) {
-		if (offset < sg_dma_len(sg)) {
-			*contiguous = offset + len <= sg_dma_len(sg);
-			return sg_dma_address(sg) + offset;
-		}
-		offset -= sg_dma_len(sg);
-	}
-	*contiguous = false;
-	return 0;
-}
-

@@ -119,7 +119,11 @@ int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struc
 		sg_set_page(dsg, page, len, off);
 		return 0;
 	}
-	bp = p2pmap_bounce_fill(map, page, off, len);
+	/* Once the copy stopped, the rest of the chunks go into the table uncopied. */
+	if (map->copy_err)
+		bp = map->chunks[map->chunk_pos];
+	else
+		bp = p2pmap_bounce_fill(map, page, off, len);
 	sg_set_page(dsg, bp, len, off);
 	return 0;
 }
@@ -172,8 +176,12 @@ static unsigned int entry_pieces(const struct p2pmap_mapping *map, struct scatte
 /* Room for twice the segments: beyond the inline ones, a buffer that alternates kinds. */
 static int grow_segs(struct p2pmap_mapping *map, unsigned int *room)
 {
-	struct p2pmap_seg *more = kvcalloc(*room * 2, sizeof(*more), GFP_KERNEL);
+	struct p2pmap_seg *more;
 
+	/* kvmalloc() serves at most INT_MAX bytes (and warns past them). */
+	if (*room > INT_MAX / 2 / sizeof(*more))
+		return -ENOMEM;
+	more = kvcalloc(*room * 2, sizeof(*more), GFP_KERNEL);
 	if (!more)
 		return -ENOMEM;
 	memcpy(more, map->segs, map->nr_segs * sizeof(*more));
@@ -294,17 +302,56 @@ unsigned int p2pmap_nr_segments(struct p2pmap_mapping *map)
 	return map->nr_segs;
 }
 
-void p2pmap_segment_info(struct p2pmap_mapping *map, unsigned int i, struct p2pmap_segment *out)
+/**
+ * p2pmap_seg_cursor_init() - start describing a mapping's segments from its first
+ * @map: the mapping
+ * @c: the cursor
+ */
+void p2pmap_seg_cursor_init(struct p2pmap_mapping *map, struct p2pmap_seg_cursor *c)
 {
-	const struct p2pmap_seg *seg = &map->segs[i];
-	bool contig;
+	c->seg = 0;
+	c->sg = map->table->sgl;
+	c->i = 0;
+	c->base = 0;
+	c->steps = 0;
+}
 
-	memset(out, 0, sizeof(*out));
-	out->offset = seg->offset;
-	out->len = seg->len;
-	out->kind = seg->kind;
-	out->reason = seg->reason;
-	out->dma_addr = p2pmap_dma_addr_at(map, seg->offset, &contig, seg->len);
-	out->dma_contiguous = contig;
-	p2pmap_pci_addr_of(seg->provider, &out->provider);
+/**
+ * p2pmap_segments_info() - describe the next segments of a mapping
+ * @map: the mapping
+ * @c: where the previous call stopped (p2pmap_seg_cursor_init() first)
+ * @n: segments to describe, at most those left
+ * @out: filled in, @n entries
+ *
+ * Segments and DMA segments both cover the buffer in order, so one pass over each finds
+ * every segment's DMA address: the work is linear in the entries of the two tables, however
+ * the calls split it.
+ */
+void p2pmap_segments_info(struct p2pmap_mapping *map, struct p2pmap_seg_cursor *c,
+			  unsigned int n, struct p2pmap_segment *out)
+{
+	unsigned int end = min(c->seg + n, map->nr_segs);
+
+	for (; c->seg < end; c->seg++, out++) {
+		const struct p2pmap_seg *seg = &map->segs[c->seg];
+
+		memset(out, 0, sizeof(*out));
+		out->offset = seg->offset;
+		out->len = seg->len;
+		out->kind = seg->kind;
+		out->reason = seg->reason;
+		p2pmap_pci_addr_of(seg->provider, &out->provider);
+		/* Skip the DMA segments that end before this segment starts. */
+		while (c->sg && c->i < map->table->nents &&
+		       seg->offset >= c->base + sg_dma_len(c->sg)) {
+			c->base += sg_dma_len(c->sg);
+			c->sg = sg_next(c->sg);
+			c->i++;
+			c->steps++;
+		}
+		if (!c->sg || c->i >= map->table->nents)
+			continue;
+		out->dma_addr = sg_dma_address(c->sg) + seg->offset - c->base;
+		out->dma_contiguous = seg->offset + seg->len <= c->base + sg_dma_len(c->sg);
+	}
 }

@@ -240,6 +240,34 @@ TRACE_EVENT(p2pmap_bounce_copy,
 );
 
 /**
+ * p2pmap_segments - SEGMENTS described a mapping's segments
+ * @client: the client of the mapping
+ * @nr: segments described
+ * @steps: DMA segments stepped over to find their addresses: at most the mapping's DMA
+ *	segments, however many segments are described (the work is linear)
+ */
+TRACE_EVENT(p2pmap_segments,
+	TP_PROTO(struct device *client, u32 nr, u32 steps),
+	TP_ARGS(client, nr, steps),
+	TP_STRUCT__entry(
+		__field(u32, client_domain)
+		__field(u16, client_bdf)
+		__field(u32, nr)
+		__field(u32, steps)
+	),
+	TP_fast_assign(
+		__entry->client_domain = p2pmap_tp_domain(client);
+		__entry->client_bdf = p2pmap_tp_bdf(client);
+		__entry->nr = nr;
+		__entry->steps = steps;
+	),
+	TP_printk("client=" P2PMAP_TP_ADDR " segments=%u steps=%u",
+		  __entry->client_domain, __entry->client_bdf >> 8,
+		  PCI_SLOT(__entry->client_bdf), PCI_FUNC(__entry->client_bdf),
+		  __entry->nr, __entry->steps)
+);
+
+/**
  * p2pmap_policy - a policy was attached, replaced, detached or auto-detached
  * @event: enum p2pmap_policy_event
  * @name: the policy

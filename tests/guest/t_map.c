@@ -312,6 +312,9 @@ static void t_bounds(void)
 	       "max_map_bytes=0 is refused with EINVAL, the value stays");
 	tap_ok(try_write(param, "1152921504606846976") == -EINVAL && sysfs_u64(param) == old,
 	       "max_map_bytes=2^60 (more pages than an unsigned int counts) is refused with EINVAL");
+	tap_ok(try_write(param, "1099511627776") == -EINVAL && sysfs_u64(param) == old &&
+	       try_write(param, "1099511619584") == 0 && sysfs_u64(param) == 1099511619584ULL,
+	       "max_map_bytes=1 TiB (a page array over kvmalloc's INT_MAX bytes) is refused with EINVAL; 1 TiB - 8 KiB is taken");
 	tap_ok(try_write(param, "8192") == 0 && sysfs_u64(param) == 8192 &&
 	       xmap(fd, &lab.edu_sw, buf, 3 * PG, P2PMAP_DIR_TO_DEVICE, NULL) == -EINVAL,
 	       "max_map_bytes=8192 is accepted and bounds MAP");
