@@ -53,8 +53,10 @@ struct p2pmap_mapping;
 /**
  * struct p2pmap_client_ops - what p2pmap may ask of a registered client's driver
  * @quiesce: optional; p2pmap is about to take down the device's /dev/p2pmap mappings (in
- *	p2pmap_client_unregister()): stop every DMA the device may still do to them before
- *	returning. May sleep.
+ *	p2pmap_client_unregister(), or a provider's revoke): stop every DMA the device may
+ *	still do to them before returning. May sleep. Called with a device lock held (the
+ *	client's in its remove(), the provider's in its unbind): it must not take any device's
+ *	lock, nor wait for anything that does.
  * @dma_copy: optional; move @len bytes from DMA address @src to DMA address @dst with the
  *	device's own DMA engine, and return once the data has landed (0) or a negative errno.
  *	p2pmap calls it only to verify a (provider, client) pair (P2PMAP_IOC_VERIFY): one of
@@ -74,6 +76,8 @@ struct p2pmap_client_ops {
 #define P2PMAP_PROBE_MAX_LEN	4032
 
 int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops, void *priv);
+int devm_p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops,
+				void *priv);
 void p2pmap_client_unregister(struct device *dev);
 
 /**

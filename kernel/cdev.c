@@ -383,6 +383,55 @@ void p2pmap_client_unregister(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(p2pmap_client_unregister);
 
+static void devm_client_unregister(void *dev)
+{
+	p2pmap_client_unregister(dev);
+}
+
+/**
+ * devm_p2pmap_client_register() - p2pmap_client_register(), undone when the driver unbinds
+ * @dev: the device, bound to the calling driver (call from probe)
+ * @ops: as for p2pmap_client_register()
+ * @priv: passed to @ops
+ *
+ * p2pmap_client_unregister() runs as a devres action when @dev's driver unbinds (after its
+ * remove(), before the devres actions registered earlier), so a driver cannot forget it.
+ * Whatever @ops->quiesce() uses must still be there then: allocate it with devres before
+ * this call, or stop the device's DMA in a devres action registered before it.
+ *
+ * Context: process context.
+ * Return: 0, or an error as from p2pmap_client_register() (nothing registered then).
+ */
+int devm_p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops,
+				void *priv)
+{
+	int ret = p2pmap_client_register(dev, ops, priv);
+
+	if (ret)
+		return ret;
+	return devm_add_action_or_reset(dev, devm_client_unregister, dev);
+}
+EXPORT_SYMBOL_GPL(devm_p2pmap_client_register);
+
+/*
+ * @dev's driver is gone (BUS_NOTIFY_UNBOUND_DRIVER) and left its registration behind: drop
+ * it, without calling its ops, whose module may be gone too. Its /dev/p2pmap mappings are
+ * taken down; the device does no DMA any more (its driver released it).
+ */
+void p2pmap_client_unbound(struct device *dev)
+{
+	struct p2pmap_client *cl = client_get(dev);
+
+	if (!cl)
+		return;
+	dev_warn(dev, "p2pmap: the driver unbound without p2pmap_client_unregister(); registration dropped\n");
+	down_write(&cl->inflight);	/* no take-down is calling ops meanwhile */
+	cl->ops = NULL;
+	up_write(&cl->inflight);
+	kref_put(&cl->ref, client_release);
+	p2pmap_client_unregister(dev);
+}
+
 /**
  * p2pmap_client_verify() - run a probe through a registered client's driver
  * @provider: the provider
@@ -406,15 +455,13 @@ int p2pmap_client_verify(struct pci_dev *provider, struct device *client,
 
 	if (!cl)
 		return -EACCES;
-	if (!cl->ops || !cl->ops->dma_copy) {
-		kref_put(&cl->ref, client_release);
-		return -EOPNOTSUPP;
-	}
-	down_read(&cl->inflight);
+	down_read(&cl->inflight);	/* @ops stays as it is (p2pmap_client_unbound()) */
 	mutex_lock(&cl->lock);
 	dead = cl->dead;
 	mutex_unlock(&cl->lock);
-	if (dead)
+	if (!cl->ops || !cl->ops->dma_copy)
+		ret = -EOPNOTSUPP;
+	else if (dead)
 		ret = -ENODEV;
 	else
 		ret = p2pmap_probe(provider, client, cl->ops->dma_copy, cl->priv, out);

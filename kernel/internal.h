@@ -323,6 +323,7 @@ int p2pmap_client_verify(struct pci_dev *provider, struct device *client,
 /* cdev.c and sysfs.c */
 struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a);
 void p2pmap_revoke_provider(struct pci_dev *pdev);
+void p2pmap_client_unbound(struct device *dev);
 int p2pmap_cdev_init(void);
 void p2pmap_cdev_exit(void);
 int p2pmap_sysfs_init(void);

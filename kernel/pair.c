@@ -428,6 +428,8 @@ static int pci_notify(struct notifier_block *nb, unsigned long action, void *dat
 	case BUS_NOTIFY_UNBOUND_DRIVER:
 		/* Unbinding a provider frees its pagemaps: the cached lookups must go too. */
 		forget_device(pdev);
+		/* A client's driver that left its registration behind. */
+		p2pmap_client_unbound(dev);
 		break;
 	}
 	return NOTIFY_DONE;

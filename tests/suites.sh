@@ -38,7 +38,7 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # 2 attach a policy and the last moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
-GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_safety tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
+GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_safety tests/guest/t_register.sh tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
 	     "tests/guest/t_lifecycle.sh 6" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)

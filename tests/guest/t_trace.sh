@@ -13,7 +13,7 @@ W=build/tests/t_stats
 out=/tmp/trace.out
 fmt=/sys/kernel/tracing/events/p2pmap/p2pmap_decision/format
 
-for e in p2pmap_decision p2pmap_map p2pmap_unmap p2pmap_bounce_copy p2pmap_policy p2pmap_probe; do
+for e in p2pmap_decision p2pmap_map p2pmap_unmap p2pmap_bounce_copy p2pmap_policy p2pmap_probe p2pmap_segments; do
 	ok "[ -f /sys/kernel/tracing/events/p2pmap/$e/format ]" "tracepoint p2pmap:$e exists"
 done
 ok "tr -d ' ' <$fmt | grep -q '{1,\"P2P\"},{2,\"BOUNCE\"},{3,\"REJECT\"}' && grep -q '\"no-common-bridge\"' $fmt" \
