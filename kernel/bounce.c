@@ -331,26 +331,61 @@ void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map)
  */
 #define P2PMAP_COPY_SLICE	(256U << 10)
 
+/* A provider that is gone for good (surprise removal): its BAR is not there to read or write. */
+static bool provider_gone(struct pci_dev *provider)
+{
+	return READ_ONCE(provider->error_state) == pci_channel_io_perm_failure;
+}
+
 /*
- * Whether a copy of @map goes on after @len more bytes: 0, -EINTR on a fatal signal (the
- * task is being killed), -ENODEV when a take-down waits for the mapping (@map->abort), its
- * client is being unregistered (@map->stop), or, for the copy in at map time (@filling), a
- * provider of its P2P memory is being unbound: each of those takes the mapping down anyway.
+ * Whether the device memory a copy reads from is still there: -ENODEV when its provider is
+ * gone (each read would wait out a completion timeout, or fault). The copy in at map time
+ * (@filling) looks at every provider of the mapping, one look each (its decisions, which are
+ * still there while it is being made), and also stops when one is being unbound: the unbind
+ * waits for the mapping's pins. Later copies look at the provider of @page.
  */
-static int copy_check(struct p2pmap_mapping *map, unsigned int len, bool filling)
+static int providers_check(struct p2pmap_mapping *map, struct page *page, bool filling)
+{
+	struct pci_dev *provider;
+	unsigned int i;
+
+	if (filling) {
+		for (i = 0; i < map->nr_choices; i++) {
+			provider = map->choices[i].provider;
+			if (provider_gone(provider) || p2pmap_provider_unbinding(provider))
+				return -ENODEV;
+		}
+		return 0;
+	}
+	if (!is_pci_p2pdma_page(page))
+		return 0;
+	provider = p2pmap_page_provider(page);
+	return !provider || provider_gone(provider) ? -ENODEV : 0;
+}
+
+/*
+ * Whether a copy of @map goes on after @len more bytes. Every copy reschedules. A
+ * /dev/p2pmap mapping's copy (@map->stop set) also stops: -EINTR on a fatal signal (its task
+ * is being killed), -ENODEV when *@map->stop (its client's unregistration, its handle's
+ * take-down). A copy from @page (NULL: a copy to device memory, which posted writes make
+ * harmless) stops as providers_check() says. A driver's own mapping is copied whole unless
+ * its device memory is gone: its caller cannot tell a short copy from failed I/O.
+ */
+static int copy_check(struct p2pmap_mapping *map, unsigned int len, struct page *page,
+		      bool filling)
 {
 	map->copy_since += len;
 	if (likely(map->copy_since < P2PMAP_COPY_SLICE))
 		return 0;
 	map->copy_since = 0;
 	cond_resched();
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	if (READ_ONCE(map->abort) || (map->stop && READ_ONCE(*map->stop)))
-		return -ENODEV;
-	if (filling && p2pmap_map_provider_unbinding(map))
-		return -ENODEV;
-	return 0;
+	if (map->stop) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (READ_ONCE(*map->stop))
+			return -ENODEV;
+	}
+	return page ? providers_check(map, page, filling) : 0;
 }
 
 /*
@@ -371,9 +406,9 @@ static void bounce_read(void *to, struct page *page, unsigned int off, unsigned 
 }
 
 /*
- * A device that is gone (surprise removal: its channel is offline) has no memory left to
+ * A device that is gone (surprise removal: its channel failed for good) has no memory left to
  * write: what the client wrote for it is lost, and the CPU does not write into a BAR that is
- * no longer there.
+ * no longer there. A device in error recovery (frozen) may come back: it is written.
  */
 static void bounce_write(struct page *page, unsigned int off, const void *from, unsigned int len)
 {
@@ -382,7 +417,7 @@ static void bounce_write(struct page *page, unsigned int off, const void *from, 
 	if (is_pci_p2pdma_page(page)) {
 		struct pci_dev *provider = p2pmap_page_provider(page);
 
-		if (!provider || pci_channel_offline(provider))
+		if (!provider || provider_gone(provider))
 			return;
 		p2pmap_iocopy_to_dev(to, from, len);
 		p2pmap_count(bytes_devmem_written, len);
@@ -424,7 +459,7 @@ struct page *p2pmap_bounce_fill(struct p2pmap_mapping *map, struct page *page, u
 		memset(page_address(bp), 0, size);
 		return bp;
 	}
-	map->copy_err = copy_check(map, len, true);
+	map->copy_err = copy_check(map, len, page, true);
 	if (map->copy_err)
 		return bp;
 	if (off)
@@ -447,7 +482,7 @@ int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
 {
 	if (!bounced)
 		return 0;
-	map->copy_err = copy_check(map, len, false);
+	map->copy_err = copy_check(map, len, page, false);
 	if (map->copy_err)
 		return map->copy_err;
 	bounce_read(page_address(sg_page(dsg)) + off, page, off, len);
@@ -460,7 +495,7 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 	unsigned int n = min_t(u64, len, map->copy_left);
 
 	if (bounced && n) {
-		map->copy_err = copy_check(map, n, false);
+		map->copy_err = copy_check(map, n, NULL, false);
 		if (map->copy_err)
 			return map->copy_err;
 		bounce_write(page, off, page_address(sg_page(dsg)) + off, n);

@@ -76,8 +76,9 @@ struct p2pmap_client {
 
 /**
  * struct p2pmap_handle - a /dev/p2pmap mapping as its file holds it
- * @map: the mapping; NULL once it was taken down. Written only under @use held for writing,
- *	so a holder of @use for reading may use it
+ * @map: the mapping; NULL once it was taken down. Set (under the client's lock) before the
+ *	handle can be found, then written only under @use held for writing, so a holder of
+ *	@use for reading may use it
  * @client: the client it was made for (reference held)
  * @node: in @client's handles while the mapping is live
  * @use: held for reading while SYNC or SEGMENTS use @map, for writing by the take-down, for
@@ -86,6 +87,8 @@ struct p2pmap_client {
  *	the others wait for it and find @map NULL
  * @sync: serialises the SYNCs of @map (their copies share its copy state)
  * @abort: a take-down waits for @use: a copy of @map (a SYNC's) stops with -ENODEV
+ * @down_stop: what the take-down's own copy back stops on (never set: only a fatal signal
+ *	stops it)
  * @mm: the mm @pinned is charged to (RLIMIT_MEMLOCK, mm->pinned_vm), grabbed
  * @pinned: pages charged to @mm while @map is live
  * @ref: the file's reference, and the take-down's while it runs
@@ -98,6 +101,7 @@ struct p2pmap_handle {
 	struct mutex down;		/* serialises take-downs */
 	struct mutex sync;		/* serialises SYNCs */
 	bool abort;
+	bool down_stop;
 	struct mm_struct *mm;
 	unsigned long pinned;
 	struct kref ref;
@@ -200,10 +204,11 @@ static int take_down(struct p2pmap_handle *h, const u64 *written)
 	mutex_lock(&h->down);
 	WRITE_ONCE(h->abort, true);
 	down_write(&h->use);
-	WRITE_ONCE(h->abort, false);	/* the copy back below is this take-down's own */
 	map = h->map;
 	h->map = NULL;
 	if (map) {
+		/* The copy back is this take-down's own: nothing stops it but a fatal signal. */
+		p2pmap_map_set_stop(map, &h->down_stop);
 		if (!written)
 			p2pmap_unmap_unreported(map);
 		else
@@ -557,6 +562,21 @@ static int handle_map(struct p2pmap_handle *h, struct pci_dev *client,
 	return ret;
 }
 
+/* The handle @id of @f, referenced (handle_put()), or NULL; removed from @f if @erase. */
+static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool erase)
+{
+	struct p2pmap_handle *h;
+
+	mutex_lock(&f->lock);
+	h = erase ? xa_erase(&f->maps, id) : xa_load(&f->maps, id);
+	if (h && erase)
+		f->nr--;		/* the file's reference becomes the caller's */
+	else if (h)
+		kref_get(&h->ref);
+	mutex_unlock(&f->lock);
+	return h;
+}
+
 static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 {
 	struct p2pmap_handle *h;
@@ -614,6 +634,10 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	if (ret < 0)
 		goto out_unmap;
 
+	f->nr++;
+	mutex_unlock(&f->lock);
+
+	/* Unlocked: a copy to user memory may fault and stall for long. */
 	arg.handle = id;
 	arg.nr_segments = sum.nr_segments;
 	arg.bytes_ram = sum.bytes_ram;
@@ -621,11 +645,14 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	arg.bytes_bounce = sum.bytes_bounce;
 	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 	if (ret) {
-		xa_erase(&f->maps, id);
-		goto out_unmap;
+		/* Unless UNMAP or close of the id the caller never saw took it already. */
+		h = file_handle(f, id, true);
+		if (h) {
+			handle_unmap(h, NULL);
+			handle_put(h);
+		}
+		return ret;
 	}
-	f->nr++;
-	mutex_unlock(&f->lock);
 	return 0;
 
 out_unmap:
@@ -637,21 +664,6 @@ out_put:
 	pci_dev_put(client);
 	handle_put(h);
 	return ret;
-}
-
-/* The handle @id of @f, referenced (handle_put()), or NULL; removed from @f if @erase. */
-static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool erase)
-{
-	struct p2pmap_handle *h;
-
-	mutex_lock(&f->lock);
-	h = erase ? xa_erase(&f->maps, id) : xa_load(&f->maps, id);
-	if (h && erase)
-		f->nr--;		/* the file's reference becomes the caller's */
-	else if (h)
-		kref_get(&h->ref);
-	mutex_unlock(&f->lock);
-	return h;
 }
 
 static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)

@@ -369,6 +369,9 @@ static int claim(struct p2pmap_mapping *map)
 		n += sg_claim_span(sg, align, &start, &last);
 	map->ranges = &map->inline_range;
 	if (n > 1) {
+		/* kvmalloc() serves at most INT_MAX bytes (and warns past them). */
+		if (n > INT_MAX / sizeof(*map->ranges))
+			return -ENOMEM;
 		map->ranges = kvcalloc(n, sizeof(*map->ranges), GFP_KERNEL);
 		if (!map->ranges)
 			return -ENOMEM;
@@ -996,10 +999,9 @@ static int copy_back(struct p2pmap_mapping *map, u64 written)
  * bounce pages, then syncs the table for the device, except its PCI bus-address segments
  * (P2P memory reached through a switch has no CPU cache to maintain).
  *
- * Context: process context, may sleep: a long copy reschedules, and stops when the task gets
- * a fatal signal.
- * Return: 0, or -EINTR when a fatal signal stopped the copy: the device must not be started
- * on the buffer then, since its bounce pages hold only part of it.
+ * Context: process context, may sleep: a long copy reschedules.
+ * Return: 0, or -ENODEV when a provider of the buffer is gone (surprise removal): the device
+ * must not be started on the buffer then, since its bounce pages hold only part of it.
  */
 int p2pmap_sync_for_device(struct p2pmap_mapping *map)
 {
@@ -1043,10 +1045,9 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  * back; the rest of the buffer is not touched. The mapping stays the device's: a later sync
  * or unmap copies back what it says then.
  *
- * Context: process context, may sleep: a long copy reschedules, and stops when the task gets
- * a fatal signal.
- * Return: 0, or -EINTR when a fatal signal stopped the copy back: the buffer then holds the
- * device's data only up to some point.
+ * Context: process context, may sleep: a long copy reschedules.
+ * Return: 0. (A /dev/p2pmap mapping's copy back also stops on a fatal signal or a take-down:
+ * -EINTR, -ENODEV.)
  */
 int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
 {
@@ -1063,9 +1064,7 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu_written);
  * RAM the device may have written is marked dirty. For a P2PMAP_MAP_DEVICE_WRITES mapping
  * this says the device wrote all of the buffer; p2pmap_unmap_written() says how much.
  *
- * Context: process context, may sleep. The copy back reschedules, and a fatal signal stops
- * it: the task is being killed, and the rest of what the device wrote is lost (the mapping is
- * still unmapped and freed whole).
+ * Context: process context, may sleep; the copy back reschedules.
  */
 void p2pmap_unmap(struct p2pmap_mapping *map)
 {

@@ -116,9 +116,9 @@ struct p2pmap_range {
  *	(p2pmap_bounce_get()); NULL once the table's entries hold them
  * @nr_chunks: entries in @chunks not yet in the table
  * @chunk_pos: the chunk p2pmap_walk_dst() is at
- * @stop: when set, a flag that makes a copy stop with -ENODEV once true (/dev/p2pmap's MAP
- *	points it at its client's unregistration)
- * @abort: a take-down of the mapping is waiting: a running copy stops with -ENODEV
+ * @stop: NULL for a driver's own mapping; for a /dev/p2pmap mapping, a flag that makes a
+ *	copy stop with -ENODEV once true (its client's unregistration while MAP runs, then its
+ *	handle's take-down): such copies also stop on a fatal signal
  * @copy_err: the copy in at map time stopped (p2pmap_bounce_fill()): the mapping fails so
  * @copy_since: bytes copied since the last p2pmap_copy_check() that looked (bounce.c)
  * @start_ns: when mapping started, for the map tracepoint
@@ -168,7 +168,6 @@ struct p2pmap_mapping {
 	unsigned int nr_chunks;
 	unsigned int chunk_pos;
 	const bool *stop;
-	bool abort;
 	int copy_err;
 	unsigned int copy_since;
 	u64 start_ns;
