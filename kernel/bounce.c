@@ -8,7 +8,9 @@
  * bounce_max_pages caps the pages in use at once: a mapping reserves all its bounce pages up
  * front and fails with -EBUSY when the cap would be exceeded, so the cap never produces a
  * partial mapping. A chunk holds exactly the pages it stands for, so the cap counts the same
- * pages as with single pages.
+ * pages as with single pages. The last bounce_reserve_pages of the cap are drivers' own: a
+ * /dev/p2pmap mapping that would reach into them fails, so user space holding handles cannot
+ * starve the in-kernel callers.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -60,6 +62,11 @@ module_param_cb(bounce_max_pages, &max_pages_ops, &bounce_max_pages, 0644);
 MODULE_PARM_DESC(bounce_max_pages,
 		 "Cap on bounce pages in use at once; more fails the mapping with EBUSY (default 65536)");
 
+static unsigned long bounce_reserve_pages = 16384;
+module_param_cb(bounce_reserve_pages, &max_pages_ops, &bounce_reserve_pages, 0644);
+MODULE_PARM_DESC(bounce_reserve_pages,
+		 "Pages of bounce_max_pages that only drivers' own mappings may use; /dev/p2pmap's fail with EBUSY short of them (default 16384)");
+
 /*
  * Bounce memory comes in chunks of up to 2^P2PMAP_BOUNCE_MAX_ORDER pages (64 KiB with 4 KiB
  * pages): one destination entry, one DMA segment and one copy per chunk rather than per page.
@@ -86,20 +93,27 @@ static atomic_long_t cached;
 /**
  * p2pmap_bounce_reserve() - reserve @nr bounce pages against the cap
  * @nr: pages
+ * @uapi: for a /dev/p2pmap mapping, which stops bounce_reserve_pages short of the cap
  *
  * Return: 0 (always for @nr 0), or -EBUSY if the cap would be exceeded (nothing is reserved
  * then).
  */
-int p2pmap_bounce_reserve(unsigned long nr)
+int p2pmap_bounce_reserve(unsigned long nr, bool uapi)
 {
+	unsigned long cap = READ_ONCE(bounce_max_pages);
 	long now, old;
 
 	/* Nothing to reserve passes any cap, and leaves the atomic every CPU shares alone. */
 	if (!nr)
 		return 0;
+	if (uapi) {
+		unsigned long keep = READ_ONCE(bounce_reserve_pages);
+
+		cap = cap > keep ? cap - keep : 0;
+	}
 	now = atomic_long_add_return(nr, &in_use);
 	old = atomic_long_read(&hwm);
-	if (now > READ_ONCE(bounce_max_pages)) {
+	if (now > cap) {
 		atomic_long_sub(nr, &in_use);
 		return -EBUSY;
 	}

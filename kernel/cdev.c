@@ -187,8 +187,11 @@ static void uncharge_pinned(struct p2pmap_handle *h)
 }
 
 /*
- * Take @h's mapping down, copying back the first *@written bytes the device wrote (NULL: it
- * did not say, p2pmap_unmap_unreported()): 0, or -ENODEV if another take-down did. A copy a
+ * Take @h's mapping down, copying back the first *@written bytes the device wrote (NULL:
+ * nobody said, so all of it, as UNMAP without P2PMAP_HANDLE_WRITTEN and as the DMA API's unmap
+ * of a bounce buffer: a P2PMAP_MAP_DEVICE_WRITES mapping's bytes the device did not write
+ * come back as the zeroes its bounce pages started with): 0, or -ENODEV if another take-down
+ * did. A copy a
  * SYNC is doing is stopped first; a take-down already running is waited for, so that when
  * this returns, nothing copies into the buffer any more. The caller holds
  * @h->client->inflight for reading, or is the client's unregistration.
@@ -209,10 +212,7 @@ static int take_down(struct p2pmap_handle *h, const u64 *written)
 	if (map) {
 		/* The copy back is this take-down's own: nothing stops it but a fatal signal. */
 		p2pmap_map_set_stop(map, &h->down_stop);
-		if (!written)
-			p2pmap_unmap_unreported(map);
-		else
-			p2pmap_unmap_written(map, min_t(u64, *written, SIZE_MAX));
+		p2pmap_unmap_written(map, written ? min_t(u64, *written, SIZE_MAX) : SIZE_MAX);
 		uncharge_pinned(h);
 	}
 	up_write(&h->use);
@@ -221,8 +221,8 @@ static int take_down(struct p2pmap_handle *h, const u64 *written)
 }
 
 /*
- * A file's take-downs (UNMAP with what the device wrote, close and a failed MAP with NULL:
- * unreported). Under the client's inflight lock, so that its unregistration waits for the
+ * A file's take-downs (UNMAP with what the device wrote, close with NULL: unreported).
+ * Under the client's inflight lock, so that its unregistration waits for the
  * take-down to finish (p2pmap_client_unregister()).
  */
 static int handle_unmap(struct p2pmap_handle *h, const u64 *written)
@@ -557,7 +557,7 @@ static int handle_map(struct p2pmap_handle *h, struct pci_dev *client,
 	}
 	mutex_unlock(&cl->lock);
 	if (ret)
-		p2pmap_unmap_unreported(map);
+		p2pmap_unmap_written(map, 0);	/* no device had it: nothing to copy back */
 	up_read(&cl->inflight);
 	return ret;
 }
@@ -902,7 +902,9 @@ static long ioc_stats(void __user *uarg)
 			goto out_free;
 		}
 	}
-	total = p2pmap_stats_snapshot(buf, pairs, cap);
+	ret = p2pmap_stats_snapshot(buf, pairs, cap, &total);
+	if (ret)
+		goto out_free;
 	got = min(cap, total);
 	for (i = 0; i < min(arg.nr, got); i++) {
 		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);

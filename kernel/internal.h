@@ -222,8 +222,8 @@ int p2pmap_pair_stats_init(struct p2pmap_pair_stats *s);
 void p2pmap_pair_stats_free(struct p2pmap_pair_stats *s);
 void p2pmap_pair_stats_recent(struct p2pmap_pair_stats *s, struct p2pmap_policy_stats *out);
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret);
-unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
-				   unsigned int cap);
+int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
+			  unsigned int cap, unsigned int *total);
 void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_stat *snap,
 			  unsigned int nr, bool reset);
 
@@ -257,7 +257,7 @@ void p2pmap_policy_clear_last_error(void);
 /* bounce.c: the bounce page pool. */
 int p2pmap_bounce_init(void);
 void p2pmap_bounce_exit(void);
-int p2pmap_bounce_reserve(unsigned long nr);
+int p2pmap_bounce_reserve(unsigned long nr, bool uapi);
 void p2pmap_bounce_unreserve(unsigned long nr);
 unsigned long p2pmap_bounce_in_use(void);
 unsigned long p2pmap_bounce_hwm(void);
@@ -266,7 +266,6 @@ unsigned long p2pmap_bounce_cached(void);
 /* map.c: the mapping cache, and a mapping's DMA addresses (its structure: mapping.h). */
 int p2pmap_map_init(void);
 void p2pmap_map_exit(void);
-void p2pmap_unmap_unreported(struct p2pmap_mapping *map);
 struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uaddr, size_t len,
 				       enum dma_data_direction dir, unsigned int flags);
 struct p2pmap_mapping *p2pmap_map_pinned(struct p2pmap_mapping *map, const bool *stop);

@@ -268,7 +268,13 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	unsigned int c, nents;
 	int ret;
 
-	ret = p2pmap_bounce_reserve(nr_bounce);
+	/*
+	 * A bounce chunk is at least a page and is one DMA segment: a client whose segments
+	 * are smaller, or may not cross a boundary inside a page, cannot take one.
+	 */
+	if (nr_bounce && (map->max_seg < PAGE_SIZE || map->seg_boundary < PAGE_SIZE - 1))
+		return -EOPNOTSUPP;
+	ret = p2pmap_bounce_reserve(nr_bounce, map->uapi);
 	if (ret) {
 		for (c = 0; c < map->nr_choices; c++)
 			if (map->choices[c].verdict == P2PMAP_VERDICT_BOUNCE)
@@ -836,6 +842,7 @@ fail:
 struct p2pmap_mapping *p2pmap_map_pinned(struct p2pmap_mapping *map, const bool *stop)
 {
 	map->stop = stop;
+	map->uapi = !!stop;
 	if (stop && READ_ONCE(*stop))
 		return map_failed(map, -ENODEV);
 	map = finish_map(map);
@@ -887,8 +894,9 @@ void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop)
  * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
  * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
  * -EADDRINUSE (device-writable and overlapping another device-writable mapping), -ENODEV (a
- * provider or the client is being removed). On error nothing is left pinned, allocated or
- * mapped.
+ * provider or the client is being removed), -EOPNOTSUPP (memory to bounce for a client whose
+ * DMA segment size or boundary is under a page). On error nothing is left pinned, allocated
+ * or mapped.
  */
 struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uaddr,
 				       size_t len, enum dma_data_direction dir,
@@ -1102,16 +1110,3 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap_written);
 
-/**
- * p2pmap_unmap_unreported() - unmap a mapping whose device never said what it wrote
- * @map: the mapping; invalid afterwards
- *
- * For /dev/p2pmap's take-downs other than UNMAP (close, revoke, a failed MAP): a mapping
- * whose bounce pages were filled from the buffer copies all of it back, as p2pmap_unmap()
- * does; a P2PMAP_MAP_DEVICE_WRITES one, whose bounce pages started zeroed, copies nothing
- * back, since writing them over the buffer would replace bytes the device never wrote.
- */
-void p2pmap_unmap_unreported(struct p2pmap_mapping *map)
-{
-	p2pmap_unmap_written(map, map->device_writes ? 0 : map->len);
-}

@@ -119,6 +119,8 @@ struct p2pmap_range {
  * @stop: NULL for a driver's own mapping; for a /dev/p2pmap mapping, a flag that makes a
  *	copy stop with -ENODEV once true (its client's unregistration while MAP runs, then its
  *	handle's take-down): such copies also stop on a fatal signal
+ * @uapi: a /dev/p2pmap mapping (@stop was set when it was made): its bounce pages stop short
+ *	of the drivers' reserve (p2pmap_bounce_reserve())
  * @copy_err: the copy in at map time stopped (p2pmap_bounce_fill()): the mapping fails so
  * @copy_since: bytes copied since the last p2pmap_copy_check() that looked (bounce.c)
  * @start_ns: when mapping started, for the map tracepoint
@@ -168,6 +170,7 @@ struct p2pmap_mapping {
 	unsigned int nr_chunks;
 	unsigned int chunk_pos;
 	const bool *stop;
+	bool uapi;
 	int copy_err;
 	unsigned int copy_since;
 	u64 start_ns;

@@ -11,22 +11,26 @@
  * to the share of the CPU it runs on, under that CPU's lock only. Mappings on different CPUs
  * share no lock and no cache line, however hot the pair.
  *
- * Every update also holds stats_rwsem for reading (per CPU too: no shared line), and
- * P2PMAP_IOC_STATS holds it for writing, so it sums the shares at one instant: a snapshot
- * never shows half a mapping. A reset comes after the snapshot reached the user, and
- * takes exactly the snapshot off the counters (off one CPU's share: only sums mean anything),
- * so it loses nothing that was not reported. The lock is taken once per mapping, not per page.
+ * P2PMAP_IOC_STATS sums the shares one CPU at a time, holding that CPU's lock while it adds
+ * the CPU's share of every pair: a mapping counts under one CPU's lock, in all its pairs at
+ * once, so a snapshot never shows half a mapping (one that finishes while the snapshot is
+ * taken is in it or not). It never holds off the data path beyond one CPU's lock for one
+ * walk of the snapshot's pairs, however often a monitor asks. A reset comes after the
+ * snapshot reached the user, and takes exactly the snapshot off the counters (off one CPU's
+ * share, under its lock: only sums mean anything), so it loses nothing that was not
+ * reported.
  */
 #include <linux/jiffies.h>
-#include <linux/percpu-rwsem.h>
+#include <linux/mm.h>
 #include <linux/spinlock.h>
 
 #include "internal.h"
 
-/* Serialises the updates of one CPU's shares (two tasks may update the same CPU's). */
+/*
+ * Serialises the updates of one CPU's shares (two tasks may update the same CPU's), and a
+ * snapshot's or a reset's reading of them with the updates.
+ */
 static DEFINE_PER_CPU(spinlock_t, stats_lock);
-/* Held for reading by every update, for writing by a snapshot or a reset. */
-DEFINE_STATIC_PERCPU_RWSEM(stats_rwsem);
 
 DEFINE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
 
@@ -56,7 +60,7 @@ s64 p2pmap_counter_sum(size_t offset)
  * a rejection, counted as such) is an error of every pair in the mapping; so is a policy
  * error (demotion, invalid verdict).
  *
- * Context: process context; may sleep while a snapshot is being taken.
+ * Context: process context; never sleeps.
  */
 void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret)
 {
@@ -64,7 +68,6 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 	unsigned int c;
 	int cpu;
 
-	percpu_down_read(&stats_rwsem);
 	/* Any CPU's share will do: its lock, not the CPU, keeps the share consistent. */
 	cpu = raw_smp_processor_id();
 	lock = per_cpu_ptr(&stats_lock, cpu);
@@ -101,7 +104,6 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 		p2pmap_shadow_account(&k->shadow, &ch[c], ret);
 	}
 	spin_unlock(lock);
-	percpu_up_read(&stats_rwsem);
 }
 
 /**
@@ -117,33 +119,27 @@ void p2pmap_stats_init(void)
 		spin_lock_init(per_cpu_ptr(&stats_lock, cpu));
 }
 
-/* No update runs: the pairs' counts stand still. */
-static void lock_all(void)
+/* Add one CPU's share @k to @sum. */
+static void add_share(struct p2pmap_pair_counts *sum, const struct p2pmap_pair_counts *k)
 {
-	percpu_down_write(&stats_rwsem);
+	int v;
+
+	for (v = 0; v < ARRAY_SIZE(k->decisions); v++)
+		sum->decisions[v] += READ_ONCE(k->decisions[v]);
+	sum->bytes_p2p += READ_ONCE(k->bytes_p2p);
+	sum->bytes_bounce += READ_ONCE(k->bytes_bounce);
+	sum->errors += READ_ONCE(k->errors);
+	p2pmap_shadow_add(&sum->shadow, &k->shadow);
 }
 
-static void unlock_all(void)
-{
-	percpu_up_write(&stats_rwsem);
-}
-
-/* A pair's counts summed over every CPU (exact under lock_all(), else a recent value). */
+/* A pair's counts summed over every CPU, without the locks: a recent value. */
 static void sum_counts(const struct p2pmap_pair_stats *s, struct p2pmap_pair_counts *sum)
 {
-	int cpu, v;
+	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct p2pmap_pair_counts *k = per_cpu_ptr(s->pcpu, cpu);
-
-		for (v = 0; v < ARRAY_SIZE(k->decisions); v++)
-			sum->decisions[v] += READ_ONCE(k->decisions[v]);
-		sum->bytes_p2p += READ_ONCE(k->bytes_p2p);
-		sum->bytes_bounce += READ_ONCE(k->bytes_bounce);
-		sum->errors += READ_ONCE(k->errors);
-		p2pmap_shadow_add(&sum->shadow, &k->shadow);
-	}
+	for_each_possible_cpu(cpu)
+		add_share(sum, per_cpu_ptr(s->pcpu, cpu));
 }
 
 /**
@@ -210,58 +206,95 @@ struct snapshot {
 	unsigned int nr;
 };
 
+/* An entry's counts. */
+static void fill_counts(struct p2pmap_pair_stat *e, const struct p2pmap_pair_counts *sum)
+{
+	e->decisions_p2p = sum->decisions[P2PMAP_VERDICT_P2P];
+	e->decisions_bounce = sum->decisions[P2PMAP_VERDICT_BOUNCE];
+	e->decisions_reject = sum->decisions[P2PMAP_VERDICT_REJECT];
+	e->bytes_p2p = sum->bytes_p2p;
+	e->bytes_bounce = sum->bytes_bounce;
+	e->errors = sum->errors;
+	p2pmap_shadow_snap(&sum->shadow, e);
+}
+
+/* An entry's pair, referenced, and all but its counts; a pair on its way out gets its sum. */
 static void snap_one(struct p2pmap_pair *pair, void *arg)
 {
 	struct snapshot *snap = arg;
 	struct p2pmap_pair_stats *s = &pair->stats;
-	struct p2pmap_pair_counts sum;
 	struct p2pmap_pair_stat *e;
 
 	if (snap->nr < snap->cap) {
 		e = &snap->out[snap->nr];
 		memset(e, 0, sizeof(*e));
-		sum_counts(s, &sum);
 		p2pmap_pci_addr_of(pair->provider, &e->provider);
 		p2pmap_pci_addr_of(pair->client, &e->client);
-		e->decisions_p2p = sum.decisions[P2PMAP_VERDICT_P2P];
-		e->decisions_bounce = sum.decisions[P2PMAP_VERDICT_BOUNCE];
-		e->decisions_reject = sum.decisions[P2PMAP_VERDICT_REJECT];
-		e->bytes_p2p = sum.bytes_p2p;
-		e->bytes_bounce = sum.bytes_bounce;
-		e->errors = sum.errors;
 		e->last_verdict = s->last_verdict;
 		e->last_reason = s->last_reason;
 		e->kernel_verdict = pair->facts.kernel_verdict;
 		e->distance = pair->facts.distance;
-		p2pmap_shadow_snap(&sum.shadow, e);
 		p2pmap_override_snap(pair, e);
-		if (snap->pairs)
-			snap->pairs[snap->nr] = kref_get_unless_zero(&pair->ref) ? pair : NULL;
+		snap->pairs[snap->nr] = kref_get_unless_zero(&pair->ref) ? pair : NULL;
+		if (!snap->pairs[snap->nr]) {
+			struct p2pmap_pair_counts sum;
+
+			sum_counts(s, &sum);
+			fill_counts(e, &sum);
+		}
 	}
 	snap->nr++;
 }
 
 /**
- * p2pmap_stats_snapshot() - copy every pair's statistics at one instant
+ * p2pmap_stats_snapshot() - copy every pair's statistics, no mapping half counted
  * @out: room for @cap entries
- * @pairs: NULL, or room for @cap pointers: the pair of each entry copied, referenced (NULL
- *	for a pair already on its way out), for p2pmap_stats_release()
+ * @pairs: room for @cap pointers: the pair of each entry copied, referenced (NULL for a pair
+ *	already on its way out), for p2pmap_stats_release()
  * @cap: entries @out holds (may be 0)
+ * @total: (out) the number of pairs in the table, which may exceed @cap
  *
- * Context: process context; waits for the updates in flight, and holds off new ones.
- * Return: the number of pairs in the table, which may exceed @cap.
+ * Each CPU's shares are added up under that CPU's stats lock, so a mapping is in every
+ * entry it counted in, or in none.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
  */
-unsigned int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
-				   unsigned int cap)
+int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
+			  unsigned int cap, unsigned int *total)
 {
 	struct snapshot snap = { .out = out, .pairs = pairs, .cap = cap };
+	struct p2pmap_pair_counts *sum = NULL;
+	unsigned int i, n;
+	int cpu;
 
-	lock_all();
 	rcu_read_lock();
 	p2pmap_pair_for_each(snap_one, &snap);
 	rcu_read_unlock();
-	unlock_all();
-	return snap.nr;
+	*total = snap.nr;
+	n = min(snap.nr, cap);
+	if (!n)
+		return 0;
+	sum = kvcalloc(n, sizeof(*sum), GFP_KERNEL);
+	if (!sum) {
+		p2pmap_stats_release(pairs, out, n, false);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		spinlock_t *lock = per_cpu_ptr(&stats_lock, cpu);
+
+		spin_lock(lock);
+		for (i = 0; i < n; i++)
+			if (pairs[i])
+				add_share(&sum[i], per_cpu_ptr(pairs[i]->stats.pcpu, cpu));
+		spin_unlock(lock);
+		cond_resched();
+	}
+	for (i = 0; i < n; i++)
+		if (pairs[i])
+			fill_counts(&out[i], &sum[i]);
+	kvfree(sum);
+	return 0;
 }
 
 /**
@@ -282,14 +315,18 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 	int v;
 
 	if (reset) {
-		lock_all();
+		/* Off one CPU's share, under its lock: only the sums mean anything. */
+		int cpu = raw_smp_processor_id();
+		spinlock_t *lock = per_cpu_ptr(&stats_lock, cpu);
+
 		for (i = 0; i < nr; i++) {
 			const struct p2pmap_pair_stat *e = &snap[i];
 			struct p2pmap_pair_counts *k, sum;
 
 			if (!pairs[i])
 				continue;
-			k = raw_cpu_ptr(pairs[i]->stats.pcpu);
+			spin_lock(lock);
+			k = per_cpu_ptr(pairs[i]->stats.pcpu, cpu);
 			k->decisions[P2PMAP_VERDICT_P2P] -= e->decisions_p2p;
 			k->decisions[P2PMAP_VERDICT_BOUNCE] -= e->decisions_bounce;
 			k->decisions[P2PMAP_VERDICT_REJECT] -= e->decisions_reject;
@@ -297,6 +334,7 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 			k->bytes_bounce -= e->bytes_bounce;
 			k->errors -= e->errors;
 			p2pmap_shadow_unsnap(&k->shadow, e);
+			spin_unlock(lock);
 			sum_counts(&pairs[i]->stats, &sum);
 			for (v = 0; v < ARRAY_SIZE(sum.decisions); v++)
 				if (sum.decisions[v])
@@ -308,7 +346,6 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 			/* Policies see the reset at their next decision. */
 			WRITE_ONCE(pairs[i]->stats.recent_at, jiffies - 1);
 		}
-		unlock_all();
 	}
 	for (i = 0; i < nr; i++)
 		if (pairs[i])

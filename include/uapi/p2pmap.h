@@ -240,7 +240,8 @@ struct p2pmap_pci_addr {
  * removed, or its driver unregistered it meanwhile), EPERM (no CAP_SYS_ADMIN, or a policy rejected
  * a provider), EFAULT (the range is not mapped / not writable for FROM_DEVICE), ENOMEM or EBUSY
  * (bounce pool cap reached), EMFILE (too many mappings on this file), EINVAL (len 0, len >
- * max_map_bytes, address range wraps), EADDRINUSE (see below).
+ * max_map_bytes, address range wraps), EADDRINUSE (see below), EOPNOTSUPP (memory to bounce
+ * for a client whose DMA segment size or boundary is under a page: a bounce chunk is a page).
  * A failed MAP leaves nothing behind.
  *
  * Overlapping mappings: a device-writable mapping (FROM_DEVICE or BIDIRECTIONAL) may not

@@ -12,7 +12,8 @@
  * /dev/p2pmap (MAP + UNMAP of 64 KiB of RAM, syscalls included) with 1, 2 and 4 threads, and
  * the bounce path's throughput against the same copy done directly, with the device memory it
  * reads per byte bounced, and 4 KiB P2P mappings per second for one hot pair with 1 and 2
- * threads (the kernel's loop: what is measured is p2pmap's shared state, not the syscalls).
+ * threads (the kernel's loop: what is measured is p2pmap's shared state, not the syscalls),
+ * alone and with a P2PMAP_IOC_STATS reader at 100 Hz (what a monitor costs the data path).
  *
  *   bench [--reps N] [--quick] [--bounce] OUT.json
  *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
@@ -347,6 +348,77 @@ static void hot_bench(void *p2p, FILE *j)
 		one_t, two_t, two_t / one_t);
 }
 
+/* A monitor: P2PMAP_IOC_STATS of the whole pair table 100 times a second until @stop. */
+struct monitor {
+	pthread_t tid;
+	volatile int stop;
+	unsigned long calls;
+	int err;
+};
+
+static void *monitor_work(void *arg)
+{
+	struct p2pmap_pair_stat e[256];
+	struct monitor *mon = arg;
+	int fd = p2pmap_open();
+
+	if (fd < 0) {
+		mon->err = fd;
+		return NULL;
+	}
+	while (!mon->stop) {
+		struct p2pmap_stats st = {
+			.argsz = sizeof(st), .pairs = (uintptr_t)e, .nr = 256,
+			.entry_size = sizeof(e[0]),
+		};
+
+		if (ioctl(fd, P2PMAP_IOC_STATS, &st)) {
+			mon->err = -errno;
+			break;
+		}
+		mon->calls++;
+		usleep(10000);
+	}
+	close(fd);
+	return NULL;
+}
+
+/*
+ * What a monitor costs the data path: the one-thread hot pair's mappings per second, alone
+ * and with a STATS reader at 100 Hz beside it (a snapshot takes one CPU's stats lock at a
+ * time, so the mappings should not notice).
+ */
+static void monitor_bench(void *p2p, FILE *j)
+{
+	double r[2][MAX_REPS], alone, watched;
+	unsigned long calls = 0;
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		struct monitor mon = { 0 };
+
+		r[0][i] = hot_pair(p2p, 1);
+		pthread_create(&mon.tid, NULL, monitor_work, &mon);
+		r[1][i] = hot_pair(p2p, 1);
+		mon.stop = 1;
+		pthread_join(mon.tid, NULL);
+		calls += mon.calls;
+		if (r[0][i] < 0 || r[1][i] < 0 || mon.err) {
+			fprintf(stderr, "bench: monitor: %s\n",
+				strerror((int)-(mon.err ? mon.err : r[0][i] < 0 ? r[0][i] : r[1][i])));
+			return;
+		}
+	}
+	alone = median(r[0], reps);
+	watched = median(r[1], reps);
+	printf("\n4 KiB P2P mappings per second, one thread, with a STATS reader at 100 Hz (%.0f s each, median of %d)\n",
+	       HOT_SECONDS, reps);
+	printf("alone        %10.0f\nwith STATS   %10.0f   (x%.3f; %.0f STATS calls per run)\n", alone,
+	       watched, watched / alone, (double)calls / reps);
+	fprintf(j, ",\n  \"stats_reader_100hz\": {\"alone_per_second\": %.0f, \"with_reader_per_second\": %.0f, \"ratio\": %.4f, \"stats_calls_per_run\": %.0f}",
+		alone, watched, watched / alone, (double)calls / reps);
+}
+
 /*
  * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @what
  * ("ram" or "p2p") for the switch's edu; "rules": the same of P2P with rules(1000) attached;
@@ -592,6 +664,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(j, "\n  ]");
 	hot_bench(p2p, j);
+	monitor_bench(p2p, j);
 	bounce_bench(p2p, p2p_max, j);
 	fprintf(j, "\n}\n");
 	fclose(j);

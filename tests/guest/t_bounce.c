@@ -369,6 +369,22 @@ static void stale_cases(void)
 	       "a recycled chunk: the device wrote nothing, zeroes came back (ret %d; pages cached %llu, then %llu; first non-zero byte %ld: 0x%02x)",
 	       ret, (unsigned long long)cached[0], (unsigned long long)cached[1], bad,
 	       bad < 0 ? 0 : b[bad]);
+
+	/*
+	 * Closing the file agrees with UNMAP without P2PMAP_HANDLE_WRITTEN: nobody said what the
+	 * device wrote, so all of it comes back (zeroes here), not nothing.
+	 */
+	{
+		int f = p2pmap_open();
+
+		memset(b, 0xCD, 2 * PG);
+		ret = ioctl(f, P2PMAP_IOC_MAP, &m) ? -errno : 0;
+		close(f);
+		bad = first_not(b, 0, 2 * PG);
+		tap_ok(!ret && bad < 0,
+		       "close of a device-written mapping copies it all back, as UNMAP does (ret %d; first non-zero byte %ld: 0x%02x)",
+		       ret, bad, bad < 0 ? 0 : b[bad]);
+	}
 }
 
 int main(void)

@@ -596,6 +596,51 @@ out:
 }
 
 /*
+ * A client whose DMA segments are half a page: RAM maps in pieces under its limit, but a
+ * bounce chunk is a whole page, so memory it would bounce is refused (EOPNOTSUPP), never
+ * handed out as a segment over the limit.
+ */
+static void t_small_segments(void)
+{
+	size_t len = 4 * PG;
+	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL), *r = ram_buf(len), *r2 = ram_buf(len);
+	struct p2pmap_test_boundary tb = { .argsz = sizeof(tb), .flags = P2PMAP_TEST_MAX_SEG,
+					   .client = lab.edu_sw.addr, .boundary = PG / 2 };
+	uint64_t errs = dma_api_errors(), bounced = p2pmap_stat("bounce_in_use");
+	struct p2pmap_edu_copy c;
+	struct p2pmap_map m;
+	int tfd = open("/dev/p2pmap-test", O_RDWR), ret;
+
+	ret = tfd < 0 ? -ENOENT : raw_ioctl(tfd, P2PMAP_TEST_IOC_BOUNDARY, &tb);
+	if (!tap_ok(!ret, "the switch edu gets 2 KiB DMA segments (%d)", ret)) {
+		tap_skip("no limit", "bounced memory refused");
+		tap_skip("no limit", "RAM under the limit");
+		goto out;
+	}
+	ret = xmap(fd, &lab.edu_sw, b, len, P2PMAP_DIR_TO_DEVICE, &m);
+	if (!ret)
+		xunmap(fd, m.handle);
+	tap_ok(ret == -EOPNOTSUPP && p2pmap_stat("bounce_in_use") == bounced &&
+	       dma_api_errors() == errs,
+	       "B's memory, bounced for a client with 2 KiB segments: EOPNOTSUPP, nothing held, no DMA-API error (%d)",
+	       ret);
+	fill_pattern(r, len, 17);
+	memset(r2, 0xEE, len);
+	ret = edu_copy(&lab.edu_sw, r, r2, len, NULL, 0, &c);
+	tap_ok(!ret && !memcmp(r, r2, len) && dma_api_errors() == errs,
+	       "RAM for the same client maps in 2 KiB segments and copies right (DMA-API debug: %llu new errors) (%d)",
+	       (unsigned long long)(dma_api_errors() - errs), ret);
+	tb.boundary = tb.old;
+	raw_ioctl(tfd, P2PMAP_TEST_IOC_BOUNDARY, &tb);
+out:
+	if (tfd >= 0)
+		close(tfd);
+	munmap(b, len);
+	munmap(r, len);
+	munmap(r2, len);
+}
+
+/*
  * The decision array is sized by providers: 100,000 RAM/P2P alternations of one provider
  * (200,000 segments) need one decision, not a 4.8 MB allocation the page allocator warns about.
  */
@@ -1056,16 +1101,63 @@ static void t_bad_input(void)
 #undef MAPARG
 }
 
+static void sysfs_put_u64(const char *path, uint64_t v)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	sysfs_write(path, s);
+}
+
+/*
+ * The drivers' reserve: /dev/p2pmap's mappings stop bounce_reserve_pages short of the cap,
+ * a driver's own mapping (p2pmap_edu's COPY) may use all of it.
+ */
+static void t_bounce_reserve(void)
+{
+	const char *cap = "/sys/module/p2pmap/parameters/bounce_max_pages";
+	const char *keep = "/sys/module/p2pmap/parameters/bounce_reserve_pages";
+	uint64_t old_cap = sysfs_u64(cap), old_keep = sysfs_u64(keep);
+	size_t len = 24 * PG;
+	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL);
+	unsigned char *ram = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct p2pmap_edu_copy c;
+	struct p2pmap_map m;
+	int ret;
+
+	sysfs_put_u64(cap, 32);
+	sysfs_put_u64(keep, 16);
+	ret = xmap(fd, &lab.edu_sw, b, len, P2PMAP_DIR_TO_DEVICE, &m);
+	tap_ok(ret == -EBUSY && p2pmap_stat("bounce_in_use") == 0,
+	       "/dev/p2pmap: 24 bounced pages with bounce_max_pages=32, bounce_reserve_pages=16: EBUSY (%d)",
+	       ret);
+	ret = xmap(fd, &lab.edu_sw, b, 16 * PG, P2PMAP_DIR_TO_DEVICE, &m);
+	tap_ok(!ret && xunmap(fd, m.handle) == 0,
+	       "/dev/p2pmap: 16 bounced pages fit short of the reserve (%d)", ret);
+	memset(b, 0x3c, len);
+	ret = edu_copy(&lab.edu_sw, b, ram, len, NULL, 0, &c);
+	tap_ok(!ret && c.src_bytes[2] == len && ram[0] == 0x3c && ram[len - 1] == 0x3c,
+	       "a driver's own mapping of the same 24 bounced pages uses the reserve (%d, bounced %llu)",
+	       ret, (unsigned long long)c.src_bytes[2]);
+	sysfs_put_u64(keep, old_keep);
+	sysfs_put_u64(cap, old_cap);
+	munmap(ram, len);
+	munmap(b, len);
+}
+
 static void t_bounce_cap(void)
 {
 	const char *param = "/sys/module/p2pmap/parameters/bounce_max_pages";
-	uint64_t old = sysfs_u64(param);
+	const char *keep = "/sys/module/p2pmap/parameters/bounce_reserve_pages";
+	uint64_t old = sysfs_u64(param), old_keep = sysfs_u64(keep);
 	size_t len = 16 * PG;
 	unsigned char *b = p2pmem_map(&lab.prov_b, len, NULL);
 	uint64_t pinned = p2pmap_stat("pinned_pages");
 	struct p2pmap_map m;
 	int ret;
 
+	sysfs_write(keep, "0");
 	sysfs_write(param, "8");
 	ret = xmap(fd, &lab.edu_sw, b, len, P2PMAP_DIR_TO_DEVICE, &m);
 	tap_ok(ret == -EBUSY, "16 bounced pages with bounce_max_pages=8: EBUSY (%d)", ret);
@@ -1074,12 +1166,8 @@ static void t_bounce_cap(void)
 	ret = xmap(fd, &lab.edu_sw, b, 8 * PG, P2PMAP_DIR_TO_DEVICE, &m);
 	tap_ok(!ret && p2pmap_stat("bounce_in_use") == 8 && xunmap(fd, m.handle) == 0,
 	       "8 bounced pages fit the cap exactly (%d)", ret);
-	{
-		char v[32];
-
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)old);
-		sysfs_write(param, v);
-	}
+	sysfs_put_u64(param, old);
+	sysfs_put_u64(keep, old_keep);
 	munmap(b, len);
 }
 
@@ -1170,6 +1258,7 @@ int main(void)
 	t_sgtable();
 	t_bad_input();
 	t_bounce_cap();
+	t_bounce_reserve();
 	t_sync();
 	t_close_live();
 	t_bounds();
@@ -1177,6 +1266,7 @@ int main(void)
 	t_overlap();
 	t_sync_bus_addr();
 	t_seg_boundary();
+	t_small_segments();
 	t_alternate();
 	t_client_unbind();
 	t_edu_stop();

@@ -318,8 +318,13 @@ static long ioc_boundary(void __user *uarg)
 	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
 	if (!pdev)
 		return -ENODEV;
-	arg.old = dma_get_seg_boundary(&pdev->dev);
-	dma_set_seg_boundary(&pdev->dev, arg.boundary);
+	if (arg.flags & P2PMAP_TEST_MAX_SEG) {
+		arg.old = dma_get_max_seg_size(&pdev->dev);
+		dma_set_max_seg_size(&pdev->dev, arg.boundary);
+	} else {
+		arg.old = dma_get_seg_boundary(&pdev->dev);
+		dma_set_seg_boundary(&pdev->dev, arg.boundary);
+	}
 	pci_dev_put(pdev);
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }

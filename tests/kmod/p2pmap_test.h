@@ -137,9 +137,11 @@ struct p2pmap_test_peek {
 
 /**
  * struct p2pmap_test_boundary - set a device's DMA segment boundary (test knob)
+ * @flags: 0, or P2PMAP_TEST_MAX_SEG: set the largest DMA segment instead
  * @client: the device
- * @boundary: the new mask (dma_set_seg_boundary()), e.g. 0x3fff for 16 KiB
- * @old: (out) the mask it had
+ * @boundary: the new mask (dma_set_seg_boundary()), e.g. 0x3fff for 16 KiB; with
+ *	P2PMAP_TEST_MAX_SEG the new size (dma_set_max_seg_size())
+ * @old: (out) the mask (size) it had
  */
 struct p2pmap_test_boundary {
 	__u32 argsz;
@@ -210,6 +212,7 @@ struct p2pmap_test_bounce {
 #define P2PMAP_TEST_IOC_MEMCPY	_IO(P2PMAP_IOC_MAGIC, 0x82)
 #define P2PMAP_TEST_IOC_DECIDE	_IO(P2PMAP_IOC_MAGIC, 0x83)
 #define P2PMAP_TEST_IOC_PEEK	_IO(P2PMAP_IOC_MAGIC, 0x84)
+#define P2PMAP_TEST_MAX_SEG		(1U << 0)
 #define P2PMAP_TEST_IOC_BOUNDARY	_IO(P2PMAP_IOC_MAGIC, 0x85)
 #define P2PMAP_TEST_IOC_ALTERNATE	_IO(P2PMAP_IOC_MAGIC, 0x86)
 #define P2PMAP_TEST_IOC_BOUNCE	_IO(P2PMAP_IOC_MAGIC, 0x87)
