@@ -499,7 +499,9 @@ struct p2pmap_pair_stat {
  * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (80 .. 4096): the
  *	kernel writes that much of each entry, zero-filled beyond what it knows
  *
- * All entries come from one instant: no mapping is counted in one pair and not yet in another.
+ * No mapping is counted in one pair and not yet in another: each CPU's counts are read under
+ * that CPU's lock, which a mapping holds while it counts in all its pairs (a mapping that
+ * finishes while the snapshot is taken is in it, or not). A snapshot never stalls mappings.
  * A reset happens only after the snapshot was written to @pairs and this struct: if that
  * fails (EFAULT), nothing is reset. It then takes exactly what the snapshot counted off every
  * pair (those beyond the capacity too), so what was counted after the snapshot stays: a reset

@@ -15,13 +15,14 @@
  * threads (the kernel's loop: what is measured is p2pmap's shared state, not the syscalls),
  * alone and with a P2PMAP_IOC_STATS reader at 100 Hz (what a monitor costs the data path).
  *
- *   bench [--reps N] [--quick] [--bounce] OUT.json
+ *   bench [--reps N] [--quick] [--bounce | --monitor] OUT.json
  *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
  *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
  *   bench --profile SECONDS rules      only 4 KiB P2P map+unmap with rules(1000) attached
  *   bench --profile SECONDS ram64k     only map+unmap 64 KiB of RAM for the switch's edu
  *
- * --bounce runs the bounce table alone (a quick check in a normal lab boot).
+ * --bounce runs the bounce table alone, --monitor the STATS reader's figure alone (quick checks
+ * in a normal lab boot).
  */
 #define _GNU_SOURCE
 #include <bpf/libbpf.h>
@@ -471,7 +472,7 @@ int main(int argc, char **argv)
 	cpu_set_t cpus;
 	void *ram, *p2p;
 	FILE *j;
-	int b, m, i, first = 1, bounce_only = 0;
+	int b, m, i, first = 1, bounce_only = 0, monitor_only = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc)
@@ -480,6 +481,8 @@ int main(int argc, char **argv)
 			reps = 3;
 		else if (!strcmp(argv[i], "--bounce"))
 			bounce_only = 1;
+		else if (!strcmp(argv[i], "--monitor"))
+			monitor_only = 1;
 		else if (!strcmp(argv[i], "--profile") && i + 2 < argc)
 			prof_seconds = atof(argv[++i]), prof_buf = argv[++i];
 		else
@@ -489,7 +492,7 @@ int main(int argc, char **argv)
 	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
 					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules") &&
 					       strcmp(prof_buf, "ram64k"))))) {
-		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce] OUT.json\n"
+		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce | --monitor] OUT.json\n"
 			"       bench --profile SECONDS ram|p2p|rules|ram64k|bounce\n", MAX_REPS);
 		return 2;
 	}
@@ -517,7 +520,7 @@ int main(int argc, char **argv)
 	if (prof_buf)		/* before the memset: the profile is of the loop only */
 		return profile(ram, p2p, prof_seconds, prof_buf);
 	memset(p2p, 1, p2p_max);
-	if (bounce_only) {
+	if (bounce_only || monitor_only) {
 		uname(&u);
 		j = fopen(out, "w");
 		if (!j) {
@@ -526,7 +529,10 @@ int main(int argc, char **argv)
 		}
 		fprintf(j, "{\n  \"machine\": \"%s\",\n  \"kernel\": \"%s\",\n  \"reps\": %d", u.machine,
 			u.release, reps);
-		bounce_bench(p2p, p2p_max, j);
+		if (bounce_only)
+			bounce_bench(p2p, p2p_max, j);
+		else
+			monitor_bench(p2p, j);
 		fprintf(j, "\n}\n");
 		fclose(j);
 		return 0;

@@ -256,6 +256,8 @@ static int cycle_b(void)
 	return ret ?: rebind_b();
 }
 
+static int race_secs = 10;
+
 static void t_races(void)
 {
 	char v[16];
@@ -263,8 +265,8 @@ static void t_races(void)
 	/* Slow copies back (2 ms per 64 KiB) widen the windows the two sides race in. */
 	snprintf(v, sizeof(v), "%d", 32);
 	sysfs_write(SLOW_DELAY, v);
-	race("the client's driver (p2pmap_edu)", cycle_edu, 10);
-	race("the provider's driver (nvme on B)", cycle_b, 10);
+	race("the client's driver (p2pmap_edu)", cycle_edu, race_secs);
+	race("the provider's driver (nvme on B)", cycle_b, race_secs);
 	tap_ok(nothing_held(pinned0), "after the races nothing is pinned, mapped or bounced");
 }
 
@@ -605,21 +607,36 @@ static void t_memlock(void)
 	       "then 64 KiB maps; closing the file gives its charge back");
 }
 
-/* Every section, or those named on the command line (memlock segments races slow userfault). */
+/*
+ * Every section, or those named on the command line (memlock segments races slow userfault);
+ * --race-seconds N runs each race N seconds (make stress: long, under KASAN=1 too).
+ */
 static bool want(int argc, char **argv, const char *name)
 {
+	bool named = false;
 	int i;
 
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--race-seconds")) {
+			i++;
+			continue;
+		}
+		named = true;
 		if (!strcmp(argv[i], name))
 			return true;
-	return argc < 2;
+	}
+	return !named;
 }
 
 int main(int argc, char **argv)
 {
 	char v[16];
 
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--race-seconds"))
+			race_secs = atoi(argv[i + 1]);
+	if (race_secs < 1)
+		tap_bail("usage: t_safety [--race-seconds N>0] [memlock|segments|races|slow|userfault]...");
 	if (lab_find(&lab))
 		tap_bail("not the switch lab");
 	if (access(SLOW_DELAY, F_OK) && system("insmod tests/kmod/p2pmap_slow.ko"))
