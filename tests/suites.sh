@@ -73,12 +73,14 @@ OTHER_TESTS=("${CORE_TESTS[@]}" "${MATRIX[@]}" tests/guest/t_unload.sh)
 OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults unpublished}
 
 # make stress: in "switch", load with policy churn (P2PMAP_STRESS_SECONDS, default 600 s, 4
-# threads), the fuzzer with five seeds of 200,000 calls, 2,000 operations per fault
+# threads), t_safety's MAP/UNMAP races against unbinds for a quarter of that each (slab
+# poisoning catches a use-after-free; KASAN=1 make stress for KASAN's reports), the fuzzer with five seeds of 200,000 calls, 2,000 operations per fault
 # mechanism, statistics exactness with 2 x 100,000 mappings of one pair (make check: 2 x
 # 10,000), 300 load/unload cycles, kmemleak; allocation faults; 5 unplug/re-plug cycles.
 STRESS_SECONDS=${P2PMAP_STRESS_SECONDS:-600}
 STRESS_SWITCH_TESTS=(tests/guest/t_module.sh
 	"build/tests/t_stress --seconds $STRESS_SECONDS --threads 4"
+	"build/tests/t_safety --race-seconds $((STRESS_SECONDS / 4)) races"
 	"build/tests/t_fuzz --seed 1 --calls 200000" "build/tests/t_fuzz --seed 2 --calls 200000"
 	"build/tests/t_fuzz --seed 3 --calls 200000" "build/tests/t_fuzz --seed 4 --calls 200000"
 	"build/tests/t_fuzz --seed 5 --calls 200000"
