@@ -986,6 +986,26 @@ EXPORT_SYMBOL_GPL(p2pmap_summary);
  * bytes, the part the device wrote. 0, or the copy's error when it had to stop (bounce.c:
  * -EINTR, -ENODEV): the buffer then holds the device's data up to where it stopped.
  */
+/*
+ * Copy one piece back, except into P2P memory whose provider is being unbound: that memory
+ * goes with the unbind, and a revoke's copy back into it would only delay the unbind (at a
+ * GPU BAR's speed, by seconds per MiB). The piece is then passed on as not bounced, which
+ * only counts it as done, and the copy back fails with -ENODEV once it has done the rest.
+ */
+static int copy_out_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
+			  struct page *page, unsigned int off, unsigned int len, bool bounced)
+{
+	if (bounced && is_pci_p2pdma_page(page)) {
+		struct pci_dev *provider = p2pmap_page_provider(page);
+
+		if (provider && p2pmap_provider_unbinding(provider)) {
+			map->copy_lost = true;
+			bounced = false;
+		}
+	}
+	return p2pmap_bounce_copy_out(map, dsg, page, off, len, bounced);
+}
+
 static int copy_back(struct p2pmap_mapping *map, u64 written)
 {
 	if (!map->nr_bounce || !dir_reads_back(map->dir))
@@ -993,10 +1013,11 @@ static int copy_back(struct p2pmap_mapping *map, u64 written)
 	map->copy_left = min(written, map->len);
 	map->copied = 0;
 	map->copy_err = 0;
+	map->copy_lost = false;
 	map->copy_since = 0;
-	p2pmap_walk_dst(map, p2pmap_bounce_copy_out);
+	p2pmap_walk_dst(map, copy_out_piece);
 	trace_p2pmap_bounce_copy(map->client, map->copied, false);
-	return map->copy_err;
+	return map->copy_err ?: map->copy_lost ? -ENODEV : 0;
 }
 
 /**
@@ -1054,8 +1075,9 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  * or unmap copies back what it says then.
  *
  * Context: process context, may sleep: a long copy reschedules.
- * Return: 0. (A /dev/p2pmap mapping's copy back also stops on a fatal signal or a take-down:
- * -EINTR, -ENODEV.)
+ * Return: 0, or -ENODEV when part of the buffer is P2P memory whose provider is being
+ * unbound: that part was not copied (it goes with the unbind). (A /dev/p2pmap mapping's copy
+ * back also stops on a fatal signal or a take-down: -EINTR, -ENODEV.)
  */
 int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
 {

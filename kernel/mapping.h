@@ -122,6 +122,8 @@ struct p2pmap_range {
  * @uapi: a /dev/p2pmap mapping (@stop was set when it was made): its bounce pages stop short
  *	of the drivers' reserve (p2pmap_bounce_reserve())
  * @copy_err: the copy in at map time stopped (p2pmap_bounce_fill()): the mapping fails so
+ * @copy_lost: the copy back passed over memory whose provider is being unbound (it goes
+ *	with the unbind): the sync or unmap that did it fails with -ENODEV
  * @copy_since: bytes copied since the last p2pmap_copy_check() that looked (bounce.c)
  * @start_ns: when mapping started, for the map tracepoint
  * @inline_run: room for @runs when there is one run (all of the mapping is bus addresses, or
@@ -172,6 +174,7 @@ struct p2pmap_mapping {
 	const bool *stop;
 	bool uapi;
 	int copy_err;
+	bool copy_lost;
 	unsigned int copy_since;
 	u64 start_ns;
 	struct p2pmap_run inline_run;

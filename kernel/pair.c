@@ -81,17 +81,21 @@ bool p2pmap_is_provider(struct pci_dev *pdev)
  * p2pmap_page_provider() - the PCI device whose P2P memory a page is
  * @page: a page for which is_pci_p2pdma_page() is true, pinned by the caller
  *
- * The pin keeps the page's pagemap, and so its provider, alive.
+ * The pin keeps the page's pagemap, and so its provider, alive. Lookups are cached by the
+ * pagemap's address, except while the provider is unbinding: its driver's devres frees the
+ * pagemap then, and a new provider's pagemap may reuse the address, so the provider's
+ * entries go when its unbind starts and none is made until a driver binds again.
  *
  * Return: the provider (no reference taken), or NULL if none is found.
  */
 struct pci_dev *p2pmap_page_provider(struct page *page)
 {
 	struct dev_pagemap *pgmap = page_pgmap(page);
+	unsigned long idx = pgmap_index(pgmap);
 	struct pci_dev *pdev = NULL;
 	phys_addr_t start;
 
-	pdev = xa_load(&pgmap_cache, pgmap_index(pgmap));
+	pdev = xa_load(&pgmap_cache, idx);
 	if (likely(pdev))
 		return pdev;
 
@@ -100,7 +104,13 @@ struct pci_dev *p2pmap_page_provider(struct page *page)
 		if (p2pmap_is_provider(pdev) && pdev_has_range(pdev, start)) {
 			/* The pin on @page keeps @pdev alive past the loop's put. */
 			pci_dev_put(pdev);
-			xa_store(&pgmap_cache, pgmap_index(pgmap), pdev, GFP_KERNEL);
+			if (p2pmap_provider_unbinding(pdev))
+				return pdev;
+			xa_store(&pgmap_cache, idx, pdev, GFP_KERNEL);
+			/* Pairs with pci_notify()'s barrier between marking and purging. */
+			smp_mb();
+			if (p2pmap_provider_unbinding(pdev))
+				xa_cmpxchg(&pgmap_cache, idx, pdev, NULL, GFP_KERNEL);
 			return pdev;
 		}
 	}
@@ -351,13 +361,22 @@ void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void 
 		fn(pair, arg);
 }
 
+/* Forget the cached pagemaps of @pdev (or every one if NULL). */
+static void forget_pgmaps(struct pci_dev *pdev)
+{
+	struct pci_dev *prov;
+	unsigned long idx;
+
+	xa_for_each(&pgmap_cache, idx, prov)
+		if (!pdev || prov == pdev)
+			xa_erase(&pgmap_cache, idx);
+}
+
 /* Forget every pair and cached pagemap that involves @pdev (or everything if NULL). */
 static void forget_device(struct pci_dev *pdev)
 {
 	struct p2pmap_pair *pair;
 	struct hlist_node *tmp;
-	struct pci_dev *prov;
-	unsigned long idx;
 	int bkt;
 
 	spin_lock(&pair_lock);
@@ -369,10 +388,7 @@ static void forget_device(struct pci_dev *pdev)
 		p2pmap_pair_put(pair);
 	}
 	spin_unlock(&pair_lock);
-
-	xa_for_each(&pgmap_cache, idx, prov)
-		if (!pdev || prov == pdev)
-			xa_erase(&pgmap_cache, idx);
+	forget_pgmaps(pdev);
 }
 
 /**
@@ -410,6 +426,9 @@ static int pci_notify(struct notifier_block *nb, unsigned long action, void *dat
 		if (!p2pmap_is_provider(pdev))
 			break;
 		xa_store(&unbinding, dev_index(pdev), pdev, GFP_KERNEL);
+		/* Its pagemaps are freed during the unbind (p2pmap_page_provider()). */
+		smp_mb();
+		forget_pgmaps(pdev);
 		p2pmap_revoke_provider(pdev);
 		break;
 	case BUS_NOTIFY_BOUND_DRIVER:
