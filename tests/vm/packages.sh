@@ -78,8 +78,13 @@ if [ "${1:-}" = --in-namespace ]; then
 	ok "[ $rc = 0 ] && $IR 'touch /var/lib/dpkg/p2pmap-probe' && [ -e $d/upper/var/lib/dpkg/p2pmap-probe ] && [ ! -e /var/lib/dpkg/p2pmap-probe ] && $IR 'rm /var/lib/dpkg/p2pmap-probe'" \
 	   "an overlay of / (tmpfs upper) in a mount namespace of its own: writable, its writes not the host's"
 	[ $_fail = 0 ] || { done_tap; exit 1; }
-	# DKMS builds for every kernel in /lib/modules with headers: the lab kernel's, its tree.
+	# DKMS builds for the running kernel and the kernels in /lib/modules, and the postinst
+	# checks the running one's tree: in the root the only kernel is the lab's (the chroot's
+	# uname -r, the host's, has no directory there), its headers the lab kernel's tree.
 	# man-db's trigger would rebuild the manual's index: off, as debconf's man-db/auto-update does.
+	for k in "$root"/lib/modules/*; do
+		[ ! -e "$k" ] || [ "${k##*/}" = "$kver" ] || rm -rf "$k"
+	done
 	mkdir -p "$root/lib/modules/$kver"
 	ln -sfn "$KDIR" "$root/lib/modules/$kver/build"
 	rm -f "$root/var/lib/man-db/auto-update"
