@@ -30,6 +30,10 @@ pol_deb() { ls "$top"/build/deb/p2ppolicy_"${v}"_*.deb 2>/dev/null | head -n 1; 
 if [ "${1:-}" = --in-namespace ]; then
 	d=$2 out=$3
 	shift 3
+	# Everything below mounts: only ever in a mount namespace of its own, not its caller's
+	# (unshare execs this script, so the caller is the parent).
+	[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/$PPID/ns/mnt)" ] ||
+		{ echo "packages: --in-namespace in its caller's mount namespace: refused" >&2; exit 2; }
 	run_args=("$@")
 	root=$d/root
 	pol_deb=$(pol_deb)
@@ -42,7 +46,8 @@ if [ "${1:-}" = --in-namespace ]; then
 		t_step=$now
 	}
 	t0=$(date +%s) t_step=$t0
-	# in_root COMMAND-LINE: run it in the chroot (a script, so that ok's checks can).
+	# in_root COMMAND-LINE: run it in the chroot (a script, so that ok's checks can). dpkg's
+	# runs are bounded (dpkg_in_root), so that a hung maintainer script fails the step.
 	IR=$d/in_root
 	# dkms reads <(...) through /dev/fd; deb-systemd-invoke starts nothing without
 	# /run/systemd/system, which the fresh /run lacks (as in any chroot).
@@ -63,6 +68,7 @@ if [ "${1:-}" = --in-namespace ]; then
 		! mountpoint -q "$d" || umount "$d" || umount -l "$d"
 	}
 	trap cleanup EXIT
+	dpkg_in_root() { timeout -k 10 600 "$IR" "$@"; }
 
 	ok "[ -f $dkms_deb ] && [ -f '$pol_deb' ] && [ -n '$kver' ] && [ -f '$KDIR/.config' ]" \
 	   "the packages (build/deb) and the lab kernel's tree ($KDIR, release $kver) are there"
@@ -73,8 +79,10 @@ if [ "${1:-}" = --in-namespace ]; then
 		mount -t overlay overlay -o "lowerdir=/,upperdir=$d/upper,workdir=$d/work" "$root" &&
 		kfs mount
 	rc=$?
-	printf '#!/bin/sh\nDEBIAN_FRONTEND=noninteractive exec chroot %s /bin/sh -c "$*"\n' "$root" >"$IR"
-	chmod +x "$IR"
+	[ $rc != 0 ] || {
+		printf '#!/bin/sh\nDEBIAN_FRONTEND=noninteractive exec chroot %s /bin/sh -c "$*"\n' "$root" >"$IR"
+		chmod +x "$IR"
+	}
 	ok "[ $rc = 0 ] && $IR 'touch /var/lib/dpkg/p2pmap-probe' && [ -e $d/upper/var/lib/dpkg/p2pmap-probe ] && [ ! -e /var/lib/dpkg/p2pmap-probe ] && $IR 'rm /var/lib/dpkg/p2pmap-probe'" \
 	   "an overlay of / (tmpfs upper) in a mount namespace of its own: writable, its writes not the host's"
 	[ $_fail = 0 ] || { done_tap; exit 1; }
@@ -90,7 +98,7 @@ if [ "${1:-}" = --in-namespace ]; then
 	rm -f "$root/var/lib/man-db/auto-update"
 	step "overlay"
 
-	"$IR" "dpkg -i $dkms_deb $pol_deb" >"$out/install.log" 2>&1
+	dpkg_in_root "dpkg -i $dkms_deb $pol_deb" >"$out/install.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || tail -20 "$out/install.log" | sed 's/^/# /'
 	grep -E '^(Building|Running|Installing|Signing|depmod)|^ *Building' "$out/install.log" | head -5 | sed 's/^/# /'
@@ -116,7 +124,7 @@ if [ "${1:-}" = --in-namespace ]; then
 	# Removal: the operator changed the configuration; remove keeps it, and only it.
 	t_rm=$(date +%s)
 	echo "# changed by the operator" >>"$root/etc/p2ppolicy.conf"
-	"$IR" "dpkg --remove p2ppolicy p2pmap-dkms" >"$out/remove.log" 2>&1
+	dpkg_in_root "dpkg --remove p2ppolicy p2pmap-dkms" >"$out/remove.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || tail -20 "$out/remove.log" | sed 's/^/# /'
 	ok "[ $rc = 0 ] && [ ! -e $root$ko ] && ! $IR 'modinfo -k $kver p2pmap' && [ ! -e $root/usr/src/p2pmap-$v ] && [ -z \"\$($IR 'dkms status -m p2pmap')\" ]" \
@@ -125,7 +133,7 @@ if [ "${1:-}" = --in-namespace ]; then
 	   "dpkg --remove leaves no unit, program, policy objects, man page or bpftrace scripts"
 	ok "grep -q 'changed by the operator' $root/etc/p2ppolicy.conf && $IR 'dpkg-query -W -f=\"\\\${Status}\\n\" p2ppolicy' | grep -q 'config-files'" \
 	   "dpkg --remove keeps the changed /etc/p2ppolicy.conf (a conffile; p2ppolicy: config-files)"
-	"$IR" "dpkg --purge p2ppolicy p2pmap-dkms" >"$out/purge.log" 2>&1
+	dpkg_in_root "dpkg --purge p2ppolicy p2pmap-dkms" >"$out/purge.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || tail -20 "$out/purge.log" | sed 's/^/# /'
 	ok "[ $rc = 0 ] && [ ! -e $root/etc/p2ppolicy.conf ] && [ -z \"\$(find $root/etc/systemd -name 'p2ppolicy*')\" ] && [ ! -e $root/var/lib/dkms/p2pmap ] && [ -z \"\$($IR 'dkms status')\" ]" \
@@ -153,14 +161,14 @@ if [ "${1:-}" = --in-namespace ]; then
 		sed 's/^CONFIG_PCI_P2PDMA=y$/# CONFIG_PCI_P2PDMA is not set/' "$KDIR/$f" >"$root$fake/$f"
 	done
 	ln -sfn "$fake" "$root/lib/modules/$hk/build"
-	"$IR" "dpkg -i $dkms_deb" >"$out/refuse.log" 2>&1
+	dpkg_in_root "dpkg -i $dkms_deb" >"$out/refuse.log" 2>&1
 	rc=$?
 	sed -n '/p2pmap/p' "$out/refuse.log" | head -6 | sed 's/^/# /'
 	ok "[ $rc != 0 ] && grep -q 'lacks: CONFIG_PCI_P2PDMA\$' $out/refuse.log && grep -q 'kernel $hk cannot run p2pmap (see above): not building the module' $out/refuse.log" \
 	   "the postinst refuses a kernel tree without CONFIG_PCI_P2PDMA, naming it (dpkg -i exit $rc)"
 	ok "$IR 'dpkg-query -W -f=\"\\\${Status}\\n\" p2pmap-dkms' | grep -q 'half-configured' && [ -z \"\$($IR 'dkms status')\" ] && [ -z \"\$(find $root/lib/modules -name p2pmap.ko)\" ]" \
 	   "it refuses before DKMS: the package is half-configured, nothing registered or built"
-	"$IR" "dpkg --purge p2pmap-dkms" >>"$out/refuse.log" 2>&1
+	dpkg_in_root "dpkg --purge p2pmap-dkms" >>"$out/refuse.log" 2>&1
 	rc=$?
 	rm -rf "${root:?}$fake" "${root:?}/lib/modules/$hk"
 	ok "[ $rc = 0 ] && ! $IR 'dpkg-query -W p2pmap-dkms' 2>/dev/null && [ ! -e $root/usr/src/p2pmap-$v ]" \
