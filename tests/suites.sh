@@ -57,14 +57,14 @@ HOTPLUG_TESTS=("$LOAD" tests/guest/t_hotplug.sh build/tests/t_matrix
 	       tests/guest/t_unload.sh)
 # Clients with the edu's own 28-bit DMA mask (see narrow.sh).
 NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
-# The Debian packages (build/deb/, which the host's t_deb.sh leaves there) installed into an
-# overlay of the root: their DKMS build of p2pmap.ko loaded, p2ppolicy and its daemon,
-# removal and purge. A boot of its own without the lab's modules, 6.12 only. In make stress,
-# not make check: the boot takes 8 minutes under TCG on a quiet machine, 6 of them the DKMS build
-# (17-20 with other labs running), over make check's budget (docs/testing.md).
+# The Debian packages (build/deb/, which the host's t_deb.sh leaves there): installed on the
+# host into an overlay of its root, in a mount namespace of its own, where DKMS builds p2pmap.ko
+# natively against the lab kernel; the guest boots on that root and loads it, runs p2ppolicy
+# and its daemon; removal, purge and the postinst's refusal back on the host
+# (tests/vm/packages.sh). A boot of its own without the lab's modules, 6.12 only; make
+# stress repeats it (it builds build/deb/ first).
 PACKAGES_TESTS=(tests/guest/t_deb.sh)
-PACKAGES_TIMEOUT=3000	# seconds for that boot (tests/lab.sh; the others get run-tests.sh's)
-VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu viommu-refused nested wide hotplug unpublished narrow}
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu viommu-refused nested wide hotplug unpublished narrow packages}
 # make check, the other kernels: the core suites without the tools, the matrix and unload in
 # "switch", allocation fault injection, and the unpublished provider.
 TOOLS_TESTS=()
@@ -103,7 +103,7 @@ suites() {
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
 	check:viommu) SUITES=("${VIOMMU_TESTS[@]}") ;;
 	check:viommu-refused) SUITES=("${VIOMMU_REFUSED_TESTS[@]}") ;;
-	stress:packages) SUITES=("${PACKAGES_TESTS[@]}") ;;
+	check:packages | stress:packages) SUITES=("${PACKAGES_TESTS[@]}") ;;
 	check:* | other:*) SUITES=("${MATRIX_TESTS[@]}") ;;
 	stress:switch) SUITES=("${STRESS_SWITCH_TESTS[@]}") ;;
 	stress:faults) SUITES=("${STRESS_FAULTS_TESTS[@]}") ;;

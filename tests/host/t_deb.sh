@@ -2,7 +2,7 @@
 # The Debian packages: dpkg-buildpackage -b builds them from a clean clone of HEAD (against
 # the lab kernel's BTF, KDIR), dpkg -c lists what each must hold and nothing it must not,
 # the maintainer scripts do what docs/install.md says, lintian has no error or warning. The
-# .debs are left in build/deb/ for the lab's tests/guest/t_deb.sh, which installs them.
+# .debs are left in build/deb/ for the lab variant packages (tests/vm/packages.sh installs them).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 . tests/lib/tap.sh
@@ -97,7 +97,7 @@ sed 's/^/# /' $d/lintian.txt
 diag "lintian: $(($(date +%s) - t0)) s"
 ok "[ $rc = 0 ] && ! grep -q '^[EW]:' $d/lintian.txt" "lintian: no errors, no warnings (overrides say why: debian/*.lintian-overrides)"
 
-# For the lab (tests/guest/t_deb.sh).
+# For the lab variant packages (tests/vm/packages.sh).
 if [ -f $dkms ] && [ -f "$pol" ]; then
 	rm -rf build/deb
 	mkdir -p build/deb

@@ -12,14 +12,16 @@
 #   --out DIR        keep console log, dmesg and results in DIR (default: a new dir in build/vm)
 #   --quiet          do not echo the guest console
 # Environment: KDIR (lab kernel tree), P2PMAP_ACCEL=tcg|kvm|icount (default tcg), P2PMAP_MEM
-# (2G), P2PMAP_SMP (2), P2PMAP_NUMA=1|2 (NUMA nodes, default 2). icount: TCG on one host thread
-# with the guest's clock driven by the instructions it executes, 1 ns each, so a time measured
-# in the guest is an instruction count: the same run after run (make bench's exact ratios).
+# (2G), P2PMAP_SMP (2), P2PMAP_NUMA=1|2 (NUMA nodes, default 2), P2PMAP_ROOT (the directory
+# the guest boots on, default /; tests/vm/packages.sh gives it a root with the Debian packages
+# installed). icount: TCG on one host thread with the guest's clock driven by the instructions
+# it executes, 1 ns each, so a time measured in the guest is an instruction count: the same
+# run after run (make bench's exact ratios).
 #
-# The host / is the guest's root, read-only over virtio-9p; DIR/share is writable in the guest
-# at /mnt/out. The exit status is the guest command's, or 124 on timeout, or 125 when the guest
-# log holds a kernel report (WARN, BUG, oops, DMA-API, lockdep, KASAN, ...) whatever the
-# command returned.
+# The host / (or P2PMAP_ROOT) is the guest's root, read-only over virtio-9p; DIR/share is
+# writable in the guest at /mnt/out. The exit status is the guest command's, or 124 on timeout,
+# or 125 when the guest log holds a kernel report (WARN, BUG, oops, DMA-API, lockdep, KASAN,
+# ...) whatever the command returned.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--quiet) quiet=1; shift ;;
 	--shell) shell=1; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -44,6 +46,8 @@ topo="$here/topology/$variant.sh"
 [ -f "$topo" ] || die "no topology variant '$variant' (have: $(cd "$here/topology" && ls | sed 's/\.sh$//' | tr '\n' ' '))"
 
 KDIR=${KDIR:-$("$top/scripts/build-kernel.sh" --dir)}
+root=${P2PMAP_ROOT:-/}
+[ -d "$root$top" ] || die "P2PMAP_ROOT=$root has no $top: the guest runs the repository from its root"
 kernel="$KDIR/arch/x86/boot/bzImage"
 [ -f "$kernel" ] || die "no lab kernel at $kernel: run 'make kernel'"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make deps'"
@@ -119,7 +123,7 @@ done
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "${smp_args[@]}"
       -m "${mem_mb}M" "${numa_args[@]}" -no-reboot -kernel "$kernel"
       $(printf '%s ' "${devs[@]}")
-      -fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
+      -fsdev "local,id=rootfs,path=$root,security_model=none,readonly=on,multidevs=remap"
       -device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root,addr=0x10"
       -fsdev "local,id=outfs,path=$share,security_model=none"
       -device "virtio-9p-pci,fsdev=outfs,mount_tag=p2pmap_out,addr=0x11"

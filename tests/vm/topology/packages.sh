@@ -1,4 +1,5 @@
-# Lab variant "packages" (docs/lab.md): no devices. tests/guest/t_deb.sh installs the Debian
-# packages, builds p2pmap.ko with DKMS and loads it; it moves no data, so the boot needs no
-# PCI topology.
+# Lab variant "packages" (docs/lab.md): no devices. The guest boots on a root where
+# tests/vm/packages.sh installed the Debian packages (DKMS built p2pmap.ko there), and
+# tests/guest/t_deb.sh loads that module and runs the installed p2ppolicy; it moves no data,
+# so the boot needs no PCI topology.
 true
