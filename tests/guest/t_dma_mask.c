@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mempolicy.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../include/uapi/p2pmap_names.h"
@@ -140,7 +142,15 @@ static unsigned char *ram_mixed(void)
 {
 	const size_t pool_len = 128UL << 20;
 	unsigned char *buf = ram_buf(LEN), *pool = ram_buf(pool_len);
+	unsigned long node0 = 1;
 	size_t got[2] = { 0, 0 }, i;
+
+	/*
+	 * The pool from NUMA node 0, which holds the low memory: a task on node 1's CPU would
+	 * otherwise get all of it above the mask.
+	 */
+	if (syscall(SYS_mbind, pool, pool_len, MPOL_BIND, &node0, 8 * sizeof(node0), 0))
+		tap_diag("mbind to node 0: %s (pages may all come from one side)", strerror(errno));
 
 	/* Touch the pool a page at a time, and move each page to the next slot of its side. */
 	for (i = 0; i < pool_len && got[0] + got[1] < LEN / PG; i += PG) {
