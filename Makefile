@@ -122,7 +122,7 @@ test-bpf: bpf
 user: bpf
 	$(Q)$(MAKE) -C user/p2ppolicy OUT=$(BUILD)/user $(if $(filter 1,$(V)),V=1,)
 
-tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy $(BUILD)/tests/t_shadow $(BUILD)/tests/unit/t_p2ppolicy
+tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy $(BUILD)/tests/t_attach_caps $(BUILD)/tests/t_shadow $(BUILD)/tests/unit/t_p2ppolicy
 
 # Host unit tests of p2ppolicy (cmocka): the parts without libbpf, udev or systemd.
 UNIT_CORE := util pci rule config fmt fmt_shadow fmt_override kmod
@@ -138,6 +138,10 @@ $(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/lib/lib.c tests/lib/lib.h 
 			 include/uapi/p2pmap.h $(EDU_UAPI) test-bpf
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c -lbpf -lpthread
+
+$(BUILD)/tests/t_attach_caps: tests/guest/t_attach_caps.c tests/lib/lib.c tests/lib/lib.h test-bpf
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c -lbpf
 
 $(BUILD)/tests/t_shadow: tests/guest/t_shadow.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h \
 			 $(EDU_UAPI) tests/bench/policy.c tests/bench/policy.h test-bpf

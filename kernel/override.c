@@ -8,9 +8,13 @@
  * is unbound or removed, so a rebound or re-plugged device starts unverified. Decisions read
  * the state without a lock (p2pmap_override_on()); the probe and the ioctls that change it
  * are serialised by one mutex, so two probes never share a DMA engine or a result.
+ *
+ * Under kernel lockdown, a probe and turning an override on are refused, as other interfaces
+ * that let user space steer a device's DMA are (LOCKDOWN_PCI_ACCESS); turning one off is not.
  */
 #include <linux/capability.h>
 #include <linux/mutex.h>
+#include <linux/security.h>
 #include <linux/timekeeping.h>
 
 #include "../include/p2pmap_args.h"
@@ -92,6 +96,9 @@ long p2pmap_ioc_verify(void __user *uarg)
 		return -EPERM;
 	if ((arg.flags & ~P2PMAP_VERIFY_ENABLE) || arg.reserved)
 		return -EINVAL;
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 	pair = get_pair(&arg.provider, &arg.client, &provider, &client);
 	if (IS_ERR(pair))
 		return PTR_ERR(pair);
@@ -138,6 +145,11 @@ long p2pmap_ioc_override(void __user *uarg)
 	if ((arg.flags != P2PMAP_OVERRIDE_ADD && arg.flags != P2PMAP_OVERRIDE_DEL) ||
 	    arg.reserved)
 		return -EINVAL;
+	if (arg.flags == P2PMAP_OVERRIDE_ADD) {
+		ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+		if (ret)
+			return ret;
+	}
 	pair = get_pair(&arg.provider, &arg.client, &provider, &client);
 	if (IS_ERR(pair))
 		return PTR_ERR(pair);

@@ -25,8 +25,15 @@
  * a shadow is promoted: the active link's update with the shadow's map moves the shadow's
  * policy, already initialised, into the active slot in one store (policy_promote()). The
  * shadow's own link still holds the map afterwards; its unreg then finds nothing of its own.
+ *
+ * A policy decides for the whole host, so attaching, replacing and promoting one need
+ * CAP_SYS_ADMIN in the initial user namespace, checked here: what BPF asks of the loader
+ * (CAP_BPF, or a BPF token delegated to a container, and whatever opening the module's BTF
+ * takes) is not this module's rule. Detaching needs nothing: the holder of a link can always
+ * close it.
  */
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/moduleparam.h>
@@ -588,6 +595,16 @@ static struct p2pmap_policy *shadow_of(void *kdata)
 	return s && s->ops == kdata ? s : NULL;
 }
 
+/* Attaching, replacing and promoting are the host administrator's (see the top). */
+static int may_attach(const struct p2pmap_policy_ops *ops)
+{
+	if (capable(CAP_SYS_ADMIN))
+		return 0;
+	refusal_warn("policy \"%s\" not attached: attaching a policy needs CAP_SYS_ADMIN",
+		     ops->name);
+	return -EPERM;
+}
+
 /*
  * A new link: the slot its flags choose. A shadow-flagged map that already is the shadow
  * policy (through its own link) registered again promotes it into an empty active slot.
@@ -598,6 +615,9 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 	struct p2pmap_policy *a, *s;
 	int ret;
 
+	ret = may_attach(ops);
+	if (ret)
+		return ret;
 	mutex_lock(&policy_mutex);
 	a = rcu_dereference_protected(active.cur, lockdep_is_held(&policy_mutex));
 	s = shadow_of(kdata);
@@ -637,6 +657,9 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	struct p2pmap_policy *a, *s, *sh;
 	int ret;
 
+	ret = may_attach(ops);
+	if (ret)
+		return ret;
 	mutex_lock(&policy_mutex);
 	a = slot_get(&active, old_kdata, link);
 	s = slot_get(&shadow, old_kdata, link);

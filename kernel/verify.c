@@ -13,19 +13,33 @@
  *  - READ: the provider's memory into RAM, the path a device takes to read P2P memory;
  *  - WRITE: RAM into the provider's memory, the path a device takes to write it;
  *
- * at several sizes and offsets (a page, unaligned lengths, a page boundary, a few bytes). Each
+ * at several sizes and offsets (a page, unaligned lengths, a page boundary, a few bytes), every
+ * READ before the first WRITE: a path that cannot even read is never written to. Each
  * destination is first filled with a known byte; afterwards the transfer must hold the
  * pattern written to the source and the bytes beside it must be untouched. A failure is told
  * by its signature: all ones (the fabric completed the request with an error, or dropped it:
  * the classic result of P2P through a host bridge that does not forward it), all zeros, the
  * known byte still there (the transfer did not land), or anything else (corrupt).
  *
+ * The error status of every device on the path (both ends, and the bridges between them up to
+ * where their paths meet) is read before the first transfer and after the last: a bit new in
+ * Device Status or in the AER status registers fails a probe whose data was right. Nothing is
+ * cleared; those registers are the AER driver's.
+ *
+ * Without an IOMMU, dma_map_resource() hands the client the CPU physical address of the
+ * provider's memory. Where the provider's PCI bus addresses differ from its CPU addresses
+ * (translated host bridge windows: arm64, powerpc, VMD), that address is not the BAR's on the
+ * bus, and a WRITE would go to whatever decodes it: such a pair is refused (-EXDEV) before
+ * any DMA.
+ *
  * CPU access to the provider's memory goes through the I/O accessors: it is device memory,
- * uncached, and on some architectures faults on unaligned access.
+ * uncached, and on some architectures faults on unaligned access. CPU writes to it are
+ * posted, so each fill is read back before the client's engine reads it.
  */
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 
@@ -35,6 +49,9 @@
 #define PROBE_SIZE	SZ_16K
 #define PROBE_FILL	0x5a	/* a destination's known byte before a transfer */
 #define PROBE_GUARD	16	/* bytes beside a transfer that must stay as they were */
+#define PATH_DEVS	16	/* devices on a path whose errors are read; more are not */
+#define DEVSTA_ERRORS	(PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED | PCI_EXP_DEVSTA_FED | \
+			 PCI_EXP_DEVSTA_URD)
 
 /* The transfers, each done both ways: sizes and offsets a driver's DMA meets. */
 static const struct {
@@ -57,6 +74,125 @@ static const char *const dir_names[] = { P2PMAP_PROBE_DIR_NAMES(NAME_AT, NAME_AT
 static u8 pattern(unsigned int c, u32 i)
 {
 	return (u8)(i * 7 + c * 29 + (i >> 8) * 3 + 1) ^ 0xa5;
+}
+
+/* One device's error status: Device Status' error bits, and AER's where it has AER. */
+struct err_status {
+	struct pci_dev *dev;
+	int aer;		/* the AER capability's offset, 0: none */
+	u16 devsta;
+	u32 uncor;
+	u32 cor;
+};
+
+struct path_errors {
+	unsigned int nr;
+	struct err_status s[PATH_DEVS];
+};
+
+static void path_add(struct path_errors *pe, struct pci_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < pe->nr; i++)
+		if (pe->s[i].dev == dev)
+			return;
+	if (pe->nr < PATH_DEVS) {
+		pe->s[pe->nr].dev = dev;
+		pe->s[pe->nr++].aer = pci_find_ext_capability(dev, PCI_EXT_CAP_ID_ERR);
+	}
+}
+
+/* Does @anc lie on @dev's way up to its root port (or is it @dev)? */
+static bool is_above(struct pci_dev *anc, struct pci_dev *dev)
+{
+	for (; dev; dev = pci_upstream_bridge(dev))
+		if (dev == anc)
+			return true;
+	return false;
+}
+
+/*
+ * The devices a transfer between @a and @b passes: each, and the bridges above each up to the
+ * first one above both (included); all the way up where they meet only in the host bridge.
+ */
+static void path_collect(struct path_errors *pe, struct pci_dev *a, struct pci_dev *b)
+{
+	struct pci_dev *d;
+
+	for (d = a; d; d = pci_upstream_bridge(d)) {
+		path_add(pe, d);
+		if (is_above(d, b))
+			break;
+	}
+	for (d = b; d; d = pci_upstream_bridge(d)) {
+		path_add(pe, d);
+		if (is_above(d, a))
+			break;
+	}
+}
+
+static void err_read(struct err_status *e, struct err_status *out)
+{
+	out->dev = e->dev;
+	out->aer = e->aer;
+	out->devsta = 0;
+	out->uncor = 0;
+	out->cor = 0;
+	pcie_capability_read_word(e->dev, PCI_EXP_DEVSTA, &out->devsta);
+	out->devsta &= DEVSTA_ERRORS;
+	if (e->aer) {
+		pci_read_config_dword(e->dev, e->aer + PCI_ERR_UNCOR_STATUS, &out->uncor);
+		pci_read_config_dword(e->dev, e->aer + PCI_ERR_COR_STATUS, &out->cor);
+	}
+}
+
+static void path_read(struct path_errors *pe)
+{
+	unsigned int i;
+
+	for (i = 0; i < pe->nr; i++)
+		err_read(&pe->s[i], &pe->s[i]);
+}
+
+/* Compare with @before's reading; log each device with a new error. Return: any new one. */
+static bool path_new_errors(struct path_errors *before, struct device *client)
+{
+	bool found = false;
+	unsigned int i;
+
+	for (i = 0; i < before->nr; i++) {
+		struct err_status *b = &before->s[i], now;
+
+		err_read(b, &now);
+		now.devsta &= ~b->devsta;
+		now.uncor &= ~b->uncor;
+		now.cor &= ~b->cor;
+		if (!now.devsta && !now.uncor && !now.cor)
+			continue;
+		dev_warn(client,
+			 "p2pmap: probe: %s reported an error: Device Status %#06x, AER uncorrectable %#010x, correctable %#010x (new bits)\n",
+			 pci_name(b->dev), now.devsta, now.uncor, now.cor);
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * Would @client, given @phys as the DMA address of @provider's memory, miss it on the bus?
+ * True where the BAR holding @phys has bus addresses other than its CPU addresses.
+ */
+static bool bus_addr_differs(struct pci_dev *provider, phys_addr_t phys)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		struct resource *r = &provider->resource[bar];
+
+		if (resource_type(r) == IORESOURCE_MEM && phys >= r->start && phys <= r->end)
+			return pci_bus_address(provider, bar) != r->start;
+	}
+	return false;
 }
 
 struct probe {
@@ -133,6 +269,8 @@ static u32 probe_one(struct probe *p, unsigned int c, struct p2pmap_probe_case *
 		memset_io(pio, PROBE_FILL, PROBE_SIZE);
 		memcpy(p->ram + pc->offset, p->got, pc->len);
 	}
+	/* A read of the device completes only after the posted writes before it. */
+	(void)readb(pio + pc->offset);
 	dma_sync_single_for_device(p->client, p->ram_dma, PROBE_SIZE, DMA_BIDIRECTIONAL);
 	if (read)
 		ret = p->copy(p->client, p->priv, p->ram_dma + pc->offset,
@@ -159,11 +297,13 @@ static u32 probe_one(struct probe *p, unsigned int c, struct p2pmap_probe_case *
  * @priv: its argument
  * @out: filled in: the result, the transfers, bytes, duration and the provider's DMA address
  *
- * Stops at the first failing transfer. Logs a failure's signature.
+ * Runs every READ transfer before the first WRITE, and stops at the first failing one. Logs a
+ * failure's signature, and each device on the path with an error new since the start.
  *
  * Context: process context, may sleep.
  * Return: 0 when the probe ran, -ENOMEM (no P2P memory or RAM), -EIO (the provider's memory
- * could not be mapped for the client).
+ * could not be mapped for the client), -EXDEV (the client's DMA address for it is the CPU
+ * address, and the provider's bus addresses differ).
  */
 int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		 int (*copy)(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
@@ -171,16 +311,19 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		 void *priv, struct p2pmap_verify *out)
 {
 	struct probe p = { .client = client, .copy = copy, .priv = priv };
+	struct path_errors *pe;
 	u64 start = ktime_get_ns();
 	struct p2pmap_probe_case *pc = NULL;
 	struct page *page;
+	phys_addr_t phys;
 	unsigned int c, d;
 	int ret = -ENOMEM;
 
+	pe = kzalloc(sizeof(*pe), GFP_KERNEL);
 	p.got = kmalloc(PROBE_SIZE, GFP_KERNEL);
 	page = alloc_pages(GFP_KERNEL, get_order(PROBE_SIZE));
 	p.pmem = pci_alloc_p2pmem(provider, PROBE_SIZE);
-	if (!p.got || !page || !p.pmem)
+	if (!pe || !p.got || !page || !p.pmem)
 		goto out_free;
 	p.ram = page_address(page);
 
@@ -189,8 +332,8 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		ret = -EIO;
 		goto out_free;
 	}
-	p.pmem_dma = dma_map_resource(client, page_to_phys(virt_to_page(p.pmem)), PROBE_SIZE,
-				      DMA_BIDIRECTIONAL, 0);
+	phys = page_to_phys(virt_to_page(p.pmem));
+	p.pmem_dma = dma_map_resource(client, phys, PROBE_SIZE, DMA_BIDIRECTIONAL, 0);
 	if (dma_mapping_error(client, p.pmem_dma)) {
 		dev_info(client, "p2pmap: probe: %s's memory cannot be mapped for the device\n",
 			 pci_name(provider));
@@ -198,10 +341,22 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		goto out_ram;
 	}
 	out->dma_provider = p.pmem_dma;
+	if (p.pmem_dma == phys && bus_addr_differs(provider, phys)) {
+		dev_info(client,
+			 "p2pmap: probe: no IOMMU translates for the device, and %s's bus addresses are not its CPU addresses\n",
+			 pci_name(provider));
+		ret = -EXDEV;
+		goto out_resource;
+	}
+	if (dev_is_pci(client))
+		path_collect(pe, provider, to_pci_dev(client));
+	else
+		path_add(pe, provider);
+	path_read(pe);
 
 	out->result = P2PMAP_PROBE_PASS;
-	for (c = 0; c < ARRAY_SIZE(probe_cases); c++) {
-		for (d = P2PMAP_PROBE_READ; d <= P2PMAP_PROBE_WRITE; d++) {
+	for (d = P2PMAP_PROBE_READ; d <= P2PMAP_PROBE_WRITE; d++) {
+		for (c = 0; c < ARRAY_SIZE(probe_cases); c++) {
 			pc = &out->cases[out->nr_cases++];
 			pc->dir = d;
 			pc->offset = probe_cases[c].offset;
@@ -216,6 +371,10 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 	}
 done:
 	ret = 0;
+	if (path_new_errors(pe, client) && out->result == P2PMAP_PROBE_PASS) {
+		out->result = P2PMAP_PROBE_AER_ERROR;
+		pc = NULL;
+	}
 	out->duration_ns = ktime_get_ns() - start;
 	trace_p2pmap_probe(provider, client, out);
 	if (pc && out->result != P2PMAP_PROBE_PASS)
@@ -223,6 +382,7 @@ done:
 			 "p2pmap: probe of %s failed, %s: %s of %u bytes at +%u, byte %d is %#04x, not %#04x\n",
 			 pci_name(provider), result_names[out->result], dir_names[pc->dir],
 			 pc->len, pc->offset, (int)pc->bad_offset, pc->got, pc->expected);
+out_resource:
 	dma_unmap_resource(client, p.pmem_dma, PROBE_SIZE, DMA_BIDIRECTIONAL, 0);
 out_ram:
 	dma_unmap_page(client, p.ram_dma, PROBE_SIZE, DMA_BIDIRECTIONAL);
@@ -232,5 +392,6 @@ out_free:
 	if (page)
 		__free_pages(page, get_order(PROBE_SIZE));
 	kfree(p.got);
+	kfree(pe);
 	return ret;
 }

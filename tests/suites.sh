@@ -18,7 +18,7 @@ core_tests() {	# TRACE
 		    build/tests/t_bounce
 		    "build/tests/t_stats --hot 10000" "$1" build/tests/t_policy build/tests/t_shadow
 		    tests/guest/t_policy_load.sh "${TOOLS_TESTS[@]}" tests/guest/t_privilege.sh
-		    "build/tests/t_fuzz --calls 50000" "build/tests/t_faults --only dma")
+		    build/tests/t_attach_caps "build/tests/t_fuzz --calls 50000" "build/tests/t_faults --only dma")
 	# The verified override: probe, override, real edu DMA (dma_map_resource() per kernel).
 	CORE_TESTS+=(build/tests/t_override)
 }
@@ -26,7 +26,7 @@ core_tests() {	# TRACE
 # default kernel only (t_shadow.sh is p2ppolicy shadow; t_shadow, the kernel side, is core).
 TOOLS=(tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh)
 # p2ppolicy verify and override, and the daemon's [override] (t_override is the kernel side).
-TOOLS+=(tests/guest/t_override.sh)
+TOOLS+=(tests/guest/t_override.sh tests/guest/t_verify_aer.sh)
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
 LOAD="tests/guest/t_module.sh --load-only"
 # Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
@@ -39,7 +39,8 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
 GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_safety tests/guest/t_register.sh tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
-	     "tests/guest/t_lifecycle.sh 6" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh)
+	     "tests/guest/t_lifecycle.sh 6" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh
+	     "$LOAD" tests/guest/t_lockdown.sh)
 # Every other topology variant: the matrix in a lab of its own.
 MATRIX_TESTS=("$LOAD" "${MATRIX[@]}" tests/guest/t_unload.sh)
 # viommu: the matrix, and the verified override through the IOMMU (DMA addresses are IOVAs).

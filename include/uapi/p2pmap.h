@@ -533,6 +533,9 @@ struct p2pmap_stats {
  *	land
  * @P2PMAP_PROBE_CORRUPT: other bytes than written, or bytes beside the transfer changed
  * @P2PMAP_PROBE_DMA_ERROR: the client driver's DMA op failed (e.g. a timeout)
+ * @P2PMAP_PROBE_AER_ERROR: the data arrived, but a device on the path between the two
+ *	(either end, or a port between them) recorded a new PCIe error while the probe ran (its
+ *	Device Status or AER status): a path that works only while it reports errors
  */
 enum p2pmap_probe_result {
 	P2PMAP_PROBE_PASS		= 1,
@@ -541,6 +544,7 @@ enum p2pmap_probe_result {
 	P2PMAP_PROBE_NOT_WRITTEN	= 4,
 	P2PMAP_PROBE_CORRUPT		= 5,
 	P2PMAP_PROBE_DMA_ERROR		= 6,
+	P2PMAP_PROBE_AER_ERROR		= 7,
 };
 
 /**
@@ -602,19 +606,25 @@ struct p2pmap_probe_case {
  * maps them for the client (dma_map_resource() and dma_map_page(): the mappings are the
  * client's, made under its registration and unmapped before the call returns), and has the
  * client's driver move data with its own DMA engine: the provider's memory into RAM (READ)
- * and RAM into the provider's memory (WRITE), at several sizes and offsets. Each transfer's
+ * and RAM into the provider's memory (WRITE), at several sizes and offsets, every READ
+ * before the first WRITE (a path that cannot read is never written to). Each transfer's
  * destination is filled first with a known byte, so a transfer that does not land is told
  * apart from one that reads all ones or zeros; the bytes beside it are checked too. The
- * probe stops at the first failure.
+ * probe stops at the first failure. The error status of every device on the path (Device
+ * Status, and AER where the device has it) is read before and after: an error new since
+ * the start fails a probe whose data was right (AER_ERROR).
  *
  * A passing probe marks the pair verified until either device is removed, re-plugged or
  * loses its driver (the pair itself goes then); with P2PMAP_VERIFY_ENABLE the override is
  * enabled at once. A failing probe clears the pair's verification and override, logs the
  * signature and counts it in the pair's statistics (@probes_failed of STATS). Needs
- * CAP_SYS_ADMIN (EPERM). Returns 0 whenever the probe ran, whatever it found: @result
- * says. Errors: ENODEV (no such device, or not a provider), EACCES, EOPNOTSUPP, ENOMEM (no
- * P2P memory left), EIO (the DMA API refused to map the provider's memory for the client),
- * EINTR (a signal arrived while waiting for another probe).
+ * CAP_SYS_ADMIN (EPERM), and is refused under kernel lockdown (EPERM: a probe steers the
+ * client's DMA into a provider's memory). Returns 0 whenever the probe ran, whatever it
+ * found: @result says. Errors: ENODEV (no such device, or not a provider), EACCES,
+ * EOPNOTSUPP, ENOMEM (no P2P memory left), EIO (the DMA API refused to map the provider's
+ * memory for the client), EXDEV (no IOMMU translates the client's DMA and the provider's
+ * PCI bus addresses differ from its CPU addresses: the probe's writes would land elsewhere,
+ * so it does not run), EINTR (a signal arrived while waiting for another probe).
  */
 struct p2pmap_verify {
 	__u32 argsz;
@@ -648,7 +658,8 @@ struct p2pmap_verify {
  * otherwise ENOKEY. Mappings made afterwards may go P2P (reason "verified-override"); a
  * policy sees the override in its context and still decides. DEL disables it (the
  * verification stays, so ADD needs no new probe); mappings made afterwards bounce again.
- * Mappings already made keep their path until they are unmapped. Needs CAP_SYS_ADMIN (EPERM).
+ * Mappings already made keep their path until they are unmapped. Needs CAP_SYS_ADMIN (EPERM);
+ * ADD is refused under kernel lockdown (EPERM), DEL is not.
  * List overrides with P2PMAP_IOC_STATS. Errors: ENODEV (no such device or not a provider),
  * ENOKEY.
  */

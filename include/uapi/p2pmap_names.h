@@ -84,7 +84,8 @@
 	X(P2PMAP_PROBE_ZEROS, "zeros")					\
 	X(P2PMAP_PROBE_NOT_WRITTEN, "not-written")			\
 	X(P2PMAP_PROBE_CORRUPT, "corrupt")				\
-	LAST(P2PMAP_PROBE_DMA_ERROR, "dma-error")
+	X(P2PMAP_PROBE_DMA_ERROR, "dma-error")				\
+	LAST(P2PMAP_PROBE_AER_ERROR, "aer-error")
 
 /* enum p2pmap_probe_dir: seen from the client */
 #define P2PMAP_PROBE_DIR_NAMES(X, LAST)					\

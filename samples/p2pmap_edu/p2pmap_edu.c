@@ -24,6 +24,7 @@
  * before the copy unmaps its buffers. A driver that copies this one must do the same: unmap
  * after the device has stopped, never while it may still be reading or writing.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/io.h>
@@ -359,6 +360,12 @@ module_param_cb(probe_fault, &probe_fault_ops, &probe_fault, 0644);
 MODULE_PARM_DESC(probe_fault,
 		 "Test knob: p2pmap's probe sees 1 all-ones data, 2 nothing moved (default 0: real DMA)");
 
+/* Test knob: each probe transfer first sleeps this long, so that a test acts during a probe. */
+static unsigned int probe_delay_ms;
+module_param(probe_delay_ms, uint, 0644);
+MODULE_PARM_DESC(probe_delay_ms,
+		 "Test knob: each transfer of p2pmap's probe waits this long first (default 0)");
+
 /*
  * p2pmap's data-integrity probe: move @len bytes from @src to @dst, both DMA addresses of this
  * device (one of them a provider's P2P memory), through the edu buffer, as the copy ioctl
@@ -377,6 +384,8 @@ static int edu_dma_copy(struct device *dev, void *priv, dma_addr_t dst, dma_addr
 
 	if (!len || len > EDU_MAX_XFER)
 		return -EINVAL;
+	if (READ_ONCE(probe_delay_ms) && msleep_interruptible(READ_ONCE(probe_delay_ms)))
+		return -EINTR;
 	if (fault == EDU_FAULT_NOTHING)
 		return 0;
 	if (fault == EDU_FAULT_ONES) {

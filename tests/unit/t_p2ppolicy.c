@@ -607,7 +607,7 @@ static void out_names(void **state)
 	}
 	assert_string_equal(reason_str(__P2PMAP_REASON_MAX), "unknown");
 	assert_string_equal(reason_str(P2PMAP_REASON_VERIFIED_OVERRIDE), "verified-override");
-	for (r = P2PMAP_PROBE_PASS; r <= P2PMAP_PROBE_DMA_ERROR; r++)
+	for (r = P2PMAP_PROBE_PASS; r <= P2PMAP_PROBE_AER_ERROR; r++)
 		assert_string_not_equal(probe_result_str(r), "-");
 	assert_string_equal(probe_result_str(P2PMAP_PROBE_ALL_ONES), "all-ones");
 	assert_string_equal(kverdict_str(P2PMAP_KV_HOST_BRIDGE), "host-bridge");

@@ -66,11 +66,32 @@ static int resolve_pair(char **args, struct pci_info *prov, struct pci_info *cli
 	return EXIT_OK;
 }
 
+/* Is the kernel locked down (its lockdown file shows a level other than [none])? */
+static bool locked_down(void)
+{
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+	char buf[128];
+	bool on;
+
+	if (!f)
+		return false;
+	on = fgets(buf, sizeof(buf), f) && !strstr(buf, "[none]");
+	fclose(f);
+	return on;
+}
+
 static void verify_error(int ret, const struct pci_info *prov, const struct pci_info *cli)
 {
 	switch (ret) {
 	case -EPERM:
-		err("verify needs CAP_SYS_ADMIN (root)");
+		if (locked_down())
+			err("verify is refused under kernel lockdown: a probe steers a device's DMA");
+		else
+			err("verify needs CAP_SYS_ADMIN (root)");
+		break;
+	case -EXDEV:
+		err("%s -> %s cannot be verified: no IOMMU translates %s's DMA, and %s's PCI bus addresses are not its CPU addresses",
+		    prov->name, cli->name, cli->name, prov->name);
 		break;
 	case -EOPNOTSUPP:
 		err("%s cannot be verified: its driver offers p2pmap no DMA test (p2pmap_client_ops.dma_copy)",
@@ -153,7 +174,10 @@ static int override_do_addel(char **args, bool add)
 	}
 	close(fd);
 	if (ret == -EPERM) {
-		err("override needs CAP_SYS_ADMIN (root)");
+		if (add && locked_down())
+			err("override add is refused under kernel lockdown (override del is not)");
+		else
+			err("override needs CAP_SYS_ADMIN (root)");
 		return EXIT_ERR;
 	}
 	if (ret) {

@@ -23,6 +23,8 @@ static const char *const result_texts[] = {
 	[P2PMAP_PROBE_NOT_WRITTEN] = "the destination kept its old content: the transfer did not land",
 	[P2PMAP_PROBE_CORRUPT] = "other bytes than written arrived, or bytes beside the transfer changed",
 	[P2PMAP_PROBE_DMA_ERROR] = "the client driver's DMA failed (see the kernel log)",
+	[P2PMAP_PROBE_AER_ERROR] =
+		"the data arrived, but a device on the path reported a PCIe error (see the kernel log)",
 };
 
 #define NAMES_OF(a) (sizeof(a) / sizeof((a)[0]))
