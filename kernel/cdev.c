@@ -26,7 +26,7 @@
 #include <linux/xarray.h>
 
 #include "../include/p2pmap_args.h"
-#include "internal.h"
+#include "client.h"
 #include "trace.h"
 
 static int max_mappings_set(const char *val, const struct kernel_param *kp)
@@ -51,430 +51,6 @@ struct p2pmap_file {
 	unsigned int nr;
 };
 
-/**
- * struct p2pmap_client - a device whose driver lets /dev/p2pmap map for it
- * @dev: the device (reference held)
- * @ops: what p2pmap may ask of the driver (may be NULL)
- * @priv: the driver's argument to @ops
- * @lock: protects @handles and @dead
- * @inflight: held for reading by a MAP for the device and by every take-down of its mappings
- *	but unregistration's own; unregistration takes it for writing to wait for them
- * @handles: the device's live /dev/p2pmap mappings (struct p2pmap_handle.node)
- * @dead: unregistered: no new mapping is attached
- * @ref: the registry's reference and one per MAP or handle using the client
- */
-struct p2pmap_client {
-	struct device *dev;
-	const struct p2pmap_client_ops *ops;
-	void *priv;
-	struct mutex lock;		/* protects handles, dead */
-	struct rw_semaphore inflight;
-	struct list_head handles;
-	bool dead;
-	struct kref ref;
-};
-
-/**
- * struct p2pmap_handle - a /dev/p2pmap mapping as its file holds it
- * @map: the mapping; NULL once it was taken down. Set (under the client's lock) before the
- *	handle can be found, then written only under @use held for writing, so a holder of
- *	@use for reading may use it
- * @client: the client it was made for (reference held)
- * @node: in @client's handles while the mapping is live
- * @use: held for reading while SYNC or SEGMENTS use @map, for writing by the take-down, for
- *	all of it: whoever finds @map NULL under it knows the take-down has finished
- * @down: serialises the take-downs (UNMAP, close, revoke, unregistration): the first unmaps,
- *	the others wait for it and find @map NULL
- * @sync: serialises the SYNCs of @map (their copies share its copy state)
- * @abort: a take-down waits for @use: a copy of @map (a SYNC's) stops with -ENODEV
- * @down_stop: what the take-down's own copy back stops on (never set: only a fatal signal
- *	stops it)
- * @mm: the mm @pinned is charged to (RLIMIT_MEMLOCK, mm->pinned_vm), grabbed
- * @pinned: pages charged to @mm while @map is live
- * @ref: the file's reference, and the take-down's while it runs
- */
-struct p2pmap_handle {
-	struct p2pmap_mapping *map;
-	struct p2pmap_client *client;
-	struct list_head node;
-	struct rw_semaphore use;
-	struct mutex down;		/* serialises take-downs */
-	struct mutex sync;		/* serialises SYNCs */
-	bool abort;
-	bool down_stop;
-	struct mm_struct *mm;
-	unsigned long pinned;
-	struct kref ref;
-};
-
-static DEFINE_XARRAY(clients);		/* struct device * >> 3 -> struct p2pmap_client */
-
-static unsigned long client_index(struct device *dev)
-{
-	return (unsigned long)dev >> 3;
-}
-
-static void client_release(struct kref *ref)
-{
-	struct p2pmap_client *cl = container_of(ref, struct p2pmap_client, ref);
-
-	put_device(cl->dev);
-	mutex_destroy(&cl->lock);
-	kfree(cl);
-}
-
-/* The registered client of @dev, referenced, or NULL. */
-static struct p2pmap_client *client_get(struct device *dev)
-{
-	struct p2pmap_client *cl;
-
-	xa_lock(&clients);
-	cl = xa_load(&clients, client_index(dev));
-	if (cl && cl->dev == dev)
-		kref_get(&cl->ref);
-	else
-		cl = NULL;
-	xa_unlock(&clients);
-	return cl;
-}
-
-static void handle_release(struct kref *ref)
-{
-	struct p2pmap_handle *h = container_of(ref, struct p2pmap_handle, ref);
-
-	if (h->client)
-		kref_put(&h->client->ref, client_release);
-	if (h->mm)
-		mmdrop(h->mm);
-	mutex_destroy(&h->down);
-	mutex_destroy(&h->sync);
-	kfree(h);
-}
-
-static void handle_put(struct p2pmap_handle *h)
-{
-	kref_put(&h->ref, handle_release);
-}
-
-/*
- * Pinned memory of a handle is charged to its owner's RLIMIT_MEMLOCK, as io_uring's and
- * RDMA's registered memory is (mm->pinned_vm): a handle pins for as long as its file lives,
- * and the file may outlive the process that made it (fd passing). CAP_IPC_LOCK lifts the
- * limit. 0 or -ENOMEM.
- */
-static int charge_pinned(struct p2pmap_handle *h, unsigned long pages)
-{
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	struct mm_struct *mm = current->mm;
-
-	if (!mm)
-		return -EFAULT;
-	if (atomic64_add_return(pages, &mm->pinned_vm) > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(pages, &mm->pinned_vm);
-		return -ENOMEM;
-	}
-	mmgrab(mm);
-	h->mm = mm;
-	h->pinned = pages;
-	return 0;
-}
-
-static void uncharge_pinned(struct p2pmap_handle *h)
-{
-	if (h->mm)
-		atomic64_sub(h->pinned, &h->mm->pinned_vm);
-	h->pinned = 0;
-}
-
-/*
- * Take @h's mapping down, copying back the first *@written bytes the device wrote (NULL:
- * nobody said, so all of it, as UNMAP without P2PMAP_HANDLE_WRITTEN and as the DMA API's unmap
- * of a bounce buffer: a P2PMAP_MAP_DEVICE_WRITES mapping's bytes the device did not write
- * come back as the zeroes its bounce pages started with): 0, or -ENODEV if another take-down
- * did. A copy a
- * SYNC is doing is stopped first; a take-down already running is waited for, so that when
- * this returns, nothing copies into the buffer any more. The caller holds
- * @h->client->inflight for reading, or is the client's unregistration.
- */
-static int take_down(struct p2pmap_handle *h, const u64 *written)
-{
-	struct p2pmap_mapping *map;
-
-	mutex_lock(&h->client->lock);
-	list_del_init(&h->node);
-	mutex_unlock(&h->client->lock);
-
-	mutex_lock(&h->down);
-	WRITE_ONCE(h->abort, true);
-	down_write(&h->use);
-	map = h->map;
-	h->map = NULL;
-	if (map) {
-		/* The copy back is this take-down's own: nothing stops it but a fatal signal. */
-		p2pmap_map_set_stop(map, &h->down_stop);
-		p2pmap_unmap_written(map, written ? min_t(u64, *written, SIZE_MAX) : SIZE_MAX);
-		uncharge_pinned(h);
-	}
-	up_write(&h->use);
-	mutex_unlock(&h->down);
-	return map ? 0 : -ENODEV;
-}
-
-/*
- * A file's take-downs (UNMAP with what the device wrote, close with NULL: unreported).
- * Under the client's inflight lock, so that its unregistration waits for the
- * take-down to finish (p2pmap_client_unregister()).
- */
-static int handle_unmap(struct p2pmap_handle *h, const u64 *written)
-{
-	int ret;
-
-	down_read(&h->client->inflight);
-	ret = take_down(h, written);
-	up_read(&h->client->inflight);
-	return ret;
-}
-
-/*
- * Take down @cl's /dev/p2pmap mappings that hold P2P memory of @pdev, the device first. Under
- * the client's inflight lock: its unregistration waits for this to finish, so its driver's
- * ops and device are still there for quiesce() and the unmaps.
- */
-static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pdev)
-{
-	bool quiesced = false;
-	struct p2pmap_handle *h;
-
-	guard(rwsem_read)(&cl->inflight);
-	for (;;) {
-		bool found = false;
-
-		/* On the list, a handle's mapping is live (take_down() takes it off first). */
-		mutex_lock(&cl->lock);
-		list_for_each_entry(h, &cl->handles, node) {
-			if (p2pmap_map_uses_provider(h->map, pdev)) {
-				list_del_init(&h->node);
-				kref_get(&h->ref);
-				found = true;
-				break;
-			}
-		}
-		mutex_unlock(&cl->lock);
-		if (!found)
-			return;
-		if (!quiesced && cl->ops && cl->ops->quiesce)
-			cl->ops->quiesce(cl->dev, cl->priv);
-		quiesced = true;
-		take_down(h, NULL);
-		handle_put(h);
-	}
-}
-
-/**
- * p2pmap_revoke_provider() - take down every /dev/p2pmap mapping of a provider's memory
- * @pdev: the provider, whose driver is being unbound
- *
- * The unbind (or hot removal) of a provider waits until every page of its P2P memory is
- * unpinned, and a /dev/p2pmap handle may pin some for as long as its file is open. Each
- * client whose mappings hold such pages is quiesced through its ops first, then those
- * mappings are unmapped and unpinned; their handles fail with ENODEV from then on.
- */
-void p2pmap_revoke_provider(struct pci_dev *pdev)
-{
-	struct p2pmap_client *cl;
-	unsigned long idx = 0;
-
-	for (;;) {
-		xa_lock(&clients);
-		cl = xa_find(&clients, &idx, ULONG_MAX, XA_PRESENT);
-		if (cl)
-			kref_get(&cl->ref);
-		xa_unlock(&clients);
-		if (!cl)
-			return;
-		revoke_client_provider(cl, pdev);
-		kref_put(&cl->ref, client_release);
-		idx++;
-	}
-}
-
-/**
- * p2pmap_client_register() - let /dev/p2pmap map for a device
- * @dev: the device, bound to the calling driver (call from probe)
- * @ops: what p2pmap may ask of the driver, or NULL; must outlive the registration
- * @priv: passed to @ops
- *
- * The DMA mappings of a device belong to its driver: P2PMAP_IOC_MAP refuses a device no
- * driver registered (EACCES). The driver's own calls of p2pmap_map_user() and
- * p2pmap_map_sgtable() need no registration.
- *
- * Context: process context.
- * Return: 0, -EEXIST if @dev is registered already, -ENOMEM.
- */
-int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops, void *priv)
-{
-	struct p2pmap_client *cl;
-	int ret;
-
-	cl = kzalloc_obj(*cl, GFP_KERNEL);
-	if (!cl)
-		return -ENOMEM;
-	cl->dev = get_device(dev);
-	cl->ops = ops;
-	cl->priv = priv;
-	mutex_init(&cl->lock);
-	init_rwsem(&cl->inflight);
-	INIT_LIST_HEAD(&cl->handles);
-	kref_init(&cl->ref);
-	ret = xa_insert(&clients, client_index(dev), cl, GFP_KERNEL);
-	if (ret) {
-		kref_put(&cl->ref, client_release);
-		return ret == -EBUSY ? -EEXIST : ret;
-	}
-	return 0;
-}
-EXPORT_SYMBOL_GPL(p2pmap_client_register);
-
-/**
- * p2pmap_client_unregister() - take down every /dev/p2pmap mapping of a device
- * @dev: a device registered with p2pmap_client_register() (call from remove)
- *
- * From now on MAP refuses @dev; a MAP in progress for it finishes first, and its mapping is
- * taken down too. If the device has /dev/p2pmap mappings, the driver's ops->quiesce() is
- * called first (it must stop any DMA the device may still do to them), then each is unmapped
- * and unpinned. The files keep their handles: SYNC and SEGMENTS on them fail with ENODEV,
- * UNMAP releases them with ENODEV. The driver unmaps its own mappings before calling this.
- * When it returns, p2pmap holds no DMA mapping for @dev, and no take-down of one (a file's
- * UNMAP or close, a provider's revoke) is still running or will call @dev's ops.
- *
- * Context: process context, may sleep.
- */
-void p2pmap_client_unregister(struct device *dev)
-{
-	struct p2pmap_client *cl = xa_erase(&clients, client_index(dev));
-	struct p2pmap_handle *h;
-	bool any;
-
-	if (!cl)
-		return;
-	mutex_lock(&cl->lock);
-	WRITE_ONCE(cl->dead, true);	/* also stops a MAP's copy in (p2pmap_map_pinned()) */
-	mutex_unlock(&cl->lock);
-	down_write(&cl->inflight);	/* every MAP for @dev has attached or given up */
-	up_write(&cl->inflight);
-
-	mutex_lock(&cl->lock);
-	any = !list_empty(&cl->handles);
-	mutex_unlock(&cl->lock);
-	if (any && cl->ops && cl->ops->quiesce)
-		cl->ops->quiesce(dev, cl->priv);
-	for (;;) {
-		mutex_lock(&cl->lock);
-		h = list_first_entry_or_null(&cl->handles, struct p2pmap_handle, node);
-		if (h) {
-			list_del_init(&h->node);
-			kref_get(&h->ref);
-		}
-		mutex_unlock(&cl->lock);
-		if (!h)
-			break;
-		take_down(h, NULL);
-		handle_put(h);
-	}
-	/* Take-downs that took a handle off the list before this walk (UNMAP, close, revoke). */
-	down_write(&cl->inflight);
-	up_write(&cl->inflight);
-	kref_put(&cl->ref, client_release);
-}
-EXPORT_SYMBOL_GPL(p2pmap_client_unregister);
-
-static void devm_client_unregister(void *dev)
-{
-	p2pmap_client_unregister(dev);
-}
-
-/**
- * devm_p2pmap_client_register() - p2pmap_client_register(), undone when the driver unbinds
- * @dev: the device, bound to the calling driver (call from probe)
- * @ops: as for p2pmap_client_register()
- * @priv: passed to @ops
- *
- * p2pmap_client_unregister() runs as a devres action when @dev's driver unbinds (after its
- * remove(), before the devres actions registered earlier), so a driver cannot forget it.
- * Whatever @ops->quiesce() uses must still be there then: allocate it with devres before
- * this call, or stop the device's DMA in a devres action registered before it.
- *
- * Context: process context.
- * Return: 0, or an error as from p2pmap_client_register() (nothing registered then).
- */
-int devm_p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *ops,
-				void *priv)
-{
-	int ret = p2pmap_client_register(dev, ops, priv);
-
-	if (ret)
-		return ret;
-	return devm_add_action_or_reset(dev, devm_client_unregister, dev);
-}
-EXPORT_SYMBOL_GPL(devm_p2pmap_client_register);
-
-/*
- * @dev's driver is gone (BUS_NOTIFY_UNBOUND_DRIVER) and left its registration behind: drop
- * it, without calling its ops, whose module may be gone too. Its /dev/p2pmap mappings are
- * taken down; the device does no DMA any more (its driver released it).
- */
-void p2pmap_client_unbound(struct device *dev)
-{
-	struct p2pmap_client *cl = client_get(dev);
-
-	if (!cl)
-		return;
-	dev_warn(dev, "p2pmap: the driver unbound without p2pmap_client_unregister(); registration dropped\n");
-	down_write(&cl->inflight);	/* no take-down is calling ops meanwhile */
-	cl->ops = NULL;
-	up_write(&cl->inflight);
-	kref_put(&cl->ref, client_release);
-	p2pmap_client_unregister(dev);
-}
-
-/**
- * p2pmap_client_verify() - run a probe through a registered client's driver
- * @provider: the provider
- * @client: the client device
- * @out: the probe's report (override.c fills in the rest)
- *
- * The client stays registered while the probe runs: its unregistration waits, so the probe's
- * DMA mappings of the device are gone before its driver lets go of it.
- *
- * Context: process context, may sleep.
- * Return: 0 when the probe ran (@out->result says what it found), -EACCES (no driver
- * registered @client), -EOPNOTSUPP (its driver has no dma_copy op), -ENODEV (it is being
- * unregistered), or the probe's error.
- */
-int p2pmap_client_verify(struct pci_dev *provider, struct device *client,
-			 struct p2pmap_verify *out)
-{
-	struct p2pmap_client *cl = client_get(client);
-	bool dead;
-	int ret;
-
-	if (!cl)
-		return -EACCES;
-	down_read(&cl->inflight);	/* @ops stays as it is (p2pmap_client_unbound()) */
-	mutex_lock(&cl->lock);
-	dead = cl->dead;
-	mutex_unlock(&cl->lock);
-	if (!cl->ops || !cl->ops->dma_copy)
-		ret = -EOPNOTSUPP;
-	else if (dead)
-		ret = -ENODEV;
-	else
-		ret = p2pmap_probe(provider, client, cl->ops->dma_copy, cl->priv, out);
-	up_read(&cl->inflight);
-	kref_put(&cl->ref, client_release);
-	return ret;
-}
-
 static int dir_from_uapi(u32 dir, enum dma_data_direction *out)
 {
 	switch (dir) {
@@ -491,78 +67,7 @@ static int dir_from_uapi(u32 dir, enum dma_data_direction *out)
 	return -EINVAL;
 }
 
-/* A referenced PCI device from a UAPI address, or an ERR_PTR. */
-struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a)
-{
-	struct pci_dev *pdev;
-
-	if (a->reserved)
-		return ERR_PTR(-EINVAL);
-	pdev = pci_get_domain_bus_and_slot(a->domain, a->bus, a->devfn);
-	return pdev ?: ERR_PTR(-ENODEV);
-}
-
-static struct p2pmap_handle *handle_alloc(void)
-{
-	struct p2pmap_handle *h = kzalloc_obj(*h, GFP_KERNEL);
-
-	if (!h)
-		return NULL;
-	INIT_LIST_HEAD(&h->node);
-	init_rwsem(&h->use);
-	mutex_init(&h->down);
-	mutex_init(&h->sync);
-	kref_init(&h->ref);
-	return h;
-}
-
-/*
- * Map for a registered client and put the handle on its list: 0, or the error with nothing
- * left mapped. The buffer is pinned before the client's inflight lock is taken: a fault that
- * stalls (userfaultfd, FUSE) must not hold up the client's unregistration, nor, through its
- * waiting writer, every provider's revoke. The copy in stops when the client unregisters.
- */
-static int handle_map(struct p2pmap_handle *h, struct pci_dev *client,
-		      const struct p2pmap_map *arg, enum dma_data_direction dir,
-		      struct p2pmap_summary *sum)
-{
-	struct p2pmap_client *cl = h->client;
-	struct p2pmap_mapping *map;
-	int ret = 0;
-
-	map = p2pmap_pin_user(&client->dev, arg->addr, arg->len, dir, arg->flags);
-	if (IS_ERR(map))
-		return PTR_ERR(map);
-	down_read(&cl->inflight);
-	map = p2pmap_map_pinned(map, &cl->dead);
-	if (IS_ERR(map)) {
-		up_read(&cl->inflight);
-		return PTR_ERR(map);
-	}
-	/* Read now: once on the list, a take-down may free the mapping at any time. */
-	p2pmap_summary(map, sum);
-	p2pmap_map_set_stop(map, &h->abort);
-	mutex_lock(&cl->lock);
-	if (cl->dead) {
-		ret = -ENODEV;
-	} else if (p2pmap_map_provider_unbinding(map)) {
-		/*
-		 * A provider's unbind marks it, then walks the lists under this lock: a mapping
-		 * not on the list by then sees the mark here, and goes itself.
-		 */
-		ret = -ENODEV;
-	} else {
-		h->map = map;
-		list_add(&h->node, &cl->handles);
-	}
-	mutex_unlock(&cl->lock);
-	if (ret)
-		p2pmap_unmap_written(map, 0);	/* no device had it: nothing to copy back */
-	up_read(&cl->inflight);
-	return ret;
-}
-
-/* The handle @id of @f, referenced (handle_put()), or NULL; removed from @f if @erase. */
+/* The handle @id of @f, referenced (p2pmap_handle_put()), or NULL; removed from @f if @erase. */
 static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool erase)
 {
 	struct p2pmap_handle *h;
@@ -602,24 +107,24 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	client = p2pmap_get_pci(&arg.client);
 	if (IS_ERR(client))
 		return PTR_ERR(client);
-	h = handle_alloc();
+	h = p2pmap_handle_alloc();
 	if (!h) {
 		pci_dev_put(client);
 		return -ENOMEM;
 	}
-	h->client = client_get(&client->dev);
+	h->client = p2pmap_client_get(&client->dev);
 	if (!h->client) {
 		pci_info_ratelimited(client,
 				     "p2pmap: MAP refused: no driver registered the device as a p2pmap client\n");
 		ret = -EACCES;
 		goto out_put;
 	}
-	ret = charge_pinned(h, DIV_ROUND_UP(offset_in_page(arg.addr) + arg.len, PAGE_SIZE));
+	ret = p2pmap_handle_charge(h, DIV_ROUND_UP(offset_in_page(arg.addr) + arg.len, PAGE_SIZE));
 	if (ret)
 		goto out_put;
-	ret = handle_map(h, client, &arg, dir, &sum);
+	ret = p2pmap_handle_map(h, client, &arg, dir, &sum);
 	if (ret) {
-		uncharge_pinned(h);
+		p2pmap_handle_uncharge(h);
 		goto out_put;
 	}
 	pci_dev_put(client);
@@ -648,8 +153,8 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 		/* Unless UNMAP or close of the id the caller never saw took it already. */
 		h = file_handle(f, id, true);
 		if (h) {
-			handle_unmap(h, NULL);
-			handle_put(h);
+			p2pmap_handle_unmap(h, NULL);
+			p2pmap_handle_put(h);
 		}
 		return ret;
 	}
@@ -657,12 +162,12 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 
 out_unmap:
 	mutex_unlock(&f->lock);
-	handle_unmap(h, NULL);
-	handle_put(h);
+	p2pmap_handle_unmap(h, NULL);
+	p2pmap_handle_put(h);
 	return ret;
 out_put:
 	pci_dev_put(client);
-	handle_put(h);
+	p2pmap_handle_put(h);
 	return ret;
 }
 
@@ -695,7 +200,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	if (!h)
 		return -ENOENT;
 	if (unmap) {
-		ret = handle_unmap(h, &written);
+		ret = p2pmap_handle_unmap(h, &written);
 	} else {
 		/* Under @use: a take-down stops the copy (@abort) and waits for it. */
 		down_read(&h->use);
@@ -712,7 +217,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 		}
 		up_read(&h->use);
 	}
-	handle_put(h);
+	p2pmap_handle_put(h);
 	return ret;
 }
 
@@ -789,14 +294,13 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 out:
 	kfree(segs);
 out_put:
-	handle_put(h);
+	p2pmap_handle_put(h);
 	return ret;
 }
 
 static long ioc_explain(void __user *uarg)
 {
 	struct p2pmap_pci_addr *cb;
-	struct pci_dev *prov, *client;
 	struct p2pmap_explain arg;
 	struct p2pmap_shadow_choice sh = {};
 	struct p2pmap_request req;
@@ -816,23 +320,9 @@ static long ioc_explain(void __user *uarg)
 	if (shadow && argsz < offsetofend(struct p2pmap_explain, shadow_reason))
 		return -EINVAL;
 
-	prov = p2pmap_get_pci(&arg.provider);
-	if (IS_ERR(prov))
-		return PTR_ERR(prov);
-	client = p2pmap_get_pci(&arg.client);
-	if (IS_ERR(client)) {
-		ret = PTR_ERR(client);
-		goto out_prov;
-	}
-	if (!p2pmap_is_provider(prov)) {
-		ret = -ENODEV;
-		goto out;
-	}
-	pair = p2pmap_pair_get(prov, client);
-	if (IS_ERR(pair)) {
-		ret = PTR_ERR(pair);
-		goto out;
-	}
+	pair = p2pmap_pair_lookup(&arg.provider, &arg.client);
+	if (IS_ERR(pair))
+		return PTR_ERR(pair);
 	req = (struct p2pmap_request){
 		.len = arg.len,
 		.nr_pages = DIV_ROUND_UP(arg.len, PAGE_SIZE),
@@ -857,13 +347,8 @@ static long ioc_explain(void __user *uarg)
 	arg.override = READ_ONCE(pair->ovr.state);
 	arg.probe_result = READ_ONCE(pair->ovr.probe_result);
 	arg.verified_at = READ_ONCE(pair->ovr.verified_at);
-	p2pmap_pair_put(pair);
-	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
-out:
-	pci_dev_put(client);
-out_prov:
-	pci_dev_put(prov);
-	return ret;
+	p2pmap_pair_lookup_put(pair);
+	return p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 }
 
 /*
@@ -972,8 +457,8 @@ static int p2pmap_release(struct inode *inode, struct file *file)
 	unsigned long id;
 
 	xa_for_each(&f->maps, id, h) {
-		handle_unmap(h, NULL);
-		handle_put(h);
+		p2pmap_handle_unmap(h, NULL);
+		p2pmap_handle_put(h);
 	}
 	xa_destroy(&f->maps);
 	mutex_destroy(&f->lock);
@@ -1004,6 +489,4 @@ int p2pmap_cdev_init(void)
 void p2pmap_cdev_exit(void)
 {
 	misc_deregister(&p2pmap_misc);
-	WARN_ON(!xa_empty(&clients));	/* client drivers depend on this module */
-	xa_destroy(&clients);
 }

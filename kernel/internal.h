@@ -211,6 +211,10 @@ bool p2pmap_is_provider(struct pci_dev *pdev);
 struct pci_dev *p2pmap_page_provider(struct page *page);
 struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
 void p2pmap_pair_put(struct p2pmap_pair *pair);
+struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a);
+struct p2pmap_pair *p2pmap_pair_lookup(const struct p2pmap_pci_addr *p,
+				       const struct p2pmap_pci_addr *c);
+void p2pmap_pair_lookup_put(struct p2pmap_pair *pair);
 unsigned int p2pmap_pair_count(void);
 bool p2pmap_pair_live(struct p2pmap_pair *pair);
 bool p2pmap_provider_unbinding(struct pci_dev *pdev);
@@ -316,13 +320,8 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		 int (*copy)(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
 			     size_t len),
 		 void *priv, struct p2pmap_verify *out);
-int p2pmap_client_verify(struct pci_dev *provider, struct device *client,
-			 struct p2pmap_verify *out);
 
 /* cdev.c and sysfs.c */
-struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a);
-void p2pmap_revoke_provider(struct pci_dev *pdev);
-void p2pmap_client_unbound(struct device *dev);
 int p2pmap_cdev_init(void);
 void p2pmap_cdev_exit(void);
 int p2pmap_sysfs_init(void);

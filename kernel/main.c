@@ -4,7 +4,7 @@
  */
 #include <linux/module.h>
 
-#include "internal.h"
+#include "client.h"
 
 /**
  * p2pmap_param_set_ulong() - set an unsigned long module parameter within bounds
@@ -62,6 +62,7 @@ static int __init p2pmap_init(void)
 
 err_cdev:
 	p2pmap_cdev_exit();
+	p2pmap_client_exit();
 err_sysfs:
 	p2pmap_sysfs_exit();
 err_pair:
@@ -77,6 +78,7 @@ static void __exit p2pmap_exit(void)
 {
 	p2pmap_policy_exit();
 	p2pmap_cdev_exit();
+	p2pmap_client_exit();
 	p2pmap_sysfs_exit();
 	p2pmap_pair_exit();
 	p2pmap_bounce_exit();

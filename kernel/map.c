@@ -49,62 +49,6 @@ module_param_cb(max_map_bytes, &max_map_bytes_ops, &p2pmap_max_map_bytes, 0644);
 MODULE_PARM_DESC(max_map_bytes,
 		 "Largest buffer one mapping may cover, 1 .. just under 1 TiB with 4 KiB pages (default 1 GiB)");
 
-/*
- * Every device-writable (FROM_DEVICE, BIDIRECTIONAL) mapping's memory, by physical address.
- * Two of them may not share a cache line: on a non-coherent platform the CPU cache
- * maintenance of one would corrupt what the device wrote through the other, and two bounced
- * mappings of one buffer would both copy back. DMA-API debug reports such overlaps too.
- *
- * The trees are sharded by 1 GiB of physical address space, each under a spinlock, so
- * mappings of different memory do not queue on one lock; a range that crosses a shard
- * boundary is claimed in pieces (claim()).
- *
- * The ranges in a tree never overlap (that is what the tree enforces), so ordered by start
- * they are ordered by end too, and a plain rbtree does: the only ranges a new one could
- * overlap are its neighbours in that order, and the descent that finds its place passes
- * both (range_insert()). No interval tree, and no augmented data to keep up on insert and
- * erase.
- */
-#define CLAIM_SHARD_SHIFT	30
-#define CLAIM_SHARD_BITS	6
-
-static struct claim_shard {
-	spinlock_t lock;		/* protects tree */
-	struct rb_root tree;
-} ____cacheline_aligned_in_smp claim_shards[1 << CLAIM_SHARD_BITS] = {
-	[0 ... (1 << CLAIM_SHARD_BITS) - 1] = {
-		.lock = __SPIN_LOCK_UNLOCKED(claim_shards.lock),
-		.tree = RB_ROOT,
-	},
-};
-
-/*
- * Put @rg into @root unless it overlaps a range there. Each node the descent passes either
- * lies wholly before @rg, wholly after it, or overlaps it; the neighbours @rg would have are
- * among the nodes passed, so finding none that overlaps proves there is none.
- *
- * Return: true if inserted, false if @rg overlaps a range in @root.
- */
-static bool range_insert(struct p2pmap_range *rg, struct rb_root *root)
-{
-	struct rb_node **link = &root->rb_node, *parent = NULL;
-
-	while (*link) {
-		struct p2pmap_range *r = rb_entry(*link, struct p2pmap_range, rb);
-
-		parent = *link;
-		if (rg->last < r->start)
-			link = &parent->rb_left;
-		else if (rg->start > r->last)
-			link = &parent->rb_right;
-		else
-			return false;
-	}
-	rb_link_node(&rg->rb, parent, link);
-	rb_insert_color(&rg->rb, root);
-	return true;
-}
-
 /* Mappings are made and freed per I/O: a cache of their own, of their exact size. */
 static struct kmem_cache *mapping_cache;
 
@@ -117,11 +61,6 @@ int p2pmap_map_init(void)
 void p2pmap_map_exit(void)
 {
 	kmem_cache_destroy(mapping_cache);
-}
-
-static struct claim_shard *shard_of(phys_addr_t addr)
-{
-	return &claim_shards[hash_64(addr >> CLAIM_SHARD_SHIFT, CLAIM_SHARD_BITS)];
 }
 
 static u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
@@ -303,309 +242,18 @@ static int build_dst(struct p2pmap_mapping *map, unsigned long nr_bounce)
 	return 0;
 }
 
-/*
- * Lock shard @sh, keeping the one *@held if it is @sh already: consecutive pieces of a buffer
- * mostly lie in one shard, and take its lock once, for up to CLAIM_BATCH pieces (*@batch
- * counts them) so that a large buffer does not hold it long. NULL unlocks what is held.
- */
-#define CLAIM_BATCH	32
-
-static void shard_switch(struct claim_shard **held, struct claim_shard *sh, unsigned int *batch)
-{
-	if (*held == sh && ++*batch < CLAIM_BATCH)
-		return;
-	*batch = 0;
-	if (*held)
-		spin_unlock(&(*held)->lock);
-	if (sh)
-		spin_lock(&sh->lock);
-	*held = sh;
-}
-
-/* Take a device-writable mapping's memory out of the overlap trees. */
-static void unclaim(struct p2pmap_mapping *map)
-{
-	struct claim_shard *held = NULL;
-	unsigned int r, batch = 0;
-
-	for (r = 0; r < map->nr_ranges; r++) {
-		shard_switch(&held, shard_of(map->ranges[r].start), &batch);
-		rb_erase(&map->ranges[r].rb, &held->tree);
-	}
-	shard_switch(&held, NULL, &batch);
-	map->nr_ranges = 0;
-}
-
-/* The cache-aligned memory of @sg, and how many claim shards it spans. */
-static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phys_addr_t *start,
-				  phys_addr_t *last)
-{
-	phys_addr_t phys = sg_phys(sg);
-
-	*start = ALIGN_DOWN(phys, align);
-	*last = ALIGN(phys + sg->length, align) - 1;
-	return (*last >> CLAIM_SHARD_SHIFT) - (*start >> CLAIM_SHARD_SHIFT) + 1;
-}
-
-/*
- * Claim the memory of a device-writable mapping: no cache line of it may be in another
- * device-writable mapping (see claim_shards). The source table is what the memory is, for
- * RAM, P2P and bounced entries alike (two bounced mappings of one buffer would both copy
- * back into it). Mappings the device only reads may overlap anything.
- *
- * Each piece is checked and inserted under its shard's lock, which is held across consecutive
- * pieces in the same shard. Two mappings that overlap may then both fail, when each claimed a
- * piece the other needs: only the first of two mappings made one after the other is sure to
- * succeed, as before.
- *
- * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
- */
-static int claim(struct p2pmap_mapping *map)
-{
-	phys_addr_t align = max_t(unsigned int, L1_CACHE_BYTES, dma_get_cache_alignment());
-	struct claim_shard *held = NULL;
-	unsigned int n = 0, r = 0, i, batch = 0;
-	phys_addr_t start, last;
-	struct scatterlist *sg;
-	int ret = 0;
-
-	if (map->dir == DMA_TO_DEVICE)
-		return 0;
-	for_each_sgtable_sg(map->src, sg, i)
-		n += sg_claim_span(sg, align, &start, &last);
-	map->ranges = &map->inline_range;
-	if (n > 1) {
-		/* kvmalloc() serves at most INT_MAX bytes (and warns past them). */
-		if (n > INT_MAX / sizeof(*map->ranges))
-			return -ENOMEM;
-		map->ranges = kvcalloc(n, sizeof(*map->ranges), GFP_KERNEL);
-		if (!map->ranges)
-			return -ENOMEM;
-	}
-	for_each_sgtable_sg(map->src, sg, i) {
-		sg_claim_span(sg, align, &start, &last);
-		while (start <= last) {
-			phys_addr_t end = start | (BIT_ULL(CLAIM_SHARD_SHIFT) - 1);
-			struct p2pmap_range *rg = &map->ranges[r];
-
-			end = min(end, last);
-			rg->start = start;
-			rg->last = end;
-			shard_switch(&held, shard_of(start), &batch);
-			if (!range_insert(rg, &held->tree)) {
-				ret = -EADDRINUSE;
-				goto out;
-			}
-			map->nr_ranges = ++r;
-			if (end == last)
-				break;
-			start = end + 1;
-		}
-	}
-out:
-	shard_switch(&held, NULL, &batch);
-	if (ret)
-		unclaim(map);
-	return ret;
-}
-
-/*
- * CPU syncs of the DMA-mapped table that never touch a PCI bus-address segment: the DMA API's
- * sync functions do not skip them (map and unmap do), and on a non-coherent platform without
- * an IOMMU a sync of a bus address is cache maintenance on an unrelated physical address.
- * Such a segment is device memory with no CPU cache to maintain. A table without one is
- * synced whole.
- */
-static void sync_dst(struct p2pmap_mapping *map, bool for_cpu)
-{
-	unsigned int r;
-
-	if (!map->nr_runs) {
-		if (for_cpu)
-			dma_sync_sgtable_for_cpu(map->client, map->dst, map->dir);
-		else
-			dma_sync_sgtable_for_device(map->client, map->dst, map->dir);
-		return;
-	}
-	for (r = 0; r < map->nr_runs; r++) {
-		const struct p2pmap_run *run = &map->runs[r];
-
-		if (run->bus || run->resource)
-			continue;
-		if (for_cpu)
-			dma_sync_sg_for_cpu(map->client, run->sgl, run->nents, map->dir);
-		else
-			dma_sync_sg_for_device(map->client, run->sgl, run->nents, map->dir);
-	}
-}
-
-/* Unmap the first @run->mapped entries of a verified override's run. */
-static void unmap_resource_run(struct p2pmap_mapping *map, struct p2pmap_run *run)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sg(run->sgl, sg, run->mapped, i)
-		dma_unmap_resource(map->client, sg_dma_address(sg), sg_dma_len(sg), map->dir, 0);
-}
-
-/*
- * Map a verified override's run: the provider's memory as the resource it is, for the client
- * (through the IOMMU where there is one), entry by entry, as drivers map a peer's BAR. These
- * are device memory: no CPU sync ever touches them.
- */
-static int map_resource_run(struct p2pmap_mapping *map, struct p2pmap_run *run)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sg(run->sgl, sg, run->nents, i) {
-		dma_addr_t addr = dma_map_resource(map->client, sg_phys(sg), sg->length,
-						   map->dir, 0);
-
-		if (dma_mapping_error(map->client, addr))
-			return -EIO;
-		sg_dma_address(sg) = addr;
-		sg_dma_len(sg) = sg->length;
-		run->mapped = i + 1;
-	}
-	return 0;
-}
-
-/* Unmap what p2pmap_dma_map() mapped. */
-static void dma_unmap(struct p2pmap_mapping *map)
-{
-	unsigned int r;
-
-	if (!map->nr_runs) {
-		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
-		return;
-	}
-	for (r = 0; r < map->nr_runs; r++) {
-		if (!map->runs[r].mapped)
-			continue;
-		if (map->runs[r].resource)
-			unmap_resource_run(map, &map->runs[r]);
-		else
-			dma_unmap_sg(map->client, map->runs[r].sgl, map->runs[r].nents, map->dir);
-	}
-}
-
-/* Segment @b starts a new run after @a: a different way of DMA-mapping it. */
-static bool new_run(const struct p2pmap_seg *a, const struct p2pmap_seg *b)
-{
-	return a->bus != b->bus || a->resource != b->resource;
-}
-
-/*
- * Cut the destination table into runs of segments that are all PCI bus addresses or none,
- * and all a verified override's P2P memory or none, when there are several kinds. Each run
- * is DMA-mapped on its own: DMA segments then never span two runs, so the client's table
- * lists them in buffer order, and the CPU syncs of a run are the DMA API's own, for exactly
- * what one dma_map_sg() call mapped (an override's run is never synced).
- */
-static int make_runs(struct p2pmap_mapping *map)
-{
-	struct scatterlist *sg = map->dst->sgl;
-	struct p2pmap_run *run = NULL;
-	unsigned int s, k, n = 0;
-	bool any = false;
-
-	for (s = 0; s < map->nr_segs; s++) {
-		any |= map->segs[s].bus || map->segs[s].resource;
-		if (!s || new_run(&map->segs[s - 1], &map->segs[s]))
-			n++;
-	}
-	if (!any)
-		return 0;
-	map->runs = &map->inline_run;
-	if (n > 1) {
-		map->runs = kvcalloc(n, sizeof(*map->runs), GFP_KERNEL);
-		if (!map->runs)
-			return -ENOMEM;
-	}
-	for (s = 0; s < map->nr_segs; s++) {
-		if (!s || new_run(&map->segs[s - 1], &map->segs[s])) {
-			run = &map->runs[map->nr_runs++];
-			run->sgl = sg;
-			run->bus = map->segs[s].bus;
-			run->resource = map->segs[s].resource;
-		}
-		run->nents += map->segs[s].dst_nents;
-		for (k = 0; k < map->segs[s].dst_nents; k++)
-			sg = sg_next(sg);
-	}
-	return 0;
-}
-
-/*
- * DMA-map the runs, and list their DMA segments in @map->view (one run: @dst holds them).
- */
-static int map_runs(struct p2pmap_mapping *map)
-{
-	struct scatterlist *sg, *vsg;
-	unsigned int r, i, total = 0;
-	int ret;
-
-	for (r = 0; r < map->nr_runs; r++) {
-		struct p2pmap_run *run = &map->runs[r];
-
-		if (run->resource) {
-			ret = map_resource_run(map, run);
-			if (ret)
-				goto fail;
-			total += run->mapped;
-			continue;
-		}
-		run->mapped = dma_map_sg(map->client, run->sgl, run->nents, map->dir);
-		if (!run->mapped) {
-			ret = -EIO;
-			goto fail;
-		}
-		total += run->mapped;
-		/* A run the PCI core did not map to bus addresses after all is synced. */
-		for_each_sg(run->sgl, sg, run->mapped, i)
-			run->bus &= sg_dma_is_bus_address(sg);
-	}
-	if (map->nr_runs == 1) {
-		/* One run starts at @dst's first entry: its DMA segments are @dst's own. */
-		map->dst->nents = total;
-		return 0;
-	}
-	ret = sg_alloc_table(&map->view, total, GFP_KERNEL);
-	if (ret)
-		goto fail;
-	vsg = map->view.sgl;
-	for (r = 0; r < map->nr_runs; r++) {
-		for_each_sg(map->runs[r].sgl, sg, map->runs[r].mapped, i) {
-			sg_dma_address(vsg) = sg_dma_address(sg);
-			sg_dma_len(vsg) = sg_dma_len(sg);
-			vsg = sg_next(vsg);
-		}
-	}
-	map->view.nents = total;
-	map->table = &map->view;
-	return 0;
-
-fail:
-	dma_unmap(map);
-	for (r = 0; r < map->nr_runs; r++)
-		map->runs[r].mapped = 0;
-	return ret;
-}
-
 /* Undo whatever part of a mapping exists. Safe on a partly built mapping. */
 static void release(struct p2pmap_mapping *map)
 {
 	unsigned int s;
 
 	if (map->dma_mapped)
-		dma_unmap(map);
+		p2pmap_runs_unmap(map);
 	if (map->view.sgl)
 		sg_free_table(&map->view);
 	if (map->runs != &map->inline_run)
 		kvfree(map->runs);
-	unclaim(map);
+	p2pmap_unclaim(map);
 	if (map->ranges != &map->inline_range)
 		kvfree(map->ranges);
 	p2pmap_bounce_put_chunks(map);	/* taken, not yet in a table (a failure) */
@@ -710,7 +358,7 @@ static struct p2pmap_mapping *map_failed(struct p2pmap_mapping *map, int ret)
 static noinline int p2pmap_dma_map(struct p2pmap_mapping *map)
 {
 	if (map->nr_runs)
-		return map_runs(map);
+		return p2pmap_runs_map(map);
 	return dma_map_sgtable(map->client, map->dst, map->dir, 0);
 }
 ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
@@ -724,7 +372,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	ret = p2pmap_make_segments(map);
 	if (ret)
 		return map_failed(map, ret);
-	ret = claim(map);
+	ret = p2pmap_claim(map);
 	if (ret)
 		return map_failed(map, ret);
 	nr_bounce = decide_all(map);
@@ -740,14 +388,14 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 		map->dst = map->src;
 	}
 	map->table = map->dst;
-	ret = make_runs(map);
+	ret = p2pmap_runs_make(map);
 	if (ret)
 		return map_failed(map, ret);
 
 	/*
 	 * A plain map (in runs if there are PCI bus addresses): the DMA API does the CPU sync
 	 * for the device itself, skipping bus-address entries, and DMA-API debug keeps its
-	 * overlap check (claim() refused overlapping device-writable mappings already).
+	 * overlap check (p2pmap_claim() refused overlapping device-writable mappings already).
 	 */
 	ret = p2pmap_dma_map(map);
 	if (ret)
@@ -1042,7 +690,7 @@ int p2pmap_sync_for_device(struct p2pmap_mapping *map)
 			return map->copy_err;
 		trace_p2pmap_bounce_copy(map->client, map->sum.bytes_bounce, true);
 	}
-	sync_dst(map, false);
+	p2pmap_runs_sync(map, false);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_device);
@@ -1081,7 +729,7 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  */
 int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
 {
-	sync_dst(map, true);
+	p2pmap_runs_sync(map, true);
 	return copy_back(map, written);
 }
 EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu_written);
@@ -1122,7 +770,7 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
 
 	/* The unmap does the CPU sync, and skips PCI bus-address entries. */
-	dma_unmap(map);
+	p2pmap_runs_unmap(map);
 	map->dma_mapped = false;
 	copy_back(map, written);
 	p2pmap_count(mappings_active, -1);

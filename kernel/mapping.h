@@ -215,4 +215,14 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			     struct page *page, unsigned int off, unsigned int len, bool bounced);
 
+/* claim.c: the overlap claims of device-writable mappings. */
+int p2pmap_claim(struct p2pmap_mapping *map);
+void p2pmap_unclaim(struct p2pmap_mapping *map);
+
+/* runs.c: the destination table DMA-mapped in runs of one kind, and its CPU syncs. */
+int p2pmap_runs_make(struct p2pmap_mapping *map);
+int p2pmap_runs_map(struct p2pmap_mapping *map);
+void p2pmap_runs_unmap(struct p2pmap_mapping *map);
+void p2pmap_runs_sync(struct p2pmap_mapping *map, bool for_cpu);
+
 #endif /* _P2PMAP_MAPPING_H */

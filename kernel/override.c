@@ -18,41 +18,9 @@
 #include <linux/timekeeping.h>
 
 #include "../include/p2pmap_args.h"
-#include "internal.h"
+#include "client.h"
 
 static DEFINE_MUTEX(probe_lock);	/* one probe at a time; writers of pair->ovr */
-
-/* The pair of two UAPI addresses, referenced, with the two devices' references dropped. */
-static struct p2pmap_pair *get_pair(const struct p2pmap_pci_addr *p,
-				    const struct p2pmap_pci_addr *c, struct pci_dev **provider,
-				    struct pci_dev **client)
-{
-	struct p2pmap_pair *pair = ERR_PTR(-ENODEV);
-
-	*provider = p2pmap_get_pci(p);
-	if (IS_ERR(*provider))
-		return ERR_CAST(*provider);
-	*client = p2pmap_get_pci(c);
-	if (IS_ERR(*client)) {
-		pair = ERR_CAST(*client);
-		goto out;
-	}
-	if (p2pmap_is_provider(*provider))
-		pair = p2pmap_pair_get(*provider, *client);
-	if (IS_ERR(pair))
-		pci_dev_put(*client);
-out:
-	if (IS_ERR(pair))
-		pci_dev_put(*provider);
-	return pair;
-}
-
-static void put_pair(struct p2pmap_pair *pair, struct pci_dev *provider, struct pci_dev *client)
-{
-	p2pmap_pair_put(pair);
-	pci_dev_put(client);
-	pci_dev_put(provider);
-}
 
 /* Record a probe's result in its pair. Called under probe_lock. */
 static void record(struct p2pmap_pair *pair, const struct p2pmap_verify *v, bool enable)
@@ -83,7 +51,6 @@ static void record(struct p2pmap_pair *pair, const struct p2pmap_verify *v, bool
  */
 long p2pmap_ioc_verify(void __user *uarg)
 {
-	struct pci_dev *provider, *client;
 	struct p2pmap_pair *pair;
 	struct p2pmap_verify arg;
 	u32 argsz;
@@ -99,7 +66,7 @@ long p2pmap_ioc_verify(void __user *uarg)
 	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
 	if (ret)
 		return ret;
-	pair = get_pair(&arg.provider, &arg.client, &provider, &client);
+	pair = p2pmap_pair_lookup(&arg.provider, &arg.client);
 	if (IS_ERR(pair))
 		return PTR_ERR(pair);
 	memset(&arg.result, 0, sizeof(arg) - offsetof(struct p2pmap_verify, result));
@@ -107,7 +74,7 @@ long p2pmap_ioc_verify(void __user *uarg)
 	ret = mutex_lock_interruptible(&probe_lock);
 	if (ret)
 		goto out;
-	ret = p2pmap_client_verify(provider, &client->dev, &arg);
+	ret = p2pmap_client_verify(pair->provider, &pair->client->dev, &arg);
 	if (!ret)
 		record(pair, &arg, arg.flags & P2PMAP_VERIFY_ENABLE);
 	/* A device unbound or removed meanwhile: the result is of a pair that is gone. */
@@ -118,7 +85,7 @@ long p2pmap_ioc_verify(void __user *uarg)
 	if (!ret)
 		ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
-	put_pair(pair, provider, client);
+	p2pmap_pair_lookup_put(pair);
 	return ret;
 }
 
@@ -130,7 +97,6 @@ out:
  */
 long p2pmap_ioc_override(void __user *uarg)
 {
-	struct pci_dev *provider, *client;
 	struct p2pmap_override arg;
 	struct p2pmap_pair *pair;
 	struct p2pmap_override_state *o;
@@ -150,7 +116,7 @@ long p2pmap_ioc_override(void __user *uarg)
 		if (ret)
 			return ret;
 	}
-	pair = get_pair(&arg.provider, &arg.client, &provider, &client);
+	pair = p2pmap_pair_lookup(&arg.provider, &arg.client);
 	if (IS_ERR(pair))
 		return PTR_ERR(pair);
 	o = &pair->ovr;
@@ -158,22 +124,22 @@ long p2pmap_ioc_override(void __user *uarg)
 	mutex_lock(&probe_lock);
 	if (arg.flags == P2PMAP_OVERRIDE_DEL) {
 		if (o->state & P2PMAP_OVERRIDE_ENABLED)
-			pci_info(client, "p2pmap: verified override for %s disabled\n",
-				 pci_name(provider));
+			pci_info(pair->client, "p2pmap: verified override for %s disabled\n",
+				 pci_name(pair->provider));
 		WRITE_ONCE(o->state, o->state & ~P2PMAP_OVERRIDE_ENABLED);
 	} else if (!(o->state & P2PMAP_OVERRIDE_VERIFIED)) {
 		ret = -ENOKEY;
 	} else if (!(o->state & P2PMAP_OVERRIDE_ENABLED)) {
 		WRITE_ONCE(o->state, o->state | P2PMAP_OVERRIDE_ENABLED);
-		pci_info(client, "p2pmap: verified override for %s enabled\n",
-			 pci_name(provider));
+		pci_info(pair->client, "p2pmap: verified override for %s enabled\n",
+			 pci_name(pair->provider));
 	}
 	arg.override = o->state;
 	arg.verified_at = o->verified_at;
 	mutex_unlock(&probe_lock);
 	if (!ret)
 		ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
-	put_pair(pair, provider, client);
+	p2pmap_pair_lookup_put(pair);
 	return ret;
 }
 

@@ -17,7 +17,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include "internal.h"
+#include "client.h"
 
 #define P2PMAP_PAIR_HASH_BITS 8
 
@@ -313,6 +313,71 @@ static void pair_release(struct kref *ref)
 void p2pmap_pair_put(struct p2pmap_pair *pair)
 {
 	kref_put(&pair->ref, pair_release);
+}
+
+/**
+ * p2pmap_get_pci() - the PCI device of a UAPI address
+ * @a: the address
+ *
+ * Return: the device, referenced (pci_dev_put()), or an ERR_PTR: -EINVAL (reserved bits
+ * set), -ENODEV (no such device).
+ */
+struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a)
+{
+	struct pci_dev *pdev;
+
+	if (a->reserved)
+		return ERR_PTR(-EINVAL);
+	pdev = pci_get_domain_bus_and_slot(a->domain, a->bus, a->devfn);
+	return pdev ?: ERR_PTR(-ENODEV);
+}
+
+/**
+ * p2pmap_pair_lookup() - the pair of two UAPI addresses, for an ioctl
+ * @p: the provider's address
+ * @c: the client's address
+ *
+ * Both devices stay referenced with the pair, until p2pmap_pair_lookup_put().
+ *
+ * Context: process context, may sleep.
+ * Return: the pair, or an ERR_PTR: -EINVAL (reserved bits set), -ENODEV (no such device, the
+ * provider has no P2P memory, or either device is going), -ENOMEM.
+ */
+struct p2pmap_pair *p2pmap_pair_lookup(const struct p2pmap_pci_addr *p,
+				       const struct p2pmap_pci_addr *c)
+{
+	struct p2pmap_pair *pair = ERR_PTR(-ENODEV);
+	struct pci_dev *provider, *client;
+
+	provider = p2pmap_get_pci(p);
+	if (IS_ERR(provider))
+		return ERR_CAST(provider);
+	client = p2pmap_get_pci(c);
+	if (IS_ERR(client)) {
+		pair = ERR_CAST(client);
+		goto out;
+	}
+	if (p2pmap_is_provider(provider))
+		pair = p2pmap_pair_get(provider, client);
+	if (IS_ERR(pair))
+		pci_dev_put(client);
+out:
+	if (IS_ERR(pair))
+		pci_dev_put(provider);
+	return pair;
+}
+
+/**
+ * p2pmap_pair_lookup_put() - drop what p2pmap_pair_lookup() holds
+ * @pair: its pair
+ */
+void p2pmap_pair_lookup_put(struct p2pmap_pair *pair)
+{
+	struct pci_dev *provider = pair->provider, *client = pair->client;
+
+	p2pmap_pair_put(pair);
+	pci_dev_put(client);
+	pci_dev_put(provider);
 }
 EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_NS);	/* the test module's benchmarks only */
 
