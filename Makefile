@@ -35,7 +35,7 @@ HOSTCC := gcc
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include -I$(TOP)/tests/lib
 TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/t_stress $(BUILD)/tests/t_faults $(BUILD)/tests/t_dma_mask $(BUILD)/tests/demo \
 	     $(BUILD)/tests/t_bounce
-# Verified override: the probe, the override and real edu DMA (issue 21).
+# Verified override: the probe, the override and real edu DMA.
 TEST_BINS += $(BUILD)/tests/t_override
 # /dev/p2pmap under hostile timing: races with unbinds, slow copies, stalled faults, limits.
 TEST_BINS += $(BUILD)/tests/t_safety
@@ -144,15 +144,15 @@ $(BUILD)/tests/t_attach_caps: tests/guest/t_attach_caps.c tests/lib/lib.c tests/
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c -lbpf
 
 $(BUILD)/tests/t_shadow: tests/guest/t_shadow.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h \
-			 $(EDU_UAPI) tests/bench/policy.c tests/bench/policy.h test-bpf
+			 $(EDU_UAPI) tests/lib/policy.c tests/lib/policy.h test-bpf
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c \
-	  tests/bench/policy.c -lbpf -lpthread
+	  tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf -lpthread
 
-$(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/lib/lib.c tests/lib/lib.h tests/bench/policy.c \
-			 tests/bench/policy.h include/uapi/p2pmap.h $(EDU_UAPI) bpf/rules.h bpf
+$(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/lib/lib.c tests/lib/lib.h tests/lib/policy.c user/p2ppolicy/policy_ops.c \
+			 tests/lib/policy.h include/uapi/p2pmap.h $(EDU_UAPI) bpf/rules.h bpf
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/lib/lib.c tests/bench/policy.c -lbpf -lpthread
+	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/lib/lib.c tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf -lpthread
 
 $(BUILD)/tests/%: tests/guest/%.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h $(EDU_UAPI) \
 		  tests/kmod/p2pmap_test.h
@@ -168,17 +168,17 @@ $(BUILD)/tests/demo: tests/demo/demo.c tests/lib/lib.c tests/lib/lib.h include/u
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/lib/lib.c
 
 BENCH_DEPS := tests/lib/lib.c tests/lib/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h $(EDU_UAPI) \
-	      tests/bench/policy.c tests/bench/policy.h bpf/rules.h bpf
+	      tests/lib/policy.c tests/lib/policy.h user/p2ppolicy/policy_ops.c user/p2ppolicy/policy_ops.h bpf/rules.h bpf
 
 $(BUILD)/tests/bench: tests/bench/bench.c $(BENCH_DEPS)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-format-truncation -Itests/kmod -Ibpf -o $@ $< \
-	  tests/lib/lib.c tests/bench/policy.c -lbpf -lpthread
+	  tests/lib/lib.c tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf -lpthread
 
 $(BUILD)/tests/bench-decide: tests/bench/decide.c $(BENCH_DEPS)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Itests/kmod -Ibpf -o $@ $< \
-	  tests/lib/lib.c tests/bench/policy.c -lbpf
+	  tests/lib/lib.c tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf
 
 endif
 

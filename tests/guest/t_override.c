@@ -90,21 +90,15 @@ static int override(const struct lab_dev *prov, const struct lab_dev *client, ui
 static bool pair_stat(struct p2pmap_pair_stat *out)
 {
 	struct p2pmap_pair_stat e[64];
-	struct p2pmap_stats s = {
-		.argsz = sizeof(s), .pairs = (uintptr_t)e, .nr = 64, .entry_size = sizeof(e[0]),
-	};
-	uint32_t i;
+	const struct p2pmap_pair_stat *s;
+	uint32_t nr = 64;
 
-	if (ioctl(fd, P2PMAP_IOC_STATS, &s))
+	if (xstats(fd, e, &nr, 0, sizeof(e[0])))
 		return false;
-	for (i = 0; i < s.nr && i < 64; i++) {
-		if (!memcmp(&e[i].provider, &lab.prov_b.addr, sizeof(e[i].provider)) &&
-		    !memcmp(&e[i].client, &lab.edu_sw.addr, sizeof(e[i].client))) {
-			*out = e[i];
-			return true;
-		}
-	}
-	return false;
+	s = stat_find(e, nr < 64 ? nr : 64, &lab.prov_b, &lab.edu_sw);
+	if (s)
+		*out = *s;
+	return s;
 }
 
 static void explain_is(uint32_t verdict, uint32_t reason, const char *what)

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "lib.h"
-#include "../bench/policy.h"
+#include "policy.h"
 
 #define PG		4096UL
 #define MAXDEV		32
@@ -193,7 +193,7 @@ static void *worker(void *arg)
 static bool state_has(const char *what)
 {
 	char buf[512] = "";
-	FILE *f = fopen("/sys/kernel/p2pmap/policy_state", "r");
+	FILE *f = fopen("/sys/kernel/p2pmap/policy_exit", "r");
 
 	if (f) {
 		if (!fgets(buf, sizeof(buf), f))

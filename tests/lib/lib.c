@@ -137,6 +137,17 @@ void sysfs_write(const char *path, const char *val)
 		tap_bail("cannot write %s", path);
 }
 
+bool sysfs_is(const char *file, const char *prefix)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/p2pmap/%s", file);
+	sysfs_str(path, buf, sizeof(buf));
+	if (strncmp(buf, prefix, strlen(prefix)))
+		tap_diag("%s is \"%s\", expected \"%s...\"", file, buf, prefix);
+	return !strncmp(buf, prefix, strlen(prefix));
+}
+
 uint64_t p2pmap_stat(const char *name)
 {
 	char path[320];
@@ -380,6 +391,35 @@ int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr
 
 	*nr = a.nr;
 	return ret;
+}
+
+int xstats(int fd, struct p2pmap_pair_stat *out, uint32_t *nr, uint32_t flags,
+	   uint32_t entry_size)
+{
+	struct p2pmap_stats a = {
+		.argsz = sizeof(a), .flags = flags, .pairs = (uintptr_t)out, .nr = *nr,
+		.entry_size = entry_size,
+	};
+	int ret = xioctl(fd, P2PMAP_IOC_STATS, &a);
+
+	*nr = a.nr;
+	return ret;
+}
+
+static bool same_dev(const struct p2pmap_pci_addr *a, const struct lab_dev *d)
+{
+	return a->domain == d->addr.domain && a->bus == d->addr.bus && a->devfn == d->addr.devfn;
+}
+
+const struct p2pmap_pair_stat *stat_find(const struct p2pmap_pair_stat *t, uint32_t nr,
+					 const struct lab_dev *prov, const struct lab_dev *client)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++)
+		if (same_dev(&t[i].provider, prov) && same_dev(&t[i].client, client))
+			return &t[i];
+	return NULL;
 }
 
 void *p2pmem_try(const struct lab_dev *prov, size_t len, void *at)

@@ -25,7 +25,14 @@ struct lab_dev {
 	struct p2pmap_pci_addr addr;
 	char node[32];			/* edu: /dev/p2pmap-eduN */
 	uint64_t bar_start, bar_end;	/* provider: the BAR that holds p2pmem */
+	unsigned char *mem;		/* provider: the p2pmem the test mapped, or NULL */
 };
+
+/* The p2pmem the test mapped of @prov (p2pmem_map(), kept in its lab_dev). */
+static inline unsigned char *mem_of(const struct lab_dev *prov)
+{
+	return prov->mem;
+}
 
 /* The switch topology as the tests see it, found from sysfs and EXPLAIN. */
 struct lab {
@@ -49,6 +56,12 @@ int xunmap(int fd, uint64_t handle);		/* 0 or -errno */
 int xexplain(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint64_t len,
 	     struct p2pmap_explain *out);	/* 0 or -errno */
 int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr);
+/* P2PMAP_IOC_STATS into @out (*@nr entries of @entry_size; *@nr: the pairs there are). */
+int xstats(int fd, struct p2pmap_pair_stat *out, uint32_t *nr, uint32_t flags,
+	   uint32_t entry_size);
+/* The entry of (@prov, @client) among @nr entries of a snapshot, or NULL. */
+const struct p2pmap_pair_stat *stat_find(const struct p2pmap_pair_stat *t, uint32_t nr,
+					 const struct lab_dev *prov, const struct lab_dev *client);
 
 /* p2pmem of a provider, mapped into this process (at @at if not NULL, MAP_FIXED). */
 void *p2pmem_map(const struct lab_dev *prov, size_t len, void *at);
@@ -66,6 +79,8 @@ void sysfs_write(const char *path, const char *val);
 /* p2pmap.ko's bounce cache size, a module parameter (tests lower it and put it back). */
 #define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
 uint64_t p2pmap_stat(const char *name);		/* /sys/kernel/p2pmap/<name> */
+/* Does /sys/kernel/p2pmap/@file start with @prefix? Says what it holds if not. */
+bool sysfs_is(const char *file, const char *prefix);
 uint64_t dma_api_errors(void);
 /* Nothing left pinned (beyond @pinned0 pages), mapped or bounced; a diagnostic says what is. */
 bool nothing_held(uint64_t pinned0);

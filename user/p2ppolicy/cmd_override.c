@@ -239,33 +239,24 @@ const struct subcmd override_subcmds[] = {
 	{ NULL },
 };
 
-int cmd_override(int argc, char **argv)
+static int override_opts(int argc, char **argv, bool in_order)
 {
-	const struct subcmd *s;
-	int o, n;
+	return parse_opts("override", argc, argv, in_order);
+}
 
-	memset(&opt, 0, sizeof(opt));
-	o = parse_opts("override", argc, argv, true);
-	if (o >= 0)
-		return o;
-	if (optind >= argc)
-		return USAGE_ERROR("override");
-	for (s = override_subcmds; s->name && strcmp(s->name, argv[optind]); s++)
-		;
-	if (!s->name) {
-		err("unknown override command '%s' (add, del, list)", argv[optind]);
-		return EXIT_USAGE;
-	}
-	optind++;
-	o = parse_opts("override", argc, argv, false);
-	if (o >= 0)
-		return o;
+static int override_check(const struct subcmd *s)
+{
+	(void)s;
 	if (opt.enable) {
 		err("--enable is for 'verify'");
 		return EXIT_USAGE;
 	}
-	n = argc - optind;
-	if (n < s->min_args || (s->max_args >= 0 && n > s->max_args))
-		return USAGE_ERROR("override");
-	return s->fn(argv + optind, n, opt.json);
+	return -1;
+}
+
+int cmd_override(int argc, char **argv)
+{
+	memset(&opt, 0, sizeof(opt));
+	return run_subcmd("override", override_subcmds, argc, argv, override_opts,
+			  override_check, &opt.json);
 }

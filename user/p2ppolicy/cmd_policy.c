@@ -138,19 +138,21 @@ static int parse_pair(char **argv, struct rule_def *r)
 }
 
 /* Options of "rules", before or after its subcommand; -1, or an exit code to return. */
-static int rules_opts(int argc, char **argv, bool *json)
+static bool rules_json;
+
+static int rules_opts(int argc, char **argv, bool in_order)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, in_order ? "+h" : "h", opts, NULL)) != -1) {
 		if (o == 'h')
 			return cmd_usage("rules", false);
 		if (o != 'j')
 			return USAGE_ERROR("rules");
-		*json = true;
+		rules_json = true;
 	}
 	return -1;
 }
@@ -237,29 +239,8 @@ const struct subcmd rules_subcmds[] = {
 
 int cmd_rules(int argc, char **argv)
 {
-	const struct subcmd *s;
-	bool json = false;
-	int o, n;
-
-	o = rules_opts(argc, argv, &json);
-	if (o >= 0)
-		return o;
-	if (optind >= argc)
-		return USAGE_ERROR("rules");
-	for (s = rules_subcmds; s->name && strcmp(s->name, argv[optind]); s++)
-		;
-	if (!s->name) {
-		err("unknown rules command '%s' (list, add, del)", argv[optind]);
-		return EXIT_USAGE;
-	}
-	optind++;
-	o = rules_opts(argc, argv, &json);	/* rules list --json */
-	if (o >= 0)
-		return o;
-	n = argc - optind;
-	if (n < s->min_args || (s->max_args >= 0 && n > s->max_args))
-		return USAGE_ERROR("rules");
-	return s->fn(argv + optind, n, json);
+	rules_json = false;
+	return run_subcmd("rules", rules_subcmds, argc, argv, rules_opts, NULL, &rules_json);
 }
 
 /* Rules that name an address no present device has: they wait for it (not an error). */

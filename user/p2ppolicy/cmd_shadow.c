@@ -121,7 +121,7 @@ static int read_state(char *name, size_t nlen, char *state, size_t slen)
 
 static int shadow_do_status(char **args, int n, bool json)
 {
-	char name[64], state[256], path[64] = "-";
+	char name[64], state[256], path[64] = "-", exit_kind[32];
 	struct policy_pin pin;
 	json_object *o, *t;
 	unsigned int i;
@@ -130,6 +130,8 @@ static int shadow_do_status(char **args, int n, bool json)
 	(void)n;
 	if (read_state(name, sizeof(name), state, sizeof(state)))
 		return EXIT_ERR;
+	if (read_line(P2PMAP_SYSFS "/shadow_exit", exit_kind, sizeof(exit_kind)))
+		snprintf(exit_kind, sizeof(exit_kind), "none");
 	policy_pin_info_slot(&pins_shadow, &pin);
 	if (pin.pinned)
 		snprintf(path, sizeof(path), "%s", pin.link_path);
@@ -137,6 +139,7 @@ static int shadow_do_status(char **args, int n, bool json)
 		o = json_object_new_object();
 		json_object_object_add(o, "shadow", json_object_new_string(name));
 		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "exit", json_object_new_string(exit_kind));
 		json_object_object_add(o, "pinned", pin.pinned ? json_object_new_string(path) : NULL);
 		json_object_object_add(o, "link_id", json_object_new_int64(pin.link_id));
 		json_object_object_add(o, "map_id", json_object_new_int64(pin.map_id));
@@ -207,38 +210,20 @@ const struct subcmd shadow_subcmds[] = {
 	{ NULL },
 };
 
-int cmd_shadow(int argc, char **argv)
+/* --set is load's, --all and --reset report's. */
+static int shadow_check(const struct subcmd *s)
 {
-	const struct subcmd *s;
-	int o, n;
-
-	memset(&opt, 0, sizeof(opt));
-	o = shadow_opts(argc, argv, true);
-	if (o >= 0)
-		return o;
-	if (optind >= argc)
-		return USAGE_ERROR("shadow");
-	for (s = shadow_subcmds; s->name && strcmp(s->name, argv[optind]); s++)
-		;
-	if (!s->name) {
-		err("unknown shadow command '%s' (load, status, report, unload, promote)",
-		    argv[optind]);
-		return EXIT_USAGE;
-	}
-	/* The subcommand's own options, anywhere after it: shadow load NAME --set K=V. */
-	argc -= optind;
-	argv += optind;
-	optind = 0;
-	o = shadow_opts(argc, argv, false);
-	if (o >= 0)
-		return o;
-	n = argc - optind;
-	if (n < s->min_args || (s->max_args >= 0 && n > s->max_args))
-		return USAGE_ERROR("shadow");
 	if ((opt.nr_set && s->fn != shadow_do_load) ||
 	    ((opt.all || opt.reset) && s->fn != shadow_do_report)) {
 		err("--set is for 'shadow load', --all and --reset for 'shadow report'");
 		return EXIT_USAGE;
 	}
-	return s->fn(argv + optind, n, opt.json);
+	return -1;
+}
+
+int cmd_shadow(int argc, char **argv)
+{
+	memset(&opt, 0, sizeof(opt));
+	return run_subcmd("shadow", shadow_subcmds, argc, argv, shadow_opts, shadow_check,
+			  &opt.json);
 }

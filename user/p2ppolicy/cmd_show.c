@@ -78,7 +78,7 @@ int cmd_status(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	struct show_opts so = { 0 };
-	char shadow[64], shadow_state[256];
+	char shadow[64], shadow_state[256], shadow_exit[32];
 	struct kmod_status st;
 	struct policy_pin pin;
 	json_object *o;
@@ -94,10 +94,13 @@ int cmd_status(int argc, char **argv)
 	policy_shadow_current(shadow, sizeof(shadow));
 	if (read_line(P2PMAP_SYSFS "/shadow_state", shadow_state, sizeof(shadow_state)))
 		snprintf(shadow_state, sizeof(shadow_state), "?");
+	if (read_line(P2PMAP_SYSFS "/shadow_exit", shadow_exit, sizeof(shadow_exit)))
+		snprintf(shadow_exit, sizeof(shadow_exit), "none");
 	if (so.json) {
 		o = fmt_status_json(&st, &pin);
 		json_object_object_add(o, "shadow", json_object_new_string(shadow));
 		json_object_object_add(o, "shadow_state", json_object_new_string(shadow_state));
+		json_object_object_add(o, "shadow_exit", json_object_new_string(shadow_exit));
 		return print_json(o);
 	}
 	fmt_status(stdout, &st, &pin);

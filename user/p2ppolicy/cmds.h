@@ -28,6 +28,17 @@ struct cmd {
 };
 
 extern const struct cmd commands[];
+
+/*
+ * Run the subcommand of @cmd that argv[optind] names. @opts parses @cmd's options, first
+ * before the subcommand (@in_order: stop at its name), then anywhere after it; it returns an
+ * exit code, or -1 to go on. @check (or NULL) says whether the options fit the subcommand
+ * chosen, the same way. The subcommand gets the arguments after its name, counted against its
+ * entry, and *@json. Errors name the subcommands of @table.
+ */
+int run_subcmd(const char *cmd, const struct subcmd *table, int argc, char **argv,
+	       int (*opts)(int argc, char **argv, bool in_order),
+	       int (*check)(const struct subcmd *s), const bool *json);
 extern const struct subcmd rules_subcmds[];
 extern const struct subcmd shadow_subcmds[];
 extern const struct subcmd override_subcmds[];

@@ -158,6 +158,7 @@ json_object *fmt_status_json(const struct kmod_status *st, const struct policy_p
 	json_object_object_add(pol, "name", strcmp(st->policy, "none") ?
 			       json_object_new_string(st->policy) : NULL);
 	json_object_object_add(pol, "state", json_object_new_string(st->policy_state));
+	json_object_object_add(pol, "exit", json_object_new_string(st->policy_exit));
 	json_object_object_add(pol, "pinned", json_object_new_boolean(pin->pinned));
 	if (pin->pinned) {
 		json_object *t = json_object_new_object();

@@ -51,6 +51,8 @@ int kmod_status(struct kmod_status *st)
 	}
 	read_line(P2PMAP_SYSFS "/policy", st->policy, sizeof(st->policy));
 	read_line(P2PMAP_SYSFS "/policy_state", st->policy_state, sizeof(st->policy_state));
+	if (read_line(P2PMAP_SYSFS "/policy_exit", st->policy_exit, sizeof(st->policy_exit)))
+		snprintf(st->policy_exit, sizeof(st->policy_exit), "none");
 	for (i = 0; i < KC_NR; i++) {
 		snprintf(path, sizeof(path), P2PMAP_SYSFS "/%s", kmod_counter_names[i]);
 		read_u64(path, &st->counter[i]);

@@ -27,6 +27,7 @@ struct kmod_status {
 	char version[32];
 	char policy[64];		/* "none" or the policy's name */
 	char policy_state[256];
+	char policy_exit[32];		/* the kind of the latest exit: P2PMAP_POLICY_EXIT_NAMES */
 	uint64_t counter[KC_NR];
 };
 

@@ -19,6 +19,7 @@
 
 #include "kmod.h"
 #include "policy.h"
+#include "policy_ops.h"
 #include "rules_map.h"
 #include "tunables.h"
 #include "util.h"
@@ -337,39 +338,16 @@ static int link_create_pinned(const struct pin_slot *slot, struct bpf_map *ops, 
 	return ret;
 }
 
-/*
- * Set P2PMAP_POLICY_SHADOW in the flags of @ops's struct_ops data before load, found by name
- * in the object's BTF, so it works for any policy object. 0 or -errno.
- */
+/* Set P2PMAP_POLICY_SHADOW in @ops's struct_ops data before load. 0 or -errno, said. */
 static int set_shadow_flag(struct bpf_object *obj, struct bpf_map *ops)
 {
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_member *m;
-	const struct btf_type *t;
-	size_t size;
-	char *data;
-	__s32 id;
-	int i;
+	int ret = policy_ops_add_flags(obj, ops, P2PMAP_POLICY_SHADOW);
 
-	data = bpf_map__initial_value(ops, &size);
-	id = btf ? btf__find_by_name_kind(btf, "p2pmap_policy_ops", BTF_KIND_STRUCT) : -ENOENT;
-	if (!data || id < 0) {
+	if (ret == -ENOENT)
 		err("policy %s: cannot find its struct p2pmap_policy_ops", bpf_object__name(obj));
-		return -EINVAL;
-	}
-	t = btf__type_by_id(btf, id);
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
-		__u32 off = btf_member_bit_offset(t, i) / 8;
-
-		if (strcmp(btf__name_by_offset(btf, m->name_off), "flags"))
-			continue;
-		if (off + sizeof(__u32) > size)
-			break;
-		*(__u32 *)(data + off) |= P2PMAP_POLICY_SHADOW;
-		return 0;
-	}
-	err("policy %s: its struct p2pmap_policy_ops has no flags", bpf_object__name(obj));
-	return -EINVAL;
+	else if (ret)
+		err("policy %s: its struct p2pmap_policy_ops has no flags", bpf_object__name(obj));
+	return ret;
 }
 
 static int slot_load_attach(const struct pin_slot *slot, struct bpf_object *obj,

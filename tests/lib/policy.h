@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Benchmark helpers: attach a shipped policy from its object file; the rules worst case. */
+/* Policy helpers of the lab's programs: attach a shipped policy from its object file; the rules worst case. */
 #ifndef P2PMAP_BENCH_POLICY_H
 #define P2PMAP_BENCH_POLICY_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Benchmark helpers: attach a shipped policy from its object file; the rules worst case. */
+/* Policy helpers of the lab's programs: attach a shipped policy from its object file; the rules worst case. */
 #include <bpf/btf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../include/uapi/p2pmap.h"
+#include "../../user/p2ppolicy/policy_ops.h"
 #include "policy.h"
 #include "rules.h"
 
@@ -30,27 +31,7 @@ int rules_fill_unmatched(struct bpf_map *rules, unsigned int n)
 
 int policy_make_shadow(struct bpf_object *obj, struct bpf_map *ops)
 {
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_member *m;
-	const struct btf_type *t;
-	size_t size;
-	char *data = bpf_map__initial_value(ops, &size);
-	__s32 id = btf ? btf__find_by_name_kind(btf, "p2pmap_policy_ops", BTF_KIND_STRUCT) : -1;
-	int i;
-
-	if (!data || id < 0)
-		return -ENOENT;
-	t = btf__type_by_id(btf, id);
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
-		__u32 off = btf_member_bit_offset(t, i) / 8;
-
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), "flags") &&
-		    off + sizeof(__u32) <= size) {
-			*(__u32 *)(data + off) |= P2PMAP_POLICY_SHADOW;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return policy_ops_add_flags(obj, ops, P2PMAP_POLICY_SHADOW);
 }
 
 static struct bpf_link *attach_file(const char *name, unsigned int nrules, bool shadow,
