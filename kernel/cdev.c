@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dev/p2pmap: map user buffers for a PCI client, inspect mappings, explain decisions, read
- * the per-pair statistics.
+ * /dev/p2pmap: the open file, its mappings' ioctls (MAP, UNMAP, SYNC, SEGMENTS), and the
+ * dispatch of the others to the objects they ask about (EXPLAIN: decide.c, STATS: stats.c,
+ * VERIFY and OVERRIDE: override.c).
  *
  * Handles belong to the open file; closing it releases every mapping it still holds. The
  * node is created mode 0600; MAP additionally needs CAP_SYS_ADMIN, since it pins memory and
@@ -51,22 +52,6 @@ struct p2pmap_file {
 	unsigned int nr;
 };
 
-static int dir_from_uapi(u32 dir, enum dma_data_direction *out)
-{
-	switch (dir) {
-	case P2PMAP_DIR_TO_DEVICE:
-		*out = DMA_TO_DEVICE;
-		return 0;
-	case P2PMAP_DIR_FROM_DEVICE:
-		*out = DMA_FROM_DEVICE;
-		return 0;
-	case P2PMAP_DIR_BIDIRECTIONAL:
-		*out = DMA_BIDIRECTIONAL;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 /* The handle @id of @f, referenced (p2pmap_handle_put()), or NULL; removed from @f if @erase. */
 static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool erase)
 {
@@ -98,7 +83,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if ((arg.flags & ~P2PMAP_MAP_DEVICE_WRITES) || arg.reserved || arg.reserved2 ||
-	    dir_from_uapi(arg.dir, &dir))
+	    p2pmap_dir_from_uapi(arg.dir, &dir))
 		return -EINVAL;
 	if (!arg.len || arg.len > READ_ONCE(p2pmap_max_map_bytes) ||
 	    arg.addr + arg.len < arg.addr || arg.addr + arg.len > TASK_SIZE)
@@ -179,14 +164,11 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	u32 argsz;
 	int ret;
 
-	ret = p2pmap_arg_in(&arg, sizeof(arg), P2PMAP_HANDLE_ARG_SIZE_V0, uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
 	if (ret)
 		return ret;
-	/* WRITTEN: with UNMAP or SYNC_FOR_CPU, and an argsz that holds @written. */
+	/* WRITTEN: with UNMAP or SYNC_FOR_CPU. */
 	written = arg.flags & P2PMAP_HANDLE_WRITTEN ? arg.written : U64_MAX;
-	if ((arg.flags & P2PMAP_HANDLE_WRITTEN) &&
-	    argsz < offsetofend(struct p2pmap_handle_arg, written))
-		return -EINVAL;
 	arg.flags &= ~P2PMAP_HANDLE_WRITTEN;
 	if (unmap ? arg.flags :
 	    (arg.flags != P2PMAP_SYNC_FOR_CPU && arg.flags != P2PMAP_SYNC_FOR_DEVICE))
@@ -298,120 +280,6 @@ out_put:
 	return ret;
 }
 
-static long ioc_explain(void __user *uarg)
-{
-	struct p2pmap_pci_addr *cb;
-	struct p2pmap_explain arg;
-	struct p2pmap_shadow_choice sh = {};
-	struct p2pmap_request req;
-	struct p2pmap_pair *pair;
-	enum dma_data_direction dir;
-	bool shadow;
-	u32 argsz;
-	int ret;
-
-	ret = p2pmap_arg_in(&arg, sizeof(arg), offsetofend(struct p2pmap_explain, link_width),
-			    uarg, &argsz);
-	if (ret)
-		return ret;
-	if ((arg.flags & ~P2PMAP_EXPLAIN_SHADOW) || arg.reserved || dir_from_uapi(arg.dir, &dir))
-		return -EINVAL;
-	shadow = arg.flags & P2PMAP_EXPLAIN_SHADOW;
-	if (shadow && argsz < offsetofend(struct p2pmap_explain, shadow_reason))
-		return -EINVAL;
-
-	pair = p2pmap_pair_lookup(&arg.provider, &arg.client);
-	if (IS_ERR(pair))
-		return PTR_ERR(pair);
-	req = (struct p2pmap_request){
-		.len = arg.len,
-		.nr_pages = DIV_ROUND_UP(arg.len, PAGE_SIZE),
-		.dir = arg.dir,
-		.total_len = arg.len,
-	};
-	arg.verdict = p2pmap_decide(pair, &req, &arg.reason, shadow ? &sh : NULL, true);
-	arg.shadow_verdict = sh.verdict;
-	arg.shadow_reason = sh.reason;
-	arg.kernel_verdict = pair->facts.kernel_verdict;
-	arg.distance = pair->facts.distance;
-	arg.hops_provider = pair->facts.hops_provider;
-	arg.hops_client = pair->facts.hops_client;
-	cb = &arg.common_bridge;
-	p2pmap_pci_addr_of(pair->facts.common_bridge, cb);
-	arg.has_common_bridge = !!pair->facts.common_bridge;
-	arg.acs_redirect = pair->facts.acs_redirect;
-	arg.link_speed_mbps = pair->facts.link_speed_mbps;
-	arg.link_width = pair->facts.link_width;
-	p2pmap_pci_addr_of(pair->facts.acs_bridge, &arg.acs_bridge);
-	arg.has_acs_bridge = !!pair->facts.acs_bridge;
-	arg.override = READ_ONCE(pair->ovr.state);
-	arg.probe_result = READ_ONCE(pair->ovr.probe_result);
-	arg.verified_at = READ_ONCE(pair->ovr.verified_at);
-	p2pmap_pair_lookup_put(pair);
-	return p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
-}
-
-/*
- * The snapshot covers every pair (a reset must know what it takes off each); the user gets
- * the first arg.nr entries. The reset happens only once the snapshot reached the user: a
- * failed copy resets nothing.
- */
-static long ioc_stats(void __user *uarg)
-{
-	struct p2pmap_pair_stat *buf = NULL;
-	struct p2pmap_pair **pairs = NULL;
-	struct p2pmap_stats arg;
-	unsigned int i, cap, total, got;
-	bool reset;
-	u32 argsz;
-	int ret;
-
-	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
-	if (ret)
-		return ret;
-	if ((arg.flags & ~P2PMAP_STATS_RESET) ||
-	    (arg.nr && (arg.entry_size < P2PMAP_PAIR_STAT_SIZE_V0 ||
-			arg.entry_size > PAGE_SIZE)))
-		return -EINVAL;
-	reset = arg.flags & P2PMAP_STATS_RESET;
-	if (reset && !capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
-	/* Pairs appearing meanwhile are counted in the total (not reset), for a retry. */
-	cap = reset ? p2pmap_pair_count() : min(arg.nr, p2pmap_pair_count());
-	if (cap) {
-		buf = kvcalloc(cap, sizeof(*buf), GFP_KERNEL);
-		pairs = kvcalloc(cap, sizeof(*pairs), GFP_KERNEL);
-		if (!buf || !pairs) {
-			ret = -ENOMEM;
-			goto out_free;
-		}
-	}
-	ret = p2pmap_stats_snapshot(buf, pairs, cap, &total);
-	if (ret)
-		goto out_free;
-	got = min(cap, total);
-	for (i = 0; i < min(arg.nr, got); i++) {
-		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);
-
-		size_t n = min_t(size_t, arg.entry_size, sizeof(*buf));
-
-		/* An older caller's shorter entry gets what it knows. */
-		if (copy_to_user(dst, &buf[i], n) || clear_user(dst + n, arg.entry_size - n)) {
-			ret = -EFAULT;
-			goto out;
-		}
-	}
-	arg.nr = total;
-	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
-out:
-	p2pmap_stats_release(pairs, buf, got, reset && !ret);
-out_free:
-	kvfree(pairs);
-	kvfree(buf);
-	return ret;
-}
-
 static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct p2pmap_file *f = file->private_data;
@@ -427,9 +295,9 @@ static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case P2PMAP_IOC_SEGMENTS:
 		return ioc_segments(f, uarg);
 	case P2PMAP_IOC_EXPLAIN:
-		return ioc_explain(uarg);
+		return p2pmap_ioc_explain(uarg);
 	case P2PMAP_IOC_STATS:
-		return ioc_stats(uarg);
+		return p2pmap_ioc_stats(uarg);
 	case P2PMAP_IOC_VERIFY:
 		return p2pmap_ioc_verify(uarg);
 	case P2PMAP_IOC_OVERRIDE:

@@ -10,6 +10,7 @@
  * may then change the verdict, within the safety rules; a P2P verdict for memory the client
  * cannot address becomes BOUNCE whoever gave it.
  */
+#include "../include/p2pmap_args.h"
 #include "internal.h"
 #include "trace.h"
 
@@ -102,4 +103,63 @@ u32 p2pmap_decide_no_pair(struct device *client, u32 *reason)
 {
 	*reason = P2PMAP_REASON_CLIENT_NOT_PCI;
 	return P2PMAP_VERDICT_BOUNCE;
+}
+
+/**
+ * p2pmap_ioc_explain() - P2PMAP_IOC_EXPLAIN: what a mapping of a pair would decide, and why
+ * @uarg: struct p2pmap_explain
+ *
+ * A dry run of the decision (the policy's too, told so in its context); nothing is counted.
+ *
+ * Return: 0 or a negative errno (include/uapi/p2pmap.h).
+ */
+long p2pmap_ioc_explain(void __user *uarg)
+{
+	struct p2pmap_pci_addr *cb;
+	struct p2pmap_explain arg;
+	struct p2pmap_shadow_choice sh = {};
+	struct p2pmap_request req;
+	struct p2pmap_pair *pair;
+	enum dma_data_direction dir;
+	bool shadow;
+	u32 argsz;
+	int ret;
+
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	if (ret)
+		return ret;
+	if ((arg.flags & ~P2PMAP_EXPLAIN_SHADOW) || arg.reserved ||
+	    p2pmap_dir_from_uapi(arg.dir, &dir))
+		return -EINVAL;
+	shadow = arg.flags & P2PMAP_EXPLAIN_SHADOW;
+
+	pair = p2pmap_pair_lookup(&arg.provider, &arg.client);
+	if (IS_ERR(pair))
+		return PTR_ERR(pair);
+	req = (struct p2pmap_request){
+		.len = arg.len,
+		.nr_pages = DIV_ROUND_UP(arg.len, PAGE_SIZE),
+		.dir = arg.dir,
+		.total_len = arg.len,
+	};
+	arg.verdict = p2pmap_decide(pair, &req, &arg.reason, shadow ? &sh : NULL, true);
+	arg.shadow_verdict = sh.verdict;
+	arg.shadow_reason = sh.reason;
+	arg.kernel_verdict = pair->facts.kernel_verdict;
+	arg.distance = pair->facts.distance;
+	arg.hops_provider = pair->facts.hops_provider;
+	arg.hops_client = pair->facts.hops_client;
+	cb = &arg.common_bridge;
+	p2pmap_pci_addr_of(pair->facts.common_bridge, cb);
+	arg.has_common_bridge = !!pair->facts.common_bridge;
+	arg.acs_redirect = pair->facts.acs_redirect;
+	arg.link_speed_mbps = pair->facts.link_speed_mbps;
+	arg.link_width = pair->facts.link_width;
+	p2pmap_pci_addr_of(pair->facts.acs_bridge, &arg.acs_bridge);
+	arg.has_acs_bridge = !!pair->facts.acs_bridge;
+	arg.override = READ_ONCE(pair->ovr.state);
+	arg.probe_result = READ_ONCE(pair->ovr.probe_result);
+	arg.verified_at = READ_ONCE(pair->ovr.verified_at);
+	p2pmap_pair_lookup_put(pair);
+	return p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 }

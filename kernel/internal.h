@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * p2pmap internals shared by the files of p2pmap.ko. Not an API.
+ * p2pmap internals shared by the files of p2pmap.ko, not an API: the objects with a header of
+ * their own (pair.h, stats.h, mapping.h, client.h, shadow.h) and the small ones declared here.
  */
 #ifndef _P2PMAP_INTERNAL_H
 #define _P2PMAP_INTERNAL_H
@@ -16,7 +17,9 @@
 #include <linux/workqueue.h>
 
 #include "compat.h"
+#include "pair.h"
 #include "shadow.h"
+#include "stats.h"
 #include "../include/p2pmap.h"
 #include "../include/p2pmap_policy.h"
 #include "../include/uapi/p2pmap.h"
@@ -29,116 +32,6 @@ int p2pmap_param_set_ulong(const char *val, const struct kernel_param *kp,
 
 /* map.c: module parameter max_map_bytes, also checked by MAP before it pins anything. */
 extern unsigned long p2pmap_max_map_bytes;
-
-/**
- * struct p2pmap_facts - cached topology facts of one (provider, client) pair
- * @kernel_verdict: enum p2pmap_kernel_verdict
- * @builtin_reason: the reason the built-in rule gives for this pair
- * @distance: pci_p2pdma_distance(), -1 when the kernel refuses the pair
- * @hops_provider: bridges from the provider up to the common bridge (or the root)
- * @hops_client: the same from the client
- * @common_bridge: closest common upstream bridge, NULL if none (no reference held: it is an
- *	ancestor of both devices, which the pair holds references to)
- * @acs_redirect: bridges with ACS redirect on the path
- * @acs_bridge: the first of them from the provider's side, NULL if none (no reference held,
- *	as for @common_bridge)
- * @link_speed_mbps: slowest link on the path, Mb/s per lane, 0 if unknown
- * @link_width: narrowest link on the path, 0 if unknown
- */
-struct p2pmap_facts {
-	u32 kernel_verdict;
-	u32 builtin_reason;
-	int distance;
-	u32 hops_provider;
-	u32 hops_client;
-	struct pci_dev *common_bridge;
-	u32 acs_redirect;
-	struct pci_dev *acs_bridge;
-	u32 link_speed_mbps;
-	u32 link_width;
-};
-
-/**
- * struct p2pmap_pair_counts - one CPU's share of a pair's running statistics
- * @decisions: decisions per verdict, indexed by enum p2pmap_verdict
- * @bytes_p2p: bytes mapped peer to peer
- * @bytes_bounce: bytes mapped through bounce buffers
- * @errors: policy errors and mappings that failed after the decision
- * @shadow: agreement with the shadow policy (shadow.c)
- *
- * Written under that CPU's stats lock (stats.c). A reset subtracts from one CPU's share, so a
- * share may wrap below zero; only the sum over every CPU means anything.
- */
-struct p2pmap_pair_counts {
-	u64 decisions[P2PMAP_VERDICT_REJECT + 1];
-	u64 bytes_p2p;
-	u64 bytes_bounce;
-	u64 errors;
-	struct p2pmap_shadow_stats shadow;
-};
-
-/**
- * struct p2pmap_pair_stats - running statistics of a pair
- * @pcpu: the counts, per CPU: a mapping adds to its CPU's share only, so mappings on
- *	different CPUs share no cache line and no lock (stats.c)
- * @last_verdict: the verdict of the latest mapping
- * @last_reason: the reason of the latest mapping
- * @recent: the counts summed up, as policies see them (p2pmap_pair_stats_recent())
- * @recent_at: jiffies when @recent was summed
- */
-struct p2pmap_pair_stats {
-	struct p2pmap_pair_counts __percpu *pcpu;
-	u32 last_verdict;
-	u32 last_reason;
-	struct p2pmap_policy_stats recent;
-	unsigned long recent_at;
-};
-
-/**
- * struct p2pmap_override_state - a pair's verification and override (override.c)
- * @state: P2PMAP_OVERRIDE_VERIFIED and P2PMAP_OVERRIDE_ENABLED; read without a lock by the
- *	decisions, written under the probe lock
- * @probe_result: enum p2pmap_probe_result of the latest probe, 0 if none
- * @verified_at: real time (seconds) the latest passing probe ended
- * @passed: probes that passed
- * @failed: probes that failed
- *
- * It lives in the pair, and the pair lives only as long as both devices keep their driver and
- * stay plugged in (pair.c forgets it on unbind and removal): a re-plugged or rebound device
- * makes a new pair, which is not verified.
- */
-struct p2pmap_override_state {
-	u32 state;
-	u32 probe_result;
-	u64 verified_at;
-	atomic64_t passed;
-	atomic64_t failed;
-};
-
-/**
- * struct p2pmap_pair - one (provider, client) pairing seen by p2pmap
- * @node: in the pair hash table
- * @rwork: frees the pair and drops its device references after an RCU grace period
- * @ref: references: one for the table, one per user that looked it up
- * @provider: the P2P provider (reference held)
- * @client: the PCI client (reference held)
- * @facts: topology facts, computed once
- * @seen: what a policy sees of the pair that never changes (its devices but their NUMA nodes,
- *	and the path), filled once by p2pmap_policy_pair_init(); the rest of the context is zero
- * @stats: running statistics
- * @ovr: verification and override
- */
-struct p2pmap_pair {
-	struct hlist_node node;
-	struct rcu_work rwork;
-	struct kref ref;
-	struct pci_dev *provider;
-	struct pci_dev *client;
-	struct p2pmap_facts facts;
-	struct p2pmap_policy_ctx seen;
-	struct p2pmap_pair_stats stats;
-	struct p2pmap_override_state ovr;
-};
 
 /**
  * struct p2pmap_request - what a decision is asked about
@@ -178,59 +71,6 @@ struct p2pmap_choice {
 	struct p2pmap_shadow_choice shadow;
 };
 
-/*
- * Global counters (stats.c), exported through sysfs. Per CPU, so the mapping path pays no
- * shared atomic for them; a read sums every CPU's share (gauges such as @mappings_active go
- * up on one CPU and down on another, so only the sum means anything). @bytes_devmem_read and
- * @bytes_devmem_written are the bytes the bounce path's CPU copies read from and wrote to
- * device (P2P) memory (bounce.c, iocopy.h).
- */
-struct p2pmap_counters {
-	u64 decisions[P2PMAP_VERDICT_REJECT + 1];
-	u64 bytes_ram;
-	u64 bytes_p2p;
-	u64 bytes_bounce;
-	u64 maps;
-	u64 map_errors;
-	s64 mappings_active;
-	s64 pinned_pages;
-	u64 bytes_devmem_read;
-	u64 bytes_devmem_written;
-};
-
-DECLARE_PER_CPU(struct p2pmap_counters, p2pmap_counters);
-
-#define p2pmap_count(_field, _n)	this_cpu_add(p2pmap_counters._field, _n)
-
-s64 p2pmap_counter_sum(size_t offset);
-
-/* pair.c: providers, pairs and their topology facts. */
-int p2pmap_pair_init(void);
-void p2pmap_pair_exit(void);
-bool p2pmap_is_provider(struct pci_dev *pdev);
-struct pci_dev *p2pmap_page_provider(struct page *page);
-struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *client);
-void p2pmap_pair_put(struct p2pmap_pair *pair);
-struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a);
-struct p2pmap_pair *p2pmap_pair_lookup(const struct p2pmap_pci_addr *p,
-				       const struct p2pmap_pci_addr *c);
-void p2pmap_pair_lookup_put(struct p2pmap_pair *pair);
-unsigned int p2pmap_pair_count(void);
-bool p2pmap_pair_live(struct p2pmap_pair *pair);
-bool p2pmap_provider_unbinding(struct pci_dev *pdev);
-void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void *arg);
-
-/* stats.c: per-pair statistics, updated and read consistently. */
-void p2pmap_stats_init(void);
-int p2pmap_pair_stats_init(struct p2pmap_pair_stats *s);
-void p2pmap_pair_stats_free(struct p2pmap_pair_stats *s);
-void p2pmap_pair_stats_recent(struct p2pmap_pair_stats *s, struct p2pmap_policy_stats *out);
-void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int ret);
-int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pairs,
-			  unsigned int cap, unsigned int *total);
-void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_stat *snap,
-			  unsigned int nr, bool reset);
-
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run);
@@ -251,12 +91,6 @@ void p2pmap_policy_exit(void);
 const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,
 				 const char **sh_name, bool dry_run);
-ssize_t p2pmap_policy_show_name(char *buf);
-ssize_t p2pmap_policy_show_state(char *buf);
-ssize_t p2pmap_shadow_show_name(char *buf);
-ssize_t p2pmap_shadow_show_state(char *buf);
-ssize_t p2pmap_policy_show_last_error(char *buf);
-void p2pmap_policy_clear_last_error(void);
 
 /* bounce.c: the bounce page pool. */
 int p2pmap_bounce_init(void);
@@ -315,6 +149,9 @@ static inline bool p2pmap_override_on(const struct p2pmap_pair *pair)
 }
 
 long p2pmap_ioc_verify(void __user *uarg);
+long p2pmap_ioc_explain(void __user *uarg);
+long p2pmap_ioc_stats(void __user *uarg);
+int p2pmap_dir_from_uapi(u32 dir, enum dma_data_direction *out);
 long p2pmap_ioc_override(void __user *uarg);
 int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		 int (*copy)(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
@@ -324,6 +161,7 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 /* cdev.c and sysfs.c */
 int p2pmap_cdev_init(void);
 void p2pmap_cdev_exit(void);
+extern struct kobject *p2pmap_kobj;
 int p2pmap_sysfs_init(void);
 void p2pmap_sysfs_exit(void);
 

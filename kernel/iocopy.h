@@ -1,44 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * CPU copies between system RAM and PCI device memory (P2P memory: an NVMe CMB, a GPU BAR).
- * Every byte p2pmap's bounce path reads from or writes to device memory goes through these
- * two helpers; nothing else in p2pmap touches device memory with the CPU. (p2pmap_test.ko's
- * benchmark uses them too, so the bench compares the bounce path with the same copy done
- * directly.)
- *
- * Why not memcpy():
- *
- *  - Alignment. arm64 maps P2P memory as Device memory (memremap_pages() with
- *    pgprot_noncached()), where an unaligned access takes an alignment fault, and a user
- *    buffer may start at any byte. memcpy() picks its access widths for RAM. Here device
- *    memory is only ever accessed naturally aligned: bytes, halves and words up to the first
- *    8-byte boundary, 8-byte accesses from there, and the tail the same way down. The RAM
- *    side takes any alignment.
- *  - Speed. Reads of device memory are non-posted: each one waits for a completion from the
- *    device (about 1 us on PCIe), so the number of read transactions is what a copy costs, and
- *    the widest aligned access the CPU can do safely is the fastest. Writes are posted.
- *
- * What the mapping allows, per architecture:
- *
- *  - x86: memremap_pages() maps MEMORY_DEVICE_PCI_P2PDMA pages UC- in the direct map and
- *    reserves that memory type for the range in PAT (track_pfn_remap() in 6.12,
- *    pfnmap_track() in 7.3). A write-combining alias, which streaming loads (movntdqa) and
- *    WC writes would need, cannot be had: ioremap_wc() of the same range finds the UC-
- *    reservation, memtype_reserve() hands back UC-, and is_new_memtype_allowed() accepts it,
- *    so the "WC" mapping is silently UC- (arch/x86/mm/ioremap.c, arch/x86/mm/pat/); and a
- *    second, conflicting memory type for one physical page is exactly what PAT forbids
- *    (aliases with different types are undefined behaviour on x86). Streaming loads on UC
- *    memory are plain UC loads. So on x86 the best correct method is the widest aligned
- *    integer access, 8 bytes: twice as few read transactions as memcpy_fromio(), whose
- *    "rep movsl" reads 4 bytes at a time (arch/x86/lib/iomem.c; byte by byte under SEV or
- *    TDX). Wider SSE/AVX loads would need kernel_fpu_begin() around every copy and are not
- *    used. UC writes are not combined either: 8-byte aligned stores, as for reads.
- *  - Everywhere else: memcpy_fromio() and memcpy_toio(), which each architecture implements
- *    for its device memory (arm64: naturally aligned 8-byte accesses with byte head and tail;
- *    the generic one in lib/: long-aligned accesses).
- *
- * A provider that wants faster CPU access than UC gives can only get it by mapping its BAR
- * write-combined itself instead of through p2pdma; nothing a client of p2pdma can do.
+ * CPU copies between system RAM and PCI device memory (P2P memory: an NVMe CMB, a GPU BAR):
+ * every byte the bounce path reads from or writes to device memory goes through these two.
+ * Device memory is accessed only naturally aligned (arm64 faults otherwise), 8 bytes at a time
+ * where it can be (each read is a non-posted PCIe transaction). On x86 the memory is UC-,
+ * and no write-combining alias can be had. docs/internals.md has the reasons.
  */
 #ifndef _P2PMAP_IOCOPY_H
 #define _P2PMAP_IOCOPY_H

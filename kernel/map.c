@@ -63,6 +63,29 @@ void p2pmap_map_exit(void)
 	kmem_cache_destroy(mapping_cache);
 }
 
+/**
+ * p2pmap_dir_from_uapi() - the DMA direction of a UAPI one (enum p2pmap_dir)
+ * @dir: P2PMAP_DIR_*
+ * @out: the direction
+ *
+ * Return: 0, or -EINVAL for a value the UAPI does not know.
+ */
+int p2pmap_dir_from_uapi(u32 dir, enum dma_data_direction *out)
+{
+	switch (dir) {
+	case P2PMAP_DIR_TO_DEVICE:
+		*out = DMA_TO_DEVICE;
+		return 0;
+	case P2PMAP_DIR_FROM_DEVICE:
+		*out = DMA_FROM_DEVICE;
+		return 0;
+	case P2PMAP_DIR_BIDIRECTIONAL:
+		*out = DMA_BIDIRECTIONAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
 {
 	switch (dir) {

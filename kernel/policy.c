@@ -1,44 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * BPF policies: struct p2pmap_policy_ops as a BPF struct_ops type.
- *
- * At most one policy is active. It is published through an RCU pointer that p2pmap_decide()
- * reads; attaching, replacing (the link's update) and detaching swap that pointer under
- * policy_mutex, so a mapping always sees either the old policy, the new one or the built-in
- * rule, never a half-attached state. The safety rules of docs/policies.md are enforced here:
- * a policy can always choose BOUNCE or REJECT, P2P only where the kernel allows it, a bad
- * verdict falls back to the built-in rule, and too many errors detach the policy (an "eject":
- * the policy stays registered with BPF, but p2pmap stops calling it until its link is gone).
- *
- * A policy refused on its way in (init_member, check_member, validate, its own init(), or
- * another policy in the way) is refused with a message that goes to the kernel log and to
- * /sys/kernel/p2pmap/last_error, where its loader reads it.
- *
- * Replacing a policy through its link's update: the new policy's init() runs first, while the
- * old one still decides; then one pointer store swaps them; then, after an RCU grace period
- * (no decide() of the old one still running), the old one's exit(). So a new policy whose
- * init() fails leaves the old one attached and untouched, and no mapping sees no policy.
- *
- * A policy with P2PMAP_POLICY_SHADOW goes into a second slot, the shadow: the same rules, its
- * own errors and eject, and its verdict only compared (shadow.c counts it). A policy belongs
- * to its slot by (kdata, link): BPF lets one struct_ops map sit in two links, and that is how
- * a shadow is promoted: the active link's update with the shadow's map moves the shadow's
- * policy, already initialised, into the active slot in one store (policy_promote()). The
- * shadow's own link still holds the map afterwards; its unreg then finds nothing of its own.
- *
- * A policy decides for the whole host, so attaching, replacing and promoting one need
- * CAP_SYS_ADMIN in the initial user namespace, checked here: what BPF asks of the loader
- * (CAP_BPF, or a BPF token delegated to a container, and whatever opening the module's BTF
- * takes) is not this module's rule. Detaching needs nothing: the holder of a link can always
- * close it.
+ * BPF policies: struct p2pmap_policy_ops as a BPF struct_ops type. At most one active policy
+ * and one shadow, each published through an RCU pointer that decisions read and that attach,
+ * replace, detach, promote and an eject swap under policy_mutex. Attaching needs
+ * CAP_SYS_ADMIN. Each slot keeps an exit record; this file owns the policy's sysfs files.
+ * docs/internals.md explains the order of a replace and how a promote works.
  */
 #include <linux/bpf.h>
-#include <linux/capability.h>
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
+#include <linux/capability.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -83,15 +58,33 @@ struct p2pmap_policy {
 };
 
 /**
+ * struct policy_exit - why a slot's latest policy left it (sched_ext's scx_exit_info)
+ * @kind: enum p2pmap_policy_exit_kind; NONE once a policy attaches to an empty slot
+ * @name: the policy's name
+ * @decisions: the decisions it made
+ * @errors: the errors it made
+ * @max_errors: max_policy_errors when it left
+ *
+ * Recorded under state_lock when the policy leaves, formatted only when sysfs shows it.
+ */
+struct policy_exit {
+	u32 kind;
+	char name[P2PMAP_POLICY_NAME_LEN];
+	u64 decisions;
+	u64 errors;
+	u32 max_errors;
+};
+
+/**
  * struct policy_slot - where a policy decides from: the active slot, or the shadow
  * @cur: the policy, published for the decisions (RCU)
- * @last_msg: what its state says when it holds none
+ * @exit: why its latest policy left it (under state_lock)
  * @what: "policy" or "shadow policy", in messages
  * @shadow: this is the shadow slot
  */
 struct policy_slot {
 	struct p2pmap_policy __rcu *cur;
-	char last_msg[160];
+	struct policy_exit exit;
 	const char *what;
 	bool shadow;
 };
@@ -201,10 +194,6 @@ static void policy_free(struct p2pmap_policy *p)
 	kfree(p);
 }
 
-/* Why a slot's policy leaves it (policy_swap()), beside enum p2pmap_policy_exit_kind. */
-#define SWAP_ATTACH	0
-#define SWAP_PROMOTE	100
-
 /* The event of @slot: the shadow's events are the active ones' shadow twins. */
 static u32 slot_event(const struct policy_slot *slot, u32 event)
 {
@@ -223,36 +212,30 @@ static u32 slot_event(const struct policy_slot *slot, u32 event)
 }
 
 /*
- * Replace @old by @new (either may be NULL) in @slot if @old is still there, and record why
- * in the slot's state. Only one of unreg, update, promote and an eject wins for a given @old.
+ * Replace @old by @new (either may be NULL) in @slot if @old is still there; @old leaves for
+ * @kind (enum p2pmap_policy_exit_kind), recorded in the slot's exit record. A policy that
+ * attaches to an empty slot clears the record. Only one of unreg, update, promote and an
+ * eject wins for a given @old.
  */
 static bool policy_swap(struct policy_slot *slot, struct p2pmap_policy *old,
-			struct p2pmap_policy *new, int why)
+			struct p2pmap_policy *new, u32 kind)
 {
-	char *msg = slot->last_msg;
-	size_t len = sizeof(slot->last_msg);
+	struct policy_exit *e = &slot->exit;
 	unsigned long flags;
 	bool won;
 
 	spin_lock_irqsave(&state_lock, flags);
 	won = unrcu_pointer(cmpxchg(&slot->cur, RCU_INITIALIZER(old), RCU_INITIALIZER(new))) == old;
-	if (won && new) {
-		msg[0] = '\0';
+	if (won && new)
 		last_error[0] = '\0';
-	} else if (won && why == P2PMAP_POLICY_EXIT_ERRORS) {
-		snprintf(msg, len,
-			 "auto-detached: %s \"%s\" made %llu errors (max_policy_errors=%u)",
-			 slot->what, old->ops->name, atomic64_read(&old->errors),
-			 READ_ONCE(max_policy_errors));
-	} else if (won && why == SWAP_PROMOTE) {
-		snprintf(msg, len,
-			 "promoted: shadow policy \"%s\" is the active policy (%llu shadow decisions, %llu errors)",
-			 old->ops->name, policy_decisions(old),
-			 atomic64_read(&old->errors));
+	if (won && old) {
+		e->kind = kind;
+		strscpy(e->name, old->ops->name, sizeof(e->name));
+		e->decisions = policy_decisions(old);
+		e->errors = atomic64_read(&old->errors);
+		e->max_errors = READ_ONCE(max_policy_errors);
 	} else if (won) {
-		snprintf(msg, len, "detached: %s \"%s\" after %llu decisions, %llu errors",
-			 slot->what, old->ops->name, policy_decisions(old),
-			 atomic64_read(&old->errors));
+		e->kind = P2PMAP_POLICY_EXIT_NONE;
 	}
 	spin_unlock_irqrestore(&state_lock, flags);
 	return won;
@@ -534,7 +517,7 @@ static int policy_activate(struct policy_slot *slot, struct p2pmap_policy_ops *o
 		policy_free(cur);
 	} else {
 		/* None, or @cur was auto-detached meanwhile (its work calls ->exit()). */
-		policy_swap(slot, NULL, p, SWAP_ATTACH);
+		policy_swap(slot, NULL, p, P2PMAP_POLICY_EXIT_NONE);
 		pr_info("%s \"%s\" attached\n", slot->what, ops->name);
 		trace_p2pmap_policy(slot_event(slot, P2PMAP_POLICY_EV_ATTACH), ops->name, "", 0, 0);
 	}
@@ -559,7 +542,7 @@ static int policy_promote(struct p2pmap_policy *s, struct bpf_link *link,
 	u64 decisions = policy_decisions(s);
 	int cpu;
 
-	if (!policy_swap(&shadow, s, NULL, SWAP_PROMOTE)) {
+	if (!policy_swap(&shadow, s, NULL, P2PMAP_POLICY_EXIT_PROMOTED)) {
 		refusal_warn("shadow policy \"%s\" not promoted: it was auto-detached",
 			     s->ops->name);
 		return -ENOENT;
@@ -579,7 +562,7 @@ static int policy_promote(struct p2pmap_policy *s, struct bpf_link *link,
 		policy_exit(cur, P2PMAP_POLICY_EXIT_REPLACED);
 		policy_free(cur);
 	} else {
-		policy_swap(&active, NULL, s, SWAP_ATTACH);
+		policy_swap(&active, NULL, s, P2PMAP_POLICY_EXIT_NONE);
 		pr_info("shadow policy \"%s\" promoted after %llu shadow decisions\n",
 			s->ops->name, decisions);
 	}
@@ -793,24 +776,36 @@ static struct bpf_struct_ops p2pmap_policy_struct_ops = {
 	.owner = THIS_MODULE,
 };
 
-static ssize_t slot_show_name(struct policy_slot *slot, char *buf)
+#define NAME_AT(sym, name)[sym] = name,
+static const char *const exit_names[] = { P2PMAP_POLICY_EXIT_NAMES(NAME_AT, NAME_AT) };
+
+/*
+ * /sys/kernel/p2pmap/: the policy's files, this file's own group. For each slot: its
+ * policy's name, its state in words, and the kind of its latest exit (a name of
+ * P2PMAP_POLICY_EXIT_NAMES, which the state's words start with); and the latest refusal.
+ */
+static struct policy_slot *slot_of(struct kobj_attribute *attr);
+
+static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	struct p2pmap_policy *p;
 	ssize_t n;
 
 	rcu_read_lock();
-	p = rcu_dereference(slot->cur);
+	p = rcu_dereference(slot_of(attr)->cur);
 	n = sysfs_emit(buf, "%s\n", p ? p->ops->name : "none");
 	rcu_read_unlock();
 	return n;
 }
 
-static ssize_t slot_show_state(struct policy_slot *slot, char *buf)
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
+	struct policy_slot *slot = slot_of(attr);
+	const struct policy_exit *e = &slot->exit;
 	struct p2pmap_policy *p;
 	ssize_t n;
 
-	/* Under state_lock the slot cannot change, and the message belongs to it. */
+	/* Under state_lock the slot cannot change, and its exit record belongs to it. */
 	spin_lock_irq(&state_lock);
 	p = rcu_dereference_protected(slot->cur, lockdep_is_held(&state_lock));
 	if (p)
@@ -818,67 +813,36 @@ static ssize_t slot_show_state(struct policy_slot *slot, char *buf)
 			       "attached: %s \"%s\", %lld decisions, %lld errors (max_policy_errors=%u)\n",
 			       slot->what, p->ops->name, policy_decisions(p),
 			       atomic64_read(&p->errors), READ_ONCE(max_policy_errors));
+	else if (e->kind == P2PMAP_POLICY_EXIT_ERRORS)
+		n = sysfs_emit(buf, "%s: %s \"%s\" made %llu errors (max_policy_errors=%u)\n",
+			       exit_names[e->kind], slot->what, e->name, e->errors, e->max_errors);
+	else if (e->kind == P2PMAP_POLICY_EXIT_PROMOTED)
+		n = sysfs_emit(buf,
+			       "%s: shadow policy \"%s\" is the active policy (%llu shadow decisions, %llu errors)\n",
+			       exit_names[e->kind], e->name, e->decisions, e->errors);
+	else if (e->kind)
+		n = sysfs_emit(buf, "%s: %s \"%s\" after %llu decisions, %llu errors\n",
+			       exit_names[P2PMAP_POLICY_EXIT_UNREG], slot->what, e->name,
+			       e->decisions, e->errors);
 	else
-		n = sysfs_emit(buf, "%s\n", slot->last_msg[0] ? slot->last_msg : "none");
+		n = sysfs_emit(buf, "none\n");
 	spin_unlock_irq(&state_lock);
 	return n;
 }
 
-/**
- * p2pmap_policy_show_name() - the active policy's name, or "none"
- * @buf: a sysfs buffer
- *
- * Return: bytes written.
- */
-ssize_t p2pmap_policy_show_name(char *buf)
+static ssize_t exit_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return slot_show_name(&active, buf);
+	struct policy_slot *slot = slot_of(attr);
+	u32 kind;
+
+	spin_lock_irq(&state_lock);
+	kind = rcu_access_pointer(slot->cur) ? P2PMAP_POLICY_EXIT_NONE : slot->exit.kind;
+	spin_unlock_irq(&state_lock);
+	return sysfs_emit(buf, "%s\n", exit_names[kind]);
 }
 
-/**
- * p2pmap_policy_show_state() - "attached: ...", "detached: ...", "auto-detached: ...", "none"
- * @buf: a sysfs buffer
- *
- * Return: bytes written.
- */
-ssize_t p2pmap_policy_show_state(char *buf)
-{
-	return slot_show_state(&active, buf);
-}
-
-/**
- * p2pmap_shadow_show_name() - the shadow policy's name, or "none"
- * @buf: a sysfs buffer
- *
- * Return: bytes written.
- */
-ssize_t p2pmap_shadow_show_name(char *buf)
-{
-	return slot_show_name(&shadow, buf);
-}
-
-/**
- * p2pmap_shadow_show_state() - the shadow slot's state: "attached: shadow policy ...",
- *	"detached: ...", "auto-detached: ...", "promoted: ...", "none"
- * @buf: a sysfs buffer
- *
- * Return: bytes written.
- */
-ssize_t p2pmap_shadow_show_state(char *buf)
-{
-	return slot_show_state(&shadow, buf);
-}
-
-/**
- * p2pmap_policy_show_last_error() - why the latest policy was refused, or "none"
- * @buf: a sysfs buffer
- *
- * A refusal by init_member, check_member or validate, a failing init(), or another policy in
- * the way. Cleared when a policy attaches, and by p2pmap_policy_clear_last_error().
- *
- * Return: bytes written.
- */
-ssize_t p2pmap_policy_show_last_error(char *buf)
+/* Why the latest policy was refused, or "none"; a loader clears it by writing anything. */
+static ssize_t last_error_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	ssize_t n;
 
@@ -888,15 +852,38 @@ ssize_t p2pmap_policy_show_last_error(char *buf)
 	return n;
 }
 
-/**
- * p2pmap_policy_clear_last_error() - forget the latest refusal (a loader does, before it loads)
- */
-void p2pmap_policy_clear_last_error(void)
+static ssize_t last_error_store(struct kobject *kobj, struct kobj_attribute *attr,
+				const char *buf, size_t count)
 {
 	spin_lock_irq(&state_lock);
 	last_error[0] = '\0';
 	spin_unlock_irq(&state_lock);
+	return count;
 }
+
+static struct kobj_attribute slot_attrs[][3] = {
+	{ __ATTR(policy, 0444, name_show, NULL), __ATTR(policy_state, 0444, state_show, NULL),
+	  __ATTR(policy_exit, 0444, exit_show, NULL) },
+	{ __ATTR(shadow, 0444, name_show, NULL), __ATTR(shadow_state, 0444, state_show, NULL),
+	  __ATTR(shadow_exit, 0444, exit_show, NULL) },
+};
+
+static struct kobj_attribute last_error_attr = __ATTR_RW(last_error);
+
+static struct policy_slot *slot_of(struct kobj_attribute *attr)
+{
+	return attr >= slot_attrs[1] ? &shadow : &active;
+}
+
+static struct attribute *policy_attrs[] = {
+	&slot_attrs[0][0].attr, &slot_attrs[0][1].attr, &slot_attrs[0][2].attr,
+	&slot_attrs[1][0].attr, &slot_attrs[1][1].attr, &slot_attrs[1][2].attr,
+	&last_error_attr.attr, NULL,
+};
+
+static const struct attribute_group policy_group = {
+	.attrs = policy_attrs,
+};
 
 int p2pmap_policy_init(void)
 {
@@ -905,12 +892,21 @@ int p2pmap_policy_init(void)
 	eject_wq = alloc_ordered_workqueue("p2pmap_policy", 0);
 	if (!eject_wq)
 		return -ENOMEM;
+	ret = sysfs_create_group(p2pmap_kobj, &policy_group);
+	if (ret)
+		goto err_wq;
 	/* Last: from here on a policy can attach. */
 	ret = register_bpf_struct_ops(&p2pmap_policy_struct_ops, p2pmap_policy_ops);
 	if (ret) {
 		pr_err("cannot register struct p2pmap_policy_ops with BPF: %d\n", ret);
-		destroy_workqueue(eject_wq);
+		goto err_group;
 	}
+	return 0;
+
+err_group:
+	sysfs_remove_group(p2pmap_kobj, &policy_group);
+err_wq:
+	destroy_workqueue(eject_wq);
 	return ret;
 }
 
@@ -918,5 +914,6 @@ void p2pmap_policy_exit(void)
 {
 	/* Every struct_ops map holds a module reference: no policy can be attached here. */
 	WARN_ON_ONCE(rcu_access_pointer(active.cur) || rcu_access_pointer(shadow.cur));
+	sysfs_remove_group(p2pmap_kobj, &policy_group);
 	destroy_workqueue(eject_wq);
 }

@@ -1,26 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What a client's DMA can reach: its DMA mask against the addresses p2pmap would hand it.
- *
- * A device with a narrow mask (QEMU's edu: 28 bits; many older or embedded engines: 32) must
- * never be given an address above it: the device drops the high bits and reads or writes
- * somewhere else. The DMA API keeps RAM mappings within the mask itself when an IOMMU
- * translates (the IOVA allocator honours it) or swiotlb is forced, but plain dma-direct can
- * only fail the mapping with a warning, and nothing checks a P2P bus address at all
- * (dma_map_sg() hands it out as it is). So p2pmap checks, for a client without a translating
- * IOMMU or DMA ops of its own:
- *
- *  - P2P: the highest byte of the provider's memory in the mapping, at the address the client
- *    would use (its PCI bus address through a switch, which no IOMMU translates; through the
- *    host bridge, its physical address as dma-direct maps it), must lie within the mask.
- *    Otherwise that provider bounces, reason "dma-unreachable".
- *  - RAM: pages above the mask are bounced by p2pmap, as swiotlb would, instead of failing.
- *  - bounce pages: for such a client they come from a zone the mask reaches, as dma-direct
- *    allocates, and are checked.
- *
- * Where memory encryption is active, dma-direct bounces every mapping through swiotlb itself,
- * and physical addresses carry an encryption bit the mask says nothing about: p2pmap leaves
- * the RAM side to the DMA API there.
+ * What a client's DMA can reach: its DMA mask against the addresses p2pmap would hand it. For a
+ * client without a translating IOMMU or DMA ops of its own, P2P memory beyond the mask bounces
+ * (reason "dma-unreachable"), RAM pages beyond it are bounced, and bounce pages come from a zone
+ * the mask reaches. docs/internals.md says why the DMA API alone does not do this.
  */
 #include <linux/cc_platform.h>
 #include <linux/dma-direct.h>

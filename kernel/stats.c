@@ -20,10 +20,14 @@
  * share, under its lock: only sums mean anything), so it loses nothing that was not
  * reported.
  */
+#include <linux/capability.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 
+#include "../include/p2pmap_args.h"
 #include "internal.h"
 
 /*
@@ -350,4 +354,69 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 	for (i = 0; i < nr; i++)
 		if (pairs[i])
 			p2pmap_pair_put(pairs[i]);
+}
+
+/**
+ * p2pmap_ioc_stats() - P2PMAP_IOC_STATS: snapshot (and reset) the per-pair statistics
+ * @uarg: struct p2pmap_stats
+ *
+ * The snapshot covers every pair (a reset must know what it takes off each); the user gets
+ * the first arg.nr entries. The reset happens only once the snapshot reached the user: a
+ * failed copy resets nothing.
+ *
+ * Return: 0 or a negative errno (include/uapi/p2pmap.h).
+ */
+long p2pmap_ioc_stats(void __user *uarg)
+{
+	struct p2pmap_pair_stat *buf = NULL;
+	struct p2pmap_pair **pairs = NULL;
+	struct p2pmap_stats arg;
+	unsigned int i, cap, total, got;
+	bool reset;
+	u32 argsz;
+	int ret;
+
+	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	if (ret)
+		return ret;
+	if ((arg.flags & ~P2PMAP_STATS_RESET) ||
+	    (arg.nr && (arg.entry_size < sizeof(*buf) ||
+			arg.entry_size > PAGE_SIZE)))
+		return -EINVAL;
+	reset = arg.flags & P2PMAP_STATS_RESET;
+	if (reset && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	/* Pairs appearing meanwhile are counted in the total (not reset), for a retry. */
+	cap = reset ? p2pmap_pair_count() : min(arg.nr, p2pmap_pair_count());
+	if (cap) {
+		buf = kvcalloc(cap, sizeof(*buf), GFP_KERNEL);
+		pairs = kvcalloc(cap, sizeof(*pairs), GFP_KERNEL);
+		if (!buf || !pairs) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	ret = p2pmap_stats_snapshot(buf, pairs, cap, &total);
+	if (ret)
+		goto out_free;
+	got = min(cap, total);
+	for (i = 0; i < min(arg.nr, got); i++) {
+		void __user *dst = u64_to_user_ptr(arg.pairs + (u64)i * arg.entry_size);
+
+		/* A later version's larger entry gets zeros beyond what this one knows. */
+		if (copy_to_user(dst, &buf[i], sizeof(*buf)) ||
+		    clear_user(dst + sizeof(*buf), arg.entry_size - sizeof(*buf))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	arg.nr = total;
+	ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
+out:
+	p2pmap_stats_release(pairs, buf, got, reset && !ret);
+out_free:
+	kvfree(pairs);
+	kvfree(buf);
+	return ret;
 }

@@ -1,41 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /sys/kernel/p2pmap/: version, policy state, the latest policy refusal and global counters,
- * one value per file.
+ * /sys/kernel/p2pmap/: version, the bounce pool and global counters, one value per file (the
+ * policy's files are policy.c's own group).
  */
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
 
-static struct kobject *p2pmap_kobj;
+/* /sys/kernel/p2pmap; policy.c adds its own group. */
+struct kobject *p2pmap_kobj;
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%s\n", P2PMAP_VERSION);
-}
-
-static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return p2pmap_policy_show_name(buf);
-}
-
-static ssize_t policy_state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return p2pmap_policy_show_state(buf);
-}
-
-/* Why the latest policy was refused; a loader clears it by writing anything. */
-static ssize_t last_error_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return p2pmap_policy_show_last_error(buf);
-}
-
-static ssize_t last_error_store(struct kobject *kobj, struct kobj_attribute *attr,
-				const char *buf, size_t count)
-{
-	p2pmap_policy_clear_last_error();
-	return count;
 }
 
 #define P2PMAP_BOUNCE_ATTR(_name)						\
@@ -86,25 +64,9 @@ static struct counter_attr counters[] = {
 	{ .attr = __ATTR(policy_errors, 0444, counter_show, NULL), .value = &p2pmap_policy_errors },
 };
 
-/* The shadow policy, beside the active one (docs/policies.md). */
-static ssize_t shadow_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return p2pmap_shadow_show_name(buf);
-}
-
-static ssize_t shadow_state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
-{
-	return p2pmap_shadow_show_state(buf);
-}
-
 static struct kobj_attribute version_attr = __ATTR_RO(version);
-static struct kobj_attribute policy_attr = __ATTR_RO(policy);
-static struct kobj_attribute shadow_attr = __ATTR_RO(shadow);
-static struct kobj_attribute shadow_state_attr = __ATTR_RO(shadow_state);
-static struct kobj_attribute policy_state_attr = __ATTR_RO(policy_state);
-static struct kobj_attribute last_error_attr = __ATTR_RW(last_error);
 
-static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 10];
+static struct attribute *p2pmap_attrs[ARRAY_SIZE(counters) + 5];
 
 static const struct attribute_group p2pmap_group = {
 	.attrs = p2pmap_attrs,
@@ -116,11 +78,6 @@ int p2pmap_sysfs_init(void)
 	int ret;
 
 	p2pmap_attrs[n++] = &version_attr.attr;
-	p2pmap_attrs[n++] = &policy_attr.attr;
-	p2pmap_attrs[n++] = &policy_state_attr.attr;
-	p2pmap_attrs[n++] = &shadow_attr.attr;
-	p2pmap_attrs[n++] = &shadow_state_attr.attr;
-	p2pmap_attrs[n++] = &last_error_attr.attr;
 	p2pmap_attrs[n++] = &bounce_in_use_attr.attr;
 	p2pmap_attrs[n++] = &bounce_hwm_attr.attr;
 	p2pmap_attrs[n++] = &bounce_cached_attr.attr;

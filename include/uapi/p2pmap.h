@@ -5,10 +5,10 @@
  *
  * Conventions for every ioctl argument struct:
  *
- *  - It starts with @argsz (the size userspace passes, normally sizeof(the struct)) and
- *    @flags. The kernel accepts smaller structs from older userspace as long as they hold every
- *    field up to the end of the first version, and larger ones whose extra tail is all zero
- *    (otherwise -E2BIG). @argsz below the first version's size is -EINVAL; above
+ *  - It starts with @argsz (the size userspace passes: sizeof(the struct)) and @flags. A later
+ *    version may grow a struct at its end: the kernel then accepts the sizes of every earlier
+ *    version, and larger structs whose extra tail is all zero (otherwise -E2BIG). @argsz
+ *    below the struct's size in this header (its first version) is -EINVAL; above
  *    P2PMAP_ARGSZ_MAX it is -E2BIG, and the kernel does not read past that size.
  *  - Unknown @flags bits and non-zero reserved fields are -EINVAL.
  *  - Devices are named by PCI address (struct p2pmap_pci_addr).
@@ -136,14 +136,22 @@ enum p2pmap_policy_flags {
 
 /**
  * enum p2pmap_policy_exit_kind - why a policy stopped being used
+ * @P2PMAP_POLICY_EXIT_NONE: none did (sysfs: the slot's policy is attached, or none ever left)
  * @P2PMAP_POLICY_EXIT_UNREG: its link or map was released (e.g. the pin was removed)
  * @P2PMAP_POLICY_EXIT_REPLACED: another policy took its place through the link's update
  * @P2PMAP_POLICY_EXIT_ERRORS: it made max_policy_errors errors and was detached
+ * @P2PMAP_POLICY_EXIT_PROMOTED: (the shadow slot's, in sysfs only) it left the shadow slot
+ *	to become the active policy; its exit() is not called, it goes on deciding
+ *
+ * A slot's latest exit is in /sys/kernel/p2pmap/policy_exit and shadow_exit, by name
+ * (P2PMAP_POLICY_EXIT_NAMES); policy_state and shadow_state say it in words.
  */
 enum p2pmap_policy_exit_kind {
+	P2PMAP_POLICY_EXIT_NONE		= 0,
 	P2PMAP_POLICY_EXIT_UNREG	= 1,
 	P2PMAP_POLICY_EXIT_REPLACED	= 2,
 	P2PMAP_POLICY_EXIT_ERRORS	= 3,
+	P2PMAP_POLICY_EXIT_PROMOTED	= 4,
 };
 
 /**
@@ -280,14 +288,13 @@ struct p2pmap_map {
 
 /**
  * struct p2pmap_handle_arg - P2PMAP_IOC_UNMAP and P2PMAP_IOC_SYNC
- * @argsz: sizeof(struct p2pmap_handle_arg); 16 (up to @handle) still works without
- *	P2PMAP_HANDLE_WRITTEN
+ * @argsz: sizeof(struct p2pmap_handle_arg)
  * @flags: UNMAP: 0 or P2PMAP_HANDLE_WRITTEN. SYNC: exactly one of P2PMAP_SYNC_FOR_CPU,
  *	P2PMAP_SYNC_FOR_DEVICE; P2PMAP_HANDLE_WRITTEN may come with P2PMAP_SYNC_FOR_CPU
  * @handle: a handle returned by MAP on this open file
- * @written: with P2PMAP_HANDLE_WRITTEN (which needs an @argsz that holds it): the device wrote
- *	the first @written bytes of the buffer and nothing after them; only those are copied
- *	back from bounce pages (p2pmap_unmap_written()). Added after the first version
+ * @written: with P2PMAP_HANDLE_WRITTEN: the device wrote the first @written bytes of the
+ *	buffer and nothing after them; only those are copied back from bounce pages
+ *	(p2pmap_unmap_written())
  *
  * Errors: ENOENT (no such handle on this file, e.g. already unmapped), ENODEV (the client's
  * driver unregistered it, e.g. on unbind or removal, and p2pmap took the mapping down: data
@@ -300,9 +307,6 @@ struct p2pmap_handle_arg {
 	__u64 handle;
 	__u64 written;
 };
-
-/* The first version of struct p2pmap_handle_arg, the smallest @argsz UNMAP and SYNC take. */
-#define P2PMAP_HANDLE_ARG_SIZE_V0	16
 
 #define P2PMAP_SYNC_FOR_CPU	(1U << 0)	/* device writes become visible to the CPU */
 #define P2PMAP_SYNC_FOR_DEVICE	(1U << 1)	/* CPU writes become visible to the device */
@@ -382,11 +386,6 @@ struct p2pmap_segments {
  * @override: (out) the pair's P2PMAP_OVERRIDE_* state (verified, enabled)
  * @probe_result: (out) enum p2pmap_probe_result of the pair's latest probe (0: none)
  * @verified_at: (out) when its latest passing probe ended, seconds since the epoch (0: never)
- *
- * Since 0.1.0; @acs_bridge and the fields after it were added later: a caller that passes an
- * @argsz ending at @link_width still works and does not get them. P2PMAP_EXPLAIN_SHADOW needs
- * an @argsz that holds @shadow_reason (else EINVAL). @override and the fields after it came
- * after @shadow_reason.
  */
 struct p2pmap_explain {
 	__u32 argsz;
@@ -453,10 +452,7 @@ struct p2pmap_explain {
  * @probes_passed: probes of the pair that passed; not reset by P2PMAP_STATS_RESET
  * @probes_failed: probes of the pair that failed (a signature, or a DMA error); not reset
  *
- * Decisions made by EXPLAIN are not counted. The shadow fields were added after the first
- * version: an @entry_size of 80 (up to @distance) still works and does not get them; the
- * override fields came after the shadow ones (an @entry_size of 224 ends at
- * @shadow_moved_bytes).
+ * Decisions made by EXPLAIN are not counted.
  */
 struct p2pmap_pair_stat {
 	struct p2pmap_pci_addr provider;
@@ -484,9 +480,6 @@ struct p2pmap_pair_stat {
 	__u64 probes_failed;
 };
 
-/* The first version of struct p2pmap_pair_stat, the smallest @entry_size STATS accepts. */
-#define P2PMAP_PAIR_STAT_SIZE_V0	80
-
 #define P2PMAP_STATS_RESET	(1U << 0)	/* take the snapshot off every pair's counters */
 
 /**
@@ -496,8 +489,9 @@ struct p2pmap_pair_stat {
  * @pairs: user pointer to struct p2pmap_pair_stat[@nr]
  * @nr: (in) capacity of @pairs, may be 0; (out) pairs p2pmap knows (may exceed the capacity:
  *	then only the first capacity entries were written)
- * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (80 .. 4096): the
- *	kernel writes that much of each entry, zero-filled beyond what it knows
+ * @entry_size: sizeof(struct p2pmap_pair_stat) as userspace knows it (that of this header,
+ *	or a later version's, up to 4096): the kernel writes that much of each entry,
+ *	zero-filled beyond what it knows
  *
  * No mapping is counted in one pair and not yet in another: each CPU's counts are read under
  * that CPU's lock, which a mapping holds while it counts in all its pairs (a mapping that

@@ -59,6 +59,14 @@
 	X(P2PMAP_REASON_DMA_UNREACHABLE, "dma-unreachable")		\
 	LAST(P2PMAP_REASON_VERIFIED_OVERRIDE, "verified-override")
 
+/* enum p2pmap_policy_exit_kind: the words policy_state and shadow_state start with */
+#define P2PMAP_POLICY_EXIT_NAMES(X, LAST)				\
+	X(P2PMAP_POLICY_EXIT_NONE, "none")				\
+	X(P2PMAP_POLICY_EXIT_UNREG, "detached")				\
+	X(P2PMAP_POLICY_EXIT_REPLACED, "replaced")			\
+	X(P2PMAP_POLICY_EXIT_ERRORS, "auto-detached")			\
+	LAST(P2PMAP_POLICY_EXIT_PROMOTED, "promoted")
+
 /* enum p2pmap_policy_event */
 #define P2PMAP_POLICY_EVENT_NAMES(X, LAST)				\
 	X(P2PMAP_POLICY_EV_ATTACH, "attach")				\

@@ -34,26 +34,6 @@
 #define CAP_BPF		39
 #endif
 
-static bool policy_is(const char *name)
-{
-	char buf[64];
-
-	sysfs_str("/sys/kernel/p2pmap/policy", buf, sizeof(buf));
-	if (strcmp(buf, name))
-		tap_diag("policy is \"%s\", expected \"%s\"", buf, name);
-	return !strcmp(buf, name);
-}
-
-static bool last_error_says(const char *what)
-{
-	char buf[256];
-
-	sysfs_str("/sys/kernel/p2pmap/last_error", buf, sizeof(buf));
-	if (!strstr(buf, what))
-		tap_diag("last_error: \"%s\"", buf);
-	return strstr(buf, what);
-}
-
 /* Keep only CAP_BPF and CAP_PERFMON, permitted and effective. */
 static int keep_bpf_caps(void)
 {
@@ -135,11 +115,13 @@ int main(void)
 	ret = as_bpf_only(do_attach, b->maps.bounce_all);
 	tap_ok(ret == EPERM, "CAP_BPF+CAP_PERFMON only: registering a policy fails with EPERM (%d: %s)",
 	       ret, strerror(ret));
-	tap_ok(policy_is("none"), "no policy is attached after the refused registration");
-	tap_ok(last_error_says("needs CAP_SYS_ADMIN"), "last_error says why");
+	tap_ok(sysfs_is("policy", "none"), "no policy is attached after the refused registration");
+	tap_ok(sysfs_is("last_error",
+			"policy \"bounce_all\" not attached: attaching a policy needs CAP_SYS_ADMIN"),
+	       "last_error says why");
 
 	link = bpf_map__attach_struct_ops(b->maps.bounce_all);
-	tap_ok(link && policy_is("bounce_all"), "root attaches the same loaded policy");
+	tap_ok(link && sysfs_is("policy", "bounce_all"), "root attaches the same loaded policy");
 	if (!link)
 		tap_bail("root could not attach: %s", strerror(errno));
 
@@ -148,13 +130,13 @@ int main(void)
 	ret = as_bpf_only(do_update, &u);
 	tap_ok(ret == EPERM, "CAP_BPF+CAP_PERFMON only: replacing it through root's link fails with EPERM (%d: %s)",
 	       ret, strerror(ret));
-	tap_ok(policy_is("bounce_all"), "the policy root attached still decides");
+	tap_ok(sysfs_is("policy", "bounce_all"), "the policy root attached still decides");
 
 	ret = bpf_link__update_map(link, t->maps.topology);
-	tap_ok(!ret && policy_is("topology"), "root replaces it through the same link (%d)", ret);
+	tap_ok(!ret && sysfs_is("policy", "topology"), "root replaces it through the same link (%d)", ret);
 
 	bpf_link__destroy(link);
-	tap_ok(policy_is("none"), "destroying the link detaches it");
+	tap_ok(sysfs_is("policy", "none"), "destroying the link detaches it");
 	topology_bpf__destroy(t);
 	bounce_all_bpf__destroy(b);
 	return tap_done();

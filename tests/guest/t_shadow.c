@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The shadow policy in the lab (issue 22): a second policy beside the active one, asked for
+ * The shadow policy in the lab: a second policy beside the active one, asked for
  * every real decision and never obeyed; per-pair agreement statistics in STATS; its errors
  * and auto-detach its own; promote through the active link's update.
  *
  *	t_shadow             the tests (TAP)
- *	t_shadow --workload  STATS reset, then the known mix of mappings only (for t_shadow.sh):
+ *	t_shadow --workload  STATS reset, then the known mix of mappings only (for t_p2ppolicy_shadow.sh):
  *	                     on every pair, 16 KiB twice, 256 KiB and 1 MiB once (no DMA)
- *	t_shadow --dump      the shadow fields of STATS, one line per pair (for t_shadow.sh)
+ *	t_shadow --dump      the shadow fields of STATS, one line per pair (for t_p2ppolicy_shadow.sh)
  *
  * Policies are attached through libbpf skeletons; the shadow one gets P2PMAP_POLICY_SHADOW in
  * its flags before it loads, exactly as p2ppolicy sets it (found by name in the BTF).
@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../bench/policy.h"
+#include "policy.h"
 #include "lib.h"
 #include "topology.skel.h"
 #include "bounce_all.skel.h"
@@ -56,21 +56,6 @@ static void pairs_init(void)
 	pairs[3] = (struct pair){ &lab.prov_b, &lab.edu_rc, P2PMAP_VERDICT_BOUNCE, "B -> edu_rc" };
 }
 
-static unsigned char *mem_of(const struct lab_dev *prov)
-{
-	return prov == &lab.prov_a ? mem_a : mem_b;
-}
-
-static bool sysfs_is(const char *file, const char *prefix)
-{
-	char path[128], buf[256];
-
-	snprintf(path, sizeof(path), "/sys/kernel/p2pmap/%s", file);
-	sysfs_str(path, buf, sizeof(buf));
-	if (strncmp(buf, prefix, strlen(prefix)))
-		tap_diag("%s is \"%s\", expected \"%s...\"", file, buf, prefix);
-	return !strncmp(buf, prefix, strlen(prefix));
-}
 
 /* P2PMAP_POLICY_SHADOW in the struct_ops data of @map, before load (as p2ppolicy does). */
 static void make_shadow(struct bpf_object *obj, struct bpf_map *map)
@@ -88,44 +73,28 @@ static struct bpf_link *attach(struct bpf_map *map)
 	return link;
 }
 
-static int stats(struct p2pmap_pair_stat *out, uint32_t *nr, uint32_t flags)
-{
-	struct p2pmap_stats a = {
-		.argsz = sizeof(a), .flags = flags, .pairs = (uintptr_t)out, .nr = *nr,
-		.entry_size = sizeof(*out),
-	};
-	int ret = ioctl(fd, P2PMAP_IOC_STATS, &a) ? -errno : 0;
-
-	*nr = a.nr;
-	return ret;
-}
-
 static void stats_reset(void)
 {
 	struct p2pmap_pair_stat t[32];
 	uint32_t nr = ARRAY_SIZE(t);
 
-	if (stats(t, &nr, P2PMAP_STATS_RESET))
+	if (xstats(fd, t, &nr, P2PMAP_STATS_RESET, sizeof(t[0])))
 		tap_bail("STATS reset: %s", strerror(errno));
-}
-
-static bool same(const struct p2pmap_pci_addr *a, const struct lab_dev *d)
-{
-	return a->domain == d->addr.domain && a->bus == d->addr.bus && a->devfn == d->addr.devfn;
 }
 
 /* The pair's entry in a fresh snapshot; bails out if it has none. */
 static struct p2pmap_pair_stat pair_stat(const struct pair *p)
 {
 	struct p2pmap_pair_stat t[32];
-	uint32_t i, nr = ARRAY_SIZE(t);
+	const struct p2pmap_pair_stat *s;
+	uint32_t nr = ARRAY_SIZE(t);
 
-	if (stats(t, &nr, 0))
+	if (xstats(fd, t, &nr, 0, sizeof(t[0])))
 		tap_bail("STATS: %s", strerror(errno));
-	for (i = 0; i < nr && i < ARRAY_SIZE(t); i++)
-		if (same(&t[i].provider, p->prov) && same(&t[i].client, p->client))
-			return t[i];
-	tap_bail("no statistics for %s", p->name);
+	s = stat_find(t, nr < ARRAY_SIZE(t) ? nr : ARRAY_SIZE(t), p->prov, p->client);
+	if (!s)
+		tap_bail("no statistics for %s", p->name);
+	return *s;
 }
 
 /* MAP @len of the pair's p2pmem: the one segment's kind and reason; 0 or -errno. */
@@ -195,7 +164,7 @@ static int dump(void)
 	char a[32], c[32];
 	int x, y;
 
-	if (stats(t, &nr, 0))
+	if (xstats(fd, t, &nr, 0, sizeof(t[0])))
 		return 1;
 	for (i = 0; i < nr && i < ARRAY_SIZE(t); i++) {
 		printf("%s %s %llu %llu %llu", pci_addr_str(&t[i].provider, a, sizeof(a)),
@@ -293,28 +262,6 @@ static void test_agreement(void)
 		       "%s: STATS counts the 4 decisions as topology's %s, no errors", p->name,
 		       sw ? "P2P" : "BOUNCE");
 	}
-	/* A caller built before the shadow fields (entry_size 80) gets the first fields. */
-	{
-		unsigned char old[4 * 2 * P2PMAP_PAIR_STAT_SIZE_V0];
-		struct p2pmap_stats a = {
-			.argsz = sizeof(a), .pairs = (uintptr_t)old, .nr = 8,
-			.entry_size = P2PMAP_PAIR_STAT_SIZE_V0,
-		};
-		uint32_t n, found = 0;
-
-		memset(old, 0xAA, sizeof(old));
-		if (!ioctl(fd, P2PMAP_IOC_STATS, &a))
-			for (n = 0; n < a.nr && n < 8; n++) {
-				struct p2pmap_pair_stat e = { 0 };
-
-				memcpy(&e, old + n * P2PMAP_PAIR_STAT_SIZE_V0, P2PMAP_PAIR_STAT_SIZE_V0);
-				found += same(&e.provider, &lab.prov_a) && same(&e.client, &lab.edu_sw) &&
-					 e.decisions_p2p == 4 && e.distance == 4;
-			}
-		n = a.nr < 8 ? a.nr : 8;
-		tap_ok(found == 1 && (n == 8 || old[n * P2PMAP_PAIR_STAT_SIZE_V0] == 0xAA),
-		       "STATS with the first version's entry_size (80) gives the first fields, and writes no more");
-	}
 	tap_ok(p2pmap_stat("policy_errors") == perr && sysfs_is("policy_state",
 	       "attached: policy \"topology\", 16 decisions, 0 errors"),
 	       "the active policy made 16 decisions, no errors");
@@ -385,8 +332,9 @@ static void test_agreement(void)
 		size_threshold_bpf__destroy(s2);
 	}
 	bpf_link__destroy(ls);
-	tap_ok(sysfs_is("shadow", "none") && sysfs_is("shadow_state", "detached: shadow policy \"bounce_all\"") &&
-	       sysfs_is("policy", "topology"),
+	tap_ok(sysfs_is("shadow", "none") && sysfs_is("shadow_exit", "detached") &&
+	       sysfs_is("shadow_state", "detached: shadow policy \"bounce_all\"") &&
+	       sysfs_is("policy", "topology") && sysfs_is("policy_exit", "none"),
 	       "destroying the shadow's link detaches it; the active policy stays");
 	bpf_link__destroy(lt);
 	size_threshold_bpf__destroy(s);
@@ -420,9 +368,9 @@ static void test_garbage(void)
 		      reason == P2PMAP_REASON_POLICY;
 	}
 	tap_ok(ok == 6, "6 mappings beside a garbage shadow take topology's path (%d/6)", ok);
-	tap_ok(sysfs_is("shadow", "none") &&
+	tap_ok(sysfs_is("shadow", "none") && sysfs_is("shadow_exit", "auto-detached") &&
 	       sysfs_is("shadow_state", "auto-detached: shadow policy \"garbage\" made 5 errors (max_policy_errors=5)"),
-	       "at 5 errors the shadow is auto-detached, and shadow_state says why");
+	       "at 5 errors the shadow is auto-detached (shadow_exit), and shadow_state says why");
 	tap_ok(sysfs_is("policy", "topology") &&
 	       sysfs_is("policy_state", "attached: policy \"topology\", 6 decisions, 0 errors") &&
 	       p2pmap_stat("policy_errors") == perr,
@@ -436,7 +384,7 @@ static void test_garbage(void)
 	       sysfs_is("last_error", "policy \"garbage\" not attached: it is flagged P2PMAP_POLICY_SHADOW but is not the attached shadow"),
 	       "the ejected shadow's map cannot be promoted through the active link (EINVAL)");
 	bpf_link__destroy(lg);
-	tap_ok(sysfs_is("policy", "topology") && sysfs_is("shadow_state", "auto-detached"),
+	tap_ok(sysfs_is("policy", "topology") && sysfs_is("shadow_exit", "auto-detached"),
 	       "removing the ejected shadow's link is harmless");
 	bpf_link__destroy(lt);
 	sysfs_write(MAX_ERRORS, "100");
@@ -522,7 +470,7 @@ static void test_promote(void)
 	       maps, p2p, bounce);
 	tap_ok(sysfs_is("policy", "bounce_all") &&
 	       sysfs_is("policy_state", "attached: policy \"bounce_all\"") &&
-	       sysfs_is("shadow", "none") &&
+	       sysfs_is("shadow", "none") && sysfs_is("shadow_exit", "promoted") &&
 	       sysfs_is("shadow_state", "promoted: shadow policy \"bounce_all\" is the active policy"),
 	       "bounce_all is the active policy, the shadow slot is empty and says it was promoted");
 	bpf_link__destroy(lb);
@@ -530,7 +478,8 @@ static void test_promote(void)
 	       kind == P2PMAP_SEG_BOUNCE && reason == P2PMAP_REASON_POLICY,
 	       "releasing the shadow's old link leaves the promoted policy deciding");
 	bpf_link__destroy(lt);
-	tap_ok(sysfs_is("policy", "none") && sysfs_is("policy_state", "detached: policy \"bounce_all\""),
+	tap_ok(sysfs_is("policy", "none") && sysfs_is("policy_exit", "detached") &&
+	       sysfs_is("policy_state", "detached: policy \"bounce_all\""),
 	       "releasing the active link detaches it");
 	bounce_all_bpf__destroy(b);
 	topology_bpf__destroy(t);
@@ -562,15 +511,15 @@ int main(int argc, char **argv)
 	if (ret)
 		tap_bail("lab devices not found: %s", strerror(-ret));
 	fd = p2pmap_open();
-	mem_a = p2pmem_map(&lab.prov_a, P2PMEM_LEN, NULL);
-	mem_b = p2pmem_map(&lab.prov_b, P2PMEM_LEN, NULL);
+	mem_a = lab.prov_a.mem = p2pmem_map(&lab.prov_a, P2PMEM_LEN, NULL);
+	mem_b = lab.prov_b.mem = p2pmem_map(&lab.prov_b, P2PMEM_LEN, NULL);
 	pairs_init();
 	if (argc > 1 && !strcmp(argv[1], "--workload"))
 		return workload() ? 1 : 0;
 	if (argc > 1 && !strcmp(argv[1], "--dump"))
 		return dump();
 
-	tap_plan(39);
+	tap_plan(38);
 	tap_ok(sysfs_is("policy", "none") && sysfs_is("shadow", "none"), "no policy, no shadow");
 	test_agreement();
 	test_garbage();

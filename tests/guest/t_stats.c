@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Observability in the lab (issue: tracepoints, per-pair statistics, explain): after a known
+ * Observability in the lab (tracepoints, per-pair statistics, explain): after a known
  * set of mappings the per-pair table and the global counters hold exactly what the test did,
  * and EXPLAIN agrees with what a real mapping of the same pair and size then does.
  *
@@ -37,34 +37,6 @@ static struct lab lab;
 static int fd;
 static unsigned char *mem_a, *mem_b;
 
-static int stats(struct p2pmap_pair_stat *out, uint32_t *nr, uint32_t flags, uint32_t entry_size)
-{
-	struct p2pmap_stats a = {
-		.argsz = sizeof(a), .flags = flags, .pairs = (uintptr_t)out, .nr = *nr,
-		.entry_size = entry_size,
-	};
-	int ret = ioctl(fd, P2PMAP_IOC_STATS, &a) ? -errno : 0;
-
-	*nr = a.nr;
-	return ret;
-}
-
-static bool same(const struct p2pmap_pci_addr *a, const struct lab_dev *d)
-{
-	return a->domain == d->addr.domain && a->bus == d->addr.bus && a->devfn == d->addr.devfn;
-}
-
-static const struct p2pmap_pair_stat *find(const struct p2pmap_pair_stat *t, uint32_t nr,
-					   const struct lab_dev *prov, const struct lab_dev *client)
-{
-	uint32_t i;
-
-	for (i = 0; i < nr; i++)
-		if (same(&t[i].provider, prov) && same(&t[i].client, client))
-			return &t[i];
-	return NULL;
-}
-
 static int map_once(const struct lab_dev *client, void *buf, size_t len)
 {
 	struct p2pmap_map m;
@@ -75,10 +47,6 @@ static int map_once(const struct lab_dev *client, void *buf, size_t len)
 	return ret;
 }
 
-static unsigned char *mem_of(const struct lab_dev *prov)
-{
-	return prov == &lab.prov_a ? mem_a : mem_b;
-}
 
 static int workload(void)
 {
@@ -105,7 +73,7 @@ struct expect {
 
 static void check_pair(const struct p2pmap_pair_stat *t, uint32_t nr, const struct expect *e)
 {
-	const struct p2pmap_pair_stat *s = find(t, nr, e->prov, e->client);
+	const struct p2pmap_pair_stat *s = stat_find(t, nr, e->prov, e->client);
 	bool ok = s && s->decisions_p2p == e->p2p && s->decisions_bounce == e->bounce &&
 		  s->decisions_reject == e->reject && s->bytes_p2p == e->bytes_p2p &&
 		  s->bytes_bounce == e->bytes_bounce && s->errors == e->errors &&
@@ -150,17 +118,18 @@ static void test_stats(void)
 	int ret, st;
 
 	nr = 1;
-	tap_ok(stats(t, &nr, 0x2, sizeof(t[0])) == -EINVAL, "STATS: unknown flag is EINVAL");
-	tap_ok(stats(t, &nr, 0, 40) == -EINVAL, "STATS: entry_size below 80 is EINVAL");
+	tap_ok(xstats(fd, t, &nr, 0x2, sizeof(t[0])) == -EINVAL, "STATS: unknown flag is EINVAL");
+	tap_ok(xstats(fd, t, &nr, 0, sizeof(t[0]) - 8) == -EINVAL,
+	       "STATS: an entry_size below the struct's is EINVAL");
 	nr = 0;
-	ret = stats(NULL, &nr, 0, 0);
+	ret = xstats(fd, NULL, &nr, 0, 0);
 	tap_ok(!ret && nr >= 4, "STATS with no room returns the number of pairs (%u)", nr);
 
 	nr = 16;
-	ret = stats(t, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
+	ret = xstats(fd, t, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
 	total = nr;
 	nr = 16;
-	ret |= stats(t, &nr, 0, sizeof(t[0]));
+	ret |= xstats(fd, t, &nr, 0, sizeof(t[0]));
 	for (i = 0; i < nr && i < 16; i++)
 		zero &= !t[i].decisions_p2p && !t[i].decisions_bounce && !t[i].decisions_reject &&
 			!t[i].bytes_p2p && !t[i].bytes_bounce && !t[i].errors && !t[i].last_verdict;
@@ -191,7 +160,7 @@ static void test_stats(void)
 	tap_ok(deltas, "global counters moved by exactly what the test did");
 
 	nr = 16;
-	ret = stats(t, &nr, 0, sizeof(t[0]));
+	ret = xstats(fd, t, &nr, 0, sizeof(t[0]));
 	tap_ok(!ret, "STATS snapshot");
 	check_pair(t, nr, &(struct expect){ "A -> edu_sw (3 x 8 KiB P2P)", &lab.prov_a, &lab.edu_sw,
 		   3, 0, 0, 24 * KiB, 0, 0, P2PMAP_VERDICT_P2P, P2PMAP_REASON_TOPOLOGY_P2P });
@@ -205,7 +174,7 @@ static void test_stats(void)
 	check_pair(t, nr, &(struct expect){ "B -> edu_rc (nothing)", &lab.prov_b, &lab.edu_rc,
 		   0, 0, 0, 0, 0, 0, 0, 0 });
 	{
-		const struct p2pmap_pair_stat *s = find(t, nr, &lab.prov_a, &lab.edu_sw);
+		const struct p2pmap_pair_stat *s = stat_find(t, nr, &lab.prov_a, &lab.edu_sw);
 
 		tap_ok(s && s->kernel_verdict == P2PMAP_KV_BUS_ADDR && s->distance == 4,
 		       "the snapshot carries the kernel verdict and distance of the pair");
@@ -220,10 +189,10 @@ static void test_stats(void)
 
 		munmap(gone, PG);
 		nr = 16;
-		ret = stats(gone, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
+		ret = xstats(fd, gone, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
 		tap_ok(ret == -EFAULT, "STATS_RESET into an unmapped buffer: EFAULT (%d)", ret);
-		ret = stats(t, &n2, 0, sizeof(t[0]));
-		s = find(t, n2, &lab.prov_a, &lab.edu_sw);
+		ret = xstats(fd, t, &n2, 0, sizeof(t[0]));
+		s = stat_find(t, n2, &lab.prov_a, &lab.edu_sw);
 		tap_ok(!ret && s && s->decisions_p2p == 3 && s->bytes_p2p == 24 * KiB,
 		       "... and reset nothing: A -> edu_sw still counts 3 P2P decisions (%llu)",
 		       s ? (unsigned long long)s->decisions_p2p : 0ULL);
@@ -232,7 +201,7 @@ static void test_stats(void)
 	/* A short buffer gets the first entry and the full count; a longer entry is zero-padded. */
 	memset(big, 0xAA, sizeof(big));
 	nr = 1;
-	ret = stats(&big[0][0], &nr, 0, 2 * sizeof(big[0][0]));
+	ret = xstats(fd, &big[0][0], &nr, 0, 2 * sizeof(big[0][0]));
 	tap_ok(!ret && nr == total && big[0][1].decisions_p2p == 0 &&
 	       big[1][0].decisions_p2p == 0xAAAAAAAAAAAAAAAAULL,
 	       "capacity 1 with a larger entry_size: one entry, tail zeroed, total %u", nr);
@@ -244,8 +213,8 @@ static void test_stats(void)
 
 		if (setresuid(65534, 65534, 65534))
 			_exit(2);
-		_exit(stats(NULL, &n, 0, 0) == 0 &&
-		      stats(NULL, &m, P2PMAP_STATS_RESET, 0) == -EPERM ? 0 : 1);
+		_exit(xstats(fd, NULL, &n, 0, 0) == 0 &&
+		      xstats(fd, NULL, &m, P2PMAP_STATS_RESET, 0) == -EPERM ? 0 : 1);
 	}
 	waitpid(pid, &st, 0);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -307,7 +276,7 @@ static void test_exact_concurrent(void)
 	double t0;
 
 	/* Start from zero for the pair: STATS_RESET takes off exactly what it reported. */
-	ret = stats(t, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
+	ret = xstats(fd, t, &nr, P2PMAP_STATS_RESET, sizeof(t[0]));
 	read_counters(before);
 	for (i = 0; i < HOT_THREADS; i++) {
 		h[i].buf = mem_a + 8 * KiB + i * PG;
@@ -322,9 +291,9 @@ static void test_exact_concurrent(void)
 	/* Snapshots while they run: each must hold whole mappings, never going backwards. */
 	while (__atomic_load_n(&hot_left, __ATOMIC_ACQUIRE)) {
 		nr = 16;
-		if (stats(t, &nr, 0, sizeof(t[0])))
+		if (xstats(fd, t, &nr, 0, sizeof(t[0])))
 			break;
-		s = find(t, nr, &lab.prov_a, &lab.edu_sw);
+		s = stat_find(t, nr, &lab.prov_a, &lab.edu_sw);
 		if (s) {
 			snaps++;
 			torn += s->bytes_p2p != s->decisions_p2p * PG;
@@ -342,8 +311,8 @@ static void test_exact_concurrent(void)
 	tap_diag("%u mappings in %.1f s, %u snapshots", HOT_THREADS * hot_maps, now() - t0, snaps);
 	read_counters(after);
 	nr = 16;
-	ret = ret ?: stats(t, &nr, 0, sizeof(t[0]));
-	s = ret ? NULL : find(t, nr, &lab.prov_a, &lab.edu_sw);
+	ret = ret ?: xstats(fd, t, &nr, 0, sizeof(t[0]));
+	s = ret ? NULL : stat_find(t, nr, &lab.prov_a, &lab.edu_sw);
 	tap_ok(!err && s && s->decisions_p2p == HOT_THREADS * hot_maps &&
 	       s->bytes_p2p == HOT_THREADS * hot_maps * PG && !s->decisions_bounce && !s->errors,
 	       "%u threads x %u P2P mappings of one pair: the pair counted exactly that (%llu, %llu bytes; err %d)",
@@ -420,8 +389,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fd = p2pmap_open();
-	mem_a = p2pmem_map(&lab.prov_a, 64 * KiB, NULL);
-	mem_b = p2pmem_map(&lab.prov_b, 64 * KiB, NULL);
+	mem_a = lab.prov_a.mem = p2pmem_map(&lab.prov_a, 64 * KiB, NULL);
+	mem_b = lab.prov_b.mem = p2pmem_map(&lab.prov_b, 64 * KiB, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--workload"))
 		return workload();
 	if (argc > 2 && !strcmp(argv[1], "--hot"))
