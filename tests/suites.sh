@@ -23,10 +23,11 @@ core_tests() {	# TRACE
 	CORE_TESTS+=(build/tests/t_override)
 }
 # The tools, which are the same whatever the kernel: p2ppolicy and its daemon, on the
-# default kernel only (t_shadow.sh is p2ppolicy shadow; t_shadow, the kernel side, is core).
+# default kernel only (t_p2ppolicy_*.sh drive p2ppolicy; t_shadow and t_override, the kernel
+# sides, are core).
 TOOLS=(tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh)
 # p2ppolicy verify and override, and the daemon's [override] (t_override is the kernel side).
-TOOLS+=(tests/guest/t_override.sh tests/guest/t_verify_aer.sh)
+TOOLS+=(tests/guest/t_p2ppolicy_override.sh tests/guest/t_verify_aer.sh)
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).
 LOAD="tests/guest/t_module.sh --load-only"
 # Verdicts, distances, ACS, DMA addresses and data over every pair, with the built-in rule
@@ -38,7 +39,7 @@ MATRIX=(build/tests/t_matrix tests/guest/t_matrix_bounce.sh)
 # 2 attach a policy and the last moves data (each cycle costs about 3 s under TCG).
 TOOLS_TESTS=("${TOOLS[@]}")
 core_tests tests/guest/t_trace.sh
-GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_safety tests/guest/t_register.sh tests/guest/t_shadow.sh build/tests/t_stress "${MATRIX[@]}"
+GUEST_TESTS=("${CORE_TESTS[@]}" build/tests/t_safety tests/guest/t_register.sh tests/guest/t_p2ppolicy_shadow.sh build/tests/t_stress "${MATRIX[@]}"
 	     "tests/guest/t_lifecycle.sh 6" tests/guest/t_kmemleak.sh tests/guest/t_unload.sh
 	     "$LOAD" tests/guest/t_lockdown.sh)
 # Every other topology variant: the matrix in a lab of its own.

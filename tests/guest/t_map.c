@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Core mapping tests in the lab (issue: P2P-aware GUP and dual-path DMA mapping).
+ * Core mapping tests in the lab: P2P-aware GUP and dual-path DMA mapping.
  *
  * Real data moves through QEMU's edu DMA engine; every byte the engine moved is compared,
  * and so is every byte it must not have touched. The edu needs 100 ms per 4 KiB transfer,
@@ -344,7 +344,7 @@ static void t_bounds(void)
 }
 
 /*
- * Item 4 of issue 17: a bounce page recycled from an earlier mapping shows the device nothing
+ * Contract: a bounce page recycled from an earlier mapping shows the device nothing
  * of it. The test runs on one CPU so the pool hands back the page just freed.
  */
 static void t_bounce_stale(void)
@@ -397,7 +397,7 @@ static void t_bounce_stale(void)
 	munmap(out, 4 * PG);
 }
 
-/* Item 3 of issue 17: overlapping device-writable mappings get EADDRINUSE. */
+/* Contract: overlapping device-writable mappings get EADDRINUSE. */
 static void t_overlap(void)
 {
 	unsigned char *r = ram_buf(4 * PG), *b = p2pmem_map(&lab.prov_b, 2 * PG, NULL);
@@ -522,7 +522,7 @@ static void scan_syncs(uint64_t lo, uint64_t hi, unsigned int *events, unsigned 
 static int xsync(int f, uint64_t handle, uint32_t flags);
 
 /*
- * Item 3 of issue 17: no CPU sync touches a PCI bus-address segment. The DMA API's dma:
+ * Contract: no CPU sync touches a PCI bus-address segment. The DMA API's dma:
  * tracepoints show every sync p2pmap issues for the switch edu; none may name an address in
  * A's BAR, while the RAM and bounced segments of the same mapping are synced.
  */
@@ -687,7 +687,7 @@ static void sleep_ms(long ms)
  * more into its destination.
  */
 /*
- * Item 1 of issue 17: /dev/p2pmap maps only for devices whose driver registered them, and a
+ * Contract: /dev/p2pmap maps only for devices whose driver registered them, and a
  * driver that goes away takes their mappings with it. Unbinding p2pmap_edu from an edu while
  * a process holds /dev/p2pmap handles for it, and a copy runs, leaves no DMA mapping behind
  * (DMA-API debug would report "pending DMA allocations"); the handles then fail with ENODEV.
@@ -760,7 +760,7 @@ static double now_s(void)
 }
 
 /*
- * Item 2 of issue 17: pins on P2P memory are revocable. A process holds /dev/p2pmap mappings
+ * Contract: pins on P2P memory are revocable. A process holds /dev/p2pmap mappings
  * of provider B's p2pmem and does nothing; unbinding B's nvme driver must not wait for it.
  * The unbind runs in a child: without revocation it would wait for this very process, so
  * after 20 s the parent closes its file to let it finish, and the test fails.
@@ -889,7 +889,7 @@ static void *unbind_copier_fn(void *arg)
 }
 
 /*
- * Item 2 of issue 17, under load: 3 threads copy through both edus with B's p2pmem on one
+ * Contract, under load: 3 threads copy through both edus with B's p2pmem on one
  * side (bounced: the kernel refuses B's pairs) while B's nvme driver is unbound. Every copy
  * either completes with correct data or fails with a documented errno; the unbind completes;
  * no thread hangs. The CPU never touches B's memory once the unbind starts (it would fault).
