@@ -125,7 +125,7 @@ static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phy
  * Each piece is checked and inserted under its shard's lock, which is held across consecutive
  * pieces in the same shard. Two mappings that overlap may then both fail, when each claimed a
  * piece the other needs: only the first of two mappings made one after the other is sure to
- * succeed, as before.
+ * succeed.
  *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */

@@ -8,7 +8,7 @@
  *  - the edu really has a 28-bit mask; RAM buffers are made of pages on both sides of it;
  *  - P2P that the kernel allows (provider A, the edu behind its switch) but whose bus address
  *    is above the mask: EXPLAIN and MAP say BOUNCE, reason dma-unreachable; the data is right;
- *  - P2P the kernel refuses: bounce as before, its own reason;
+ *  - P2P the kernel refuses: bounced, with the kernel's reason;
  *  - RAM above the mask: bounced through pages below it (reason dma-unreachable), data right;
  *  - every DMA address the client is given lies within its mask;
  *  - a policy that forces P2P cannot give the client an address it cannot reach, and that is
