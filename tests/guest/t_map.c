@@ -286,18 +286,6 @@ static void t_sgtable(void)
 		close(tfd);
 }
 
-/* Write a sysfs file; 0 or -errno (the write's own error, unlike sysfs_write()). */
-static int try_write(const char *path, const char *val)
-{
-	int f = open(path, O_WRONLY | O_TRUNC), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, val, strlen(val)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
 
 static void t_bounds(void)
 {

@@ -48,17 +48,6 @@ static struct lab lab;
 static uint64_t pinned0;
 static int uffd = -1;		/* closed in children, so that closing it here releases it */
 
-static int try_write(const char *path, const char *val)
-{
-	int f = open(path, O_WRONLY | O_TRUNC), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, val, strlen(val)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
 
 static void sleep_ms(int ms)
 {

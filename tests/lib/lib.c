@@ -137,6 +137,18 @@ void sysfs_write(const char *path, const char *val)
 		tap_bail("cannot write %s", path);
 }
 
+int try_write(const char *path, const char *val)
+{
+	int f = open(path, O_WRONLY | O_TRUNC), ret = 0;
+
+	if (f < 0)
+		return -errno;
+	if (write(f, val, strlen(val)) < 0)
+		ret = -errno;
+	close(f);
+	return ret;
+}
+
 bool sysfs_is(const char *file, const char *prefix)
 {
 	char path[128], buf[256];

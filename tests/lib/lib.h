@@ -76,6 +76,8 @@ uint64_t sysfs_u64(const char *path);
 /* The first line of @path, without its newline; bails out if it cannot be read. */
 void sysfs_str(const char *path, char *buf, size_t size);
 void sysfs_write(const char *path, const char *val);
+/* Write a sysfs file; 0 or -errno (the write's own error, unlike sysfs_write()). */
+int try_write(const char *path, const char *val);
 /* p2pmap.ko's bounce cache size, a module parameter (tests lower it and put it back). */
 #define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
 uint64_t p2pmap_stat(const char *name);		/* /sys/kernel/p2pmap/<name> */
