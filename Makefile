@@ -32,23 +32,16 @@ KDIR_TARGETS := all modules test-modules bpf test-bpf user tests-build
 
 BUILD := $(TOP)/build
 HOSTCC := gcc
+# The directories Kbuild builds modules in, and what it leaves there: the one list of both.
+MODULE_DIRS := kernel tests/kmod samples/p2pmap_edu
+MODULE_OUTPUTS = $(foreach d,$(MODULE_DIRS),$(addprefix $(d)/,*.o *.ko *.mod *.mod.c .*.cmd \
+	Module.symvers modules.order))
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-override-init -I$(TOP)/include -I$(TOP)/tests/lib
-TEST_BINS := $(BUILD)/tests/t_map $(BUILD)/tests/t_stats $(BUILD)/tests/t_matrix $(BUILD)/tests/t_fuzz $(BUILD)/tests/t_stress $(BUILD)/tests/t_faults $(BUILD)/tests/t_dma_mask $(BUILD)/tests/demo \
-	     $(BUILD)/tests/t_bounce
-# Verified override: the probe, the override and real edu DMA.
-TEST_BINS += $(BUILD)/tests/t_override
-# /dev/p2pmap under hostile timing: races with unbinds, slow copies, stalled faults, limits.
-TEST_BINS += $(BUILD)/tests/t_safety
-# The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
-TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
-	    bad_name no_decide init_fail
-# The sample driver's ioctl, which the lab's programs use (through tests/lib/lib.h).
-EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 # The shipped policies.
 include bpf/policies.mk
 
 .PHONY: all deps kernel kdir-switch modules test-modules bpf test-bpf user tests-build check demo shell clean help \
-	install install-files uninstall deb bench bench-profile stress
+	install install-files uninstall deb bench bench-profile stress module-outputs
 
 help:
 	@echo "p2pmap targets:"
@@ -100,9 +93,7 @@ all: modules test-modules bpf user tests-build
 KDIR_STAMP := $(BUILD)/.modules-kdir
 kdir-switch:
 	$(Q)mkdir -p $(BUILD); if [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" != "$(KDIR)" ]; then \
-	  rm -f kernel/*.o kernel/*.ko kernel/.*.cmd tests/kmod/*.o tests/kmod/*.ko tests/kmod/.*.cmd \
-	    samples/p2pmap_edu/*.o samples/p2pmap_edu/*.ko samples/p2pmap_edu/.*.cmd; \
-	  echo "$(KDIR)" >$(KDIR_STAMP); fi
+	  rm -f $(MODULE_OUTPUTS); echo "$(KDIR)" >$(KDIR_STAMP); fi
 
 # p2pmap.ko, and the sample client driver the lab uses (samples/p2pmap_edu, never installed).
 modules: kdir-switch
@@ -122,63 +113,8 @@ test-bpf: bpf
 user: bpf
 	$(Q)$(MAKE) -C user/p2ppolicy OUT=$(BUILD)/user $(if $(filter 1,$(V)),V=1,)
 
-tests-build: $(TEST_BINS) $(BUILD)/tests/t_policy $(BUILD)/tests/t_attach_caps $(BUILD)/tests/t_shadow $(BUILD)/tests/unit/t_p2ppolicy
-
-# Host unit tests of p2ppolicy (cmocka): the parts without libbpf, udev or systemd.
-UNIT_CORE := util pci rule config fmt fmt_shadow fmt_override kmod
-$(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-missing-field-initializers -Wno-format-truncation \
-	  -Iuser/p2ppolicy -Ibpf $$(pkg-config --cflags json-c) \
-	  -DP2PPOLICY_EXAMPLE_CONF='"$(TOP)/user/etc/p2ppolicy.conf"' -o $@ $< \
-	  $(UNIT_CORE:%=$(BUILD)/user/%.o) $$(pkg-config --libs inih json-c cmocka)
-
-$(BUILD)/tests/t_policy: tests/guest/t_policy.c tests/lib/lib.c tests/lib/lib.h bpf/rules.h \
-			 include/uapi/p2pmap.h $(EDU_UAPI) test-bpf
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c -lbpf -lpthread
-
-$(BUILD)/tests/t_attach_caps: tests/guest/t_attach_caps.c tests/lib/lib.c tests/lib/lib.h test-bpf
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c -lbpf
-
-$(BUILD)/tests/t_shadow: tests/guest/t_shadow.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h \
-			 $(EDU_UAPI) tests/lib/policy.c tests/lib/policy.h test-bpf
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -I$(BUILD)/tests/bpf -o $@ $< tests/lib/lib.c \
-	  tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf -lpthread
-
-$(BUILD)/tests/t_stress: tests/guest/t_stress.c tests/lib/lib.c tests/lib/lib.h tests/lib/policy.c user/p2ppolicy/policy_ops.c \
-			 tests/lib/policy.h include/uapi/p2pmap.h $(EDU_UAPI) bpf/rules.h bpf
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Ibpf -o $@ $< tests/lib/lib.c tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf -lpthread
-
-$(BUILD)/tests/%: tests/guest/%.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h $(EDU_UAPI) \
-		  tests/kmod/p2pmap_test.h
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/lib/lib.c
-
-# The lab demo's program (make demo runs tests/demo/demo.sh in the lab).
-$(BUILD)/tests/demo: tests/demo/demo.c tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h \
-		     $(EDU_UAPI)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -o $@ $< tests/lib/lib.c
-
-BENCH_DEPS := tests/lib/lib.c tests/lib/lib.h tests/kmod/p2pmap_test.h include/uapi/p2pmap.h $(EDU_UAPI) \
-	      tests/lib/policy.c tests/lib/policy.h user/p2ppolicy/policy_ops.c user/p2ppolicy/policy_ops.h bpf/rules.h bpf
-
-$(BUILD)/tests/bench: tests/bench/bench.c $(BENCH_DEPS)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Wno-format-truncation -Itests/kmod -Ibpf -o $@ $< \
-	  tests/lib/lib.c tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf -lpthread
-
-$(BUILD)/tests/bench-decide: tests/bench/decide.c $(BENCH_DEPS)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(HOSTCC) $(TEST_CFLAGS) -Itests/kmod -Ibpf -o $@ $< \
-	  tests/lib/lib.c tests/lib/policy.c user/p2ppolicy/policy_ops.c -lbpf
+# The test programs: one pattern rule and each program's extras.
+include tests/tests.mk
 
 endif
 
@@ -248,7 +184,8 @@ uninstall:
 clean:
 	$(Q)rm -rf $(BUILD)
 	$(Q)$(MAKE) -C bpf clean >/dev/null
-	$(Q)rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd kernel/Module.symvers \
-	  kernel/modules.order tests/kmod/*.o tests/kmod/*.ko tests/kmod/*.mod tests/kmod/*.mod.c \
-	  tests/kmod/.*.cmd tests/kmod/Module.symvers tests/kmod/modules.order \
-	  $(addprefix samples/p2pmap_edu/,*.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order)
+	$(Q)rm -f $(MODULE_OUTPUTS)
+
+# What Kbuild leaves in the module directories (tests/host/kernel/t_kbuild.sh asks for it).
+module-outputs:
+	@echo '$(MODULE_OUTPUTS)'

@@ -18,8 +18,8 @@ done
 # W=1 in a copy of the tree, so the modules the lab loads stay as they are.
 w=$(mktemp -d)
 cp -r kernel include samples tests "$w/" 2>/dev/null
-rm -f "$w"/kernel/*.o "$w"/kernel/*.ko "$w"/kernel/.*.cmd "$w"/tests/kmod/*.o "$w"/tests/kmod/*.ko \
-	"$w"/samples/p2pmap_edu/*.o "$w"/samples/p2pmap_edu/*.ko "$w"/samples/p2pmap_edu/.*.cmd
+outs=$(make -s --no-print-directory module-outputs)
+(cd "$w" && rm -f $outs)
 make -C "$KDIR" M="$w/kernel" W=1 modules >"$w/kernel.log" 2>&1
 rc1=$?
 make -C "$KDIR" M="$w/tests/kmod" W=1 KBUILD_EXTRA_SYMBOLS="$w/kernel/Module.symvers" modules \
