@@ -133,43 +133,61 @@ static void copy_check(const struct lab_dev *client, unsigned char *src, unsigne
 	       (unsigned long long)c.dst_bytes[PATH_BOUNCE]);
 }
 
-/*
- * A RAM buffer whose even pages lie above the mask and odd pages below it, whatever the page
- * allocator hands out: pages of a large touched pool are moved into place with mremap(),
- * which keeps them. Bails out if the pool has too few of either.
- */
-static unsigned char *ram_mixed(void)
+/* A pool of @len bytes of RAM, its pages to come from NUMA node @node (as far as it can). */
+static unsigned char *pool_on(size_t len, int node)
 {
-	const size_t pool_len = 128UL << 20;
-	unsigned char *buf = ram_buf(LEN), *pool = ram_buf(pool_len);
-	unsigned long node0 = 1;
-	size_t got[2] = { 0, 0 }, i;
+	unsigned char *pool = ram_buf(len);
+	unsigned long mask = 1UL << node;
 
-	/*
-	 * The pool from NUMA node 0, which holds the low memory: a task on node 1's CPU would
-	 * otherwise get all of it above the mask.
-	 */
-	if (syscall(SYS_mbind, pool, pool_len, MPOL_BIND, &node0, 8 * sizeof(node0), 0))
-		tap_diag("mbind to node 0: %s (pages may all come from one side)", strerror(errno));
+	if (syscall(SYS_mbind, pool, len, MPOL_PREFERRED, &mask, 8 * sizeof(mask), 0))
+		tap_diag("mbind to node %d: %s", node, strerror(errno));
+	return pool;
+}
 
-	/* Touch the pool a page at a time, and move each page to the next slot of its side. */
-	for (i = 0; i < pool_len && got[0] + got[1] < LEN / PG; i += PG) {
-		bool high;
+/*
+ * Touch @pool a page at a time and move each page of side @side (0: below the mask, 1: above)
+ * into the next slot of that side in @buf: even pages above, odd pages below.
+ */
+static void take_pages(unsigned char *pool, size_t pool_len, unsigned char *buf, size_t got[2],
+		       bool side)
+{
+	size_t i;
+
+	for (i = 0; i < pool_len && got[side] < LEN / PG / 2; i += PG) {
 		size_t t;
 
 		pool[i] = 1;
-		high = phys_of(pool + i) > LIMIT;
-		if (got[high] == LEN / PG / 2)
+		if ((phys_of(pool + i) > LIMIT) != side)
 			continue;
-		t = 2 * got[high]++ + !high;
+		t = 2 * got[side]++ + !side;
 		if (mremap(pool + i, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, buf + t * PG) ==
 		    MAP_FAILED)
 			tap_bail("mremap: %s", strerror(errno));
 	}
+}
+
+/*
+ * A RAM buffer whose even pages lie above the mask and odd pages below it, whatever the page
+ * allocator hands out: pages of large touched pools are moved into place with mremap(), which
+ * keeps them. The low pages come from NUMA node 0, which holds the memory below the mask; the
+ * high ones from node 1, which lies wholly above it (or from node 0 too, on one node). Bails
+ * out if the pools have too few of either.
+ */
+static unsigned char *ram_mixed(void)
+{
+	const size_t pool_len = 128UL << 20;
+	unsigned char *buf = ram_buf(LEN), *lo = pool_on(pool_len, 0), *hi = pool_on(pool_len, 1);
+	size_t got[2] = { 0, 0 };
+
+	take_pages(lo, pool_len, buf, got, false);
+	take_pages(hi, pool_len, buf, got, true);
+	if (got[1] < LEN / PG / 2)
+		take_pages(lo, pool_len, buf, got, true);
 	if (got[0] + got[1] < LEN / PG)
-		tap_bail("too few pages above (%zu) or below (%zu) the mask in %zu MiB of RAM",
+		tap_bail("too few pages above (%zu) or below (%zu) the mask in 2 x %zu MiB of RAM",
 			 got[1], got[0], pool_len >> 20);
-	munmap(pool, pool_len);
+	munmap(lo, pool_len);
+	munmap(hi, pool_len);
 	return buf;
 }
 

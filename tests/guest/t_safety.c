@@ -56,18 +56,6 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static int raw_ioctl(int f, unsigned long cmd, void *arg)
-{
-	return ioctl(f, cmd, arg) ? -errno : 0;
-}
-
-static int xsync(int f, uint64_t handle, uint32_t flags)
-{
-	struct p2pmap_handle_arg h = { .argsz = sizeof(h), .flags = flags, .handle = handle };
-
-	return raw_ioctl(f, P2PMAP_IOC_SYNC, &h);
-}
-
 static int xmap_flags(int f, const struct lab_dev *client, void *buf, size_t len, uint32_t dir,
 		      uint32_t flags, struct p2pmap_map *out)
 {
@@ -75,7 +63,7 @@ static int xmap_flags(int f, const struct lab_dev *client, void *buf, size_t len
 		.argsz = sizeof(m), .flags = flags, .client = client->addr, .dir = dir,
 		.addr = (uintptr_t)buf, .len = len,
 	};
-	int ret = raw_ioctl(f, P2PMAP_IOC_MAP, &m);
+	int ret = xioctl(f, P2PMAP_IOC_MAP, &m);
 
 	if (out)
 		*out = m;

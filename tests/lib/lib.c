@@ -355,7 +355,7 @@ int p2pmap_open(void)
 	return fd;
 }
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
+int xioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
@@ -403,6 +403,24 @@ int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr
 
 	*nr = a.nr;
 	return ret;
+}
+
+int xsync(int fd, uint64_t handle, uint32_t flags)
+{
+	struct p2pmap_handle_arg h = { .argsz = sizeof(h), .flags = flags, .handle = handle };
+
+	return xioctl(fd, P2PMAP_IOC_SYNC, &h);
+}
+
+unsigned char *lab_mixed_buf(const struct lab *lab, size_t *len)
+{
+	unsigned char *p;
+
+	*len = 7 * 4096;
+	p = ram_buf(*len);
+	p2pmem_map(&lab->prov_a, 2 * 4096, p + 2 * 4096);
+	p2pmem_map(&lab->prov_b, 2 * 4096, p + 4 * 4096);
+	return p;
 }
 
 int xstats(int fd, struct p2pmap_pair_stat *out, uint32_t *nr, uint32_t flags,

@@ -50,12 +50,18 @@ int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a);
 char *pci_addr_str(const struct p2pmap_pci_addr *a, char *buf, size_t len);
 
 int p2pmap_open(void);
+/* ioctl(): 0 or -errno. */
+int xioctl(int fd, unsigned long cmd, void *arg);
 int xmap(int fd, const struct lab_dev *client, void *buf, size_t len, uint32_t dir,
 	 struct p2pmap_map *out);		/* 0 or -errno */
 int xunmap(int fd, uint64_t handle);		/* 0 or -errno */
 int xexplain(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint64_t len,
 	     struct p2pmap_explain *out);	/* 0 or -errno */
 int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr);
+/* P2PMAP_IOC_SYNC of @handle with @flags: 0 or -errno. */
+int xsync(int fd, uint64_t handle, uint32_t flags);
+/* One buffer: 2 RAM pages | 2 pages of A's p2pmem | 2 of B's | 1 RAM page; *@len its size. */
+unsigned char *lab_mixed_buf(const struct lab *lab, size_t *len);
 /* P2PMAP_IOC_STATS into @out (*@nr entries of @entry_size; *@nr: the pairs there are). */
 int xstats(int fd, struct p2pmap_pair_stat *out, uint32_t *nr, uint32_t flags,
 	   uint32_t entry_size);
