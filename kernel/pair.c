@@ -314,6 +314,7 @@ void p2pmap_pair_put(struct p2pmap_pair *pair)
 {
 	kref_put(&pair->ref, pair_release);
 }
+EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_NS);	/* the test module's benchmarks only */
 
 /**
  * p2pmap_get_pci() - the PCI device of a UAPI address
@@ -379,7 +380,6 @@ void p2pmap_pair_lookup_put(struct p2pmap_pair *pair)
 	pci_dev_put(client);
 	pci_dev_put(provider);
 }
-EXPORT_SYMBOL_NS_GPL(p2pmap_pair_put, P2PMAP_NS);	/* the test module's benchmarks only */
 
 /**
  * p2pmap_pair_live() - whether a pair is still in the table

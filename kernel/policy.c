@@ -818,7 +818,7 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 			       exit_names[e->kind], slot->what, e->name, e->errors, e->max_errors);
 	else if (e->kind == P2PMAP_POLICY_EXIT_PROMOTED)
 		n = sysfs_emit(buf,
-			       "%s: shadow policy \"%s\" is the active policy (%llu shadow decisions, %llu errors)\n",
+			       "%s: shadow policy \"%s\" became the active policy (%llu shadow decisions, %llu errors)\n",
 			       exit_names[e->kind], e->name, e->decisions, e->errors);
 	else if (e->kind)
 		n = sysfs_emit(buf, "%s: %s \"%s\" after %llu decisions, %llu errors\n",

@@ -21,16 +21,20 @@
  * the classic result of P2P through a host bridge that does not forward it), all zeros, the
  * known byte still there (the transfer did not land), or anything else (corrupt).
  *
- * The error status of every device on the path (both ends, and the bridges between them up to
- * where their paths meet) is read before the first transfer and after the last: a bit new in
- * Device Status or in the AER status registers fails a probe whose data was right. Nothing is
- * cleared; those registers are the AER driver's.
+ * The error status of every device on the path (both ends, a VF's PF, and the bridges between
+ * them up to where their paths meet) is read before the first transfer and after the last: a
+ * bit new in Device Status or in the AER status registers, and not masked in AER, fails a
+ * probe whose data was right. Nothing is cleared; those registers are the AER driver's. Where
+ * the kernel's AER driver handles errors it clears them, and an error it handled before the
+ * second reading goes unseen: the check is complete where firmware owns AER or no AER
+ * driver runs, best effort elsewhere. A device whose status cannot be read (all ones: in
+ * D3cold, or gone) is left out of the comparison and logged.
  *
- * Without an IOMMU, dma_map_resource() hands the client the CPU physical address of the
- * provider's memory. Where the provider's PCI bus addresses differ from its CPU addresses
- * (translated host bridge windows: arm64, powerpc, VMD), that address is not the BAR's on the
- * bus, and a WRITE would go to whatever decodes it: such a pair is refused (-EXDEV) before
- * any DMA.
+ * Without a translating IOMMU domain (none, or an identity one), dma_map_resource() hands the
+ * client the CPU physical address of the provider's memory. Where the provider's PCI bus
+ * addresses differ from its CPU addresses (translated host bridge windows: arm64, powerpc,
+ * VMD), that address is not the BAR's on the bus, and a WRITE would go to whatever decodes
+ * it: such a pair is refused (-EXDEV) before any DMA.
  *
  * CPU access to the provider's memory goes through the I/O accessors: it is device memory,
  * uncached, and on some architectures faults on unaligned access. CPU writes to it are
@@ -38,6 +42,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/iommu.h>
 #include <linux/ktime.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
@@ -76,10 +81,14 @@ static u8 pattern(unsigned int c, u32 i)
 	return (u8)(i * 7 + c * 29 + (i >> 8) * 3 + 1) ^ 0xa5;
 }
 
-/* One device's error status: Device Status' error bits, and AER's where it has AER. */
+/*
+ * One device's error status: Device Status' error bits, and AER's where it has AER, without
+ * the bits AER masks. @valid: every register read back as something other than all ones.
+ */
 struct err_status {
 	struct pci_dev *dev;
 	int aer;		/* the AER capability's offset, 0: none */
+	bool valid;
 	u16 devsta;
 	u32 uncor;
 	u32 cor;
@@ -97,6 +106,9 @@ static void path_add(struct path_errors *pe, struct pci_dev *dev)
 	for (i = 0; i < pe->nr; i++)
 		if (pe->s[i].dev == dev)
 			return;
+	/* A VF's link errors are logged in its PF. */
+	if (dev->is_virtfn)
+		path_add(pe, pci_physfn(dev));
 	if (pe->nr < PATH_DEVS) {
 		pe->s[pe->nr].dev = dev;
 		pe->s[pe->nr++].aer = pci_find_ext_capability(dev, PCI_EXT_CAP_ID_ERR);
@@ -132,19 +144,31 @@ static void path_collect(struct path_errors *pe, struct pci_dev *a, struct pci_d
 	}
 }
 
+/* A config dword, and whether it read back as a value (not an error, not all ones). */
+static bool read_dword(struct pci_dev *dev, int where, u32 *val)
+{
+	return !pci_read_config_dword(dev, where, val) && !PCI_POSSIBLE_ERROR(*val);
+}
+
 static void err_read(struct err_status *e, struct err_status *out)
 {
+	u32 umask = 0, cmask = 0;
+	u16 sta = 0;
+
 	out->dev = e->dev;
 	out->aer = e->aer;
-	out->devsta = 0;
 	out->uncor = 0;
 	out->cor = 0;
-	pcie_capability_read_word(e->dev, PCI_EXP_DEVSTA, &out->devsta);
-	out->devsta &= DEVSTA_ERRORS;
-	if (e->aer) {
-		pci_read_config_dword(e->dev, e->aer + PCI_ERR_UNCOR_STATUS, &out->uncor);
-		pci_read_config_dword(e->dev, e->aer + PCI_ERR_COR_STATUS, &out->cor);
-	}
+	out->valid = !pcie_capability_read_word(e->dev, PCI_EXP_DEVSTA, &sta) &&
+		     !PCI_POSSIBLE_ERROR(sta);
+	out->devsta = sta & DEVSTA_ERRORS;
+	if (e->aer && out->valid)
+		out->valid = read_dword(e->dev, e->aer + PCI_ERR_UNCOR_STATUS, &out->uncor) &&
+			     read_dword(e->dev, e->aer + PCI_ERR_COR_STATUS, &out->cor) &&
+			     read_dword(e->dev, e->aer + PCI_ERR_UNCOR_MASK, &umask) &&
+			     read_dword(e->dev, e->aer + PCI_ERR_COR_MASK, &cmask);
+	out->uncor &= ~umask;
+	out->cor &= ~cmask;
 }
 
 static void path_read(struct path_errors *pe)
@@ -165,6 +189,11 @@ static bool path_new_errors(struct path_errors *before, struct device *client)
 		struct err_status *b = &before->s[i], now;
 
 		err_read(b, &now);
+		if (!b->valid || !now.valid) {
+			dev_info(client, "p2pmap: probe: cannot read %s's error status (all ones)\n",
+				 pci_name(b->dev));
+			continue;
+		}
 		now.devsta &= ~b->devsta;
 		now.uncor &= ~b->uncor;
 		now.cor &= ~b->cor;
@@ -178,10 +207,15 @@ static bool path_new_errors(struct path_errors *before, struct device *client)
 	return found;
 }
 
-/*
- * Would @client, given @phys as the DMA address of @provider's memory, miss it on the bus?
- * True where the BAR holding @phys has bus addresses other than its CPU addresses.
- */
+/* Does an IOMMU translate @dev's DMA (a domain that is neither missing nor identity)? */
+static bool dma_translated(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && domain->type != IOMMU_DOMAIN_IDENTITY;
+}
+
+/* Does the BAR of @provider that holds @phys have bus addresses other than its CPU addresses? */
 static bool bus_addr_differs(struct pci_dev *provider, phys_addr_t phys)
 {
 	int bar;
@@ -302,8 +336,8 @@ static u32 probe_one(struct probe *p, unsigned int c, struct p2pmap_probe_case *
  *
  * Context: process context, may sleep.
  * Return: 0 when the probe ran, -ENOMEM (no P2P memory or RAM), -EIO (the provider's memory
- * could not be mapped for the client), -EXDEV (the client's DMA address for it is the CPU
- * address, and the provider's bus addresses differ).
+ * could not be mapped for the client), -EXDEV (no IOMMU translates the client's DMA, and the
+ * provider's bus addresses differ from its CPU addresses).
  */
 int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		 int (*copy)(struct device *dev, void *priv, dma_addr_t dst, dma_addr_t src,
@@ -341,7 +375,7 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 		goto out_ram;
 	}
 	out->dma_provider = p.pmem_dma;
-	if (p.pmem_dma == phys && bus_addr_differs(provider, phys)) {
+	if (!dma_translated(client) && bus_addr_differs(provider, phys)) {
 		dev_info(client,
 			 "p2pmap: probe: no IOMMU translates for the device, and %s's bus addresses are not its CPU addresses\n",
 			 pci_name(provider));

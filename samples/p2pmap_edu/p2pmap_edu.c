@@ -384,8 +384,8 @@ static int edu_dma_copy(struct device *dev, void *priv, dma_addr_t dst, dma_addr
 
 	if (!len || len > EDU_MAX_XFER)
 		return -EINVAL;
-	if (READ_ONCE(probe_delay_ms) && msleep_interruptible(READ_ONCE(probe_delay_ms)))
-		return -EINTR;
+	if (READ_ONCE(probe_delay_ms))
+		msleep(READ_ONCE(probe_delay_ms));
 	if (fault == EDU_FAULT_NOTHING)
 		return 0;
 	if (fault == EDU_FAULT_ONES) {

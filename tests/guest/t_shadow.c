@@ -471,7 +471,7 @@ static void test_promote(void)
 	tap_ok(sysfs_is("policy", "bounce_all") &&
 	       sysfs_is("policy_state", "attached: policy \"bounce_all\"") &&
 	       sysfs_is("shadow", "none") && sysfs_is("shadow_exit", "promoted") &&
-	       sysfs_is("shadow_state", "promoted: shadow policy \"bounce_all\" is the active policy"),
+	       sysfs_is("shadow_state", "promoted: shadow policy \"bounce_all\" became the active policy"),
 	       "bounce_all is the active policy, the shadow slot is empty and says it was promoted");
 	bpf_link__destroy(lb);
 	tap_ok(sysfs_is("policy", "bounce_all") && !map_seg(&pairs[0], 2 * PG, &kind, &reason) &&
