@@ -391,8 +391,7 @@ int main(void)
 {
 	uint64_t pinned0;
 
-	if (lab_find(&lab))
-		tap_bail("not the switch lab");
+	lab_require(&lab);
 	fd = p2pmap_open();
 	tfd = open("/dev/p2pmap-test", O_RDWR);
 	if (tfd < 0)

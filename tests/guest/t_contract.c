@@ -706,13 +706,8 @@ static void t_edu_stop(void)
 
 int main(void)
 {
-	int ret;
-
 	tap_plan(0);
-	ret = lab_find(&lab);
-	if (ret)
-		tap_bail("lab topology not found (%s): need 2 p2pmem providers and 2 edu clients",
-			 strerror(-ret));
+	lab_require(&lab);
 	fd = p2pmap_open();
 
 	t_bounce_stale();

@@ -283,8 +283,7 @@ int main(void)
 	uint64_t pinned0, dma0;
 
 	tap_plan(17);
-	if (lab_find(&lab))
-		tap_bail("lab devices not found");
+	lab_require(&lab);
 	fd = p2pmap_open();
 	pinned0 = p2pmap_stat("pinned_pages");
 	dma0 = dma_api_errors();

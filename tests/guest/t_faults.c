@@ -242,8 +242,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	tap_plan((alloc ? 6 : 0) + (dma ? 3 + dma_debug_on() : 0));
-	if (lab_find(&lab))
-		tap_bail("lab topology not found");
+	lab_require(&lab);
 	if (alloc) {
 		char pool[32] = "1024";
 		FILE *f = fopen(POOL_PAGES, "r");

@@ -360,8 +360,7 @@ int main(int argc, char **argv)
 	}
 	rng = seed ? seed : 1;
 	tap_plan(7);
-	if (lab_find(&lab))
-		tap_bail("lab topology not found");
+	lab_require(&lab);
 	/*
 	 * RAM between two guard pages: a device asked to write past the end must fault, not land
 	 * on whatever this process mapped next (its TLS, say, where the stack canary lives).

@@ -519,13 +519,8 @@ static void t_close_live(void)
 
 int main(void)
 {
-	int ret;
-
 	tap_plan(0);
-	ret = lab_find(&lab);
-	if (ret)
-		tap_bail("lab topology not found (%s): need 2 p2pmem providers and 2 edu clients",
-			 strerror(-ret));
+	lab_require(&lab);
 	tap_diag("provider A %s, provider B %s, switch edu %s (%s), root-complex edu %s (%s)",
 		 lab.prov_a.name, lab.prov_b.name, lab.edu_sw.name, lab.edu_sw.node,
 		 lab.edu_rc.name, lab.edu_rc.node);

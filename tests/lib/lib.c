@@ -270,6 +270,15 @@ static void edu_node(struct lab_dev *d)
 		closedir(dir);
 }
 
+void lab_require(struct lab *lab)
+{
+	int ret = lab_find(lab);
+
+	if (ret)
+		tap_bail("lab topology not found (%s): need 2 p2pmem providers and 2 edu clients",
+			 strerror(-ret));
+}
+
 int lab_find(struct lab *lab)
 {
 	struct lab_dev prov[32], edu[32];

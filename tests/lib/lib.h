@@ -43,6 +43,8 @@ struct lab {
 };
 
 int lab_find(struct lab *lab);
+/* lab_find(), or bail out saying what the lab lacks. */
+void lab_require(struct lab *lab);
 /* Every provider (publishes p2pmem) and every edu, sorted by address; counts or -errno. */
 int lab_scan(struct lab_dev *prov, int *np, struct lab_dev *edu, int *ne, int max);
 int pci_addr_parse(const char *s, struct p2pmap_pci_addr *a);
