@@ -353,7 +353,7 @@ int p2pmap_probe(struct pci_dev *provider, struct device *client,
 	unsigned int c, d;
 	int ret = -ENOMEM;
 
-	pe = kzalloc(sizeof(*pe), GFP_KERNEL);
+	pe = kzalloc_obj(*pe, GFP_KERNEL);
 	p.got = kmalloc(PROBE_SIZE, GFP_KERNEL);
 	page = alloc_pages(GFP_KERNEL, get_order(PROBE_SIZE));
 	p.pmem = pci_alloc_p2pmem(provider, PROBE_SIZE);
