@@ -95,8 +95,10 @@ const struct cmd commands[] = {
 	  "test the pair's P2P path with real DMA by the client; --enable: then allow P2P (root)",
 	  "p2pmap allocates 16 KiB of PROVIDER's P2P memory and of RAM, and has CLIENT's driver\n"
 	  "move data with the device's own DMA engine: PROVIDER's memory into RAM (read) and RAM\n"
-	  "into PROVIDER's memory (write), at several sizes and offsets. Every byte is compared;\n"
-	  "a failure is named by its signature: all-ones, zeros, not-written or corrupt. Only a\n"
+	  "into PROVIDER's memory (write), at several sizes and offsets, every read before the\n"
+	  "first write. Every byte is compared; a failure is named by its signature: all-ones,\n"
+	  "zeros, not-written, corrupt, dma-error, or aer-error (the data arrived but a device on\n"
+	  "the path reported a new PCIe error). Refused under kernel lockdown. Only a\n"
 	  "client whose driver offers the test (p2pmap_edu does) can be verified. A pass marks the\n"
 	  "pair verified until either device is removed, re-plugged or unbound; a failure clears\n"
 	  "its verification and override. Exit status 0 only if the probe passed. A probe shows\n"
