@@ -161,7 +161,9 @@ POLICYDIR := $(PREFIX)/lib/p2pmap
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/p2pmap
 BPFTRACEDIR := $(PREFIX)/share/p2pmap/bpftrace
-export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR BPFTRACEDIR
+# Where bash-completion looks for a command's completion, loaded when it is first completed.
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
+export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR BPFTRACEDIR COMPLETIONDIR
 
 install: deps
 	$(Q)$(MAKE) user

@@ -8,6 +8,7 @@
 #                             unless one exists (an operator's file is never overwritten)
 #   man page                  $MANDIR/man8/p2ppolicy.8
 #   bpftrace scripts          $BPFTRACEDIR/*.bt
+#   bash completion           $COMPLETIONDIR/p2ppolicy
 #   module sources for DKMS   $DKMS_SRC, then 'dkms add/build/install' when DESTDIR is empty
 #
 # DESTDIR=DIR installs below DIR and never runs dkms (packaging, tests).
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 : "${VERSION:?run through make install}"
 : "${P2PMAP_POLICIES:?run through make install (bpf/policies.mk)}"
 : "${BPFTRACEDIR:?run through make install}"
+: "${COMPLETIONDIR:?run through make install}"
 D=${DESTDIR:-}
 say() { printf '  INSTALL %s\n' "$*"; }
 die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
@@ -29,6 +31,7 @@ files() {	# SOURCE DEST MODE, one per line
 	echo "bpf/p2pmap.bpf.h $POLICYDIR/p2pmap.bpf.h 0644"
 	echo "user/etc/p2ppolicy.conf $DOCDIR/p2ppolicy.conf.example 0644"
 	echo "user/man/p2ppolicy.8 $MANDIR/man8/p2ppolicy.8 0644"
+	echo "user/completion/p2ppolicy.bash $COMPLETIONDIR/p2ppolicy 0644"
 	echo "build/user/p2ppolicy.service $UNITDIR/p2ppolicy.service 0644"
 	for b in user/bpftrace/*.bt; do
 		echo "$b $BPFTRACEDIR/${b##*/} 0755"

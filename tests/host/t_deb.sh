@@ -44,12 +44,13 @@ ok "dpkg-deb -f $dkms Depends | grep -q 'dkms'" "p2pmap-dkms depends on dkms"
 
 want_pol="/usr/sbin/p2ppolicy /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf
 	/usr/share/man/man8/p2ppolicy.8.gz /usr/lib/p2pmap/p2pmap.bpf.h /usr/lib/p2pmap/rules.h
-	/usr/share/doc/p2ppolicy/examples/p2ppolicy.conf.example"
+	/usr/share/doc/p2ppolicy/examples/p2ppolicy.conf.example
+	/usr/share/bash-completion/completions/p2ppolicy"
 for p in $(sed -n 's/^P2PMAP_POLICIES := //p' bpf/policies.mk); do want_pol+=" /usr/lib/p2pmap/$p.bpf.o"; done
 for b in user/bpftrace/*.bt; do want_pol+=" /usr/share/p2pmap/bpftrace/${b##*/}"; done
 missing=$(for f in $want_pol; do grep -qx "$f" $d/pol.list || echo "$f"; done)
 [ -z "$missing" ] || echo "$missing" | sed 's/^/# missing: /'
-ok "[ -z '$missing' ]" "p2ppolicy holds the program, unit, configuration, man page, every shipped policy (bpf/policies.mk) with its headers, and the bpftrace scripts"
+ok "[ -z '$missing' ]" "p2ppolicy holds the program, unit, configuration, man page, every shipped policy (bpf/policies.mk) with its headers, the bpftrace scripts and the bash completion"
 dpkg-deb -x "$pol" $d/x
 ok "$d/x/usr/sbin/p2ppolicy --version | grep -q '$v'" "the packaged p2ppolicy runs and says version $v"
 ok "file $d/x/usr/lib/p2pmap/topology.bpf.o | grep -q 'eBPF' && readelf -S $d/x/usr/lib/p2pmap/topology.bpf.o | grep -q '\\.BTF'" \

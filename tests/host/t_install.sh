@@ -15,6 +15,7 @@ ok "[ $rc = 0 ] && grep -q 'DESTDIR set: not running dkms' $d.log" "make install
 for f in /usr/sbin/p2ppolicy /usr/lib/p2pmap/rules.bpf.o /usr/lib/p2pmap/size_threshold.bpf.o \
 	 /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf \
 	 /usr/share/doc/p2pmap/p2ppolicy.conf.example /usr/share/man/man8/p2ppolicy.8 \
+	 /usr/share/bash-completion/completions/p2ppolicy \
 	 /usr/src/p2pmap-$v/dkms.conf /usr/share/p2pmap/bpftrace/decisions.bt; do
 	ok "[ -f $d$f ]" "installs $f"
 done
