@@ -29,6 +29,15 @@ _p2ppolicy_options()
 	{ echo --help; "$1" "${@:2}" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*'; } | sort -u
 }
 
+# COMPREPLY from lines (no process substitution: /dev/fd may be missing, as in rescue shells).
+_p2ppolicy_reply()
+{
+	local IFS=$'\n' -
+
+	set -f			# words, not patterns
+	COMPREPLY=($1)
+}
+
 # The subcommands of "p2ppolicy CMD", from the synopsis lines of its --help; none: empty.
 _p2ppolicy_subcmds()
 {
@@ -59,8 +68,8 @@ _p2ppolicy()
 	done
 
 	case $prev in
-	--dir) mapfile -t COMPREPLY < <(compgen -W "to from bidi" -- "$cur"); return ;;
-	--config | --pidfile) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+	--dir) _p2ppolicy_reply "$(compgen -W "to from bidi" -- "$cur")"; return ;;
+	--config | --pidfile) _p2ppolicy_reply "$(compgen -f -- "$cur")"; return ;;
 	--size | --set) return ;;
 	esac
 
@@ -71,16 +80,16 @@ _p2ppolicy()
 			words=$("$prog" --help 2>/dev/null | awk '/^Commands:/ { on = 1; next }
 				/^$/ { on = 0 } on { print $1 }')
 		fi
-		mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+		_p2ppolicy_reply "$(compgen -W "$words" -- "$cur")"
 		return
 	fi
 	subs=$(_p2ppolicy_subcmds "$prog" "$cmd")
 	if [ -n "$subs" ] && [ -z "$sub" ]; then
-		mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
+		_p2ppolicy_reply "$(compgen -W "$subs" -- "$cur")"
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "$(_p2ppolicy_options "$prog" "$cmd")" -- "$cur")
+		_p2ppolicy_reply "$(compgen -W "$(_p2ppolicy_options "$prog" "$cmd")" -- "$cur")"
 		return
 	fi
 
@@ -101,15 +110,15 @@ _p2ppolicy()
 	load | "shadow load")
 		if [ $n = 0 ]; then
 			words=$("$prog" load --list 2>/dev/null | awk '{ print $1 }')
-			mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur"; compgen -f -X '!*.bpf.o' -- "$cur")
+			_p2ppolicy_reply "$(compgen -W "$words" -- "$cur"; compgen -f -X '!*.bpf.o' -- "$cur")"
 			return
 		fi
 		;;
 	check-config)
-		[ $n = 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		[ $n = 0 ] && _p2ppolicy_reply "$(compgen -f -- "$cur")"
 		return
 		;;
 	esac
-	mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+	_p2ppolicy_reply "$(compgen -W "$words" -- "$cur")"
 }
 complete -F _p2ppolicy p2ppolicy
