@@ -160,6 +160,6 @@ long p2pmap_ioc_explain(void __user *uarg)
 	arg.override = READ_ONCE(pair->ovr.state);
 	arg.probe_result = READ_ONCE(pair->ovr.probe_result);
 	arg.verified_at = READ_ONCE(pair->ovr.verified_at);
-	p2pmap_pair_lookup_put(pair);
+	p2pmap_pair_put(pair);
 	return p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 }

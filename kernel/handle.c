@@ -79,9 +79,8 @@ void p2pmap_handle_uncharge(struct p2pmap_handle *h)
  * nobody said, so all of it, as UNMAP without P2PMAP_HANDLE_WRITTEN and as the DMA API's unmap
  * of a bounce buffer: a P2PMAP_MAP_DEVICE_WRITES mapping's bytes the device did not write
  * come back as the zeroes its bounce pages started with): 0, or -ENODEV if another take-down
- * did. A copy a
- * SYNC is doing is stopped first; a take-down already running is waited for, so that when
- * this returns, nothing copies into the buffer any more. The caller holds
+ * did. A copy a SYNC is doing is stopped first; a take-down already running is waited for,
+ * so that when this returns, nothing copies into the buffer any more. The caller holds
  * @h->client->inflight for reading, or is the client's unregistration.
  */
 int p2pmap_handle_take_down(struct p2pmap_handle *h, const u64 *written)

@@ -85,7 +85,7 @@ long p2pmap_ioc_verify(void __user *uarg)
 	if (!ret)
 		ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
 out:
-	p2pmap_pair_lookup_put(pair);
+	p2pmap_pair_put(pair);
 	return ret;
 }
 
@@ -139,7 +139,7 @@ long p2pmap_ioc_override(void __user *uarg)
 	mutex_unlock(&probe_lock);
 	if (!ret)
 		ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
-	p2pmap_pair_lookup_put(pair);
+	p2pmap_pair_put(pair);
 	return ret;
 }
 

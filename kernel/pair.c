@@ -338,7 +338,7 @@ struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a)
  * @p: the provider's address
  * @c: the client's address
  *
- * Both devices stay referenced with the pair, until p2pmap_pair_lookup_put().
+ * The pair holds references to both devices; the lookup's own go before it returns.
  *
  * Context: process context, may sleep.
  * Return: the pair, or an ERR_PTR: -EINVAL (reserved bits set), -ENODEV (no such device, the
@@ -360,25 +360,10 @@ struct p2pmap_pair *p2pmap_pair_lookup(const struct p2pmap_pci_addr *p,
 	}
 	if (p2pmap_is_provider(provider))
 		pair = p2pmap_pair_get(provider, client);
-	if (IS_ERR(pair))
-		pci_dev_put(client);
-out:
-	if (IS_ERR(pair))
-		pci_dev_put(provider);
-	return pair;
-}
-
-/**
- * p2pmap_pair_lookup_put() - drop what p2pmap_pair_lookup() holds
- * @pair: its pair
- */
-void p2pmap_pair_lookup_put(struct p2pmap_pair *pair)
-{
-	struct pci_dev *provider = pair->provider, *client = pair->client;
-
-	p2pmap_pair_put(pair);
 	pci_dev_put(client);
+out:
 	pci_dev_put(provider);
+	return pair;
 }
 
 /**

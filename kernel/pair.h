@@ -97,7 +97,6 @@ void p2pmap_pair_put(struct p2pmap_pair *pair);
 struct pci_dev *p2pmap_get_pci(const struct p2pmap_pci_addr *a);
 struct p2pmap_pair *p2pmap_pair_lookup(const struct p2pmap_pci_addr *p,
 				       const struct p2pmap_pci_addr *c);
-void p2pmap_pair_lookup_put(struct p2pmap_pair *pair);
 unsigned int p2pmap_pair_count(void);
 bool p2pmap_pair_live(struct p2pmap_pair *pair);
 bool p2pmap_provider_unbinding(struct pci_dev *pdev);
