@@ -118,21 +118,6 @@ static int rebind_edu(void)
 	return ret == -EBUSY ? 0 : ret;	/* bound already */
 }
 
-static int rebind_b(void)
-{
-	char cmd[200];
-	int ret = try_write(NVME_DRV "/bind", lab.prov_b.name);
-
-	if (ret == -EBUSY)
-		ret = 0;
-	snprintf(cmd, sizeof(cmd),
-		 "sh tests/lib/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
-		 lab.prov_b.name);
-	ret = ret ?: system(cmd);
-	lab_find(&lab);
-	return ret;
-}
-
 /* ---- MAP racing with unbinds ---------------------------------------------------------- */
 
 #define RACE_LEN (64 * 1024UL)
@@ -230,7 +215,7 @@ static int cycle_b(void)
 	int ret = try_write(NVME_DRV "/unbind", lab.prov_b.name);
 
 	sleep_ms(20);
-	return ret ?: rebind_b();
+	return ret ?: lab_rebind_b(&lab, true);
 }
 
 static int race_secs = 10;
@@ -321,7 +306,7 @@ static void t_slow_copies(void)
 	tap_ok(!ret && dt < 5 && st == -ENODEV,
 	       "unbinding B while a MAP copies 16 MiB from it: done in %.2f s, the MAP fails with ENODEV (%d, MAP %d)",
 	       dt, ret, st);
-	ret = rebind_b();
+	ret = lab_rebind_b(&lab, true);
 	tap_ok(!ret, "nvme binds B again (%d)", ret);
 
 	/* A SYNC copying back 16 MiB into B: B's unbind stops it and goes on. */
@@ -353,7 +338,7 @@ static void t_slow_copies(void)
 		       dt, ret, sret);
 		close(f);
 		munmap(b, SLOW_LEN);
-		ret = rebind_b();
+		ret = lab_rebind_b(&lab, true);
 		tap_ok(!ret, "nvme binds B again (%d)", ret);
 	}
 
@@ -438,7 +423,7 @@ static void t_userfault(void)
 	tap_ok(s.ret == -EFAULT || s.ret == -ENODEV,
 	       "released, the stalled MAP fails cleanly (%d: EFAULT or ENODEV)", s.ret);
 	munmap(s.buf, 4 * PG);
-	r1 = rebind_b();
+	r1 = lab_rebind_b(&lab, true);
 	ret = rebind_edu();
 	tap_ok(!ret && !r1 && nothing_held(pinned0),
 	       "both drivers bind again; nothing is pinned, mapped or bounced (%d/%d)", ret, r1);

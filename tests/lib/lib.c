@@ -149,6 +149,30 @@ int try_write(const char *path, const char *val)
 	return ret;
 }
 
+int lab_rebind_b(struct lab *lab, bool bound_ok)
+{
+	char cmd[200];
+	int ret = try_write("/sys/bus/pci/drivers/nvme/bind", lab->prov_b.name);
+
+	if (ret == -EBUSY && bound_ok)
+		ret = 0;
+	snprintf(cmd, sizeof(cmd),
+		 "sh tests/lib/wait-path.sh back /sys/bus/pci/devices/%s/p2pmem/allocate 30",
+		 lab->prov_b.name);
+	ret = ret ?: system(cmd);
+	lab_find(lab);
+	return ret;
+}
+
+int lab_done(void)
+{
+	tap_ok(nothing_held(0),
+	       "at the end: no live mapping, no pinned page, no bounce page in use");
+	tap_ok(dma_api_errors() == 0, "DMA-API debug counted no error (%llu)",
+	       (unsigned long long)dma_api_errors());
+	return tap_done();
+}
+
 bool sysfs_is(const char *file, const char *prefix)
 {
 	char path[128], buf[256];

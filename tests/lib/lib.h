@@ -89,6 +89,13 @@ int try_write(const char *path, const char *val);
 /* p2pmap.ko's bounce cache size, a module parameter (tests lower it and put it back). */
 #define POOL_PAGES "/sys/module/p2pmap/parameters/bounce_pool_pages"
 uint64_t p2pmap_stat(const char *name);		/* /sys/kernel/p2pmap/<name> */
+/*
+ * Bind nvme to provider B again and wait for its p2pmem, then find the lab again; 0 or an
+ * error (-EBUSY, B bound already, is 0 with @bound_ok).
+ */
+int lab_rebind_b(struct lab *lab, bool bound_ok);
+/* The end of a mapping test: nothing held, no DMA-API error; tap_done()'s status. */
+int lab_done(void);
 /* Does /sys/kernel/p2pmap/@file start with @prefix? Says what it holds if not. */
 bool sysfs_is(const char *file, const char *prefix);
 uint64_t dma_api_errors(void);
