@@ -18,25 +18,8 @@
  *	wait_for_device();
  *	p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory
  *
- * The rules a caller relies on (kernel-doc of p2pmap_map_user() for the details):
- *
- *  - Context: process context, may sleep; allocations are GFP_KERNEL. On a block I/O or
- *    filesystem path, call inside memalloc_noio_save()/memalloc_noio_restore() (or the
- *    memalloc_nofs_* pair): p2pmap's allocations then behave as GFP_NOIO (GFP_NOFS).
- *    p2pmap_map_sgtable() touches no user memory; p2pmap_map_user() may fault pages in.
- *  - Two device-writable (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) mappings may not share a cache
- *    line of memory: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap.
- *  - The DMA-mapped table respects the client's dma_get_max_seg_size() and
- *    dma_get_seg_boundary(). No CPU sync ever touches a PCI bus-address segment.
- *  - Bounce pages hold nothing but the caller's bytes: the rest of each page is zero.
- *  - Stop the device before p2pmap_unmap(): the mapping must not go while the device may
- *    still use it.
- *  - Bounce cost: a bounced FROM_DEVICE mapping copies the P2P memory into its bounce pages
- *    at map time (so a partial device write keeps the bytes it did not write), and that is a
- *    CPU read of device memory, the slowest part of the bounce path. A driver that knows the
- *    device writes the buffer from its start maps with P2PMAP_MAP_DEVICE_WRITES and unmaps
- *    with p2pmap_unmap_written(map, bytes the device wrote): no copy in, and only what was
- *    written is copied back. p2pmap_unmap() then means "all of it".
+ * Every call's kernel-doc says what it needs and returns; the DOC: sections below are the
+ * rules the calls share (render them with scripts/kernel-doc -rst include/p2pmap.h).
  */
 #ifndef _P2PMAP_H
 #define _P2PMAP_H
@@ -49,6 +32,113 @@
 
 struct device;
 struct p2pmap_mapping;
+
+/**
+ * DOC: Ownership
+ *
+ * - A mapping belongs to its client's bound driver, as with the DMA API: p2pmap_map_user()
+ *   and p2pmap_map_sgtable() take no reference on the client, and the driver stops the
+ *   device and unmaps before its remove() returns (a device reference alone does not keep
+ *   DMA state valid after an unbind). Stop the device before p2pmap_unmap().
+ * - /dev/p2pmap maps only for a device whose driver registered it
+ *   (devm_p2pmap_client_register() or p2pmap_client_register() in probe); other devices are
+ *   refused with EACCES. Unregistering waits for MAPs in flight, calls @quiesce of
+ *   &struct p2pmap_client_ops, then unmaps and unpins the device's /dev/p2pmap mappings,
+ *   copying bounced data back, and returns only when every take-down of them (a file's
+ *   UNMAP or close, a provider's revoke) has finished. Their handles then fail with ENODEV.
+ *   A driver unmaps its own mappings before it unregisters.
+ * - @quiesce runs with a device lock held (the provider's in a revoke, the client's in its
+ *   remove()): it must not take any device's lock, nor wait for anything that does.
+ * - A file's UNMAP or close of a handle does not wait for a device, and @quiesce is called
+ *   by every other take-down only: a driver does not start DMA on a /dev/p2pmap handle's
+ *   mapping (p2pmap_edu's COPY maps its own buffers).
+ * - @dma_copy (verification) is called with the registration held: remove() makes a running
+ *   call return before it unregisters. For a pair with an enabled override, P2P segments
+ *   are mapped with dma_map_resource() in their own runs and never synced.
+ */
+
+/**
+ * DOC: Revocation
+ *
+ * Pins on P2P memory are short-term and revocable (the kernel refuses FOLL_LONGTERM for
+ * them): keep a mapping for the I/O it serves. When a provider's driver starts to unbind
+ * (BUS_NOTIFY_UNBIND_DRIVER, before its remove(), also on hot removal), every /dev/p2pmap
+ * mapping holding its memory is revoked: the client's driver is quiesced, the mapping is
+ * unmapped and unpinned, and its handle fails with ENODEV. Nothing is copied back into the
+ * memory of a provider whose unbind has started (that memory goes with it; other memory of
+ * the buffer is copied back as usual), and nothing at all is written to a provider whose
+ * channel is offline. New mappings of the provider fail with ENODEV until a driver binds it
+ * again, and its entries in p2pmap's pagemap-to-provider cache are dropped at the start of
+ * the unbind. In-kernel mappings are their driver's to end. No pair is created for a PCI
+ * device whose removal has started (ENODEV); a forgotten pair drops its device references
+ * after an RCU grace period.
+ */
+
+/**
+ * DOC: DMA addresses
+ *
+ * - Two device-writable mappings (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) may not share a cache
+ *   line of memory (64 bytes, or the platform's DMA alignment if larger), whatever client or
+ *   file made them: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap
+ *   anything. DMA-API debug's own overlap check stays on.
+ * - The DMA-mapped table respects the client's dma_get_max_seg_size() and
+ *   dma_get_seg_boundary().
+ * - A client is never given an address above its DMA mask and bus_dma_limit: P2P memory it
+ *   cannot reach at its bus address (through a switch) or physical address (through the
+ *   host bridge, no translating IOMMU) is bounced with reason dma-unreachable, whatever the
+ *   policy says; so is RAM above the mask where dma-direct would fail, into bounce pages from
+ *   ZONE_DMA32 or ZONE_DMA. Every DMA address of a table is checked before the mapping is
+ *   handed out (EIO otherwise).
+ * - No CPU sync touches a PCI bus-address segment: a mapping with such segments is mapped in
+ *   runs (one dma_map_sg() per run) and only the other runs are synced, each as it was
+ *   mapped; p2pmap_sgtable() lists every run's DMA segments in buffer order and leaves its
+ *   CPU-side entries unset.
+ * - Context: process context, may sleep, GFP_KERNEL. On a block I/O or filesystem path, call
+ *   inside memalloc_noio_save() (or memalloc_nofs_save()), and prefer p2pmap_map_sgtable(),
+ *   which touches no user memory.
+ */
+
+/**
+ * DOC: Bounce buffers
+ *
+ * - Bounce pages hold nothing but the caller's bytes: the rest of each page is zero, so a
+ *   device reaching whole pages never sees an earlier mapping's data. They come in naturally
+ *   aligned chunks of up to 64 KiB, each one DMA segment within the client's limits; a
+ *   client whose segment size or boundary is under a page cannot take one (EOPNOTSUPP).
+ * - A bounced DMA_FROM_DEVICE mapping is filled from the P2P memory at map time, a CPU read
+ *   of device memory. P2PMAP_MAP_DEVICE_WRITES says the device writes the buffer from its
+ *   start: the chunks are zeroed instead. p2pmap_unmap_written() and
+ *   p2pmap_sync_for_cpu_written() copy back only the first bytes the device wrote;
+ *   p2pmap_unmap() and p2pmap_sync_for_cpu() mean all of it, and so does every take-down a
+ *   driver did not size (a /dev/p2pmap close or revoke): bytes the device did not write then
+ *   come back as the zeroes the chunks started with. A device that writes with gaps does not
+ *   use the flag.
+ * - CPU access to device memory is naturally aligned (arm64 maps it as Device memory) and
+ *   counted in /sys/kernel/p2pmap/bytes_devmem_read and bytes_devmem_written.
+ * - The last bounce_reserve_pages of bounce_max_pages serve drivers' own mappings only:
+ *   a /dev/p2pmap mapping that would reach into them fails with EBUSY.
+ */
+
+/**
+ * DOC: Hostile timing
+ *
+ * - Every CPU copy of bounced memory reschedules every 256 KiB, and stops with ENODEV when
+ *   its provider is gone for good. The copies of a /dev/p2pmap mapping also stop on a fatal
+ *   signal (MAP fails whole with EINTR, SYNC returns EINTR, a take-down still frees
+ *   everything); a driver's own mappings are copied whole.
+ * - Nothing a teardown needs is held across GUP or a copy: MAP pins before it takes its
+ *   client's lock, a copy in at map time stops (ENODEV) when the client unregisters or a
+ *   provider of the buffer unbinds, and a SYNC's copy stops when a take-down of its handle
+ *   waits.
+ * - Take-downs of a handle are serialised: when UNMAP returns, nothing copies into the
+ *   buffer any more. A revoke or unregistration that comes during a take-down's copy back
+ *   waits for it.
+ * - The pages a /dev/p2pmap handle pins are charged to its owner's RLIMIT_MEMLOCK
+ *   (mm->pinned_vm): over the limit MAP fails with ENOMEM, CAP_IPC_LOCK lifts the limit.
+ *   A driver's own one-I/O mappings are not charged.
+ * - SEGMENTS is linear in the segments and stops on a fatal signal; STATS takes no lock that
+ *   every mapping takes, so monitoring does not stall the data path.
+ */
 
 /**
  * struct p2pmap_client_ops - what p2pmap may ask of a registered client's driver

@@ -550,17 +550,10 @@ void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop)
  * Filling them reads the P2P memory with the CPU, the slowest part of the bounce path on real
  * hardware; P2PMAP_MAP_DEVICE_WRITES skips it (see @flags).
  *
- * The DMA-mapped table respects the client's dma_get_max_seg_size() and
- * dma_get_seg_boundary(): entries are split where needed. Two device-writable mappings
- * (FROM_DEVICE or BIDIRECTIONAL) may not share a cache line of memory, whoever made them
- * through p2pmap: the second is refused with -EADDRINUSE. Mappings the device only reads
- * (TO_DEVICE) may overlap anything.
+ * The table keeps to the rules of include/p2pmap.h (DOC: DMA addresses, Bounce buffers).
  *
- * Context: process context, may sleep. Allocates with GFP_KERNEL and may fault in user
- * pages. A caller on a block I/O or filesystem path must not recurse into I/O: it calls this
- * inside a memalloc_noio_save()/memalloc_noio_restore() (or memalloc_nofs_*) scope, which
- * makes every allocation p2pmap does behave as GFP_NOIO (GFP_NOFS), and maps memory that is
- * already resident (or uses p2pmap_map_sgtable()).
+ * Context: process context, may sleep; allocates with GFP_KERNEL and may fault in user
+ * pages, so an I/O path maps resident memory under memalloc_noio_save().
  * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument, range or flag), -EFAULT (range not
  * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
  * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
