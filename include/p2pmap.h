@@ -19,7 +19,7 @@
  *	p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory
  *
  * Every call's kernel-doc says what it needs and returns; the DOC: sections below are the
- * rules the calls share (render them with scripts/kernel-doc -rst include/p2pmap.h).
+ * rules the calls share (scripts/kernel-doc -rst renders them).
  */
 #ifndef _P2PMAP_H
 #define _P2PMAP_H
