@@ -19,14 +19,14 @@ POLICY_DEPS := $(POLICY_SRCS) tests/lib/policy.h user/p2ppolicy/policy_ops.h bpf
 
 # Programs that attach policies: the shipped skeletons (bpf) or the tests' own (test-bpf).
 t_policy_CFLAGS := -Ibpf -I$(BUILD)/tests/bpf
-t_policy_LIBS := -lbpf -lpthread
+t_policy_LIBS := -lbpf
 t_policy_DEPS := bpf/rules.h test-bpf
 t_attach_caps_CFLAGS := -Ibpf -I$(BUILD)/tests/bpf
 t_attach_caps_LIBS := -lbpf
 t_attach_caps_DEPS := test-bpf
 t_shadow_CFLAGS := -Ibpf -I$(BUILD)/tests/bpf
 t_shadow_SRCS := $(POLICY_SRCS)
-t_shadow_LIBS := -lbpf -lpthread
+t_shadow_LIBS := -lbpf
 t_shadow_DEPS := $(POLICY_DEPS) test-bpf
 t_stress_CFLAGS := -Ibpf
 t_stress_SRCS := $(POLICY_SRCS)

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,73 +584,33 @@ static void test_garbage(void)
 }
 
 /* Policy swaps under load: 4 threads map and unmap while the link is updated. */
-static int stop;
-
-struct mapper {
-	pthread_t tid;
-	long maps, failures, p2p, bounce;
-};
-
-static void *mapper_fn(void *arg)
-{
-	struct mapper *mt = arg;
-	int f = p2pmap_open();
-
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		struct p2pmap_map m;
-		int ret = xmap(f, &lab.edu_sw, mem_a, 2 * PG, P2PMAP_DIR_TO_DEVICE, &m);
-
-		mt->maps++;
-		if (ret || m.bytes_p2p + m.bytes_bounce != 2 * PG) {
-			mt->failures++;
-			continue;
-		}
-		mt->p2p += m.bytes_p2p == 2 * PG;
-		mt->bounce += m.bytes_bounce == 2 * PG;
-		if (xunmap(f, m.handle))
-			mt->failures++;
-	}
-	close(f);
-	return NULL;
-}
-
 static void test_swap(void)
 {
 	struct topology_bpf *t = topology_bpf__open_and_load();
 	struct bounce_all_bpf *b = bounce_all_bpf__open_and_load();
-	long maps = 0, failures = 0, p2p = 0, bounce = 0;
-	struct mapper mt[4];
+	struct mapper_counts c;
 	struct bpf_link *link;
+	struct mappers *m;
 	int i, updates = 0, n = 100;
 
 	if (!t || !b)
 		tap_bail("load topology/bounce_all: %s", strerror(errno));
 	link = attach(t->maps.topology);
-	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
-	memset(mt, 0, sizeof(mt));
-	for (i = 0; i < 4; i++)
-		pthread_create(&mt[i].tid, NULL, mapper_fn, &mt[i]);
+	m = mappers_start(4, &lab.edu_sw, mem_a, 2 * PG);
 	for (i = 0; i < n; i++) {
 		struct bpf_map *next = i % 2 ? t->maps.topology : b->maps.bounce_all;
 
 		updates += !bpf_link__update_map(link, next);
 		usleep(5000);
 	}
-	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < 4; i++) {
-		pthread_join(mt[i].tid, NULL);
-		maps += mt[i].maps;
-		failures += mt[i].failures;
-		p2p += mt[i].p2p;
-		bounce += mt[i].bounce;
-	}
-	tap_diag("%d updates, %ld mappings: %ld P2P, %ld bounced, %ld failed", updates, maps, p2p,
-		 bounce, failures);
+	c = mappers_stop(m);
+	tap_diag("%d updates, %ld mappings: %ld P2P, %ld bounced, %ld failed", updates, c.maps,
+		 c.p2p, c.bounce, c.failures);
 	tap_ok(updates == n, "%d of %d link updates (topology <-> bounce_all) succeed", updates, n);
-	tap_ok(maps > 0 && failures == 0, "no mapping failed during the swaps (%ld of %ld)", failures,
-	       maps);
-	tap_ok(p2p > 0 && bounce > 0, "both policies decided mappings (%ld P2P, %ld bounced)", p2p,
-	       bounce);
+	tap_ok(c.maps > 0 && c.failures == 0, "no mapping failed during the swaps (%ld of %ld)",
+	       c.failures, c.maps);
+	tap_ok(c.p2p > 0 && c.bounce > 0, "both policies decided mappings (%ld P2P, %ld bounced)",
+	       c.p2p, c.bounce);
 	tap_ok(policy_is("topology"), "after an even number of swaps topology is attached");
 	bpf_link__destroy(link);
 	tap_ok(policy_is("none"), "destroying the link detaches the last policy");

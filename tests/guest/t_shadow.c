@@ -14,7 +14,6 @@
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,51 +392,15 @@ static void test_garbage(void)
 }
 
 /* Promote under load: 2 threads map while the active link's update promotes the shadow. */
-static int stop;
-
-struct mapper {
-	pthread_t tid;
-	long maps, failures, nopolicy, p2p, bounce;
-};
-
-static void *mapper_fn(void *arg)
-{
-	struct mapper *mt = arg;
-	int f = p2pmap_open();
-
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		struct p2pmap_segment seg;
-		struct p2pmap_map m;
-		uint32_t nr = 1;
-		int ret = xmap(f, &lab.edu_sw, mem_a, 2 * PG, P2PMAP_DIR_TO_DEVICE, &m);
-
-		mt->maps++;
-		if (ret) {
-			mt->failures++;
-			continue;
-		}
-		if (xsegments(f, m.handle, &seg, &nr) || nr != 1)
-			mt->failures++;
-		else if (seg.reason != P2PMAP_REASON_POLICY)
-			mt->nopolicy++;
-		mt->p2p += m.bytes_p2p == 2 * PG;
-		mt->bounce += m.bytes_bounce == 2 * PG;
-		if (xunmap(f, m.handle))
-			mt->failures++;
-	}
-	close(f);
-	return NULL;
-}
-
 static void test_promote(void)
 {
 	struct topology_bpf *t = topology_bpf__open_and_load();
 	struct bounce_all_bpf *b = bounce_all_bpf__open();
-	long maps = 0, failures = 0, nopolicy = 0, p2p = 0, bounce = 0;
 	struct bpf_link *lt, *lb;
-	struct mapper mt[2];
+	struct mapper_counts c;
 	uint32_t kind, reason;
-	int i, ret;
+	struct mappers *m;
+	int ret;
 
 	if (!t || !b)
 		tap_bail("open topology/bounce_all: %s", strerror(errno));
@@ -446,28 +409,18 @@ static void test_promote(void)
 		tap_bail("load bounce_all: %s", strerror(errno));
 	lt = attach(t->maps.topology);
 	lb = attach(b->maps.bounce_all);
-	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
-	memset(mt, 0, sizeof(mt));
-	for (i = 0; i < 2; i++)
-		pthread_create(&mt[i].tid, NULL, mapper_fn, &mt[i]);
+	m = mappers_start(2, &lab.edu_sw, mem_a, 2 * PG);
 	usleep(300 * 1000);
 	ret = bpf_link__update_map(lt, b->maps.bounce_all);
 	usleep(300 * 1000);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < 2; i++) {
-		pthread_join(mt[i].tid, NULL);
-		maps += mt[i].maps;
-		failures += mt[i].failures;
-		nopolicy += mt[i].nopolicy;
-		p2p += mt[i].p2p;
-		bounce += mt[i].bounce;
-	}
+	c = mappers_stop(m);
 	tap_diag("promote: %ld mappings, %ld P2P (topology), %ld bounced (bounce_all), %ld failed, %ld without a policy",
-		 maps, p2p, bounce, failures, nopolicy);
+		 c.maps, c.p2p, c.bounce, c.failures, c.nopolicy);
 	tap_ok(!ret, "the active link's update with the shadow's map succeeds (promote)");
-	tap_ok(maps > 0 && !failures && !nopolicy && p2p > 0 && bounce > 0 && p2p + bounce == maps,
+	tap_ok(c.maps > 0 && !c.failures && !c.nopolicy && c.p2p > 0 && c.bounce > 0 &&
+	       c.p2p + c.bounce == c.maps,
 	       "under load from 2 threads no mapping failed or went without a policy (%ld: %ld P2P, %ld bounced)",
-	       maps, p2p, bounce);
+	       c.maps, c.p2p, c.bounce);
 	tap_ok(sysfs_is("policy", "bounce_all") &&
 	       sysfs_is("policy_state", "attached: policy \"bounce_all\"") &&
 	       sysfs_is("shadow", "none") && sysfs_is("shadow_exit", "promoted") &&

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,6 +444,82 @@ int xsync(int fd, uint64_t handle, uint32_t flags)
 	struct p2pmap_handle_arg h = { .argsz = sizeof(h), .flags = flags, .handle = handle };
 
 	return xioctl(fd, P2PMAP_IOC_SYNC, &h);
+}
+
+struct mappers {
+	int n, stop;
+	const struct lab_dev *client;
+	void *buf;
+	size_t len;
+	struct mapper {
+		struct mappers *all;
+		pthread_t tid;
+		struct mapper_counts c;
+	} t[];
+};
+
+static void *mapper_fn(void *arg)
+{
+	struct mapper *mt = arg;
+	struct mappers *m = mt->all;
+	int f = p2pmap_open();
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_RELAXED)) {
+		struct p2pmap_segment seg;
+		struct p2pmap_map map;
+		uint32_t nr = 1;
+
+		mt->c.maps++;
+		if (xmap(f, m->client, m->buf, m->len, P2PMAP_DIR_TO_DEVICE, &map)) {
+			mt->c.failures++;
+			continue;
+		}
+		if (xsegments(f, map.handle, &seg, &nr) || nr != 1 ||
+		    (map.bytes_p2p != m->len && map.bytes_bounce != m->len))
+			mt->c.failures++;
+		else if (seg.reason != P2PMAP_REASON_POLICY)
+			mt->c.nopolicy++;
+		mt->c.p2p += map.bytes_p2p == m->len;
+		mt->c.bounce += map.bytes_bounce == m->len;
+		if (xunmap(f, map.handle))
+			mt->c.failures++;
+	}
+	close(f);
+	return NULL;
+}
+
+struct mappers *mappers_start(int n, const struct lab_dev *client, void *buf, size_t len)
+{
+	struct mappers *m = calloc(1, sizeof(*m) + n * sizeof(m->t[0]));
+	int i;
+
+	if (!m)
+		tap_bail("mappers: out of memory");
+	*m = (struct mappers){ .n = n, .client = client, .buf = buf, .len = len };
+	for (i = 0; i < n; i++) {
+		m->t[i].all = m;
+		if (pthread_create(&m->t[i].tid, NULL, mapper_fn, &m->t[i]))
+			tap_bail("mappers: pthread_create failed");
+	}
+	return m;
+}
+
+struct mapper_counts mappers_stop(struct mappers *m)
+{
+	struct mapper_counts sum = {};
+	int i;
+
+	__atomic_store_n(&m->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < m->n; i++) {
+		pthread_join(m->t[i].tid, NULL);
+		sum.maps += m->t[i].c.maps;
+		sum.failures += m->t[i].c.failures;
+		sum.nopolicy += m->t[i].c.nopolicy;
+		sum.p2p += m->t[i].c.p2p;
+		sum.bounce += m->t[i].c.bounce;
+	}
+	free(m);
+	return sum;
 }
 
 unsigned char *lab_mixed_buf(const struct lab *lab, size_t *len)

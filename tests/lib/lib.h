@@ -102,6 +102,19 @@ uint64_t dma_api_errors(void);
 /* Nothing left pinned (beyond @pinned0 pages), mapped or bounced; a diagnostic says what is. */
 bool nothing_held(uint64_t pinned0);
 
+/*
+ * Mappers: @n threads that map and unmap @len bytes of @buf for @client (TO_DEVICE) in a
+ * loop until mappers_stop(), which joins them and returns their counts. A mapping that
+ * fails, is not one segment, or is neither P2P nor bounced whole counts as a failure; one
+ * whose segment's reason is not P2PMAP_REASON_POLICY also counts in @nopolicy.
+ */
+struct mapper_counts {
+	long maps, failures, nopolicy, p2p, bounce;
+};
+struct mappers;
+struct mappers *mappers_start(int n, const struct lab_dev *client, void *buf, size_t len);
+struct mapper_counts mappers_stop(struct mappers *m);
+
 /* Monotonic time in seconds. */
 double now(void);
 /* Ask @cond(@arg) every 10 ms until it holds, for up to @ms; its last answer. */
