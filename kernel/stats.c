@@ -89,6 +89,7 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 		s = &ch[c].pair->stats;
 		k = per_cpu_ptr(s->pcpu, cpu);
 		k->decisions[v]++;
+		k->reasons[ch[c].reason]++;
 		/* Written only when it changes: a hot pair's line stays shared, not bounced. */
 		if (READ_ONCE(s->last_verdict) != v)
 			WRITE_ONCE(s->last_verdict, v);
@@ -133,6 +134,8 @@ static void add_share(struct p2pmap_pair_counts *sum, const struct p2pmap_pair_c
 	sum->bytes_p2p += READ_ONCE(k->bytes_p2p);
 	sum->bytes_bounce += READ_ONCE(k->bytes_bounce);
 	sum->errors += READ_ONCE(k->errors);
+	for (v = 0; v < ARRAY_SIZE(k->reasons); v++)
+		sum->reasons[v] += READ_ONCE(k->reasons[v]);
 	p2pmap_shadow_add(&sum->shadow, &k->shadow);
 }
 
@@ -219,6 +222,8 @@ static void fill_counts(struct p2pmap_pair_stat *e, const struct p2pmap_pair_cou
 	e->bytes_p2p = sum->bytes_p2p;
 	e->bytes_bounce = sum->bytes_bounce;
 	e->errors = sum->errors;
+	BUILD_BUG_ON(ARRAY_SIZE(sum->reasons) > ARRAY_SIZE(e->decisions_by_reason));
+	memcpy(e->decisions_by_reason, sum->reasons, sizeof(sum->reasons));
 	p2pmap_shadow_snap(&sum->shadow, e);
 }
 
@@ -337,6 +342,8 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 			k->bytes_p2p -= e->bytes_p2p;
 			k->bytes_bounce -= e->bytes_bounce;
 			k->errors -= e->errors;
+			for (v = 0; v < ARRAY_SIZE(k->reasons); v++)
+				k->reasons[v] -= e->decisions_by_reason[v];
 			p2pmap_shadow_unsnap(&k->shadow, e);
 			spin_unlock(lock);
 			sum_counts(&pairs[i]->stats, &sum);

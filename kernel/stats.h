@@ -21,6 +21,7 @@ struct p2pmap_pair;
  * @bytes_p2p: bytes mapped peer to peer
  * @bytes_bounce: bytes mapped through bounce buffers
  * @errors: policy errors and mappings that failed after the decision
+ * @reasons: decisions per reason, indexed by enum p2pmap_reason
  * @shadow: agreement with the shadow policy (shadow.c)
  *
  * Written under that CPU's stats lock (stats.c). A reset subtracts from one CPU's share, so a
@@ -31,6 +32,7 @@ struct p2pmap_pair_counts {
 	u64 bytes_p2p;
 	u64 bytes_bounce;
 	u64 errors;
+	u64 reasons[__P2PMAP_REASON_MAX];
 	struct p2pmap_shadow_stats shadow;
 };
 

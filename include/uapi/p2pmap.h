@@ -114,6 +114,9 @@ enum p2pmap_reason {
 	__P2PMAP_REASON_MAX,
 };
 
+/* Room for reasons in struct p2pmap_pair_stat: reasons added later fit without a new layout. */
+#define P2PMAP_STAT_REASONS	16
+
 #define P2PMAP_POLICY_NAME_LEN	32	/* struct p2pmap_policy_ops.name, NUL included */
 
 /**
@@ -451,6 +454,8 @@ struct p2pmap_explain {
  * @verified_at: when the latest passing probe ended, seconds since the epoch (0: never)
  * @probes_passed: probes of the pair that passed; not reset by P2PMAP_STATS_RESET
  * @probes_failed: probes of the pair that failed (a signature, or a DMA error); not reset
+ * @decisions_by_reason: the decisions of @decisions_p2p, @decisions_bounce and
+ *	@decisions_reject again, by enum p2pmap_reason (entries past __P2PMAP_REASON_MAX are 0)
  *
  * Decisions made by EXPLAIN are not counted.
  */
@@ -478,6 +483,7 @@ struct p2pmap_pair_stat {
 	__u64 verified_at;
 	__u64 probes_passed;
 	__u64 probes_failed;
+	__u64 decisions_by_reason[P2PMAP_STAT_REASONS];
 };
 
 #define P2PMAP_STATS_RESET	(1U << 0)	/* take the snapshot off every pair's counters */

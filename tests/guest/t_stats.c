@@ -179,6 +179,26 @@ static void test_stats(void)
 		tap_ok(s && s->kernel_verdict == P2PMAP_KV_BUS_ADDR && s->distance == 4,
 		       "the snapshot carries the kernel verdict and distance of the pair");
 	}
+	{
+		const struct p2pmap_pair_stat *a = stat_find(t, nr, &lab.prov_a, &lab.edu_sw);
+		const struct p2pmap_pair_stat *b = stat_find(t, nr, &lab.prov_b, &lab.edu_sw);
+		const struct p2pmap_pair_stat *c = stat_find(t, nr, &lab.prov_a, &lab.edu_rc);
+		bool sums = true;
+
+		for (i = 0; i < nr; i++) {
+			uint64_t r = 0;
+			int k;
+
+			for (k = 0; k < P2PMAP_STAT_REASONS; k++)
+				r += t[i].decisions_by_reason[k];
+			sums &= r == t[i].decisions_p2p + t[i].decisions_bounce + t[i].decisions_reject;
+		}
+		tap_ok(sums, "every pair's decisions by reason add up to its decisions by verdict");
+		tap_ok(a && b && c && a->decisions_by_reason[P2PMAP_REASON_TOPOLOGY_P2P] == 3 &&
+		       b->decisions_by_reason[P2PMAP_REASON_BOUNCE_CAP] == 1 &&
+		       c->decisions_by_reason[P2PMAP_REASON_NO_COMMON_BRIDGE] == 1,
+		       "decisions by reason: A -> edu_sw 3 topology-p2p, B -> edu_sw 1 bounce-cap, A -> edu_rc 1 no-common-bridge");
+	}
 
 	/* A reset whose snapshot cannot reach the user resets nothing. */
 	{
@@ -398,7 +418,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--unaligned"))	/* 8 KiB at offset 100: 3 pages */
 		return map_once(&lab.edu_sw, mem_a + 100, 8 * KiB) ? 1 : 0;
 
-	tap_plan(23);
+	tap_plan(25);
 	test_stats();
 	test_exact_concurrent();
 	test_explain_agrees("built-in rule");
