@@ -161,9 +161,11 @@ POLICYDIR := $(PREFIX)/lib/p2pmap
 MANDIR := $(PREFIX)/share/man
 DOCDIR := $(PREFIX)/share/doc/p2pmap
 BPFTRACEDIR := $(PREFIX)/share/p2pmap/bpftrace
+GRAFANADIR := $(PREFIX)/share/p2pmap/grafana
 # Where bash-completion looks for a command's completion, loaded when it is first completed.
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
-export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR BPFTRACEDIR COMPLETIONDIR
+export PREFIX SYSCONFDIR UNITDIR SBINDIR POLICYDIR MANDIR DOCDIR BPFTRACEDIR GRAFANADIR \
+	COMPLETIONDIR
 
 install: deps
 	$(Q)$(MAKE) user

@@ -8,6 +8,7 @@
 #                             unless one exists (an operator's file is never overwritten)
 #   man page                  $MANDIR/man8/p2ppolicy.8
 #   bpftrace scripts          $BPFTRACEDIR/*.bt
+#   Grafana dashboard         $GRAFANADIR/p2pmap.json
 #   bash completion           $COMPLETIONDIR/p2ppolicy
 #   module sources for DKMS   $DKMS_SRC, then 'dkms add/build/install' when DESTDIR is empty
 #
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 : "${P2PMAP_POLICIES:?run through make install (bpf/policies.mk)}"
 : "${BPFTRACEDIR:?run through make install}"
 : "${COMPLETIONDIR:?run through make install}"
+: "${GRAFANADIR:?run through make install}"
 D=${DESTDIR:-}
 say() { printf '  INSTALL %s\n' "$*"; }
 die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
@@ -33,6 +35,7 @@ files() {	# SOURCE DEST MODE, one per line
 	echo "user/man/p2ppolicy.8 $MANDIR/man8/p2ppolicy.8 0644"
 	echo "user/completion/p2ppolicy.bash $COMPLETIONDIR/p2ppolicy 0644"
 	echo "build/user/p2ppolicy.service $UNITDIR/p2ppolicy.service 0644"
+	echo "user/grafana/p2pmap.json $GRAFANADIR/p2pmap.json 0644"
 	for b in user/bpftrace/*.bt; do
 		echo "$b $BPFTRACEDIR/${b##*/} 0755"
 	done
@@ -84,7 +87,8 @@ uninstall_all() {
 		rm -f "$D$dst"
 		say "removed $dst"
 	done
-	rmdir "$D$POLICYDIR" "$D$DOCDIR" "$D$BPFTRACEDIR" "$D${BPFTRACEDIR%/*}" 2>/dev/null || true
+	rmdir "$D$POLICYDIR" "$D$DOCDIR" "$D$BPFTRACEDIR" "$D$GRAFANADIR" "$D${BPFTRACEDIR%/*}" \
+		2>/dev/null || true
 	if cmp -s user/etc/p2ppolicy.conf "$D$SYSCONFDIR/p2ppolicy.conf"; then
 		rm -f "$D$SYSCONFDIR/p2ppolicy.conf"
 		say "removed $SYSCONFDIR/p2ppolicy.conf (unchanged example)"

@@ -27,6 +27,8 @@ core_tests() {	# TRACE
 # default kernel only (t_p2ppolicy_*.sh drive p2ppolicy; t_shadow and t_override, the kernel
 # sides, are core).
 TOOLS=(tests/guest/t_p2ppolicy.sh tests/guest/t_daemon.sh)
+# Its metrics (promtool, the daemon's textfile, node_exporter) and its live view.
+TOOLS+=(tests/guest/t_metrics.sh tests/guest/t_top.sh)
 # p2ppolicy verify and override, and the daemon's [override] (t_override is the kernel side).
 TOOLS+=(tests/guest/t_p2ppolicy_override.sh tests/guest/t_verify_aer.sh)
 # Every lab boot but "switch"'s: load the modules (t_module.sh in full runs once per kernel).

@@ -62,7 +62,7 @@ $(BUILD)/tests/bench-decide: tests/bench/decide.c $(TEST_LIB) $(bench-decide_DEP
 	$(test-cc)
 
 # Host unit tests of p2ppolicy (cmocka): the parts without libbpf, udev or systemd.
-UNIT_CORE := util pci rule config fmt fmt_shadow fmt_override kmod
+UNIT_CORE := util pci rule config fmt fmt_shadow fmt_override kmod metrics
 $(BUILD)/tests/unit/t_p2ppolicy: tests/unit/t_p2ppolicy.c user
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")

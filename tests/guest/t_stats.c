@@ -5,7 +5,9 @@
  * and EXPLAIN agrees with what a real mapping of the same pair and size then does.
  *
  * "t_stats --workload" only makes one 8 KiB mapping per provider/client pair of the lab (and
- * one EXPLAIN each): the load the bpftrace tests trace.
+ * one EXPLAIN each): the load the bpftrace tests trace. "t_stats --workload-for SECONDS"
+ * repeats it, with 8 KiB more of provider A for the switch edu each time, for that long:
+ * the traffic p2ppolicy top's test watches.
  *
  * Exactness under concurrency: 2 threads make 100,000 4 KiB P2P mappings each for one pair
  * (in the kernel, through p2pmap_test's loop, so the counters' sharing is what is tested and
@@ -413,6 +415,14 @@ int main(int argc, char **argv)
 	mem_b = lab.prov_b.mem = p2pmem_map(&lab.prov_b, 64 * KiB, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--workload"))
 		return workload();
+	if (argc > 2 && !strcmp(argv[1], "--workload-for")) {
+		double end = now() + strtod(argv[2], NULL);
+
+		while (now() < end)
+			if (workload() || map_once(&lab.edu_sw, mem_a, 8 * KiB))
+				return 1;
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "--hot"))
 		hot_maps = strtoul(argv[2], NULL, 0) ?: 1;
 	if (argc > 1 && !strcmp(argv[1], "--unaligned"))	/* 8 KiB at offset 100: 3 pages */

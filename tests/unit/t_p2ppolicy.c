@@ -21,6 +21,7 @@
 #include "fmt.h"
 #include "fmt_shadow.h"
 #include "fmt_override.h"
+#include "metrics.h"
 #include "pci.h"
 #include "rule.h"
 #include "util.h"
@@ -208,6 +209,21 @@ static void config_good(void **state)
 	assert_string_equal(c.rules[1].name, "b");
 	assert_int_equal(c.rules[1].def.provider.kind, SPEC_ANY);
 	assert_int_equal(c.rules[1].def.val.range[0].verdict, P2PMAP_VERDICT_REJECT);
+	/* No [metrics]: node_exporter's Debian directory, every 15 s. */
+	assert_string_equal(c.metrics_dir, "/var/lib/prometheus/node-exporter");
+	assert_int_equal(c.metrics_interval, 15);
+	config_free(&c);
+
+	/* [metrics]: another directory and interval; an empty directory turns the file off. */
+	assert_int_equal(config_parse_string("[policy]\nname = topology\n[metrics]\n"
+					     "textfile_dir = /tmp/tf\ninterval = 2\n", "t.conf", &c,
+					     why, sizeof(why)), 0);
+	assert_string_equal(c.metrics_dir, "/tmp/tf");
+	assert_int_equal(c.metrics_interval, 2);
+	config_free(&c);
+	assert_int_equal(config_parse_string("[policy]\nname = topology\n[metrics]\ntextfile_dir =\n",
+					     "t.conf", &c, why, sizeof(why)), 0);
+	assert_string_equal(c.metrics_dir, "");
 	config_free(&c);
 
 	assert_int_equal(config_parse_string("[policy]\nname = size_threshold\n[tunables]\n"
@@ -273,6 +289,12 @@ static void config_bad(void **state)
 		  "t.conf:6: verdict: size ranges overlap" },
 		{ "[policy]\nname = rules\n[rule x]\nprovider = any\nclient = any\nverdict = sometimes\n",
 		  "t.conf:6: verdict: unknown verdict 'sometimes'" },
+		{ "[policy]\nname = rules\n[metrics]\ninterval = 0\n",
+		  "t.conf:4: interval must be 1 to 3600 seconds, not '0'" },
+		{ "[policy]\nname = rules\n[metrics]\ntextfile_dir = tf\n",
+		  "t.conf:4: textfile_dir must be an absolute path" },
+		{ "[policy]\nname = rules\n[metrics]\nport = 9100\n",
+		  "t.conf:4: unknown key 'port' in [metrics] (have: textfile_dir, interval)" },
 		{ "[policy]\nname = rules\n[rule x]\nprovider = any\nclient = any\ncolour = red\n",
 		  "t.conf:6: unknown key 'colour' in rule \"x\"" },
 		{ "[policy]\nname = rules\n[rule x]\nprovider = any\nverdict = p2p\n", "t.conf:3: rule \"x\" has no 'client'" },
@@ -613,7 +635,58 @@ static void out_names(void **state)
 	assert_string_equal(kverdict_str(P2PMAP_KV_HOST_BRIDGE), "host-bridge");
 }
 
-int main(void)
+/* A snapshot with every kind of family: two busy pairs (one with a shadow, one verified) and an idle one. */
+static const struct p2pmap_pair_stat metric_pairs[] = {
+	{ .provider = { 0, 3, 0 }, .client = { 0, 4, 0 }, .decisions_p2p = 3, .decisions_bounce = 1,
+	  .bytes_p2p = 3 << 20, .bytes_bounce = 16384, .last_verdict = P2PMAP_VERDICT_P2P,
+	  .last_reason = P2PMAP_REASON_POLICY, .kernel_verdict = P2PMAP_KV_BUS_ADDR, .distance = 4,
+	  .decisions_by_reason = { [P2PMAP_REASON_POLICY] = 4 }, .shadow_compared = 4,
+	  .shadow_agreed = 2, .shadow_disagree = { [0] = { [1] = 2 } }, .shadow_moved = { 2 },
+	  .shadow_moved_bytes = { 32768 } },
+	{ .provider = { 0, 5, 0 }, .client = { 0, 4, 0 }, .decisions_bounce = 2, .bytes_bounce = 8192,
+	  .errors = 1, .kernel_verdict = P2PMAP_KV_NOT_SUPPORTED, .distance = -1,
+	  .decisions_by_reason = { [P2PMAP_REASON_NO_COMMON_BRIDGE] = 2 },
+	  .override = P2PMAP_OVERRIDE_VERIFIED, .probes_passed = 1 },
+	{ .provider = { 0, 5, 0 }, .client = { 0, 0, 6 << 3 }, .kernel_verdict = P2PMAP_KV_NOT_SUPPORTED,
+	  .distance = -1 },
+};
+
+static void metrics_sample(FILE *f, const void *arg)
+{
+	struct metrics_snapshot m = {
+		.loaded = true, .st = { .version = "0.1.0", .policy = "odd \"name\"\\",
+					.policy_state = "attached", .policy_exit = "none",
+					.counter = { [KC_MAPS] = 7, [KC_BYTES_P2P] = 3 << 20 } },
+		.shadow = "size_threshold", .shadow_exit = "none", .bounce_max_pages = 65536,
+		.pairs = (struct p2pmap_pair_stat *)metric_pairs, .nr = ARRAY_SIZE(metric_pairs),
+	};
+
+	metrics_format(f, arg ? arg : &m);
+}
+
+static void out_metrics(void **state)
+{
+	struct metrics_snapshot none = { .loaded = false };
+	char *t = capture(metrics_sample, NULL), *u = capture(metrics_sample, &none);
+
+	(void)state;
+	assert_non_null(strstr(t, "# HELP p2pmap_maps_total "));
+	assert_non_null(strstr(t, "# TYPE p2pmap_maps_total counter\np2pmap_maps_total 7\n"));
+	assert_non_null(strstr(t, "p2pmap_mapped_bytes_total{path=\"p2p\"} 3145728\n"));
+	assert_non_null(strstr(t, "p2pmap_pair_mapped_bytes_total{provider=\"0000:03:00.0\",client=\"0000:04:00.0\",path=\"p2p\"} 3145728\n"));
+	assert_non_null(strstr(t, "p2pmap_pair_decisions_total{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",verdict=\"bounce\"} 2\n"));
+	assert_non_null(strstr(t, "p2pmap_pair_reason_decisions_total{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",reason=\"no-common-bridge\"} 2\n"));
+	assert_non_null(strstr(t, "p2pmap_pair_shadow_disagreements_total{provider=\"0000:03:00.0\",client=\"0000:04:00.0\",active=\"p2p\",shadow=\"bounce\"} 2\n"));
+	assert_non_null(strstr(t, "p2pmap_pair_info{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",kernel_verdict=\"refused\",override=\"verified\"} 1\n"));
+	assert_non_null(strstr(t, "p2pmap_policy_info{slot=\"active\",policy=\"odd \\\"name\\\"\\\\\",exit=\"none\"} 1\n"));
+	assert_null(strstr(t, "client=\"0000:00:06.0\""));	/* the idle pair */
+	assert_string_equal(u, "# HELP p2pmap_up 1 when the p2pmap module is loaded.\n"
+			       "# TYPE p2pmap_up gauge\np2pmap_up 0\n");
+	free(t);
+	free(u);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(addr_forms),
@@ -632,7 +705,14 @@ int main(void)
 		cmocka_unit_test(out_json_roundtrip),
 		cmocka_unit_test(out_verify),
 		cmocka_unit_test(out_names),
+		cmocka_unit_test(out_metrics),
 	};
+
+	/* The sample exposition alone, for promtool (tests/host/t_metrics.sh). */
+	if (argc == 2 && !strcmp(argv[1], "--metrics-sample")) {
+		metrics_sample(stdout, NULL);
+		return 0;
+	}
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("p2ppolicy", tests, NULL, NULL);

@@ -68,8 +68,10 @@ if [ $shell = 0 ]; then
 	# quoted so that an argument may hold spaces.
 	{
 		echo "cd '$top'"
-		# P2PMAP_KDIR: the lab kernel's tree, reachable in the guest through the 9p root.
-		echo "export P2PMAP_VARIANT=$variant KASAN=${KASAN:-0} P2PMAP_KDIR='$KDIR'"
+		# P2PMAP_KDIR: the lab kernel's tree, reachable in the guest through the 9p root;
+		# P2PMAP_TOOLS: promtool and node_exporter (scripts/test-tools.sh), the same way.
+		echo "export P2PMAP_VARIANT=$variant KASAN=${KASAN:-0} P2PMAP_KDIR='$KDIR'" \
+		     "P2PMAP_TOOLS='$("$top/scripts/test-tools.sh" --dir)'"
 		if [ $# = 1 ]; then printf '%s\n' "$1"; else printf '%q ' "$@"; echo; fi
 	} >"$share/cmd.sh"
 fi

@@ -172,14 +172,6 @@ out:
 	return ret;
 }
 
-int pair_stat_cmp(const void *a, const void *b)
-{
-	const struct p2pmap_pair_stat *x = a, *y = b;
-	int c = pci_addr_cmp(&x->provider, &y->provider);
-
-	return c ? c : pci_addr_cmp(&x->client, &y->client);
-}
-
 int cmd_pairs(int argc, char **argv)
 {
 	static const struct option opts[] = {

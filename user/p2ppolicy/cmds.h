@@ -54,6 +54,8 @@ int cmd_rules(int argc, char **argv);
 int cmd_shadow(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_override(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 
@@ -63,9 +65,6 @@ int cmd_usage(const char *name, bool error);
 struct tunable;
 /* "KEY=VALUE" (a --set) -> @t; prints why on error. 0 or -EINVAL. */
 int parse_assignment(const char *s, struct tunable *t);
-
-/* qsort() order of struct p2pmap_pair_stat: by provider, then client. */
-int pair_stat_cmp(const void *a, const void *b);
 
 /* getopt_long over a command's options; "?" handling is shared. */
 #define USAGE_ERROR(name) cmd_usage(name, true)

@@ -13,7 +13,9 @@
 /* inih keeps 49 characters of a section or key name and drops the rest: refuse those. */
 #define INIH_MAX_NAME	49
 
-enum section { SEC_NONE, SEC_POLICY, SEC_TUNABLES, SEC_RULE, SEC_SHADOW, SEC_OVERRIDE, SEC_BAD };
+enum section {
+	SEC_NONE, SEC_POLICY, SEC_TUNABLES, SEC_RULE, SEC_SHADOW, SEC_OVERRIDE, SEC_METRICS, SEC_BAD
+};
 
 struct parser {
 	struct config *cfg;
@@ -22,7 +24,7 @@ struct parser {
 	int err_line;			/* first error, 0 if none */
 	char err[256];
 	enum section kind;
-	bool seen_name, seen_on_exit, seen_shadow;
+	bool seen_name, seen_on_exit, seen_shadow, seen_textfile_dir, seen_interval;
 };
 
 static int error(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -130,6 +132,8 @@ static int new_section(struct parser *p, const char *section)
 		p->kind = SEC_SHADOW;
 	} else if (!strcmp(section, "override")) {
 		p->kind = SEC_OVERRIDE;
+	} else if (!strcmp(section, "metrics")) {
+		p->kind = SEC_METRICS;
 	} else if (rule_name(section, name, sizeof(name))) {
 		p->kind = SEC_RULE;
 		if (!name[0])
@@ -150,7 +154,7 @@ static int new_section(struct parser *p, const char *section)
 		r->line = p->line;
 	} else {
 		p->kind = SEC_BAD;
-		return error(p, "unknown section [%s] (have: [policy], [tunables], [shadow], [override], [rule \"NAME\"])",
+		return error(p, "unknown section [%s] (have: [policy], [tunables], [shadow], [override], [metrics], [rule \"NAME\"])",
 			     section);
 	}
 	return 1;
@@ -274,6 +278,35 @@ static int override_key(struct parser *p, const char *key, const char *value)
 	return 1;
 }
 
+static int metrics_key(struct parser *p, const char *key, const char *value)
+{
+	struct config *cfg = p->cfg;
+	uint64_t v;
+
+	if (!strcmp(key, "textfile_dir")) {
+		if (p->seen_textfile_dir)
+			return error(p, "'textfile_dir' given twice in [metrics]");
+		p->seen_textfile_dir = true;
+		if (*value && *value != '/')
+			return error(p, "textfile_dir must be an absolute path (or empty: no metrics file), not '%s'",
+				     value);
+		if (strlen(value) >= sizeof(cfg->metrics_dir))
+			return error(p, "textfile_dir too long");
+		snprintf(cfg->metrics_dir, sizeof(cfg->metrics_dir), "%s", value);
+		return 1;
+	}
+	if (!strcmp(key, "interval")) {
+		if (p->seen_interval)
+			return error(p, "'interval' given twice in [metrics]");
+		p->seen_interval = true;
+		if (parse_size(value, &v) || v < 1 || v > 3600)
+			return error(p, "interval must be 1 to 3600 seconds, not '%s'", value);
+		cfg->metrics_interval = v;
+		return 1;
+	}
+	return error(p, "unknown key '%s' in [metrics] (have: textfile_dir, interval)", key);
+}
+
 static int rule_key_value(struct parser *p, const char *key, const char *value)
 {
 	struct config_rule *r = &p->cfg->rules[p->cfg->nr_rules - 1];
@@ -323,6 +356,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return shadow_key(p, key, value);
 	case SEC_OVERRIDE:
 		return override_key(p, key, value);
+	case SEC_METRICS:
+		return metrics_key(p, key, value);
 	case SEC_BAD:
 		return 1;	/* already reported */
 	case SEC_NONE:
@@ -381,6 +416,8 @@ int config_parse_string(const char *text, const char *path, struct config *cfg,
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	snprintf(cfg->metrics_dir, sizeof(cfg->metrics_dir), "%s", CONFIG_METRICS_DIR);
+	cfg->metrics_interval = CONFIG_METRICS_INTERVAL;
 	ret = ini_parse_stream(reader, &p, handler, &p);
 	if (ret < 0) {
 		snprintf(why, len, "%s: cannot parse: out of memory", path);

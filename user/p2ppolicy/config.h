@@ -16,6 +16,10 @@
  *	[override]			; optional: verified overrides (p2ppolicy override)
  *	pair = 0000:05:00.0 0000:04:00.0	; PROVIDER CLIENT; one line per pair
  *
+ *	[metrics]			; optional: the daemon's Prometheus textfile
+ *	textfile_dir = /var/lib/prometheus/node-exporter	; "" for none
+ *	interval = 15			; seconds between writes
+ *
  *	[rule "nvme A to the switch's edu"]
  *	provider = 0000:03:00.0		; address, vendor:device or any
  *	client = 1234:11e8
@@ -38,6 +42,9 @@
 #define CONFIG_MAX_TUNABLES	32
 #define CONFIG_NAME_LEN		64
 #define CONFIG_MAX_OVERRIDES	32
+/* node_exporter's textfile collector directory in Debian's prometheus-node-exporter. */
+#define CONFIG_METRICS_DIR	"/var/lib/prometheus/node-exporter"
+#define CONFIG_METRICS_INTERVAL	15
 
 struct tunable {
 	char name[CONFIG_NAME_LEN];
@@ -73,6 +80,8 @@ struct config {
 	unsigned int nr_shadow_tunables;
 	struct config_override overrides[CONFIG_MAX_OVERRIDES];
 	unsigned int nr_overrides;
+	char metrics_dir[PATH_MAX];	/* where the daemon writes p2pmap.prom; "" for nowhere */
+	unsigned int metrics_interval;	/* seconds */
 };
 
 /*

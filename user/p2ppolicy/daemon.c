@@ -19,12 +19,14 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
 #include "config.h"
 #include "fmt_override.h"
 #include "kmod.h"
+#include "metrics.h"
 #include "pci.h"
 #include "policy.h"
 #include "rules_map.h"
@@ -43,6 +45,8 @@ struct daemon {
 	struct udev_monitor *mon;
 	bool journal;			/* stderr goes to the journal: use <N> level prefixes */
 	bool attached;			/* our policy is attached, as far as we know */
+	int64_t metrics_due;		/* CLOCK_MONOTONIC ms of the next metrics file */
+	int metrics_err;		/* the latest write's -errno (logged once), or 0 */
 };
 
 static struct daemon *dm;
@@ -253,6 +257,7 @@ static void reload(struct daemon *d)
 		config_free(&d->cfg);
 		d->cfg = cfg;
 		d->attached = true;
+		d->metrics_due = 0;
 		apply_overrides(&d->cfg);
 	}
 	notify_ready(d);
@@ -338,6 +343,45 @@ static void check_state(struct daemon *d)
 	}
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Rewrite the metrics file when it is due. A failure (no such directory: node_exporter is
+ * not installed) is logged when it starts and when it ends, not at every interval.
+ */
+static void write_metrics(struct daemon *d)
+{
+	const struct config *c = &d->cfg;
+	int ret;
+
+	if (!c->metrics_dir[0] || now_ms() < d->metrics_due)
+		return;
+	d->metrics_due = now_ms() + (int64_t)c->metrics_interval * 1000;
+	ret = metrics_write_textfile(c->metrics_dir);
+	if (ret && ret != d->metrics_err)
+		log_warn("metrics: cannot write %s/%s: %s; trying again every %u s", c->metrics_dir,
+			 METRICS_TEXTFILE, strerror(-ret), c->metrics_interval);
+	else if (!ret && d->metrics_err)
+		log_info("metrics: writing %s/%s again", c->metrics_dir, METRICS_TEXTFILE);
+	d->metrics_err = ret;
+}
+
+/* poll()'s timeout: the state check's period, or less when the metrics file is due. */
+static int poll_ms(const struct daemon *d)
+{
+	int64_t left = d->metrics_due - now_ms();
+
+	if (!d->cfg.metrics_dir[0] || left >= STATE_POLL_MS)
+		return STATE_POLL_MS;
+	return left > 0 ? (int)left : 0;
+}
+
 static int run(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -345,9 +389,10 @@ static int run(struct daemon *d)
 	int n;
 
 	for (;;) {
+		write_metrics(d);
 		pfd[0] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->mon ? udev_monitor_get_fd(d->mon) : -1, .events = POLLIN };
-		n = poll(pfd, 2, STATE_POLL_MS);
+		n = poll(pfd, 2, poll_ms(d));
 		if (n < 0 && errno != EINTR) {
 			err_errno(errno, "poll");
 			return EXIT_ERR;
@@ -430,6 +475,9 @@ int cmd_daemon(int argc, char **argv)
 		 d.cfg.policy, d.config_path, d.cfg.nr_tunables, d.cfg.nr_tunables == 1 ? "" : "s",
 		 d.cfg.nr_rules, d.cfg.nr_rules == 1 ? "" : "s",
 		 d.cfg.detach_on_exit ? "detach" : "keep it attached");
+	if (d.cfg.metrics_dir[0])
+		log_info("metrics: %s/%s every %u s", d.cfg.metrics_dir, METRICS_TEXTFILE,
+			 d.cfg.metrics_interval);
 	apply_overrides(&d.cfg);
 	setup_udev(&d);
 	notify_ready(&d);

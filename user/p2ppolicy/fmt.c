@@ -181,7 +181,7 @@ json_object *fmt_status_json(const struct kmod_status *st, const struct policy_p
 
 /* ---- pairs ---- */
 
-static bool pair_idle(const struct p2pmap_pair_stat *p)
+bool pair_idle(const struct p2pmap_pair_stat *p)
 {
 	return !p->decisions_p2p && !p->decisions_bounce && !p->decisions_reject && !p->errors;
 }

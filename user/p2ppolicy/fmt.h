@@ -42,6 +42,8 @@ void fmt_status(FILE *f, const struct kmod_status *st, const struct policy_pin *
 json_object *fmt_status_json(const struct kmod_status *st, const struct policy_pin *pin);
 
 /* The pair table; idle pairs (no mapping yet) only if @all. */
+/* No decision and no error: a pair only EXPLAIN or 'devices' has seen. */
+bool pair_idle(const struct p2pmap_pair_stat *p);
 void fmt_pairs(FILE *f, const struct p2pmap_pair_stat *p, size_t n, bool all);
 json_object *fmt_pairs_json(const struct p2pmap_pair_stat *p, size_t n, bool all);
 

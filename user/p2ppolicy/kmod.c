@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kmod.h"
+#include "pci.h"
 #include "util.h"
 
 const char *const kmod_counter_names[KC_NR] = {
@@ -166,4 +167,12 @@ void kmod_clear_last_error(void)
 bool kmod_last_error(char *buf, size_t len)
 {
 	return !read_line(P2PMAP_SYSFS "/last_error", buf, len) && buf[0] && strcmp(buf, "none");
+}
+
+int pair_stat_cmp(const void *a, const void *b)
+{
+	const struct p2pmap_pair_stat *x = a, *y = b;
+	int c = pci_addr_cmp(&x->provider, &y->provider);
+
+	return c ? c : pci_addr_cmp(&x->client, &y->client);
 }

@@ -58,5 +58,7 @@ int kmod_override(int fd, const struct p2pmap_pci_addr *prov,
 		  const struct p2pmap_pci_addr *client, uint32_t flags, struct p2pmap_override *out);
 /* Every pair's statistics (malloc'd in *@out). 0 or -errno. */
 int kmod_stats(int fd, bool reset, struct p2pmap_pair_stat **out, size_t *nr);
+/* qsort() order of struct p2pmap_pair_stat: by provider, then client. */
+int pair_stat_cmp(const void *a, const void *b);
 
 #endif

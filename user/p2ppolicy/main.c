@@ -117,6 +117,22 @@ const struct cmd commands[] = {
 	  "  p2ppolicy override add 0000:05:00.0 0000:04:00.0\n"
 	  "  p2ppolicy override list",
 	  override_subcmds },
+	{ "metrics", cmd_metrics, "[--textfile DIR]",
+	  "every counter in the Prometheus text format, for node_exporter",
+	  "Global counters, the policy and shadow slots, the bounce pool and, for every pair that\n"
+	  "made a decision, decisions by verdict and by reason, bytes per path, errors, probes and\n"
+	  "the shadow's agreement; from one STATS snapshot, nothing reset. The daemon writes the\n"
+	  "same into node_exporter's textfile collector directory ([metrics] in p2ppolicy.conf).\n"
+	  "  --textfile DIR  write DIR/" "p2pmap.prom atomically instead (e.g. from cron)",
+	  NULL },
+	{ "top", cmd_top, "[--interval SECONDS]",
+	  "a live view of the pairs: rates per second, sorted by bytes; q quits",
+	  "The policy and shadow on top, the global rates, then each pair that made a decision:\n"
+	  "mappings, bytes P2P and bounced, and errors per second, and its latest verdict. On a\n"
+	  "terminal it redraws every interval until 'q'; when stdout is not a terminal it prints\n"
+	  "one screen, the rates over one interval, and exits.\n"
+	  "  --interval SECONDS  between screens (default 1; 0.1 to 3600)",
+	  NULL },
 	{ "check-config", cmd_check_config, "[FILE]",
 	  "check a configuration file (default /etc/p2ppolicy.conf) without changing anything",
 	  "Parses the file, opens its policy and checks its tunables against the policy's\n"
