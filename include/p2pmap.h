@@ -122,8 +122,8 @@ struct p2pmap_mapping;
 /**
  * DOC: Hostile timing
  *
- * - Every CPU copy of bounced memory reschedules every 256 KiB, and stops with ENODEV when
- *   its provider is gone for good. The copies of a /dev/p2pmap mapping also stop on a fatal
+ * - Every CPU copy of bounced memory reschedules every 256 KiB; a copy from device memory
+ *   stops with ENODEV when its provider is gone for good. The copies of a /dev/p2pmap mapping also stop on a fatal
  *   signal (MAP fails whole with EINTR, SYNC returns EINTR, a take-down still frees
  *   everything); a driver's own mappings are copied whole.
  * - Nothing a teardown needs is held across GUP or a copy: MAP pins before it takes its
@@ -136,8 +136,8 @@ struct p2pmap_mapping;
  * - The pages a /dev/p2pmap handle pins are charged to its owner's RLIMIT_MEMLOCK
  *   (mm->pinned_vm): over the limit MAP fails with ENOMEM, CAP_IPC_LOCK lifts the limit.
  *   A driver's own one-I/O mappings are not charged.
- * - SEGMENTS is linear in the segments and stops on a fatal signal; STATS takes no lock that
- *   every mapping takes, so monitoring does not stall the data path.
+ * - SEGMENTS is linear in the segments and stops on a fatal signal; STATS holds one CPU's
+ *   statistics lock at a time, so monitoring does not stall the data path.
  */
 
 /**

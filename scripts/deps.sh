@@ -43,11 +43,12 @@ fi
 
 # Plain bookworm packages (debhelper, dh-dkms, dkms, lintian: make deb and its tests; the
 # lab's package suite installs the .debs into the guest, whose root is this machine's;
-# tmux: the test of p2ppolicy top). promtool and node_exporter: scripts/test-tools.sh.
+# tmux and curl: the tests of p2ppolicy top and metrics). promtool and node_exporter, which
+# only the tests need: scripts/test-tools.sh, from tests/run-tests.sh.
 PKGS=(build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod xz-utils
       rsync python3 clang llvm qemu-system-x86 pciutils bpftrace jq
       libcmocka-dev libinih-dev libjson-c-dev libudev-dev libsystemd-dev pkg-config man-db
-      debhelper dh-dkms dkms lintian fakeroot libncurses-dev tmux)
+      debhelper dh-dkms dkms lintian fakeroot libncurses-dev tmux curl)
 # From bookworm-backports.
 # The system-installed lab kernel sources come from tests/vm/kernels.
 BP_PKGS=(bpftool libbpf-dev linux-libc-dev)
@@ -65,7 +66,6 @@ fi
 
 if [ ${#missing[@]} -eq 0 ]; then
 	say "all packages present"
-	"$(dirname "$0")/test-tools.sh" >/dev/null
 	exit 0
 fi
 
@@ -86,5 +86,4 @@ if [ ${#bp[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp[@]}" >/dev/null ||
 		die "apt-get install -t bookworm-backports ${bp[*]} failed"
 fi
-"$(dirname "$0")/test-tools.sh" >/dev/null
 say "done"

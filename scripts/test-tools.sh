@@ -11,6 +11,8 @@ set -euo pipefail
 
 cache=${P2PMAP_CACHE:-$HOME/.cache/p2pmap}
 dir=$cache/tools
+[ "$(id -u)" = 0 ] || SUDO=sudo
+SUDO=${SUDO:-}
 PKGS=(prometheus prometheus-node-exporter)
 
 say() { printf '  TOOLS   %s\n' "$*" >&2; }
@@ -29,7 +31,7 @@ for p in "${PKGS[@]}"; do
 	v=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2 }')
 	if [ -z "$v" ] || [ "$v" = "(none)" ]; then
 		say "apt-get update (no candidate for $p)"
-		apt-get update -qq || die "apt-get update failed"
+		$SUDO apt-get update -qq || die "apt-get update failed"
 		v=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2 }')
 	fi
 	[ -n "$v" ] && [ "$v" != "(none)" ] || die "Debian has no package $p for this machine"
@@ -42,9 +44,11 @@ if [ -x "$dir/bin/promtool" ] && [ -x "$dir/bin/node_exporter" ] &&
 fi
 
 say "fetching ${want% } (extracted into $dir, not installed)"
+mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/tools.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp"	# apt's download user writes into it
+# apt downloads as its own user where it can read the directory, and says so otherwise.
+chmod 755 "$tmp"
 (cd "$tmp" && apt-get download -qq "${PKGS[@]}" >/dev/null) || die "apt-get download ${PKGS[*]} failed"
 for deb in "$tmp"/*.deb; do
 	dpkg-deb -x "$deb" "$tmp/root" || die "cannot unpack $deb"

@@ -15,6 +15,8 @@ rm -rf "$res"
 mkdir -p "$res/tap"
 . tests/lab.sh
 . scripts/apt-lib.sh
+# promtool and node_exporter for the metrics tests (the lab reaches them through its 9p root).
+scripts/test-tools.sh >/dev/null || echo "== no promtool/node_exporter: the metrics tests will fail"
 
 # Which suites each lab run does: tests/suites.sh, the one list (GUEST_TESTS for "switch" on
 # the default kernel, OTHER_TESTS on the others, VARIANTS and OTHER_VARIANTS).

@@ -501,7 +501,9 @@ struct p2pmap_pair_stat {
  *
  * No mapping is counted in one pair and not yet in another: each CPU's counts are read under
  * that CPU's lock, which a mapping holds while it counts in all its pairs (a mapping that
- * finishes while the snapshot is taken is in it, or not). A snapshot never stalls mappings.
+ * finishes while the snapshot is taken is in it, or not). A snapshot holds one CPU's lock at
+ * a time, while it adds up that CPU's share of every pair: mappings on that CPU wait that
+ * long, the others not at all.
  * A reset happens only after the snapshot was written to @pairs and this struct: if that
  * fails (EFAULT), nothing is reset. It then takes exactly what the snapshot counted off every
  * pair (those beyond the capacity too), so what was counted after the snapshot stays: a reset

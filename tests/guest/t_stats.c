@@ -187,7 +187,7 @@ static void test_stats(void)
 		const struct p2pmap_pair_stat *c = stat_find(t, nr, &lab.prov_a, &lab.edu_rc);
 		bool sums = true;
 
-		for (i = 0; i < nr; i++) {
+		for (i = 0; i < nr && i < 16; i++) {
 			uint64_t r = 0;
 			int k;
 

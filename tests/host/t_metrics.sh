@@ -14,10 +14,17 @@ ok "promtool is there (scripts/test-tools.sh: $tools)" "$tools/bin/promtool" --v
 ok "promtool check metrics accepts the sample exposition" promtool_ok $t/sample.prom
 printf '# HELP p2pmap_maps a counter without _total\n# TYPE p2pmap_maps counter\np2pmap_maps 1\n' >$t/bad.prom
 ok "... and refuses a counter named without _total (the check can fail)" not promtool_ok $t/bad.prom
-ok "every family has # HELP and # TYPE" \
-   [ "$(grep -c '^# HELP ' $t/sample.prom)" = "$(grep -c '^# TYPE ' $t/sample.prom)" ]
+sed -n 's/^# HELP \([a-z_0-9]*\) .*/\1/p' $t/sample.prom >$t/help
+sed -n 's/^# TYPE \([a-z_0-9]*\) .*/\1/p' $t/sample.prom >$t/type
+sed -n 's/^\([a-z_0-9]*\)[{ ].*/\1/p' $t/sample.prom | uniq >$t/runs
+ok "every family has one # HELP and one # TYPE, in the same order" cmp -s $t/help $t/type
+ok "... and its samples in one run after them (no family split or repeated)" cmp -s $t/type $t/runs
 
-if [ ! -e /sys/kernel/p2pmap ]; then
+if [ -e /sys/kernel/p2pmap ]; then
+	for c in "without the module" "--textfile" "... its mode" "... promtool" "missing directory" "... why"; do
+		ok "$c # SKIP p2pmap is loaded on this host" true
+	done
+else
 	ok "without the module: p2pmap_up 0 and nothing else" \
 	   stdout_is "$(printf '# HELP p2pmap_up 1 when the p2pmap module is loaded.\n# TYPE p2pmap_up gauge\np2pmap_up 0')" \
 	   $P metrics

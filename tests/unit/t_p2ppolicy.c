@@ -675,7 +675,7 @@ static void out_metrics(void **state)
 	assert_non_null(strstr(t, "p2pmap_mapped_bytes_total{path=\"p2p\"} 3145728\n"));
 	assert_non_null(strstr(t, "p2pmap_pair_mapped_bytes_total{provider=\"0000:03:00.0\",client=\"0000:04:00.0\",path=\"p2p\"} 3145728\n"));
 	assert_non_null(strstr(t, "p2pmap_pair_decisions_total{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",verdict=\"bounce\"} 2\n"));
-	assert_non_null(strstr(t, "p2pmap_pair_reason_decisions_total{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",reason=\"no-common-bridge\"} 2\n"));
+	assert_non_null(strstr(t, "p2pmap_pair_decisions_by_reason_total{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",reason=\"no-common-bridge\"} 2\n"));
 	assert_non_null(strstr(t, "p2pmap_pair_shadow_disagreements_total{provider=\"0000:03:00.0\",client=\"0000:04:00.0\",active=\"p2p\",shadow=\"bounce\"} 2\n"));
 	assert_non_null(strstr(t, "p2pmap_pair_info{provider=\"0000:05:00.0\",client=\"0000:04:00.0\",kernel_verdict=\"refused\",override=\"verified\"} 1\n"));
 	assert_non_null(strstr(t, "p2pmap_policy_info{slot=\"active\",policy=\"odd \\\"name\\\"\\\\\",exit=\"none\"} 1\n"));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * p2ppolicy top: a live view of the pairs, their rates per second sorted by bytes, the
- * policy and shadow on top. On a terminal it redraws with ncurses until 'q'; when stdout is
- * not a terminal it prints one screen, the rates over one interval, and exits.
+ * policy and shadow on top. On a terminal it redraws with ncurses until 'q'; when stdin or
+ * stdout is not a terminal it prints one screen, the rates over one interval, and exits.
  */
 #include <curses.h>
 #include <errno.h>
@@ -68,10 +68,11 @@ static const char *rate_str(double v, char *buf, size_t len)
 	return buf;
 }
 
+/* @key's pair in @m (both sorted by pair_stat_cmp(), as metrics_collect() leaves them). */
 static const struct p2pmap_pair_stat *pair_in(const struct metrics_snapshot *m,
 						const struct p2pmap_pair_stat *key)
 {
-	return bsearch(key, m->pairs, m->nr, sizeof(*m->pairs), pair_stat_cmp);
+	return m->nr ? bsearch(key, m->pairs, m->nr, sizeof(*m->pairs), pair_stat_cmp) : NULL;
 }
 
 static int by_bytes(const void *a, const void *b)
@@ -122,9 +123,10 @@ static void render(struct screen *s, const struct metrics_snapshot *old,
 	    rate_str(rate(c[KC_BYTES_RAM], o[KC_BYTES_RAM], dt), x, sizeof(x)),
 	    rate_str(rate(c[KC_BYTES_P2P], o[KC_BYTES_P2P], dt), y, sizeof(y)),
 	    rate_str(rate(c[KC_BYTES_BOUNCE], o[KC_BYTES_BOUNCE], dt), z, sizeof(z)));
-	put(s, "active %" PRIu64 " mappings, %" PRIu64 " pages pinned; bounce pool %" PRIu64
+	put(s, "active %" PRId64 " mappings, %" PRId64 " pages pinned; bounce pool %" PRIu64
 	    " of %" PRIu64 " pages in use; policy errors %.1f/s",
-	    c[KC_MAPPINGS_ACTIVE], c[KC_PINNED_PAGES], c[KC_BOUNCE_IN_USE], cur->bounce_max_pages,
+	    (int64_t)c[KC_MAPPINGS_ACTIVE], (int64_t)c[KC_PINNED_PAGES], c[KC_BOUNCE_IN_USE],
+	    cur->bounce_max_pages,
 	    rate(c[KC_POLICY_ERRORS], o[KC_POLICY_ERRORS], dt));
 	put(s, "%-12s  %-12s  %9s  %12s  %12s  %8s  %s", "PROVIDER", "CLIENT", "MAPS/s",
 	    "P2P", "BOUNCED", "ERRORS/s", "LAST");
@@ -162,8 +164,10 @@ static void render(struct screen *s, const struct metrics_snapshot *old,
 	free(r);
 }
 
-/* Wait up to @secs for a key; true when it was 'q' (or the input ended). */
-static bool wait_quit(double secs)
+enum top_key { TOP_NONE, TOP_QUIT, TOP_REDRAW };
+
+/* Wait up to @secs for 'q' (quit) or a resize of the terminal (redraw). */
+static enum top_key wait_key(double secs)
 {
 	double end = now_s() + secs;
 	int ch;
@@ -172,9 +176,11 @@ static bool wait_quit(double secs)
 		timeout((int)fmax(1, (end - now_s()) * 1000));
 		ch = getch();
 		if (ch == 'q' || ch == 'Q')
-			return true;
+			return TOP_QUIT;
+		if (ch == KEY_RESIZE)
+			return TOP_REDRAW;
 	} while (now_s() < end);
-	return false;
+	return TOP_NONE;
 }
 
 static void draw(const struct screen *s)
@@ -190,30 +196,59 @@ static void draw(const struct screen *s)
 static int live(struct screen *s, double interval)
 {
 	struct metrics_snapshot old, cur;
-	double t0, t1;
+	double t0, t1, left;
+	enum top_key k = TOP_NONE;
+	SCREEN *scr;
+	int ret;
 
-	if (!initscr()) {
-		err("cannot start the terminal (TERM=%s)", getenv("TERM") ?: "");
+	/* Before curses, so that an error (no module, no permission) is a plain message. */
+	ret = metrics_collect(&old);
+	if (ret || !old.loaded) {
+		if (ret)
+			err_errno(-ret, "cannot read p2pmap's counters");
+		else
+			err("the p2pmap module is not loaded (no " P2PMAP_SYSFS ")");
+		metrics_free(&old);
+		return EXIT_ERR;
+	}
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		err("cannot drive this terminal (TERM=%s)", getenv("TERM") ?: "");
+		metrics_free(&old);
 		return EXIT_ERR;
 	}
 	cbreak();
 	noecho();
 	curs_set(0);
 	keypad(stdscr, TRUE);
-	metrics_collect(&old);
 	t0 = now_s();
 	render(s, &old, &old, 1, interval);	/* the first screen: no rates yet */
 	draw(s);
-	while (!wait_quit(interval)) {
-		metrics_collect(&cur);
+	while (k != TOP_QUIT) {
+		left = t0 + interval - now_s();
+		k = wait_key(left > 0 ? left : 0);
+		if (k == TOP_REDRAW) {
+			draw(s);
+			continue;
+		}
+		if (k == TOP_QUIT)
+			break;
+		ret = metrics_collect(&cur);
 		t1 = now_s();
-		render(s, &old, &cur, t1 - t0, interval);
-		draw(s);
-		metrics_free(&old);
-		old = cur;
+		if (ret) {
+			s->nr = 0;
+			put(s, "cannot read p2pmap's counters: %s  [q: quit]", strerror(-ret));
+			metrics_free(&cur);
+		} else {
+			render(s, &old, &cur, t1 - t0, interval);
+			metrics_free(&old);
+			old = cur;
+		}
 		t0 = t1;
+		draw(s);
 	}
 	endwin();
+	delscreen(scr);
 	metrics_free(&old);
 	return EXIT_OK;
 }
@@ -276,7 +311,8 @@ int cmd_top(int argc, char **argv)
 	}
 	if (optind < argc)
 		return USAGE_ERROR("top");
-	ret = isatty(STDOUT_FILENO) ? live(&s, interval) : once(&s, interval);
+	ret = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? live(&s, interval) :
+							       once(&s, interval);
 	free(s.line);
 	return ret;
 }

@@ -281,7 +281,8 @@ static int override_key(struct parser *p, const char *key, const char *value)
 static int metrics_key(struct parser *p, const char *key, const char *value)
 {
 	struct config *cfg = p->cfg;
-	uint64_t v;
+	unsigned long v;
+	char *end;
 
 	if (!strcmp(key, "textfile_dir")) {
 		if (p->seen_textfile_dir)
@@ -299,7 +300,9 @@ static int metrics_key(struct parser *p, const char *key, const char *value)
 		if (p->seen_interval)
 			return error(p, "'interval' given twice in [metrics]");
 		p->seen_interval = true;
-		if (parse_size(value, &v) || v < 1 || v > 3600)
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || end == value || *end || v < 1 || v > 3600)
 			return error(p, "interval must be 1 to 3600 seconds, not '%s'", value);
 		cfg->metrics_interval = v;
 		return 1;

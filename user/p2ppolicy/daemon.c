@@ -254,6 +254,14 @@ static void reload(struct daemon *d)
 			 cfg.policy, cfg.nr_tunables, cfg.nr_tunables == 1 ? "" : "s", cfg.nr_rules,
 			 cfg.nr_rules == 1 ? "" : "s", cfg.shadow[0] ? "; shadow policy " : "",
 			 cfg.shadow);
+		if (strcmp(cfg.metrics_dir, d->cfg.metrics_dir)) {
+			if (d->cfg.metrics_dir[0])
+				metrics_remove_textfile(d->cfg.metrics_dir);
+			if (cfg.metrics_dir[0])
+				log_info("metrics: %s/%s every %u s", cfg.metrics_dir,
+					 METRICS_TEXTFILE, cfg.metrics_interval);
+			d->metrics_err = 0;
+		}
 		config_free(&d->cfg);
 		d->cfg = cfg;
 		d->attached = true;
@@ -353,7 +361,8 @@ static int64_t now_ms(void)
 
 /*
  * Rewrite the metrics file when it is due. A failure (no such directory: node_exporter is
- * not installed) is logged when it starts and when it ends, not at every interval.
+ * not installed) is logged when it starts and when it ends, not at every interval. The write
+ * is one STATS snapshot and a small file in the poll loop: signals wait for it.
  */
 static void write_metrics(struct daemon *d)
 {
@@ -404,6 +413,8 @@ static int run(struct daemon *d)
 			} else {
 				sd_notify(0, "STOPPING=1");
 				log_info("%s: exiting", strsignal((int)si.ssi_signo));
+				if (d->cfg.metrics_dir[0])
+					metrics_remove_textfile(d->cfg.metrics_dir);
 				if (d->cfg.detach_on_exit) {
 					if (policy_detach(true))
 						return EXIT_ERR;

@@ -129,8 +129,8 @@ const struct cmd commands[] = {
 	  "a live view of the pairs: rates per second, sorted by bytes; q quits",
 	  "The policy and shadow on top, the global rates, then each pair that made a decision:\n"
 	  "mappings, bytes P2P and bounced, and errors per second, and its latest verdict. On a\n"
-	  "terminal it redraws every interval until 'q'; when stdout is not a terminal it prints\n"
-	  "one screen, the rates over one interval, and exits.\n"
+	  "terminal it redraws every interval until 'q'; when stdin or stdout is not a terminal\n"
+	  "it prints one screen, the rates over one interval, and exits.\n"
 	  "  --interval SECONDS  between screens (default 1; 0.1 to 3600)",
 	  NULL },
 	{ "check-config", cmd_check_config, "[FILE]",

@@ -2,9 +2,10 @@
 /*
  * p2pmap's counters in the Prometheus text format (exposition format 0.0.4), named as the
  * Prometheus naming guide asks: p2pmap_ prefix, base units, counters ending in _total. The
- * per-pair families carry provider and client labels (PCI addresses); every pair that made a
- * decision is shown, as 'pairs' shows them. Nothing is reset.
+ * per-pair families carry provider and client labels (PCI addresses) and show every pair
+ * that made a decision (as 'pairs' does), was probed or has an override. Nothing is reset.
  */
+#define _GNU_SOURCE	/* mkostemp() */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,8 @@ int metrics_collect(struct metrics_snapshot *m)
 	close(fd);
 	if (ret)
 		return ret;
-	qsort(m->pairs, m->nr, sizeof(*m->pairs), pair_stat_cmp);
+	if (m->nr)
+		qsort(m->pairs, m->nr, sizeof(*m->pairs), pair_stat_cmp);
 	m->loaded = true;
 	return 0;
 }
@@ -93,9 +95,16 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 }
 
 /* One family with one sample, no labels. */
-static void single(FILE *f, const char *name, const char *type, const char *help, int64_t v)
+static void single(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
 {
 	family(f, name, type, help);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+/* The same for a gauge that is a sum of per-CPU shares: signed. */
+static void gauge_signed(FILE *f, const char *name, const char *help, int64_t v)
+{
+	family(f, name, "gauge", help);
 	fprintf(f, "%s %" PRId64 "\n", name, v);
 }
 
@@ -119,10 +128,10 @@ static void global_metrics(FILE *f, const struct metrics_snapshot *m)
 	single(f, "p2pmap_map_errors_total", "counter", "Mappings that failed.", c[KC_MAP_ERRORS]);
 	single(f, "p2pmap_policy_errors_total", "counter",
 	       "Policy errors: P2P demoted to bounce, invalid verdicts.", c[KC_POLICY_ERRORS]);
-	single(f, "p2pmap_mappings_active", "gauge", "Mappings that exist now.",
-	       c[KC_MAPPINGS_ACTIVE]);
-	single(f, "p2pmap_pinned_pages", "gauge", "Pages pinned by mappings now.",
-	       c[KC_PINNED_PAGES]);
+	gauge_signed(f, "p2pmap_mappings_active", "Mappings that exist now.",
+		     (int64_t)c[KC_MAPPINGS_ACTIVE]);
+	gauge_signed(f, "p2pmap_pinned_pages", "Pages pinned by mappings now.",
+		     (int64_t)c[KC_PINNED_PAGES]);
 	single(f, "p2pmap_bounce_in_use_pages", "gauge", "Bounce pages in use by mappings now.",
 	       c[KC_BOUNCE_IN_USE]);
 	single(f, "p2pmap_bounce_high_water_pages", "gauge",
@@ -143,9 +152,15 @@ static void global_metrics(FILE *f, const struct metrics_snapshot *m)
 		esc(m->st.policy, a, sizeof(a)), esc(m->st.policy_exit, b, sizeof(b)));
 	fprintf(f, "p2pmap_policy_info{slot=\"shadow\",policy=\"%s\",exit=\"%s\"} 1\n",
 		esc(m->shadow, a, sizeof(a)), esc(m->shadow_exit, b, sizeof(b)));
-	family(f, "p2pmap_policy_attached", "gauge", "1 when a policy is attached in the slot.");
-	fprintf(f, "p2pmap_policy_attached{slot=\"active\"} %d\n", !!strcmp(m->st.policy, "none"));
-	fprintf(f, "p2pmap_policy_attached{slot=\"shadow\"} %d\n", !!strcmp(m->shadow, "none"));
+}
+
+/*
+ * The pairs the per-pair families show: those 'pairs' shows (a decision or an error), and
+ * those probed or with an override, which an operator watches before any mapping.
+ */
+static bool pair_shown(const struct p2pmap_pair_stat *p)
+{
+	return !pair_idle(p) || p->probes_passed || p->probes_failed || p->override;
 }
 
 /* 'provider="...",client="..."': the labels of a pair. Always true. */
@@ -158,29 +173,28 @@ static bool pair_labels(const struct p2pmap_pair_stat *p, char *buf, size_t len)
 	return true;
 }
 
-/* Each pair a family shows (those 'pairs' shows), as @p, with its labels in @lbl. */
+/* Each pair a family shows (pair_shown()), as @p, with its labels in @lbl. */
 #define for_each_shown_pair(m, p, lbl)							\
 	for (size_t _i = 0; _i < (m)->nr; _i++)						\
-		if (!pair_idle(p = &(m)->pairs[_i]) && pair_labels(p, lbl, sizeof(lbl)))
+		if (!pair_shown(p = &(m)->pairs[_i]) || !pair_labels(p, lbl, sizeof(lbl))) {} \
+		else
 
-/* A per-pair family of one counter or gauge, read by @get. */
+/* A per-pair counter, read by @get. */
 static void pair_family(FILE *f, const struct metrics_snapshot *m, const char *name,
-			const char *type, const char *help,
-			int64_t (*get)(const struct p2pmap_pair_stat *p))
+			const char *help, uint64_t (*get)(const struct p2pmap_pair_stat *p))
 {
 	const struct p2pmap_pair_stat *p;
 	char l[96];
 
-	family(f, name, type, help);
+	family(f, name, "counter", help);
 	for_each_shown_pair(m, p, l)
-		fprintf(f, "%s{%s} %" PRId64 "\n", name, l, get(p));
+		fprintf(f, "%s{%s} %" PRIu64 "\n", name, l, get(p));
 }
 
-static int64_t get_errors(const struct p2pmap_pair_stat *p) { return p->errors; }
-static int64_t get_distance(const struct p2pmap_pair_stat *p) { return p->distance; }
-static int64_t get_compared(const struct p2pmap_pair_stat *p) { return p->shadow_compared; }
-static int64_t get_agreed(const struct p2pmap_pair_stat *p) { return p->shadow_agreed; }
-static int64_t get_shadow_errors(const struct p2pmap_pair_stat *p) { return p->shadow_errors; }
+static uint64_t get_errors(const struct p2pmap_pair_stat *p) { return p->errors; }
+static uint64_t get_compared(const struct p2pmap_pair_stat *p) { return p->shadow_compared; }
+static uint64_t get_agreed(const struct p2pmap_pair_stat *p) { return p->shadow_agreed; }
+static uint64_t get_shadow_errors(const struct p2pmap_pair_stat *p) { return p->shadow_errors; }
 
 static const char *override_label(uint32_t o)
 {
@@ -204,11 +218,11 @@ static void pair_metrics(FILE *f, const struct metrics_snapshot *m)
 			fprintf(f, "p2pmap_pair_decisions_total{%s,verdict=\"%s\"} %" PRIu64 "\n", l,
 				verdict_label(P2PMAP_VERDICT_P2P + i, v, sizeof(v)), d[i]);
 	}
-	family(f, "p2pmap_pair_reason_decisions_total", "counter",
+	family(f, "p2pmap_pair_decisions_by_reason_total", "counter",
 	       "The same decisions by reason (p2ppolicy explain says what each means).");
 	for_each_shown_pair(m, p, l)
 		for (i = P2PMAP_REASON_NONE + 1; i < __P2PMAP_REASON_MAX; i++)
-			fprintf(f, "p2pmap_pair_reason_decisions_total{%s,reason=\"%s\"} %" PRIu64 "\n",
+			fprintf(f, "p2pmap_pair_decisions_by_reason_total{%s,reason=\"%s\"} %" PRIu64 "\n",
 				l, reason_str(i), (uint64_t)p->decisions_by_reason[i]);
 	family(f, "p2pmap_pair_mapped_bytes_total", "counter",
 	       "Bytes of the provider's memory in the client's successful mappings, by path.");
@@ -219,15 +233,17 @@ static void pair_metrics(FILE *f, const struct metrics_snapshot *m)
 			fprintf(f, "p2pmap_pair_mapped_bytes_total{%s,path=\"%s\"} %" PRIu64 "\n", l,
 				path_names[i], b[i]);
 	}
-	pair_family(f, m, "p2pmap_pair_errors_total", "counter",
+	pair_family(f, m, "p2pmap_pair_errors_total",
 		    "Policy errors and mappings that failed after the decision.", get_errors);
 	family(f, "p2pmap_pair_info", "gauge",
 	       "The kernel's verdict on the pair and its override state; always 1.");
 	for_each_shown_pair(m, p, l)
 		fprintf(f, "p2pmap_pair_info{%s,kernel_verdict=\"%s\",override=\"%s\"} 1\n", l,
 			kverdict_str(p->kernel_verdict), override_label(p->override));
-	pair_family(f, m, "p2pmap_pair_distance", "gauge",
-		    "pci_p2pdma_distance() of the pair; -1 when the kernel refuses it.", get_distance);
+	family(f, "p2pmap_pair_distance", "gauge",
+	       "pci_p2pdma_distance() of the pair; -1 when the kernel refuses it.");
+	for_each_shown_pair(m, p, l)
+		fprintf(f, "p2pmap_pair_distance{%s} %d\n", l, (int)p->distance);
 	family(f, "p2pmap_pair_probes_total", "counter",
 	       "Verification probes of the pair (p2ppolicy verify), by result.");
 	for_each_shown_pair(m, p, l) {
@@ -236,12 +252,12 @@ static void pair_metrics(FILE *f, const struct metrics_snapshot *m)
 		fprintf(f, "p2pmap_pair_probes_total{%s,result=\"failed\"} %" PRIu64 "\n", l,
 			(uint64_t)p->probes_failed);
 	}
-	pair_family(f, m, "p2pmap_pair_shadow_compared_total", "counter",
+	pair_family(f, m, "p2pmap_pair_shadow_compared_total",
 		    "Decisions the shadow policy was asked about too.", get_compared);
-	pair_family(f, m, "p2pmap_pair_shadow_agreed_total", "counter",
+	pair_family(f, m, "p2pmap_pair_shadow_agreed_total",
 		    "Compared decisions where the shadow policy agreed.", get_agreed);
-	pair_family(f, m, "p2pmap_pair_shadow_errors_total", "counter",
-		    "Errors of the shadow policy.", get_shadow_errors);
+	pair_family(f, m, "p2pmap_pair_shadow_errors_total", "Errors of the shadow policy.",
+		    get_shadow_errors);
 	family(f, "p2pmap_pair_shadow_disagreements_total", "counter",
 	       "Compared decisions where the shadow policy differed, by both verdicts.");
 	for_each_shown_pair(m, p, l)
@@ -286,10 +302,12 @@ int metrics_write_textfile(const char *dir)
 	if (snprintf(tmp, sizeof(tmp), "%s/." METRICS_TEXTFILE ".XXXXXX", dir) >= (int)sizeof(tmp) ||
 	    snprintf(dst, sizeof(dst), "%s/" METRICS_TEXTFILE, dir) >= (int)sizeof(dst))
 		return -ENAMETOOLONG;
-	ret = metrics_collect(&m);
-	if (ret)
-		return ret;
-	fd = mkstemp(tmp);
+	/* A module that cannot be read is p2pmap_up 0, never the last numbers frozen. */
+	if (metrics_collect(&m)) {
+		metrics_free(&m);
+		memset(&m, 0, sizeof(m));
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
@@ -301,10 +319,12 @@ int metrics_write_textfile(const char *dir)
 		unlink(tmp);
 		goto out;
 	}
+	errno = 0;
 	metrics_format(f, &m);
+	ret = 0;
 	/* node_exporter runs as its own user: the file must be readable by it. */
-	if (fchmod(fd, 0644) || fflush(f) || ferror(f))
-		ret = -errno ?: -EIO;
+	if (fchmod(fd, 0644) || fflush(f) || ferror(f) || fsync(fd))
+		ret = errno ? -errno : -EIO;
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, dst))
@@ -314,4 +334,12 @@ int metrics_write_textfile(const char *dir)
 out:
 	metrics_free(&m);
 	return ret;
+}
+
+void metrics_remove_textfile(const char *dir)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s/" METRICS_TEXTFILE, dir) < (int)sizeof(path))
+		unlink(path);
 }

@@ -27,7 +27,10 @@ struct metrics_snapshot {
 	size_t nr;
 };
 
-/* Read the module's state without printing anything. 0 or -errno; metrics_free() after. */
+/*
+ * Read the module's state; nothing is printed unless the module goes away meanwhile.
+ * 0 (also when it is not loaded: @m->loaded false) or -errno; metrics_free() after.
+ */
 int metrics_collect(struct metrics_snapshot *m);
 void metrics_free(struct metrics_snapshot *m);
 
@@ -35,9 +38,12 @@ void metrics_free(struct metrics_snapshot *m);
 void metrics_format(FILE *f, const struct metrics_snapshot *m);
 
 /*
- * Collect and write DIR/p2pmap.prom atomically (a temporary file in DIR, renamed over it):
- * node_exporter never reads half a file. 0 or -errno.
+ * Collect and write DIR/p2pmap.prom atomically (a temporary file in DIR, synced and renamed
+ * over it): node_exporter never reads half a file. A module that cannot be read is written
+ * as p2pmap_up 0. 0 or -errno (the file is then as it was).
  */
 int metrics_write_textfile(const char *dir);
+/* Remove DIR/p2pmap.prom: node_exporter stops serving series nobody updates. */
+void metrics_remove_textfile(const char *dir);
 
 #endif
