@@ -51,11 +51,10 @@ if [ "$1" = --core ]; then
 	exit
 fi
 
-# The shipped scripts, each over the workload with -c (bpftrace starts it once every probe is
-# attached and ends when it exits, printing the maps). Running three side by side, ended by
-# SIGTERM, saved 13 s, but one of them at times never ended (bpftrace 0.17, TCG), so each
-# runs alone again (10-20 s each). On failure, show the output; okout shows it on the first
-# failure over an output.
+# The shipped scripts, one at a time, each over the workload with -c (bpftrace starts it once
+# every probe is attached and ends when it exits, printing the maps), 10-20 s each under TCG;
+# side by side, one of them at times does not end (bpftrace 0.17, TCG). okout: ok, and on the
+# first failure over an output, that output.
 S=user/bpftrace
 okout() {
 	_b=$_fail
