@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/lib/tap.sh itself: ok passes and fails on its command's exit status, prints its
 # description verbatim, runs the command in the current shell with its output discarded;
-# not, exits, out_has, stdout_has and stdout_is each both ways; done_tap's plan and status.
+# not, exits, out_has, stdout_has, stdout_is and put each both ways; done_tap's plan and status.
 # Each case runs in a fresh shell that sources tap.sh (dash, as the lab guest runs the suites,
 # and bash, as the host does).
 # The scripts run by tap() are single-quoted on purpose: the shell under test expands them.
@@ -75,6 +75,11 @@ for sh in dash bash; do
 	ok "$sh: stdout_is: the same string passes (trailing newlines aside), another fails" \
 	   [ "$(tap $sh 'ok a stdout_is "x y" printf "x y\n\n"; ok b stdout_is "x y" echo "x  y"; ok c stdout_is "" true; ok d stdout_is x sh -c "echo err >&2"')" = \
 	     "$(printf 'TAP version 13\nok 1 - a\nnot ok 2 - b\nok 3 - c\nnot ok 4 - d\nrc=0')" ]
+	ok "$sh: put writes the value and a newline" \
+	   [ "$(tap $sh 'f=$(mktemp); ok "d" put "a  b" "$f"; cat "$f"; wc -c <"$f"; rm -f "$f"')" = \
+	     "$(printf 'TAP version 13\nok 1 - d\na  b\n5\nrc=0')" ]
+	ok "$sh: put fails when the file cannot be written" \
+	   [ "$(tap $sh 'ok "d" put x /nonexistent/dir/file; ok "e" put x /')" = "$(printf 'TAP version 13\nnot ok 1 - d\nnot ok 2 - e\nrc=0')" ]
 	ok "$sh: the helpers nest (not out_has)" \
 	   [ "$(tap $sh 'ok "d" not out_has x echo y; ok "e" not out_has y echo y')" = "$(printf 'TAP version 13\nok 1 - d\nnot ok 2 - e\nrc=0')" ]
 done

@@ -2,9 +2,10 @@
 #   ok DESCRIPTION COMMAND [ARG...]   # runs COMMAND in the current shell, stdout and stderr discarded; passes when it exits 0
 #   diag TEXT...                      # a TAP comment line
 #   done_tap                          # at the end: the plan; fails if any ok failed
-# COMMAND is any simple command: a program, a function of the test, [ ... ], or one of the
-# helpers below (which nest: ok "..." not out_has x cmd). GREP-OPTIONs are single words
-# (-E, -x, -F, -w, -i) before PATTERN; put -- before a PATTERN that starts with -.
+# COMMAND is a simple command (no !, [[, { or pipe): a program, a function of the test,
+# [ ... ], or one of the helpers below (which nest: ok "..." not out_has x cmd).
+# GREP-OPTIONs are single words (-E, -x, -F, -w, -i) before PATTERN; put -- before a PATTERN
+# that starts with -.
 # No >FILE on an ok line: it would take ok's own TAP line (stdin and fds 3 and up do reach
 # COMMAND); a command that writes a file runs before ok, or in a function of the test.
 #   not CMD...                                   # CMD fails
