@@ -20,32 +20,40 @@ step() {	# NAME: the seconds since the last step, as a TAP comment
 }
 t_step=$(date +%s)
 
-ok "dpkg-query -W -f='\${Status} \${Version}\\n' p2pmap-dkms p2ppolicy | grep -c '^install ok installed $v\$' | grep -qx 2" \
-   "the root the guest booted on has p2pmap-dkms and p2ppolicy $v installed"
+ok "the root the guest booted on has p2pmap-dkms and p2ppolicy $v installed" \
+   [ "$(dpkg-query -W -f='${Status} ${Version}\n' p2pmap-dkms p2ppolicy 2>/dev/null | grep -c "^install ok installed $v\$")" = 2 ]
 [ $_fail = 0 ] || { diag "not booted on the packages' root (tests/vm/packages.sh)"; done_tap; exit 1; }
 # The lab's own p2pmap.ko is never loaded in this boot (variant packages): a module of the
 # same name would hide the DKMS-built one.
-ok "! grep -q '^p2pmap ' /proc/modules" "no p2pmap module is loaded before modprobe"
-ok "[ -f $ko ] && [ \"\$(modinfo -n p2pmap)\" = $ko ]" "modinfo -n p2pmap finds the DKMS-built $ko"
-ok "modinfo -F vermagic p2pmap | grep -q '^$kver '" "built for the running lab kernel ($kver)"
+ok "no p2pmap module is loaded before modprobe" not grep -q '^p2pmap ' /proc/modules
+ok "DKMS built $ko" [ -f "$ko" ]
+ok "modinfo -n p2pmap finds it" stdout_is "$ko" modinfo -n p2pmap
+ok "built for the running lab kernel ($kver)" stdout_has "^$kver " modinfo -F vermagic p2pmap
 
 modprobe p2pmap
 rc=$?
-ok "[ $rc = 0 ] && [ -d /sys/module/p2pmap ] && [ \"\$(cat /sys/module/p2pmap/srcversion)\" = \"\$(modinfo -F srcversion $ko)\" ] && [ \"\$(cat /sys/module/p2pmap/version)\" = $v ]" \
-   "modprobe p2pmap loads $ko (exit $rc; the loaded module's srcversion is that file's, version $v)"
-ok "[ -c /dev/p2pmap ] && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" "/dev/p2pmap is there, no policy attached"
+ok "modprobe p2pmap succeeds (exit $rc)" [ $rc = 0 ]
+ok "... and loads the module" [ -d /sys/module/p2pmap ]
+ok "... $ko: the loaded module's srcversion is that file's" \
+   [ "$(cat /sys/module/p2pmap/srcversion 2>/dev/null)" = "$(modinfo -F srcversion "$ko" 2>/dev/null)" ]
+ok "... version $v" stdout_is "$v" cat /sys/module/p2pmap/version
+ok "/dev/p2pmap is there" [ -c /dev/p2pmap ]
+ok "... no policy attached" stdout_is none cat /sys/kernel/p2pmap/policy
 step "modprobe"
 
 # The installed p2ppolicy and policy objects.
-ok "[ \"\$(command -v p2ppolicy)\" = /usr/sbin/p2ppolicy ] && p2ppolicy --version | grep -q '$v'" \
-   "the installed /usr/sbin/p2ppolicy runs (version $v)"
-ok "p2ppolicy load /usr/lib/p2pmap/size_threshold.bpf.o --set min_p2p_bytes=64K && [ \$(cat /sys/kernel/p2pmap/policy) = size_threshold ]" \
-   "p2ppolicy attaches the installed /usr/lib/p2pmap/size_threshold.bpf.o"
-ok "p2ppolicy unload && [ \$(cat /sys/kernel/p2pmap/policy) = none ]" "p2ppolicy unload detaches it"
+ok "p2ppolicy is the installed /usr/sbin/p2ppolicy" [ "$(command -v p2ppolicy)" = /usr/sbin/p2ppolicy ]
+ok "... it runs (version $v)" stdout_has "$v" p2ppolicy --version
+ok "p2ppolicy loads the installed /usr/lib/p2pmap/size_threshold.bpf.o" \
+   p2ppolicy load /usr/lib/p2pmap/size_threshold.bpf.o --set min_p2p_bytes=64K
+ok "... and attaches it" stdout_is size_threshold cat /sys/kernel/p2pmap/policy
+ok "p2ppolicy unload" p2ppolicy unload
+ok "... detaches it" stdout_is none cat /sys/kernel/p2pmap/policy
 
 # The daemon, without systemd, from the installed configuration (the policy it names).
 want=$(sed -n 's/^name *= *//p' /etc/p2ppolicy.conf | head -n 1)
-ok "[ -n '$want' ] && p2ppolicy check-config /etc/p2ppolicy.conf" "the installed /etc/p2ppolicy.conf is valid (policy $want)"
+ok "the installed /etc/p2ppolicy.conf names a policy ($want)" [ -n "$want" ]
+ok "... and is valid" p2ppolicy check-config /etc/p2ppolicy.conf
 p2ppolicy daemon --config /etc/p2ppolicy.conf >/tmp/deb-daemon.log 2>&1 &
 dpid=$!
 # Up to 300 s by the clock: under TCG on a loaded machine the daemon's start (configuration,
@@ -54,31 +62,35 @@ t_d=$(date +%s)
 end=$((t_d + 300))
 until grep -qx "$want" /sys/kernel/p2pmap/policy 2>/dev/null || [ "$(date +%s)" -gt $end ]; do sleep 1; done
 diag "the daemon attached its policy after $(($(date +%s) - t_d)) s"
-ok "kill -0 $dpid && [ \"\$(cat /sys/kernel/p2pmap/policy)\" = '$want' ] && [ \"\$(cat /run/p2ppolicy.pid)\" = $dpid ]" \
-   "p2ppolicy daemon starts from /etc/p2ppolicy.conf and attaches '$want' (pid file in /run)"
+ok "p2ppolicy daemon starts from /etc/p2ppolicy.conf" kill -0 $dpid
+ok "... and attaches '$want'" stdout_is "$want" cat /sys/kernel/p2pmap/policy
+ok "... its pid file in /run" stdout_is $dpid cat /run/p2ppolicy.pid
 kill -TERM $dpid
 wait $dpid
 rc=$?
-ok "[ $rc = 0 ]" "SIGTERM stops the daemon (exit $rc)"
+ok "SIGTERM stops the daemon (exit $rc)" [ $rc = 0 ]
 [ $rc = 0 ] || sed 's/^/# daemon: /' /tmp/deb-daemon.log | tail -20
 p2ppolicy unload >/dev/null 2>&1
 step "p2ppolicy and its daemon"
 
 # The unit: in place and enabled by the package (never started by it). The man page and the
 # bpftrace scripts where the README says, the scripts the repository's own.
-ok "[ -f /lib/systemd/system/p2ppolicy.service ] && [ -L /etc/systemd/system/multi-user.target.wants/p2ppolicy.service ]" \
-   "p2ppolicy.service is installed and enabled"
-ok "[ \"\$(man -w p2ppolicy)\" = /usr/share/man/man8/p2ppolicy.8.gz ] && zcat /usr/share/man/man8/p2ppolicy.8.gz | cmp -s - user/man/p2ppolicy.8" \
-   "man p2ppolicy finds the installed /usr/share/man/man8/p2ppolicy.8.gz (user/man/p2ppolicy.8)"
+ok "p2ppolicy.service is installed" [ -f /lib/systemd/system/p2ppolicy.service ]
+ok "... and enabled" [ -L /etc/systemd/system/multi-user.target.wants/p2ppolicy.service ]
+# man_page_is FILE: the installed manual page, uncompressed, is FILE.
+man_page_is() { zcat /usr/share/man/man8/p2ppolicy.8.gz | cmp -s - "$1"; }
+ok "man p2ppolicy finds the installed /usr/share/man/man8/p2ppolicy.8.gz" stdout_is /usr/share/man/man8/p2ppolicy.8.gz man -w p2ppolicy
+ok "... which is user/man/p2ppolicy.8" man_page_is user/man/p2ppolicy.8
 bt_ok=1
 for b in user/bpftrace/*.bt; do
 	i=/usr/share/p2pmap/bpftrace/${b##*/}
 	[ -x "$i" ] && cmp -s "$b" "$i" || { bt_ok=0; diag "missing or different: $i"; }
 done
-ok "[ $bt_ok = 1 ] && [ \$(ls /usr/share/p2pmap/bpftrace/*.bt | wc -l) = \$(ls user/bpftrace/*.bt | wc -l) ]" \
-   "the bpftrace scripts are in /usr/share/p2pmap/bpftrace/, executable, as user/bpftrace/ has them"
+ok "the bpftrace scripts are in /usr/share/p2pmap/bpftrace/, executable, as user/bpftrace/ has them" [ $bt_ok = 1 ]
+ok "... and no others" \
+   [ "$(ls /usr/share/p2pmap/bpftrace/*.bt 2>/dev/null | wc -l)" = "$(ls user/bpftrace/*.bt | wc -l)" ]
 
 rmmod p2pmap
-ok "! grep -q '^p2pmap ' /proc/modules" "rmmod p2pmap unloads it"
+ok "rmmod p2pmap unloads it" not grep -q '^p2pmap ' /proc/modules
 step "unit, man page, bpftrace scripts"
 done_tap

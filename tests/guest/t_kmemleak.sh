@@ -4,7 +4,7 @@
 . tests/lib/tap.sh
 K=/sys/kernel/debug/kmemleak
 if ! [ -w $K ]; then
-	ok "false" "kmemleak is available (CONFIG_DEBUG_KMEMLEAK, debugfs)"
+	ok "kmemleak is available (CONFIG_DEBUG_KMEMLEAK, debugfs)" false
 	done_tap
 	exit
 fi
@@ -16,7 +16,7 @@ n=$(grep -c '^unreferenced object' /tmp/kmemleak.txt)
 mine=$(grep -c 'p2pmap' /tmp/kmemleak.txt)
 diag "kmemleak: $n suspected leaks in all, $mine lines naming p2pmap"
 [ "$mine" = 0 ] || sed -n '1,40p' /tmp/kmemleak.txt | sed 's/^/# /'
-ok "[ $mine = 0 ]" "kmemleak reports nothing from p2pmap or p2pmap_edu"
-ok "[ $n = 0 ]" "kmemleak reports no leak at all"
+ok "kmemleak reports nothing from p2pmap or p2pmap_edu" [ "$mine" = 0 ]
+ok "kmemleak reports no leak at all" [ "$n" = 0 ]
 echo clear >$K
 done_tap

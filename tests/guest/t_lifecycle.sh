@@ -12,7 +12,7 @@ K=kernel
 E=samples/p2pmap_edu
 P=build/user/p2ppolicy
 rmmod p2pmap_test 2>/dev/null; rmmod p2pmap_edu 2>/dev/null; rmmod p2pmap 2>/dev/null
-ok "[ ! -e /sys/kernel/p2pmap ]" "start: p2pmap is not loaded"
+ok "start: p2pmap is not loaded" [ ! -e /sys/kernel/p2pmap ]
 i=0 bad="" pol=0 dma=0 refused=0 held=0 correct=0
 loads0=$(dmesg | grep -c 'p2pmap: version .* loaded')
 start=$(date +%s)
@@ -38,12 +38,15 @@ while [ $i -lt $N ]; do
 	[ ! -e /sys/kernel/p2pmap ] && [ ! -e /dev/p2pmap ] || { bad="leftovers after cycle $i"; break; }
 done
 diag "$i cycles in $(( $(date +%s) - start )) s: $pol with a policy, $dma with DMA"
-ok "[ -z '$bad' ]" "$N load/unload cycles${bad:+: failed at $bad}"
+ok "$N load/unload cycles${bad:+: failed at $bad}" [ -z "$bad" ]
 loads=$(( $(dmesg | grep -c 'p2pmap: version .* loaded') - loads0 ))
-ok "[ $loads = $i ]" "the kernel logged $loads module loads for $i cycles"
-ok "[ $pol -ge $((N / 3)) ] && [ $refused = $pol ]" "$pol cycles attached a policy, and rmmod was refused each time"
-ok "[ $held = $pol ]" "each time, the module stayed with its policy attached and its reference count held ($held of $pol)"
-ok "[ $dma = $((N / 20 + (N % 20 != 0))) ]" "$dma cycles moved data over every pair, all correct"
-ok "[ $correct -ge $((dma * 4)) ]" "demo checked $correct transfers correct byte for byte (4 pairs per DMA cycle)"
-ok "insmod $K/p2pmap.ko && insmod $E/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" "modules loaded again"
+ok "the kernel logged $loads module loads for $i cycles" [ $loads = $i ]
+ok "$pol cycles attached a policy (every third)" [ $pol -ge $((N / 3)) ]
+ok "... and rmmod was refused each time ($refused)" [ $refused = $pol ]
+ok "each time, the module stayed with its policy attached and its reference count held ($held of $pol)" [ $held = $pol ]
+ok "$dma cycles moved data over every pair, all correct" [ $dma = $((N / 20 + (N % 20 != 0))) ]
+ok "demo checked $correct transfers correct byte for byte (4 pairs per DMA cycle)" [ $correct -ge $((dma * 4)) ]
+ok "p2pmap loaded again" insmod $K/p2pmap.ko
+ok "p2pmap_edu loaded again" insmod $E/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu)
+ok "the test module loaded again" insmod tests/kmod/p2pmap_test.ko
 done_tap

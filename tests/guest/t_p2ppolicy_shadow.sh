@@ -10,26 +10,30 @@ W=build/tests/t_shadow
 A=0000:03:00.0 EDU_SW=0000:04:00.0
 o=/tmp/shadow.out
 # Every p2ppolicy or python3 run costs 1-2 s under TCG: the suite runs as few as it can.
-ok "$P load topology >/dev/null && $P shadow load size_threshold --set min_p2p_bytes=64K >$o 2>&1 && grep -q '^shadow policy size_threshold attached, pinned at /sys/fs/bpf/p2pmap/shadow/link' $o" \
-   "shadow load size_threshold --set min_p2p_bytes=64K attaches it beside topology"
+ok "load topology" $P load topology
+$P shadow load size_threshold --set min_p2p_bytes=64K >$o 2>&1
+rc=$?
+ok "shadow load size_threshold --set min_p2p_bytes=64K (exit $rc)" [ $rc = 0 ]
+ok "... attaches it beside topology" grep -q '^shadow policy size_threshold attached, pinned at /sys/fs/bpf/p2pmap/shadow/link' $o
 $P shadow status >$o 2>&1
-ok "grep -q '^shadow:     size_threshold' $o && grep -q '^state:      attached: shadow policy \"size_threshold\"' $o && grep -q '^tunable:    min_p2p_bytes = 65536' $o" \
-   "shadow status: the name, its state and its tunable"
+ok "shadow status: the name" grep -q '^shadow:     size_threshold' $o
+ok "... its state" grep -q '^state:      attached: shadow policy "size_threshold"' $o
+ok "... and its tunable" grep -q '^tunable:    min_p2p_bytes = 65536' $o
 
 # STATS reset, then the known mix on every pair: 16 KiB twice, 256 KiB and 1 MiB; the
 # decision trace is on.
 T=/sys/kernel/tracing
 echo >$T/trace
 echo 1 >$T/events/p2pmap/p2pmap_decision/enable
-ok "$W --workload" "the workload's 16 mappings succeed"
+ok "the workload's 16 mappings succeed" $W --workload
 echo 0 >$T/events/p2pmap/p2pmap_decision/enable
 $P shadow report >$o 2>&1
 sed 's/^/#   /' $o
-ok "grep -q '^shadow size_threshold beside topology: 16 decisions compared, 14 agreed (88%), 2 would have moved path, 0 shadow errors' $o" \
-   "report: one line says how often the two agree, what would move, the shadow's errors"
-ok "grep -Eq '^$A +$EDU_SW +4 +2  P2P->BOUNCE 2 +2 \\(32 KiB\\) +0 +0 +0\$' $o" \
-   "report: A -> edu_sw: 4 compared, 2 agreed, P2P->BOUNCE 2, both <64K (32 KiB)"
-ok "[ \$(grep -Ec '^0000:0[35]:00.0 .* 4 +4  - ' $o) = 3 ]" "report: the 3 refused pairs agree 4 of 4"
+ok "report: one line says how often the two agree, what would move, the shadow's errors" \
+   grep -q '^shadow size_threshold beside topology: 16 decisions compared, 14 agreed (88%), 2 would have moved path, 0 shadow errors' $o
+ok "report: A -> edu_sw: 4 compared, 2 agreed, P2P->BOUNCE 2, both <64K (32 KiB)" \
+   grep -Eq "^$A +$EDU_SW +4 +2  P2P->BOUNCE 2 +2 \\(32 KiB\\) +0 +0 +0\$" $o
+ok "report: the 3 refused pairs agree 4 of 4" [ "$(grep -Ec '^0000:0[35]:00.0 .* 4 +4  - ' $o)" = 3 ]
 $P shadow report --json >$o
 $W --dump >/tmp/shadow.dump
 $P explain $A $EDU_SW --size 1M --shadow --json >/tmp/shadow.explain
@@ -58,22 +62,28 @@ sys.exit(0 if ok and ok2 else 1 if not ok else 2)
 PY
 python3 /tmp/match.py $o /tmp/shadow.dump /tmp/shadow.explain
 rc=$?
-ok "[ $rc != 1 ]" "report --json parses, and every number matches STATS"
-ok "[ $rc = 0 ]" "explain --shadow --json: the shadow's verdict and reason"
+ok "report --json parses, and every number matches STATS" [ $rc != 1 ]
+ok "explain --shadow --json: the shadow's verdict and reason" [ $rc = 0 ]
 
 # The decision trace says what the shadow chose.
-ok "grep -q 'provider=0000:03:00.0 client=0000:04:00.0 len=16384 .*policy=topology verdict=P2P reason=policy shadow=size_threshold:BOUNCE' $T/trace && grep -q 'len=1048576 .*policy=topology verdict=P2P reason=policy shadow=size_threshold:P2P' $T/trace" \
-   "the decision trace event names the shadow and its verdict"
-ok "$P explain $A $EDU_SW --size 16K --shadow | grep -q '^  shadow:   BOUNCE (shadow policy \"size_threshold\": .*), disagrees'" \
-   "explain --shadow asks the shadow: BOUNCE, disagrees"
+ok "the decision trace event names the shadow and its verdict (16 KiB: BOUNCE)" \
+   grep -q 'provider=0000:03:00.0 client=0000:04:00.0 len=16384 .*policy=topology verdict=P2P reason=policy shadow=size_threshold:BOUNCE' $T/trace
+ok "... (1 MiB: P2P)" grep -q 'len=1048576 .*policy=topology verdict=P2P reason=policy shadow=size_threshold:P2P' $T/trace
+ok "explain --shadow asks the shadow: BOUNCE, disagrees" \
+   stdout_has '^  shadow:   BOUNCE (shadow policy "size_threshold": .*), disagrees' $P explain $A $EDU_SW --size 16K --shadow
 
 # Promote: one step through the active link; the maps' pins follow, the tunable with them.
-ok "$P shadow promote >$o 2>&1 && grep -q '^shadow policy size_threshold promoted: it replaces topology (atomically, through /sys/fs/bpf/p2pmap/link); no shadow policy now' $o" \
-   "shadow promote replaces topology through the active link"
-ok "[ \"\$(cat /sys/kernel/p2pmap/policy)\" = size_threshold ] && [ \"\$(cat /sys/kernel/p2pmap/shadow)\" = none ] && [ ! -e /sys/fs/bpf/p2pmap/shadow/link ] && [ -e /sys/fs/bpf/p2pmap/maps/size_thr_data ]" \
-   "after promote: size_threshold is the policy, no shadow, its pins under /sys/fs/bpf/p2pmap"
-ok "$P set min_p2p_bytes=128K | grep -q '^min_p2p_bytes = 131072'" \
-   "the promoted policy's tunable is set live through its moved pin"
+$P shadow promote >$o 2>&1
+rc=$?
+ok "shadow promote (exit $rc)" [ $rc = 0 ]
+ok "... replaces topology through the active link" \
+   grep -q '^shadow policy size_threshold promoted: it replaces topology (atomically, through /sys/fs/bpf/p2pmap/link); no shadow policy now' $o
+ok "after promote: size_threshold is the policy" stdout_is size_threshold cat /sys/kernel/p2pmap/policy
+ok "... no shadow" stdout_is none cat /sys/kernel/p2pmap/shadow
+ok "... its shadow link is gone" [ ! -e /sys/fs/bpf/p2pmap/shadow/link ]
+ok "... its pins under /sys/fs/bpf/p2pmap" [ -e /sys/fs/bpf/p2pmap/maps/size_thr_data ]
+ok "the promoted policy's tunable is set live through its moved pin" \
+   stdout_has '^min_p2p_bytes = 131072' $P set min_p2p_bytes=128K
 
 # The daemon's configuration can name a shadow policy.
 cat >/tmp/shadow.conf <<'EOF'
@@ -83,17 +93,22 @@ name = topology
 name = size_threshold
 min_p2p_bytes = 64K
 EOF
-ok "$P check-config /tmp/shadow.conf | grep -q 'ok: policy topology, 0 tunables, 0 rules, on_exit keep; shadow size_threshold, 1 tunable'" \
-   "check-config reads [shadow] and checks its tunable"
+ok "check-config reads [shadow] and checks its tunable" \
+   stdout_has 'ok: policy topology, 0 tunables, 0 rules, on_exit keep; shadow size_threshold, 1 tunable' $P check-config /tmp/shadow.conf
 $P daemon --config /tmp/shadow.conf --pidfile /tmp/shadow.pid >/tmp/shadow-daemon.log 2>&1 &
 dpid=$!
 wait_for 'shadow policy size_threshold attached beside it' /tmp/shadow-daemon.log
-ok "[ \"\$(cat /sys/kernel/p2pmap/policy)\" = topology ] && [ \"\$(cat /sys/kernel/p2pmap/shadow)\" = size_threshold ] && grep -q 'shadow policy size_threshold attached beside it: 1 tunable' /tmp/shadow-daemon.log" \
-   "the daemon attaches the configured shadow beside the policy"
+ok "the daemon attaches the configured policy" stdout_is topology cat /sys/kernel/p2pmap/policy
+ok "... and the configured shadow beside it" stdout_is size_threshold cat /sys/kernel/p2pmap/shadow
+ok "... and says so" grep -q 'shadow policy size_threshold attached beside it: 1 tunable' /tmp/shadow-daemon.log
 kill $dpid
 wait $dpid
-ok "$P shadow unload >$o && grep -q '^shadow policy size_threshold detached' $o && [ \"\$(cat /sys/kernel/p2pmap/policy)\" = topology ]" \
-   "shadow unload detaches the shadow; the active policy stays"
+$P shadow unload >$o
+rc=$?
+ok "shadow unload (exit $rc)" [ $rc = 0 ]
+ok "... detaches the shadow" grep -q '^shadow policy size_threshold detached' $o
+ok "... the active policy stays" stdout_is topology cat /sys/kernel/p2pmap/policy
 $P unload >/dev/null
-ok "[ \"\$(cat /sys/kernel/p2pmap/policy)\" = none ] && [ \"\$(cat /sys/kernel/p2pmap/shadow)\" = none ]" "clean: no policy, no shadow"
+ok "clean: no policy" stdout_is none cat /sys/kernel/p2pmap/policy
+ok "... no shadow" stdout_is none cat /sys/kernel/p2pmap/shadow
 done_tap

@@ -17,9 +17,14 @@ refused() {
 	bpftool struct_ops register "$B/$1.bpf.o" $PIN >$log 2>&1
 	rc=$?
 	if [ "$2" = out ]; then src=$log; else cp $LAST /tmp/last_error; src=/tmp/last_error; fi
-	ok "[ $rc != 0 ] && [ $rc != 139 ] && [ $rc != 134 ] && grep -q '$3' $src && [ \$(cat /sys/kernel/p2pmap/policy) = none ] && [ ! -e $PIN/$1 ]" \
-	   "$4"
+	ok "$4" refusal "$1" "$3"
 	grep -q "$3" $src || { diag "bpftool exit $rc; output:"; sed 's/^/#   /' $log | tail -5; }
+}
+# refusal OBJECT PATTERN: bpftool's exit status $rc is a failure, not a crash (SIGSEGV, SIGABRT);
+# PATTERN is in $src; no policy is attached and OBJECT is not pinned.
+refusal() {
+	[ $rc != 0 ] && [ $rc != 139 ] && [ $rc != 134 ] && grep -q "$2" "$src" &&
+		[ "$(cat /sys/kernel/p2pmap/policy)" = none ] && [ ! -e "$PIN/$1" ]
 }
 
 refused bad_write_ctx out "only read is supported" "the verifier refuses a write to the context"
@@ -31,21 +36,27 @@ refused bad_name last_error "must be 1-31 characters" "a name outside [A-Za-z0-9
 refused no_decide last_error "has no decide()" "a policy without decide() is refused"
 refused init_fail last_error "init() returned -22, not attached" "a policy whose init() fails is not attached"
 
-ok "grep -q 'init() returned -22' $LAST && echo >$LAST && [ \"\$(cat $LAST)\" = none ]" \
-   "last_error holds the latest refusal until a loader clears it (then: none)"
+ok "last_error holds the latest refusal" grep -q 'init() returned -22' $LAST
+ok "... until a loader clears it" put "" $LAST
+ok "... (then: none)" stdout_is none cat $LAST
 
 # The module cannot go while a policy is attached; it can once the pin is gone.
 bpftool struct_ops register $B/init_fail.bpf.o $PIN >/dev/null 2>&1
 bpftool struct_ops register bpf/topology.bpf.o $PIN >/dev/null 2>&1
-ok "[ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "topology attached for the rmmod test"
-ok "[ \"\$(cat $LAST)\" = none ]" "a policy that attaches clears last_error"
+ok "topology attached for the rmmod test" stdout_is topology cat /sys/kernel/p2pmap/policy
+ok "a policy that attaches clears last_error" stdout_is none cat $LAST
 rmmod p2pmap_test; rmmod p2pmap_edu
-ok "! rmmod p2pmap 2>$log && grep -q 'in use' $log" "rmmod p2pmap fails while a policy is attached (module in use)"
-ok "[ -c /dev/p2pmap ] && [ \$(cat /sys/kernel/p2pmap/policy) = topology ]" "... and the module and policy stay"
+rmmod p2pmap 2>$log
+rc=$?
+ok "rmmod p2pmap fails while a policy is attached (exit $rc)" [ $rc != 0 ]
+ok "... the module is in use" grep -q 'in use' $log
+ok "... and the module stays" [ -c /dev/p2pmap ]
+ok "... and its policy" stdout_is topology cat /sys/kernel/p2pmap/policy
 rm $PIN/topology
 # The struct_ops map holds the module until BPF frees it, after an RCU grace period.
 wait_until 5 rmmod p2pmap
-ok "[ ! -e /sys/kernel/p2pmap ]" "after removing the pin rmmod p2pmap succeeds"
-ok "insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko" \
-   "the modules load again"
+ok "after removing the pin rmmod p2pmap succeeds" [ ! -e /sys/kernel/p2pmap ]
+ok "p2pmap loads again" insmod kernel/p2pmap.ko
+ok "p2pmap_edu loads again" insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu)
+ok "the test module loads again" insmod tests/kmod/p2pmap_test.ko
 done_tap

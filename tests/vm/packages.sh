@@ -46,8 +46,8 @@ if [ "${1:-}" = --in-namespace ]; then
 		t_step=$now
 	}
 	t0=$(date +%s) t_step=$t0
-	# in_root COMMAND-LINE: run it in the chroot (a script, so that ok's checks can). dpkg's
-	# runs are bounded (dpkg_in_root), so that a hung maintainer script fails the step.
+	# in_root COMMAND-LINE: run it in the chroot (a script, which timeout can run: dpkg's runs
+	# are bounded, dpkg_in_root, so that a hung maintainer script fails the step).
 	IR=$d/in_root
 	# dkms reads <(...) through /dev/fd; deb-systemd-invoke starts nothing without
 	# /run/systemd/system, which the fresh /run lacks (as in any chroot).
@@ -70,8 +70,10 @@ if [ "${1:-}" = --in-namespace ]; then
 	trap cleanup EXIT
 	dpkg_in_root() { timeout -k 10 600 "$IR" "$@"; }
 
-	ok "[ -f $dkms_deb ] && [ -f '$pol_deb' ] && [ -n '$kver' ] && [ -f '$KDIR/.config' ]" \
-	   "the packages (build/deb) and the lab kernel's tree ($KDIR, release $kver) are there"
+	ok "the package p2pmap-dkms is there (build/deb)" [ -f "$dkms_deb" ]
+	ok "... and p2ppolicy" [ -f "$pol_deb" ]
+	ok "the lab kernel's tree has a release ($kver)" [ -n "$kver" ]
+	ok "... and a configuration ($KDIR)" [ -f "$KDIR/.config" ]
 	[ $_fail = 0 ] || { done_tap; exit 1; }
 	# The root: the host's / under a tmpfs upper layer. Only this namespace sees it, and the
 	# tmpfs goes with the namespace whatever happens.
@@ -83,8 +85,11 @@ if [ "${1:-}" = --in-namespace ]; then
 		printf '#!/bin/sh\nDEBIAN_FRONTEND=noninteractive exec chroot %s /bin/sh -c "$*"\n' "$root" >"$IR"
 		chmod +x "$IR"
 	}
-	ok "[ $rc = 0 ] && $IR 'touch /var/lib/dpkg/p2pmap-probe' && [ -e $d/upper/var/lib/dpkg/p2pmap-probe ] && [ ! -e /var/lib/dpkg/p2pmap-probe ] && $IR 'rm /var/lib/dpkg/p2pmap-probe'" \
-	   "an overlay of / (tmpfs upper) in a mount namespace of its own: writable, its writes not the host's"
+	ok "an overlay of / (tmpfs upper) in a mount namespace of its own (exit $rc)" [ $rc = 0 ]
+	ok "... writable" "$IR" 'touch /var/lib/dpkg/p2pmap-probe'
+	ok "... its writes in the upper layer" [ -e "$d/upper/var/lib/dpkg/p2pmap-probe" ]
+	ok "... not the host's" [ ! -e /var/lib/dpkg/p2pmap-probe ]
+	ok "... and removable" "$IR" 'rm /var/lib/dpkg/p2pmap-probe'
 	[ $_fail = 0 ] || { done_tap; exit 1; }
 	# DKMS builds for the running kernel and the kernels in /lib/modules, and the postinst
 	# checks the running one's tree: in the root the only kernel is the lab's (the chroot's
@@ -102,14 +107,16 @@ if [ "${1:-}" = --in-namespace ]; then
 	rc=$?
 	[ $rc = 0 ] || tail -20 "$out/install.log" | sed 's/^/# /'
 	grep -E '^(Building|Running|Installing|Signing|depmod)|^ *Building' "$out/install.log" | head -5 | sed 's/^/# /'
-	ok "[ $rc = 0 ] && $IR \"dpkg-query -W -f='\\\${Status} \\\${Version}\\n' p2pmap-dkms p2ppolicy\" | grep -c '^install ok installed $v\$' | grep -qx 2" \
-	   "dpkg -i installs p2pmap-dkms and p2ppolicy $v in the root (exit $rc)"
+	ok "dpkg -i succeeds in the root (exit $rc)" [ $rc = 0 ]
+	ok "... and installs p2pmap-dkms and p2ppolicy $v" \
+	   [ "$("$IR" "dpkg-query -W -f='\${Status} \${Version}\n' p2pmap-dkms p2ppolicy" 2>/dev/null | grep -c "^install ok installed $v\$")" = 2 ]
 	step "dpkg -i (the DKMS build of p2pmap.ko for $kver)"
 	ko=/lib/modules/$kver/updates/dkms/p2pmap.ko
-	ok "$IR 'dkms status -m p2pmap -v $v -k $kver' | grep -q ': installed'" "dkms status: p2pmap $v installed for $kver"
-	ok "[ -f $root$ko ] && [ \"\$($IR 'modinfo -k $kver -n p2pmap')\" = $ko ] && $IR 'modinfo -k $kver -F vermagic p2pmap' | grep -q '^$kver '" \
-	   "DKMS installed $ko, built for the lab kernel ($kver), and depmod knows it"
-	ok "readelf -S $root$ko | grep -q '\\.BTF'" "the DKMS-built module has its BTF (struct_ops policies need it)"
+	ok "dkms status: p2pmap $v installed for $kver" stdout_has ': installed' "$IR" "dkms status -m p2pmap -v $v -k $kver"
+	ok "DKMS installed $ko" [ -f "$root$ko" ]
+	ok "... and depmod knows it" [ "$("$IR" "modinfo -k $kver -n p2pmap" 2>/dev/null)" = "$ko" ]
+	ok "... built for the lab kernel ($kver)" stdout_has "^$kver " "$IR" "modinfo -k $kver -F vermagic p2pmap"
+	ok "the DKMS-built module has its BTF (struct_ops policies need it)" stdout_has '\.BTF' readelf -S "$root$ko"
 
 	# The boot: the root without the host's kernel file systems (the guest mounts its own).
 	kfs umount
@@ -127,25 +134,34 @@ if [ "${1:-}" = --in-namespace ]; then
 	dpkg_in_root "dpkg --remove p2ppolicy p2pmap-dkms" >"$out/remove.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || tail -20 "$out/remove.log" | sed 's/^/# /'
-	ok "[ $rc = 0 ] && [ ! -e $root$ko ] && ! $IR 'modinfo -k $kver p2pmap' && [ ! -e $root/usr/src/p2pmap-$v ] && [ -z \"\$($IR 'dkms status -m p2pmap')\" ]" \
-	   "dpkg --remove (exit $rc) leaves no module: no $ko, no DKMS tree or registration"
-	ok "[ ! -e $root/lib/systemd/system/p2ppolicy.service ] && [ ! -e $root/usr/sbin/p2ppolicy ] && [ ! -e $root/usr/lib/p2pmap ] && [ ! -e $root/usr/share/p2pmap ] && [ ! -e $root/usr/share/man/man8/p2ppolicy.8.gz ]" \
-	   "dpkg --remove leaves no unit, program, policy objects, man page or bpftrace scripts"
-	ok "grep -q 'changed by the operator' $root/etc/p2ppolicy.conf && $IR 'dpkg-query -W -f=\"\\\${Status}\\n\" p2ppolicy' | grep -q 'config-files'" \
-	   "dpkg --remove keeps the changed /etc/p2ppolicy.conf (a conffile; p2ppolicy: config-files)"
+	ok "dpkg --remove succeeds (exit $rc)" [ $rc = 0 ]
+	ok "... and leaves no module: no $ko" [ ! -e "$root$ko" ]
+	ok "... none that modinfo finds" not "$IR" "modinfo -k $kver p2pmap"
+	ok "... no DKMS tree" [ ! -e "$root/usr/src/p2pmap-$v" ]
+	ok "... or registration" [ -z "$("$IR" 'dkms status -m p2pmap' 2>/dev/null)" ]
+	# The unit, the program, the policy objects, the bpftrace scripts and the man page.
+	for f in /lib/systemd/system/p2ppolicy.service /usr/sbin/p2ppolicy /usr/lib/p2pmap /usr/share/p2pmap \
+		 /usr/share/man/man8/p2ppolicy.8.gz; do
+		ok "dpkg --remove leaves no $f" [ ! -e "$root$f" ]
+	done
+	ok "dpkg --remove keeps the changed /etc/p2ppolicy.conf" grep -q 'changed by the operator' "$root/etc/p2ppolicy.conf"
+	ok "... a conffile (p2ppolicy: config-files)" stdout_has 'config-files' "$IR" 'dpkg-query -W -f="\${Status}\n" p2ppolicy'
 	dpkg_in_root "dpkg --purge p2ppolicy p2pmap-dkms" >"$out/purge.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || tail -20 "$out/purge.log" | sed 's/^/# /'
-	ok "[ $rc = 0 ] && [ ! -e $root/etc/p2ppolicy.conf ] && [ -z \"\$(find $root/etc/systemd -name 'p2ppolicy*')\" ] && [ ! -e $root/var/lib/dkms/p2pmap ] && [ -z \"\$($IR 'dkms status')\" ]" \
-	   "dpkg --purge (exit $rc) removes the configuration, the unit's enablement and DKMS's state (dkms status: empty)"
-	ok "! $IR 'dpkg-query -W -f=\"\\\${Status}\\n\" p2ppolicy p2pmap-dkms' 2>/dev/null | grep -qE 'ok (installed|config-files|half)'" \
-	   "dpkg knows neither package any more"
+	ok "dpkg --purge succeeds (exit $rc)" [ $rc = 0 ]
+	ok "... and removes the configuration" [ ! -e "$root/etc/p2ppolicy.conf" ]
+	ok "... the unit's enablement" [ -z "$(find "$root/etc/systemd" -name 'p2ppolicy*')" ]
+	ok "... DKMS's state" [ ! -e "$root/var/lib/dkms/p2pmap" ]
+	ok "... (dkms status: empty)" [ -z "$("$IR" 'dkms status' 2>/dev/null)" ]
+	ok "dpkg knows neither package any more" \
+	   not stdout_has -E 'ok (installed|config-files|half)' "$IR" 'dpkg-query -W -f="\${Status}\n" p2ppolicy p2pmap-dkms'
 	# Everything the packages wrote went to the upper layer; what is left there of them is
 	# what they left behind (a whiteout, a character device, is a file the host has and the
 	# root no longer).
 	left=$(find "$d/upper" \( -name '*p2p*' -o -path "*/updates/dkms/*" \) ! -type c 2>/dev/null)
 	[ -z "$left" ] || echo "$left" | sed "s|^$d/upper|# left: |"
-	ok "[ -z '$left' ]" "nothing of either package is left in the root (its upper layer)"
+	ok "nothing of either package is left in the root (its upper layer)" [ -z "$left" ]
 	step "remove and purge"
 	rm_s=$(($(date +%s) - t_rm))
 
@@ -164,19 +180,23 @@ if [ "${1:-}" = --in-namespace ]; then
 	dpkg_in_root "dpkg -i $dkms_deb" >"$out/refuse.log" 2>&1
 	rc=$?
 	sed -n '/p2pmap/p' "$out/refuse.log" | head -6 | sed 's/^/# /'
-	ok "[ $rc != 0 ] && grep -q 'lacks: CONFIG_PCI_P2PDMA\$' $out/refuse.log && grep -q 'kernel $hk cannot run p2pmap (see above): not building the module' $out/refuse.log" \
-	   "the postinst refuses a kernel tree without CONFIG_PCI_P2PDMA, naming it (dpkg -i exit $rc)"
-	ok "$IR 'dpkg-query -W -f=\"\\\${Status}\\n\" p2pmap-dkms' | grep -q 'half-configured' && [ -z \"\$($IR 'dkms status')\" ] && [ -z \"\$(find $root/lib/modules -name p2pmap.ko)\" ]" \
-	   "it refuses before DKMS: the package is half-configured, nothing registered or built"
+	ok "the postinst refuses a kernel tree without CONFIG_PCI_P2PDMA (dpkg -i exit $rc)" [ $rc != 0 ]
+	ok "... naming it" grep -q 'lacks: CONFIG_PCI_P2PDMA$' "$out/refuse.log"
+	ok "... and does not build the module" grep -q "kernel $hk cannot run p2pmap (see above): not building the module" "$out/refuse.log"
+	ok "it refuses before DKMS: the package is half-configured" \
+	   stdout_has 'half-configured' "$IR" 'dpkg-query -W -f="\${Status}\n" p2pmap-dkms'
+	ok "... nothing registered" [ -z "$("$IR" 'dkms status' 2>/dev/null)" ]
+	ok "... or built" [ -z "$(find "$root/lib/modules" -name p2pmap.ko)" ]
 	dpkg_in_root "dpkg --purge p2pmap-dkms" >>"$out/refuse.log" 2>&1
 	rc=$?
 	rm -rf "${root:?}$fake" "${root:?}/lib/modules/$hk"
-	ok "[ $rc = 0 ] && ! $IR 'dpkg-query -W p2pmap-dkms' 2>/dev/null && [ ! -e $root/usr/src/p2pmap-$v ]" \
-	   "dpkg --purge removes the refused package (exit $rc)"
+	ok "dpkg --purge of the refused package succeeds (exit $rc)" [ $rc = 0 ]
+	ok "... dpkg does not know it any more" not "$IR" 'dpkg-query -W p2pmap-dkms'
+	ok "... and its DKMS tree is gone" [ ! -e "$root/usr/src/p2pmap-$v" ]
 	step "the refusal"
 
 	cleanup
-	ok "! grep -q ' $d' /proc/self/mountinfo" "the root's mounts are gone"
+	ok "the root's mounts are gone" not grep -q " $d" /proc/self/mountinfo
 	diag "packages step: the host's install $((t_boot - t0)) s, the boot $boot_s s, remove and purge $rm_s s, the whole $(($(date +%s) - t0)) s"
 	done_tap
 	exit $boot_rc
@@ -224,11 +244,13 @@ dpkg -l | grep -i p2p >"$out/dpkg-l-after.txt"
 	. tests/lib/tap.sh
 	[ $deb_s = 0 ] || diag "make deb: $deb_s s"
 	diff "$out/host-before.txt" "$out/host-after.txt" | sed 's/^/# /'
-	ok "[ \"\$(head -n 1 $out/host-before.txt)\" = \"\$(head -n 1 $out/host-after.txt)\" ] && cmp -s $out/dpkg-l-before.txt $out/dpkg-l-after.txt" \
-	   "this machine's dpkg database is untouched (/var/lib/dpkg/status checksum; dpkg -l's p2p lines as before)"
-	ok "cmp -s $out/host-before.txt $out/host-after.txt" \
-	   "this machine's /lib/modules, /usr/src, /var/lib/dkms and the packages' files are as they were"
-	ok "[ $gone = 0 ] && ! grep -q ' $d' /proc/self/mountinfo" "no mount of the packages' root is left, its directory ($d) is gone"
+	ok "this machine's dpkg database is untouched (/var/lib/dpkg/status checksum)" \
+	   [ "$(head -n 1 "$out/host-before.txt")" = "$(head -n 1 "$out/host-after.txt")" ]
+	ok "... dpkg -l's p2p lines as before" cmp -s "$out/dpkg-l-before.txt" "$out/dpkg-l-after.txt"
+	ok "this machine's /lib/modules, /usr/src, /var/lib/dkms and the packages' files are as they were" \
+	   cmp -s "$out/host-before.txt" "$out/host-after.txt"
+	ok "the packages' root's directory ($d) is gone" [ $gone = 0 ]
+	ok "no mount of the packages' root is left" not grep -q " $d" /proc/self/mountinfo
 	diag "packages step, make deb included: $(($(date +%s) - t0)) s"
 	done_tap
 } | tee "$out/host-tap/t_deb_host.tap"

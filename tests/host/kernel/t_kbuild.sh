@@ -11,8 +11,8 @@ KDIR=${KDIR:?KDIR must name the kernel tree}
 rel=$(cat "$KDIR/include/config/kernel.release")
 
 for m in kernel/p2pmap.ko samples/p2pmap_edu/p2pmap_edu.ko tests/kmod/p2pmap_test.ko; do
-	ok "modinfo -F vermagic $m | grep -q '^$rel '" "$k: $m is built for $rel"
-	ok "readelf -S $m | grep -q '\.BTF'" "$k: $m carries a .BTF section"
+	ok "$k: $m is built for $rel" stdout_has "^$rel " modinfo -F vermagic "$m"
+	ok "$k: $m carries a .BTF section" stdout_has '\.BTF' readelf -S "$m"
 done
 
 # W=1 in a copy of the tree, so the modules the lab loads stay as they are.
@@ -30,15 +30,17 @@ make -C "$KDIR" M="$w/samples/p2pmap_edu" W=1 KBUILD_EXTRA_SYMBOLS="$w/kernel/Mo
 rc3=$?
 warn=$(cat "$w/kernel.log" "$w/kmod.log" "$w/sample.log" | grep -E 'warning:|error:' | sort -u)
 [ -z "$warn" ] || echo "$warn" | head -20 | sed 's/^/# /'
-ok "[ $rc1 = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ]" \
-   "$k: make W=1 modules builds p2pmap, the p2pmap_edu sample and the test modules"
-ok "[ $(printf '%s' "$warn" | grep -c .) = 0 ]" "$k: the W=1 build has no warning"
+ok "$k: make W=1 modules builds p2pmap" [ $rc1 = 0 ]
+ok "$k: make W=1 modules builds the test modules" [ $rc2 = 0 ]
+ok "$k: make W=1 modules builds the p2pmap_edu sample" [ $rc3 = 0 ]
+ok "$k: the W=1 build has no warning" [ "$(printf '%s' "$warn" | grep -c .)" = 0 ]
 rm -rf "$w"
 
 cp_out=$(perl "$KDIR/scripts/checkpatch.pl" --no-tree --strict --terse \
 	-f $(ls kernel/*.c kernel/*.h | grep -v -e "\.mod\.c$" -e "/trace\.h$") \
 	include/*.h include/uapi/p2pmap.h samples/p2pmap_edu/p2pmap_edu.[ch] 2>&1 | grep -E 'ERROR|WARNING|CHECK')
 [ -z "$cp_out" ] || echo "$cp_out" | head -20 | sed 's/^/# /'
-ok "[ $(printf '%s' "$cp_out" | grep -c .) = 0 ]" "$k: checkpatch.pl --strict of this kernel is clean for kernel/, include/ and samples/"
-ok "scripts/build-kernel.sh 2>&1 | grep -q cached" "$k: the lab kernel comes from the cache (no rebuild)"
+ok "$k: checkpatch.pl --strict of this kernel is clean for kernel/, include/ and samples/" \
+   [ "$(printf '%s' "$cp_out" | grep -c .)" = 0 ]
+ok "$k: the lab kernel comes from the cache (no rebuild)" out_has cached scripts/build-kernel.sh
 done_tap
