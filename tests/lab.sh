@@ -53,7 +53,8 @@ lab() {
 }
 
 # Count every top-level "ok"/"not ok" line of $res/tap/*.tap; a file whose plan is missing or
-# larger than what ran counts the missing tests as failed (a test program that crashed).
+# larger than what ran counts the missing tests as failed (a test program that crashed), and
+# one that ran more than it planned counts one failure (its plan is wrong).
 # Prints "N passed, N failed, N skipped"; the status says whether anything failed.
 tap_count() {
 	awk '
@@ -64,6 +65,7 @@ tap_count() {
 		function finish() {
 			if (plan < 0) { fail++; print "FAIL: " prev ": no TAP plan (crashed?)" }
 			else if (seen < plan) { fail += plan - seen; print "FAIL: " prev ": ran " seen " of " plan }
+			else if (seen > plan) { fail++; print "FAIL: " prev ": ran " seen ", planned " plan }
 		}
 		{ prev = FILENAME }
 		END { finish(); printf "%d passed, %d failed, %d skipped\n", pass, fail, skip; exit fail > 0 }

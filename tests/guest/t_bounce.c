@@ -398,7 +398,7 @@ int main(void)
 		tap_bail("/dev/p2pmap-test: %m (p2pmap_test.ko not loaded)");
 	p2p = p2pmem_map(&lab.prov_a, P2P_LEN, NULL);
 	pinned0 = p2pmap_stat("pinned_pages");
-	tap_plan(26);
+	tap_plan(27);
 
 	edu_cases();
 	unaligned_cases();

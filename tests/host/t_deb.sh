@@ -53,9 +53,10 @@ want_pol="/usr/sbin/p2ppolicy /lib/systemd/system/p2ppolicy.service /etc/p2ppoli
 	/usr/share/bash-completion/completions/p2ppolicy"
 for p in $(sed -n 's/^P2PMAP_POLICIES := //p' bpf/policies.mk); do want_pol+=" /usr/lib/p2pmap/$p.bpf.o"; done
 for b in user/bpftrace/*.bt; do want_pol+=" /usr/share/p2pmap/bpftrace/${b##*/}"; done
+want_pol+=" /usr/share/p2pmap/grafana/p2pmap.json"
 missing=$(for f in $want_pol; do grep -qx "$f" $d/pol.list || echo "$f"; done)
 [ -z "$missing" ] || echo "$missing" | sed 's/^/# missing: /'
-ok "p2ppolicy holds the program, unit, configuration, man page, every shipped policy (bpf/policies.mk) with its headers, the bpftrace scripts and the bash completion" \
+ok "p2ppolicy holds the program, unit, configuration, man page, every shipped policy (bpf/policies.mk) with its headers, the bpftrace scripts, the bash completion and the Grafana dashboard" \
    [ -z "$missing" ]
 dpkg-deb -x "$pol" $d/x
 ok "the packaged p2ppolicy runs and says version $v" stdout_has "$v" "$d/x/usr/sbin/p2ppolicy" --version

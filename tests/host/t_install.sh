@@ -17,7 +17,8 @@ for f in /usr/sbin/p2ppolicy /usr/lib/p2pmap/rules.bpf.o /usr/lib/p2pmap/size_th
 	 /lib/systemd/system/p2ppolicy.service /etc/p2ppolicy.conf \
 	 /usr/share/doc/p2pmap/p2ppolicy.conf.example /usr/share/man/man8/p2ppolicy.8 \
 	 /usr/share/bash-completion/completions/p2ppolicy \
-	 /usr/src/p2pmap-$v/dkms.conf /usr/share/p2pmap/bpftrace/decisions.bt; do
+	 /usr/src/p2pmap-$v/dkms.conf /usr/share/p2pmap/bpftrace/decisions.bt \
+	 /usr/share/p2pmap/grafana/p2pmap.json; do
 	ok "installs $f" [ -f "$d$f" ]
 done
 ok "the installed p2ppolicy is executable" [ -x "$d/usr/sbin/p2ppolicy" ]

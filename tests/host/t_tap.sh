@@ -83,4 +83,21 @@ for sh in dash bash; do
 	ok "$sh: the helpers nest (not out_has)" \
 	   [ "$(tap $sh 'ok "d" not out_has x echo y; ok "e" not out_has y echo y')" = "$(printf 'TAP version 13\nok 1 - d\nnot ok 2 - e\nrc=0')" ]
 done
+
+# The closing count (tests/lab.sh's tap_count): a plan larger than what ran, or smaller, fails.
+count() {	# FILE-CONTENT...: one TAP file each; prints tap_count's last line
+	local res i=0
+	res=$(mktemp -d)
+	mkdir "$res/tap"
+	for c in "$@"; do i=$((i + 1)); printf "$c" >"$res/tap/$i.tap"; done
+	(. tests/lab.sh && tap_count) | tail -n 1
+	rm -rf "$res"
+}
+ok "tap_count: plans that match count as they ran" \
+   [ "$(count 'ok 1 - a\nok 2 - b\n1..2\n' 'not ok 1 - c\n1..1\n')" = "2 passed, 1 failed, 0 skipped" ]
+ok "... a test that ran less than its plan: the missing ones fail" \
+   [ "$(count 'ok 1 - a\n1..3\n')" = "1 passed, 2 failed, 0 skipped" ]
+ok "... one that ran more than its plan fails once" \
+   [ "$(count 'ok 1 - a\nok 2 - b\n1..1\n')" = "2 passed, 1 failed, 0 skipped" ]
+ok "... and one without a plan fails" [ "$(count 'ok 1 - a\n')" = "1 passed, 1 failed, 0 skipped" ]
 done_tap
