@@ -123,9 +123,9 @@ struct p2pmap_mapping;
  * DOC: Hostile timing
  *
  * - Every CPU copy of bounced memory reschedules every 256 KiB; a copy from device memory
- *   stops with ENODEV when its provider is gone for good. The copies of a /dev/p2pmap mapping also stop on a fatal
- *   signal (MAP fails whole with EINTR, SYNC returns EINTR, a take-down still frees
- *   everything); a driver's own mappings are copied whole.
+ *   stops with ENODEV when its provider is gone for good. The copies of a /dev/p2pmap
+ *   mapping also stop on a fatal signal (MAP fails whole with EINTR, SYNC returns EINTR, a
+ *   take-down still frees everything); a driver's own mappings are copied whole.
  * - Nothing a teardown needs is held across GUP or a copy: MAP pins before it takes its
  *   client's lock, a copy in at map time stops (ENODEV) when the client unregisters or a
  *   provider of the buffer unbinds, and a SYNC's copy stops when a take-down of its handle
