@@ -13,6 +13,7 @@ u32 P2PMAP_OP(bounce_all_decide, const struct p2pmap_policy_ctx *d)
 	return BOUNCE;
 }
 
-P2PMAP_POLICY(bounce_all, .decide = (void *)bounce_all_decide);
+/* A constant: pure, so p2pmap asks it once per pair and input (P2PMAP_POLICY_PURE). */
+P2PMAP_POLICY(bounce_all, .decide = (void *)bounce_all_decide, .flags = P2PMAP_POLICY_PURE);
 
 char _license[] SEC("license") = "GPL";

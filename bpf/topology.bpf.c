@@ -22,6 +22,7 @@ u32 P2PMAP_OP(topology_decide, const struct p2pmap_policy_ctx *d)
 	}
 }
 
-P2PMAP_POLICY(topology, .decide = (void *)topology_decide);
+/* The path and the override alone decide: pure, so p2pmap caches its answer per pair. */
+P2PMAP_POLICY(topology, .decide = (void *)topology_decide, .flags = P2PMAP_POLICY_PURE);
 
 char _license[] SEC("license") = "GPL";

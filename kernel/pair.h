@@ -12,6 +12,7 @@
 #include <linux/workqueue.h>
 
 #include "stats.h"
+#include "vcache.h"
 
 /**
  * struct p2pmap_facts - cached topology facts of one (provider, client) pair
@@ -74,6 +75,7 @@ struct p2pmap_override_state {
  *	and the path), filled once by p2pmap_policy_pair_init(); the rest of the context is zero
  * @stats: running statistics
  * @ovr: verification and override
+ * @vcache: the answers of a pure active policy (vcache.h)
  */
 struct p2pmap_pair {
 	struct hlist_node node;
@@ -85,6 +87,7 @@ struct p2pmap_pair {
 	struct p2pmap_policy_ctx seen;
 	struct p2pmap_pair_stats stats;
 	struct p2pmap_override_state ovr;
+	struct p2pmap_vcache vcache;
 };
 
 /* pair.c: providers, pairs and their topology facts. */

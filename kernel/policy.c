@@ -49,6 +49,7 @@ struct policy_slot;
  */
 struct p2pmap_policy {
 	struct p2pmap_policy_ops *ops;
+	u64 tag;
 	struct bpf_link *link;
 	struct policy_slot *slot;
 	atomic64_t errors;
@@ -93,6 +94,8 @@ static struct policy_slot active = { .what = "policy" };
 static struct policy_slot shadow = { .what = "shadow policy", .shadow = true };
 static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
 static struct workqueue_struct *eject_wq;
+/* Tags of policy instances for the verdict cache (vcache.h): one per policy_new(), never 0. */
+static atomic64_t policy_tags = ATOMIC64_INIT(0);
 
 /* state_lock covers every change of a slot, so its state never disagrees with its policy. */
 static DEFINE_SPINLOCK(state_lock);
@@ -359,7 +362,9 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
  *
  * Called under rcu_read_lock(). The active policy is not asked when there is none, nor for
  * pairs the kernel refuses when it has %P2PMAP_POLICY_SUPPORTED_ONLY; the same holds for the
- * shadow, which then gets the built-in verdict. Both see the same context, filled once.
+ * shadow, which then gets the built-in verdict. Both see the same context, filled once. A
+ * %P2PMAP_POLICY_PURE active policy with no shadow beside it is asked once per pair and
+ * input (vcache.h); later decisions reuse its answer and count as its decisions.
  *
  * Return: the name of the active policy if it was asked (valid until rcu_read_unlock()), or
  * NULL.
@@ -370,6 +375,9 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 {
 	struct p2pmap_policy *p = rcu_dereference(active.cur);
 	struct p2pmap_policy *s = NULL;
+	unsigned int key;
+	const char *by;
+	bool pure;
 
 	if (sh) {
 		*sh = (struct p2pmap_shadow_choice){};
@@ -378,7 +386,21 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 	}
 	if (!p && !s)
 		return NULL;
-	return ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run);
+	/* A pure policy alone: its earlier answer for the same input, if it gave one. */
+	pure = p && !s && !dry_run && (p->ops->flags & P2PMAP_POLICY_PURE);
+	if (pure) {
+		key = p2pmap_vcache_key(*reason == P2PMAP_REASON_DMA_UNREACHABLE, req->override,
+					req->dir, req->len);
+		if (p2pmap_vcache_get(&pair->vcache, key, p->tag, verdict, reason)) {
+			this_cpu_inc(*p->decisions);
+			return p->ops->name;
+		}
+	}
+	by = ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run);
+	/* Errors are not kept: each one counts, and enough of them eject the policy. */
+	if (pure && by && *reason == P2PMAP_REASON_POLICY)
+		p2pmap_vcache_put(&pair->vcache, key, p->tag, *verdict, *reason);
+	return by;
 }
 
 /* ->exit(), once the last ->decide() through @p has returned. */
@@ -431,6 +453,7 @@ static struct p2pmap_policy *policy_new(struct policy_slot *slot, struct p2pmap_
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
+	p->tag = atomic64_inc_return(&policy_tags);
 	p->decisions = alloc_percpu(u64);
 	if (!p->decisions) {
 		kfree(p);

@@ -11,15 +11,7 @@
  * same snapshot.
  */
 #include "internal.h"
-
-static unsigned int size_bucket(u64 len)
-{
-	if (len < P2PMAP_SIZE_MEDIUM_MIN)
-		return P2PMAP_SIZE_SMALL;
-	if (len < P2PMAP_SIZE_LARGE_MIN)
-		return P2PMAP_SIZE_MEDIUM;
-	return P2PMAP_SIZE_LARGE;
-}
+#include "vcache.h"
 
 static bool moves_path(u32 a, u32 b)
 {
@@ -54,7 +46,7 @@ void p2pmap_shadow_account(struct p2pmap_shadow_stats *s, const struct p2pmap_ch
 	s->disagree[a - 1][v - 1]++;
 	if (!moves_path(a, v))
 		return;
-	b = size_bucket(ch->req.len);
+	b = p2pmap_size_bucket(ch->req.len);
 	s->moved[b]++;
 	if (!ret)
 		s->moved_bytes[b] += ch->req.len;

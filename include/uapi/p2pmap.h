@@ -129,12 +129,22 @@ enum p2pmap_reason {
  *	loader before it registers the map; the slot is chosen when the map is registered
  *	(the link's update keeps the link's slot). The active link's update with the shadow's
  *	own map promotes it (see docs/policies.md)
+ * @P2PMAP_POLICY_PURE: ->decide() depends on nothing but the pair's fixed facts (devices and
+ *	path), the built-in verdict and reason, the override state, the direction and the
+ *	request's size class (enum p2pmap_size_bucket), and on data that cannot change while it
+ *	is attached (.rodata: const volatile globals, set before load). As the active policy
+ *	(no shadow attached) its answer per pair and such input is cached and reused until it
+ *	is replaced, detached, promoted over or ejected; it is not asked again, so it must not
+ *	read the request's exact length, the pair's statistics, the NUMA nodes or any map it
+ *	or anyone may write
  * @P2PMAP_POLICY_ALL_FLAGS: every flag this module knows; others are refused
  */
 enum p2pmap_policy_flags {
 	P2PMAP_POLICY_SUPPORTED_ONLY	= 1U << 0,
 	P2PMAP_POLICY_SHADOW		= 1U << 1,
-	P2PMAP_POLICY_ALL_FLAGS		= P2PMAP_POLICY_SUPPORTED_ONLY | P2PMAP_POLICY_SHADOW,
+	P2PMAP_POLICY_PURE		= 1U << 2,
+	P2PMAP_POLICY_ALL_FLAGS		= P2PMAP_POLICY_SUPPORTED_ONLY | P2PMAP_POLICY_SHADOW |
+					  P2PMAP_POLICY_PURE,
 };
 
 /**

@@ -32,8 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "../../include/uapi/p2pmap_names.h"
 #include "lib.h"
+#include "topology.skel.h"
 
 #define PG 4096UL
 #define EDU_PARAM "/sys/module/p2pmap_edu/parameters/"
@@ -58,32 +61,6 @@ static const char *reason_name(uint32_t r)
 static const char *result_name(uint32_t r)
 {
 	return r < ARRAY_SIZE(result_names) && result_names[r] ? result_names[r] : "?";
-}
-
-static int verify(const struct lab_dev *prov, const struct lab_dev *client, uint32_t flags,
-		  struct p2pmap_verify *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->argsz = sizeof(*v);
-	v->flags = flags;
-	v->provider = prov->addr;
-	v->client = client->addr;
-	return ioctl(fd, P2PMAP_IOC_VERIFY, v) ? -errno : 0;
-}
-
-static int override(const struct lab_dev *prov, const struct lab_dev *client, uint32_t flags,
-		    struct p2pmap_override *o)
-{
-	struct p2pmap_override tmp;
-
-	if (!o)
-		o = &tmp;
-	memset(o, 0, sizeof(*o));
-	o->argsz = sizeof(*o);
-	o->flags = flags;
-	o->provider = prov->addr;
-	o->client = client->addr;
-	return ioctl(fd, P2PMAP_IOC_OVERRIDE, o) ? -errno : 0;
 }
 
 /* The STATS entry of (prov_b, edu_sw); false if there is none. */
@@ -264,7 +241,7 @@ static void failing_probes(void)
 
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
 		set_fault(f[i].fault);
-		ret = verify(&lab.prov_b, &lab.edu_sw, P2PMAP_VERIFY_ENABLE, &v);
+		ret = xverify(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_VERIFY_ENABLE, &v);
 		tap_ok(!ret && v.result == f[i].result && v.nr_cases == 1 &&
 		       v.cases[0].dir == P2PMAP_PROBE_READ && v.cases[0].result == f[i].result &&
 		       v.override == 0,
@@ -276,7 +253,7 @@ static void failing_probes(void)
 		tap_ok(dmesg_has(sig), "the kernel log has the signature: \"%s\"", sig);
 	}
 	set_fault("0");
-	tap_ok(override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL) == -ENOKEY,
+	tap_ok(xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL) == -ENOKEY,
 	       "after failed probes, OVERRIDE ADD is ENOKEY");
 	explain_is(P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "failed probe");
 	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "failed probe");
@@ -285,6 +262,26 @@ static void failing_probes(void)
 	       e.probe_result == P2PMAP_PROBE_NOT_WRITTEN,
 	       "STATS counts the failed probes (%llu), last result %s, no override",
 	       (unsigned long long)e.probes_failed, result_name(e.probe_result));
+}
+
+/*
+ * The override state is part of a pure policy's cache key (topology is pure): after an ADD
+ * and after a DEL, the very next mapping gets the policy's new answer, not the cached one.
+ */
+static void pure_follows_override(void)
+{
+	struct topology_bpf *t = topology_bpf__open_and_load();
+	struct bpf_link *l = t ? bpf_map__attach_struct_ops(t->maps.topology) : NULL;
+
+	if (!l)
+		tap_bail("attach topology: %s", strerror(errno));
+	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_POLICY, "topology (pure), override off");
+	xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL);
+	map_is(P2PMAP_SEG_P2P, P2PMAP_REASON_VERIFIED_OVERRIDE, "topology (pure), override on");
+	xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, NULL);
+	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_POLICY, "topology (pure), override off again");
+	bpf_link__destroy(l);
+	topology_bpf__destroy(t);
 }
 
 static void passing_probe(void)
@@ -296,7 +293,7 @@ static void passing_probe(void)
 	uint32_t i;
 	int ret;
 
-	ret = verify(&lab.prov_b, &lab.edu_sw, 0, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.edu_sw, 0, &v);
 	for (i = 0; i < v.nr_cases; i++)
 		all &= v.cases[i].result == P2PMAP_PROBE_PASS;
 	tap_ok(!ret && v.result == P2PMAP_PROBE_PASS && v.nr_cases == 8 && all &&
@@ -311,7 +308,7 @@ static void passing_probe(void)
 	explain_is(P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE,
 		   "verified, override off");
 
-	ret = override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, &o);
+	ret = xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, &o);
 	tap_ok(!ret && o.override == BOTH && o.verified_at &&
 	       o.verified_at <= (uint64_t)time(NULL) && o.verified_at + 3600 > (uint64_t)time(NULL),
 	       "OVERRIDE ADD: verified and enabled, verified %lld s ago (ret %d)",
@@ -328,18 +325,19 @@ static void passing_probe(void)
 	       "STATS: override on, probe passed at %llu, last reason %s",
 	       (unsigned long long)e.verified_at, reason_name(e.last_reason));
 
-	ret = override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, &o);
+	ret = xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, &o);
 	tap_ok(!ret && o.override == P2PMAP_OVERRIDE_VERIFIED,
 	       "OVERRIDE DEL: still verified, not enabled (ret %d, state %u)", ret, o.override);
 	explain_is(P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "override off");
 	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "override off");
 	dma_both_ways(PATH_BOUNCE, "override off");
+	pure_follows_override();
 
 	/* A failing probe takes an enabled override away. */
-	tap_ok(!override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL),
+	tap_ok(!xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL),
 	       "ADD again needs no new probe");
 	set_fault("1");
-	ret = verify(&lab.prov_b, &lab.edu_sw, 0, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.edu_sw, 0, &v);
 	set_fault("0");
 	tap_ok(!ret && v.result == P2PMAP_PROBE_ALL_ONES && v.override == 0,
 	       "a failing probe drops the enabled override (ret %d, %s, state %u)", ret,
@@ -360,7 +358,7 @@ static void rebind(void)
 	struct p2pmap_verify v;
 	int ret;
 
-	ret = verify(&lab.prov_b, &lab.edu_sw, P2PMAP_VERIFY_ENABLE, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_VERIFY_ENABLE, &v);
 	tap_ok(!ret && v.result == P2PMAP_PROBE_PASS && v.override == BOTH,
 	       "VERIFY with ENABLE: passed and enabled in one call (ret %d)", ret);
 	sysfs_write(EDU_PARAM "offer_dma_copy", "N");
@@ -368,16 +366,16 @@ static void rebind(void)
 	bind_edu("bind");
 	sysfs_write(EDU_PARAM "offer_dma_copy", "Y");
 	explain_is(P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "client rebound");
-	tap_ok(override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL) == -ENOKEY,
+	tap_ok(xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL) == -ENOKEY,
 	       "the client's rebind dropped the verification: ADD is ENOKEY");
-	ret = verify(&lab.prov_b, &lab.edu_sw, 0, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.edu_sw, 0, &v);
 	tap_ok(ret == -EOPNOTSUPP, "a client bound without the probe op cannot be verified: %s",
 	       strerror(-ret));
 	bind_edu("unbind");
 	bind_edu("bind");
-	ret = verify(&lab.prov_b, &lab.prov_a, 0, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.prov_a, 0, &v);
 	tap_ok(ret == -EACCES, "a client no driver registered (A's NVMe): %s", strerror(-ret));
-	ret = verify(&lab.edu_sw, &lab.edu_sw, 0, &v);
+	ret = xverify(fd, &lab.edu_sw, &lab.edu_sw, 0, &v);
 	tap_ok(ret == -ENODEV, "a provider without P2P memory (an edu): %s", strerror(-ret));
 }
 
@@ -392,9 +390,9 @@ static void privilege(void)
 
 		if (setgid(65534) || setuid(65534))
 			_exit(3);
-		if (verify(&lab.prov_b, &lab.edu_sw, P2PMAP_VERIFY_ENABLE, &v) != -EPERM)
+		if (xverify(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_VERIFY_ENABLE, &v) != -EPERM)
 			_exit(1);
-		if (override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL) != -EPERM)
+		if (xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL) != -EPERM)
 			_exit(2);
 		_exit(0);
 	}
@@ -423,7 +421,7 @@ static void allowed_pair(void)
 	       ex.verdict == P2PMAP_VERDICT_P2P && ex.reason == P2PMAP_REASON_HOST_BRIDGE_P2P,
 	       "the kernel allows B -> the switch's edu through the host bridge (%s)",
 	       reason_name(ex.reason));
-	ret = verify(&lab.prov_b, &lab.edu_sw, 0, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.edu_sw, 0, &v);
 	tap_ok(!ret && v.result == P2PMAP_PROBE_PASS && v.nr_cases == 8,
 	       "the probe passes through the IOMMU: %u transfers (ret %d, %s)", v.nr_cases, ret,
 	       result_name(v.result));
@@ -431,13 +429,13 @@ static void allowed_pair(void)
 			v.dma_provider > lab.prov_b.bar_end),
 	       "the client was given an IOVA for B's memory (%#llx), not its BAR (%#llx)",
 	       (unsigned long long)v.dma_provider, (unsigned long long)lab.prov_b.bar_start);
-	ret = override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, &o);
+	ret = xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, &o);
 	xexplain(fd, &lab.prov_b, &lab.edu_sw, PG, &ex);
 	tap_ok(!ret && o.override == BOTH && ex.reason == P2PMAP_REASON_HOST_BRIDGE_P2P,
 	       "an override on an allowed pair changes nothing: %s", reason_name(ex.reason));
-	override(&lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, NULL);
+	xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, NULL);
 	set_fault("2");
-	ret = verify(&lab.prov_b, &lab.edu_sw, 0, &v);
+	ret = xverify(fd, &lab.prov_b, &lab.edu_sw, 0, &v);
 	set_fault("0");
 	tap_ok(!ret && v.result == P2PMAP_PROBE_NOT_WRITTEN && v.override == 0,
 	       "a transfer that does not land through the IOMMU: not-written, verification cleared (%s)",
@@ -472,7 +470,7 @@ int main(void)
 		close(fd);
 		return tap_done();
 	}
-	tap_plan(bus_pair ? 37 : 35);
+	tap_plan(bus_pair ? 41 : 39);
 
 	explain_is(P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_NO_COMMON_BRIDGE, "no override");
 	tap_ok(ioctl(fd, P2PMAP_IOC_OVERRIDE, &o) && errno == EINVAL,

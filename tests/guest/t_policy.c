@@ -31,6 +31,7 @@
 #include "force_p2p.skel.h"
 #include "garbage.skel.h"
 #include "init_fail.skel.h"
+#include "pure_sized.skel.h"
 
 #define PG		4096UL
 #define P2PMEM_LEN	(256 * 1024UL)
@@ -101,23 +102,39 @@ static void explain_is(const char *what, const struct lab_dev *prov, const struc
 }
 
 /* Map @len bytes of @prov's p2pmem for @client: the one segment's kind and reason. */
-static void segment_is(const char *what, const struct lab_dev *prov, const struct lab_dev *client,
-		       size_t len, uint32_t kind, uint32_t reason)
+/* The kind of the one segment @len bytes of @prov's p2pmem get for @client in @dir, or -errno. */
+static int seg_kind(const struct lab_dev *prov, const struct lab_dev *client, size_t len,
+		    uint32_t dir, uint32_t *reason)
 {
 	struct p2pmap_segment seg[4];
 	struct p2pmap_map m;
 	uint32_t nr = 4;
 	int ret;
 
-	ret = xmap(fd, client, mem_of(prov), len, P2PMAP_DIR_TO_DEVICE, &m);
-	if (!ret) {
-		ret = xsegments(fd, m.handle, seg, &nr);
-		xunmap(fd, m.handle);
-	}
-	if (ret || nr != 1 || seg[0].kind != kind || seg[0].reason != reason)
-		tap_diag("map %s for %s: ret %d, %u segments, kind %u reason %u", prov->name,
-			 client->name, ret, nr, nr ? seg[0].kind : 0, nr ? seg[0].reason : 0);
-	tap_ok(!ret && nr == 1 && seg[0].kind == kind && seg[0].reason == reason, "%s", what);
+	*reason = 0;
+	ret = xmap(fd, client, mem_of(prov), len, dir, &m);
+	if (ret)
+		return ret;
+	ret = xsegments(fd, m.handle, seg, &nr);
+	xunmap(fd, m.handle);
+	if (ret)
+		return ret;
+	if (nr != 1)
+		return -EPROTO;
+	*reason = seg[0].reason;
+	return seg[0].kind;
+}
+
+static void segment_is(const char *what, const struct lab_dev *prov, const struct lab_dev *client,
+		       size_t len, uint32_t kind, uint32_t reason)
+{
+	uint32_t r;
+	int k = seg_kind(prov, client, len, P2PMAP_DIR_TO_DEVICE, &r);
+
+	if (k != (int)kind || r != reason)
+		tap_diag("map %s for %s: kind (or -errno) %d, reason %u", prov->name, client->name,
+			 k, r);
+	tap_ok(k == (int)kind && r == reason, "%s", what);
 }
 
 /*
@@ -618,11 +635,88 @@ static void test_swap(void)
 	bounce_all_bpf__destroy(b);
 }
 
+/* A 4 KiB TO_DEVICE mapping of A for the switch's edu: its kind, reason policy required. */
+static int a_kind(size_t len, uint32_t dir)
+{
+	uint32_t r;
+	int k = seg_kind(&lab.prov_a, &lab.edu_sw, len, dir, &r);
+
+	return k >= 0 && r != P2PMAP_REASON_POLICY ? -EPROTO : k;
+}
+
+static uint32_t calls_of(struct pure_sized_bpf *s)
+{
+	return __atomic_load_n(&s->bss->calls, __ATOMIC_RELAXED);
+}
+
+/*
+ * A pure policy (P2PMAP_POLICY_PURE) is asked once per pair and input, and every way its
+ * answer can change reaches the very next mapping: another size class or direction, its
+ * detach, another policy's attach and a replace through the link. Its .rodata cannot be
+ * written, so no write can go unseen. (The override state, the other input, is t_override's.)
+ */
+static void test_pure(void)
+{
+	struct pure_sized_bpf *s = pure_sized_bpf__open_and_load();
+	struct bounce_all_bpf *b = bounce_all_bpf__open_and_load();
+	struct topology_bpf *t = topology_bpf__open_and_load();
+	struct pure_sized_bpf__rodata ro;
+	struct bpf_link *link;
+	uint32_t zero = 0, r;
+	int k[3], i, ret;
+
+	if (!s || !b || !t)
+		tap_bail("load pure_sized/bounce_all/topology: %s", strerror(errno));
+	link = attach(s->maps.pure_sized);
+	for (i = 0; i < 3; i++)
+		k[i] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == k[0] && k[2] == k[0] && calls_of(s) == 1,
+	       "pure: three equal 4 KiB mappings bounce, the policy asked once (%u calls)",
+	       calls_of(s));
+	k[0] = a_kind(128 * 1024, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_P2P && calls_of(s) == 2,
+	       "pure: another size class is another question: 128 KiB goes P2P (%u calls)",
+	       calls_of(s));
+	k[0] = a_kind(PG, P2PMAP_DIR_FROM_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_P2P && calls_of(s) == 3,
+	       "pure: so is another direction: 4 KiB the device writes goes P2P (%u calls)",
+	       calls_of(s));
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && calls_of(s) == 3,
+	       "pure: the first answer is still the cached one (%u calls)", calls_of(s));
+	ro = *s->rodata;
+	ro.small_verdict = P2PMAP_VERDICT_P2P;
+	ret = bpf_map_update_elem(bpf_map__fd(s->maps.rodata), &zero, &ro, 0);
+	tap_ok(ret && errno == EPERM,
+	       "pure: its .rodata cannot be written once loaded (EPERM), so a write is refused, not missed");
+	bpf_link__destroy(link);
+	tap_ok(policy_becomes("none") &&
+	       state_starts("detached: policy \"pure_sized\" after 6 decisions"),
+	       "pure: its cached answers count as its decisions (6)");
+	k[0] = seg_kind(&lab.prov_a, &lab.edu_sw, PG, P2PMAP_DIR_TO_DEVICE, &r);
+	tap_ok(k[0] == P2PMAP_SEG_P2P && r == P2PMAP_REASON_TOPOLOGY_P2P,
+	       "pure: detached, the next mapping is the built-in rule's (kind %d, reason %u)", k[0], r);
+
+	link = attach(b->maps.bounce_all);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	k[1] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == k[0],
+	       "pure: bounce_all attached: the next mappings bounce (its own answer, then cached)");
+	ret = bpf_link__update_map(link, t->maps.topology);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(!ret && k[0] == P2PMAP_SEG_P2P,
+	       "pure: replaced by topology through the link, the next mapping is topology's P2P, not bounce_all's cached answer");
+	bpf_link__destroy(link);
+	topology_bpf__destroy(t);
+	bounce_all_bpf__destroy(b);
+	pure_sized_bpf__destroy(s);
+}
+
 int main(void)
 {
 	int ret;
 
-	tap_plan(77);
+	tap_plan(86);
 	ret = lab_find(&lab);
 	if (ret)
 		tap_bail("lab devices not found: %s", strerror(-ret));
@@ -641,6 +735,7 @@ int main(void)
 	test_garbage();
 	test_swap();
 	test_numa_local();
+	test_pure();
 
 	tap_ok(dma_api_errors() == 0, "no DMA-API debug errors");
 	return tap_done();

@@ -446,6 +446,32 @@ int xsync(int fd, uint64_t handle, uint32_t flags)
 	return xioctl(fd, P2PMAP_IOC_SYNC, &h);
 }
 
+int xverify(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint32_t flags,
+	    struct p2pmap_verify *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->argsz = sizeof(*v);
+	v->flags = flags;
+	v->provider = prov->addr;
+	v->client = client->addr;
+	return xioctl(fd, P2PMAP_IOC_VERIFY, v);
+}
+
+int xoverride(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint32_t flags,
+	      struct p2pmap_override *o)
+{
+	struct p2pmap_override tmp;
+
+	if (!o)
+		o = &tmp;
+	memset(o, 0, sizeof(*o));
+	o->argsz = sizeof(*o);
+	o->flags = flags;
+	o->provider = prov->addr;
+	o->client = client->addr;
+	return xioctl(fd, P2PMAP_IOC_OVERRIDE, o);
+}
+
 struct mappers {
 	int n, stop;
 	const struct lab_dev *client;

@@ -62,6 +62,12 @@ int xexplain(int fd, const struct lab_dev *prov, const struct lab_dev *client, u
 int xsegments(int fd, uint64_t handle, struct p2pmap_segment *segs, uint32_t *nr);
 /* P2PMAP_IOC_SYNC of @handle with @flags: 0 or -errno. */
 int xsync(int fd, uint64_t handle, uint32_t flags);
+/* P2PMAP_IOC_VERIFY of the pair into @v; 0 or -errno. */
+int xverify(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint32_t flags,
+	    struct p2pmap_verify *v);
+/* P2PMAP_IOC_OVERRIDE (ADD or DEL in @flags) of the pair, its answer in @o (or NULL); 0 or -errno. */
+int xoverride(int fd, const struct lab_dev *prov, const struct lab_dev *client, uint32_t flags,
+	      struct p2pmap_override *o);
 /* One buffer: 2 RAM pages | 2 pages of A's p2pmem | 2 of B's | 1 RAM page; *@len its size. */
 unsigned char *lab_mixed_buf(const struct lab *lab, size_t *len);
 /* P2PMAP_IOC_STATS into @out (*@nr entries of @entry_size; *@nr: the pairs there are). */
