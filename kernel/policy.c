@@ -39,6 +39,7 @@ struct policy_slot;
 /**
  * struct p2pmap_policy - an attached policy
  * @ops: the BPF struct_ops data (lives as long as its map is registered)
+ * @tag: this instance's tag in the pairs' verdict caches (vcache.h), unique and never 0
  * @link: the link that attached it (NULL for a map registered without a link)
  * @slot: the slot it is in (changes only on a promote, when nothing can reach it)
  * @errors: policy errors since it was attached
