@@ -57,8 +57,12 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 	r.override = p2pmap_override_on(pair);
 	reaches = p2pmap_pair_reaches(pair, r.top, r.override);
 	verdict = builtin_decide(pair, r.override, reaches, reason);
+	if (shadow)
+		*shadow = (struct p2pmap_shadow_choice){};
 	rcu_read_lock();
-	by = p2pmap_policy_decide(pair, &r, &verdict, reason, shadow, &sh_name, dry_run);
+	/* No policy in either slot: no test beyond the patched jump. */
+	by = static_branch_unlikely(&p2pmap_policy_key) ?
+	     p2pmap_policy_decide(pair, &r, &verdict, reason, shadow, &sh_name, dry_run) : NULL;
 	if (verdict == P2PMAP_VERDICT_P2P && !reaches) {
 		/*
 		 * Not a policy error: the policy is told the built-in verdict (BOUNCE,

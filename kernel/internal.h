@@ -7,6 +7,7 @@
 #define _P2PMAP_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/moduleparam.h>
@@ -88,6 +89,7 @@ extern atomic64_t p2pmap_policy_errors;
 int p2pmap_policy_init(void);
 void p2pmap_policy_pair_init(struct p2pmap_pair *pair);
 void p2pmap_policy_exit(void);
+DECLARE_STATIC_KEY_FALSE(p2pmap_policy_key);
 const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,
 				 const char **sh_name, bool dry_run);

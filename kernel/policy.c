@@ -97,6 +97,15 @@ static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
 static struct workqueue_struct *eject_wq;
 /* Tags of policy instances for the verdict cache (vcache.h): one per policy_new(), never 0. */
 static atomic64_t policy_tags = ATOMIC64_INIT(0);
+/* On while a slot may hold a policy: without one, decisions skip the policy path (decide.c). */
+DEFINE_STATIC_KEY_FALSE(p2pmap_policy_key);
+
+/* Under policy_mutex: the key goes off when both slots are empty (an eject leaves it on). */
+static void policy_key_sync(void)
+{
+	if (!rcu_access_pointer(active.cur) && !rcu_access_pointer(shadow.cur))
+		static_branch_disable(&p2pmap_policy_key);
+}
 
 /* state_lock covers every change of a slot, so its state never disagrees with its policy. */
 static DEFINE_SPINLOCK(state_lock);
@@ -364,8 +373,10 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
  * Called under rcu_read_lock(). The active policy is not asked when there is none, nor for
  * pairs the kernel refuses when it has %P2PMAP_POLICY_SUPPORTED_ONLY; the same holds for the
  * shadow, which then gets the built-in verdict. Both see the same context, filled once. A
- * %P2PMAP_POLICY_PURE active policy with no shadow beside it is asked once per pair and
- * input (vcache.h); later decisions reuse its answer and count as its decisions.
+ * %P2PMAP_POLICY_PURE active policy is asked once per pair and input (vcache.h); later
+ * decisions reuse its answer and count as its decisions (the shadow is asked every time).
+ * Only called while p2pmap_policy_key is on; @sh (with *@sh_name NULL) is cleared by the
+ * caller.
  *
  * Return: the name of the active policy if it was asked (valid until rcu_read_unlock()), or
  * NULL.
@@ -375,25 +386,28 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 				 const char **sh_name, bool dry_run)
 {
 	struct p2pmap_policy *p = rcu_dereference(active.cur);
-	struct p2pmap_policy *s = NULL;
+	struct p2pmap_policy *s = sh ? rcu_dereference(shadow.cur) : NULL;
+	u32 cached_verdict, cached_reason;
 	unsigned int key;
 	const char *by;
 	bool pure;
 
-	if (sh) {
-		*sh = (struct p2pmap_shadow_choice){};
-		*sh_name = NULL;
-		s = rcu_dereference(shadow.cur);
-	}
 	if (!p && !s)
 		return NULL;
-	/* A pure policy alone: its earlier answer for the same input, if it gave one. */
-	pure = p && !s && !dry_run && (p->ops->flags & P2PMAP_POLICY_PURE);
+	/* A pure active policy: its earlier answer for the same input, if it gave one. */
+	pure = p && !dry_run && (p->ops->flags & P2PMAP_POLICY_PURE);
 	if (pure) {
 		key = p2pmap_vcache_key(*reason == P2PMAP_REASON_DMA_UNREACHABLE, req->override,
 					req->dir, req->len);
-		if (p2pmap_vcache_get(&pair->vcache, key, p->tag, verdict, reason)) {
+		if (p2pmap_vcache_get(&pair->vcache, key, p->tag, &cached_verdict,
+				      &cached_reason)) {
 			this_cpu_inc(*p->decisions);
+			/* The shadow is still asked, told the built-in verdict as ever. */
+			if (s)
+				ask_policies(NULL, s, pair, req, verdict, reason, sh, sh_name,
+					     dry_run);
+			*verdict = cached_verdict;
+			*reason = cached_reason;
 			return p->ops->name;
 		}
 	}
@@ -508,6 +522,7 @@ static void policy_unreg(void *kdata, struct bpf_link *link)
 		}
 		break;
 	}
+	policy_key_sync();
 	mutex_unlock(&policy_mutex);
 	policy_flush_ejects();
 }
@@ -626,6 +641,7 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 	if (ret)
 		return ret;
 	mutex_lock(&policy_mutex);
+	static_branch_enable(&p2pmap_policy_key);	/* before a policy can be seen */
 	a = rcu_dereference_protected(active.cur, lockdep_is_held(&policy_mutex));
 	s = shadow_of(kdata);
 	if (s && !a) {
@@ -639,6 +655,7 @@ static int policy_reg(void *kdata, struct bpf_link *link)
 		ret = policy_activate(ops->flags & P2PMAP_POLICY_SHADOW ? &shadow : &active, ops,
 				      link, NULL);
 	}
+	policy_key_sync();
 	mutex_unlock(&policy_mutex);
 	policy_flush_ejects();
 	return ret;
@@ -668,6 +685,7 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	if (ret)
 		return ret;
 	mutex_lock(&policy_mutex);
+	static_branch_enable(&p2pmap_policy_key);
 	a = slot_get(&active, old_kdata, link);
 	s = slot_get(&shadow, old_kdata, link);
 	sh = shadow_of(kdata);
@@ -684,6 +702,7 @@ static int policy_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	else
 		ret = policy_activate(ops->flags & P2PMAP_POLICY_SHADOW ? &shadow : &active, ops,
 				      link, NULL);
+	policy_key_sync();
 	mutex_unlock(&policy_mutex);
 	policy_flush_ejects();
 	return ret;

@@ -133,8 +133,8 @@ enum p2pmap_reason {
  *	path), the built-in verdict and reason, the override state, the direction and the
  *	request's size class (enum p2pmap_size_bucket), and on data that cannot change while it
  *	is attached (.rodata: const volatile globals, set before load). As the active policy
- *	(no shadow attached) its answer per pair and such input is cached and reused until it
- *	is replaced, detached, promoted over or ejected; it is not asked again, so it must not
+ *	its answer per pair and such input is cached and reused until it is replaced,
+ *	detached, promoted over or ejected; it is not asked again, so it must not
  *	read the request's exact length, the pair's statistics, the NUMA nodes or any map it
  *	or anyone may write
  * @P2PMAP_POLICY_ALL_FLAGS: every flag this module knows; others are refused
