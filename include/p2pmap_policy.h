@@ -168,7 +168,8 @@ struct p2pmap_policy_ops {
 	 * context the client driver maps from: it must not sleep, and it is never called for
 	 * clients that are not PCI devices (those always bounce). With
 	 * %P2PMAP_POLICY_SUPPORTED_ONLY it is only called for pairs the kernel allows P2P for
-	 * (or that have a verified override in force).
+	 * (or that have a verified override in force). A %P2PMAP_POLICY_PURE active policy
+	 * is asked once per pair and input instead: its answer is reused (include/uapi).
 	 * As the shadow policy (%P2PMAP_POLICY_SHADOW) it is called after the active policy,
 	 * with the same @ctx, for every real decision (on EXPLAIN only when asked); its verdict
 	 * is compared, never used.

@@ -100,7 +100,10 @@ static atomic64_t policy_tags = ATOMIC64_INIT(0);
 /* On while a slot may hold a policy: without one, decisions skip the policy path (decide.c). */
 DEFINE_STATIC_KEY_FALSE(p2pmap_policy_key);
 
-/* Under policy_mutex: the key goes off when both slots are empty (an eject leaves it on). */
+/*
+ * Under policy_mutex: the key goes off when both slots are empty. After an eject it stays on
+ * until the next reg, update or unreg (the slot is empty: the policy path returns at once).
+ */
 static void policy_key_sync(void)
 {
 	if (!rcu_access_pointer(active.cur) && !rcu_access_pointer(shadow.cur))
@@ -395,7 +398,8 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 	if (!p && !s)
 		return NULL;
 	/* A pure active policy: its earlier answer for the same input, if it gave one. */
-	pure = p && !dry_run && (p->ops->flags & P2PMAP_POLICY_PURE);
+	pure = p && !dry_run && (p->ops->flags & P2PMAP_POLICY_PURE) &&
+	       !WARN_ON_ONCE(req->dir - 1 >= 3);
 	if (pure) {
 		key = p2pmap_vcache_key(*reason == P2PMAP_REASON_DMA_UNREACHABLE, req->override,
 					req->dir, req->len);
@@ -421,13 +425,12 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 /* ->exit(), once the last ->decide() through @p has returned. */
 static void policy_exit(struct p2pmap_policy *p, enum p2pmap_policy_exit_kind kind)
 {
-	struct p2pmap_policy_exit_info info = {
-		.kind = kind,
-		.errors = atomic64_read(&p->errors),
-		.decisions = policy_decisions(p),
-	};
+	struct p2pmap_policy_exit_info info = { .kind = kind };
 
+	/* After the grace period: no decision through @p is left to count. */
 	synchronize_rcu();
+	info.errors = atomic64_read(&p->errors);
+	info.decisions = policy_decisions(p);
 	if (p->ops->exit)
 		p->ops->exit(&info);
 	if (kind == P2PMAP_POLICY_EXIT_UNREG)

@@ -13,10 +13,14 @@
 #ifndef _P2PMAP_VCACHE_H
 #define _P2PMAP_VCACHE_H
 
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/types.h>
 
 #include "../include/uapi/p2pmap.h"
+
+/* An entry is read and written whole: a 64-bit kernel's (as PCI_P2PDMA needs). */
+static_assert(IS_ENABLED(CONFIG_64BIT));
 
 /* Keys: reachable or not, override or not, three directions, the size classes. */
 #define P2PMAP_VCACHE_KEYS	(2 * 2 * 3 * P2PMAP_NR_SIZE_BUCKETS)
@@ -43,10 +47,10 @@ static inline unsigned int p2pmap_size_bucket(u64 len)
 	return P2PMAP_SIZE_LARGE;
 }
 
-/* @dir is enum p2pmap_dir (1 to 3); the modulo keeps any other value inside the table. */
+/* @dir is enum p2pmap_dir, 1 to 3 (the caller checks). */
 static inline unsigned int p2pmap_vcache_key(bool unreachable, bool override, u32 dir, u64 len)
 {
-	return ((unreachable * 2 + override) * 3 + (dir - 1) % 3) * P2PMAP_NR_SIZE_BUCKETS +
+	return ((unreachable * 2 + override) * 3 + dir - 1) * P2PMAP_NR_SIZE_BUCKETS +
 	       p2pmap_size_bucket(len);
 }
 

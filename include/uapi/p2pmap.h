@@ -134,9 +134,11 @@ enum p2pmap_reason {
  *	request's size class (enum p2pmap_size_bucket), and on data that cannot change while it
  *	is attached (.rodata: const volatile globals, set before load). As the active policy
  *	its answer per pair and such input is cached and reused until it is replaced,
- *	detached, promoted over or ejected; it is not asked again, so it must not
- *	read the request's exact length, the pair's statistics, the NUMA nodes or any map it
- *	or anyone may write
+ *	detached, promoted over or ejected; it is not asked again. Of the context it reads
+ *	only the devices' identities and path, builtin_verdict, builtin_reason, override,
+ *	req.dir and the size class of req.len: not req.total_len, req.nr_pages, the NUMA nodes,
+ *	stats or explain; and it calls no helper whose answer changes (time, random, CPU).
+ *	p2pmap cannot check this: a policy that breaks it gets stale answers
  * @P2PMAP_POLICY_ALL_FLAGS: every flag this module knows; others are refused
  */
 enum p2pmap_policy_flags {

@@ -276,9 +276,11 @@ static void pure_follows_override(void)
 	if (!l)
 		tap_bail("attach topology: %s", strerror(errno));
 	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_POLICY, "topology (pure), override off");
-	xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL);
+	if (xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_ADD, NULL))
+		tap_diag("OVERRIDE ADD failed: %m");
 	map_is(P2PMAP_SEG_P2P, P2PMAP_REASON_VERIFIED_OVERRIDE, "topology (pure), override on");
-	xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, NULL);
+	if (xoverride(fd, &lab.prov_b, &lab.edu_sw, P2PMAP_OVERRIDE_DEL, NULL))
+		tap_diag("OVERRIDE DEL failed: %m");
 	map_is(P2PMAP_SEG_BOUNCE, P2PMAP_REASON_POLICY, "topology (pure), override off again");
 	bpf_link__destroy(l);
 	topology_bpf__destroy(t);

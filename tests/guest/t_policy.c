@@ -635,7 +635,7 @@ static void test_swap(void)
 	bounce_all_bpf__destroy(b);
 }
 
-/* A 4 KiB TO_DEVICE mapping of A for the switch's edu: its kind, reason policy required. */
+/* A mapping of @len bytes of A for the switch's edu in @dir: its kind, reason policy required. */
 static int a_kind(size_t len, uint32_t dir)
 {
 	uint32_t r;
@@ -697,15 +697,15 @@ static void test_pure(void)
 	tap_ok(k[0] == P2PMAP_SEG_P2P && r == P2PMAP_REASON_TOPOLOGY_P2P,
 	       "pure: detached, the next mapping is the built-in rule's (kind %d, reason %u)", k[0], r);
 
-	link = attach(b->maps.bounce_all);
+	link = attach(t->maps.topology);
 	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
 	k[1] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
-	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == k[0],
-	       "pure: bounce_all attached: the next mappings bounce (its own answer, then cached)");
-	ret = bpf_link__update_map(link, t->maps.topology);
+	tap_ok(k[0] == P2PMAP_SEG_P2P && k[1] == k[0],
+	       "pure: topology attached: the next mappings are its P2P, not pure_sized's cached bounce");
+	ret = bpf_link__update_map(link, b->maps.bounce_all);
 	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
-	tap_ok(!ret && k[0] == P2PMAP_SEG_P2P,
-	       "pure: replaced by topology through the link, the next mapping is topology's P2P, not bounce_all's cached answer");
+	tap_ok(!ret && k[0] == P2PMAP_SEG_BOUNCE,
+	       "pure: replaced by bounce_all through the link, the next mapping bounces, not topology's cached P2P");
 	bpf_link__destroy(link);
 	topology_bpf__destroy(t);
 	bounce_all_bpf__destroy(b);

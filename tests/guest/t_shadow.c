@@ -408,7 +408,7 @@ static void test_promote(void)
 	if (bounce_all_bpf__load(b))
 		tap_bail("load bounce_all: %s", strerror(errno));
 	lt = attach(t->maps.topology);
-	/* topology alone is pure: its answer for A -> edu_sw is now cached (vcache.h). */
+	/* topology alone is pure: its answer for A -> edu_sw is kept, and the promote must not serve it. */
 	tap_ok(!map_seg(&pairs[0], 2 * PG, &kind, &reason) && kind == P2PMAP_SEG_P2P &&
 	       reason == P2PMAP_REASON_POLICY, "topology alone: A -> edu_sw goes P2P");
 	lb = attach(b->maps.bounce_all);
