@@ -47,8 +47,9 @@ say "fetching ${want% } (extracted into $dir, not installed)"
 mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/tools.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-# apt downloads as its own user where it can read the directory, and says so otherwise.
-chmod 755 "$tmp"
+# apt downloads as its own user (_apt) into a directory that user may write, else as root
+# with a warning.
+chown _apt "$tmp" 2>/dev/null || chmod 755 "$tmp"
 (cd "$tmp" && apt-get download -qq "${PKGS[@]}" >/dev/null) || die "apt-get download ${PKGS[*]} failed"
 for deb in "$tmp"/*.deb; do
 	dpkg-deb -x "$deb" "$tmp/root" || die "cannot unpack $deb"
