@@ -390,8 +390,8 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 {
 	struct p2pmap_policy *p = rcu_dereference(active.cur);
 	struct p2pmap_policy *s = sh ? rcu_dereference(shadow.cur) : NULL;
-	u32 cached_verdict, cached_reason;
 	unsigned int key;
+	u32 cached;
 	const char *by;
 	bool pure;
 
@@ -403,22 +403,22 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 	if (pure) {
 		key = p2pmap_vcache_key(*reason == P2PMAP_REASON_DMA_UNREACHABLE, req->override,
 					req->dir, req->len);
-		if (p2pmap_vcache_get(&pair->vcache, key, p->tag, &cached_verdict,
-				      &cached_reason)) {
+		cached = p2pmap_vcache_get(&pair->vcache, key, p->tag);
+		if (cached) {
 			this_cpu_inc(*p->decisions);
 			/* The shadow is still asked, told the built-in verdict as ever. */
 			if (s)
 				ask_policies(NULL, s, pair, req, verdict, reason, sh, sh_name,
 					     dry_run);
-			*verdict = cached_verdict;
-			*reason = cached_reason;
+			*verdict = cached;
+			*reason = P2PMAP_REASON_POLICY;
 			return p->ops->name;
 		}
 	}
 	by = ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run);
 	/* Errors are not kept: each one counts, and enough of them eject the policy. */
 	if (pure && by && *reason == P2PMAP_REASON_POLICY)
-		p2pmap_vcache_put(&pair->vcache, key, p->tag, *verdict, *reason);
+		p2pmap_vcache_put(&pair->vcache, key, p->tag, *verdict);
 	return by;
 }
 

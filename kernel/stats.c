@@ -124,8 +124,12 @@ void p2pmap_stats_init(void)
 		spin_lock_init(per_cpu_ptr(&stats_lock, cpu));
 }
 
-/* Add one CPU's share @k to @sum. */
-static void add_share(struct p2pmap_pair_counts *sum, const struct p2pmap_pair_counts *k)
+/*
+ * Add one CPU's share @k to @sum: the decisions, bytes and errors, and with @all the reasons
+ * and the shadow's counts too (what a snapshot reports; a policy's view needs only the first).
+ */
+static void add_share(struct p2pmap_pair_counts *sum, const struct p2pmap_pair_counts *k,
+		      bool all)
 {
 	int v;
 
@@ -134,19 +138,22 @@ static void add_share(struct p2pmap_pair_counts *sum, const struct p2pmap_pair_c
 	sum->bytes_p2p += READ_ONCE(k->bytes_p2p);
 	sum->bytes_bounce += READ_ONCE(k->bytes_bounce);
 	sum->errors += READ_ONCE(k->errors);
+	if (!all)
+		return;
 	for (v = 0; v < ARRAY_SIZE(k->reasons); v++)
 		sum->reasons[v] += READ_ONCE(k->reasons[v]);
 	p2pmap_shadow_add(&sum->shadow, &k->shadow);
 }
 
 /* A pair's counts summed over every CPU, without the locks: a recent value. */
-static void sum_counts(const struct p2pmap_pair_stats *s, struct p2pmap_pair_counts *sum)
+static void sum_counts(const struct p2pmap_pair_stats *s, struct p2pmap_pair_counts *sum,
+		       bool all)
 {
 	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu)
-		add_share(sum, per_cpu_ptr(s->pcpu, cpu));
+		add_share(sum, per_cpu_ptr(s->pcpu, cpu), all);
 }
 
 /**
@@ -188,7 +195,7 @@ void p2pmap_pair_stats_recent(struct p2pmap_pair_stats *s, struct p2pmap_policy_
 		struct p2pmap_pair_counts sum;
 
 		WRITE_ONCE(s->recent_at, now);
-		sum_counts(s, &sum);
+		sum_counts(s, &sum, false);
 		WRITE_ONCE(r->p2p, sum.decisions[P2PMAP_VERDICT_P2P]);
 		WRITE_ONCE(r->bounce, sum.decisions[P2PMAP_VERDICT_BOUNCE]);
 		WRITE_ONCE(r->reject, sum.decisions[P2PMAP_VERDICT_REJECT]);
@@ -248,7 +255,7 @@ static void snap_one(struct p2pmap_pair *pair, void *arg)
 		if (!snap->pairs[snap->nr]) {
 			struct p2pmap_pair_counts sum;
 
-			sum_counts(s, &sum);
+			sum_counts(s, &sum, true);
 			fill_counts(e, &sum);
 		}
 	}
@@ -295,7 +302,7 @@ int p2pmap_stats_snapshot(struct p2pmap_pair_stat *out, struct p2pmap_pair **pai
 		spin_lock(lock);
 		for (i = 0; i < n; i++)
 			if (pairs[i])
-				add_share(&sum[i], per_cpu_ptr(pairs[i]->stats.pcpu, cpu));
+				add_share(&sum[i], per_cpu_ptr(pairs[i]->stats.pcpu, cpu), true);
 		spin_unlock(lock);
 		cond_resched();
 	}
@@ -346,7 +353,7 @@ void p2pmap_stats_release(struct p2pmap_pair **pairs, const struct p2pmap_pair_s
 				k->reasons[v] -= e->decisions_by_reason[v];
 			p2pmap_shadow_unsnap(&k->shadow, e);
 			spin_unlock(lock);
-			sum_counts(&pairs[i]->stats, &sum);
+			sum_counts(&pairs[i]->stats, &sum, false);
 			for (v = 0; v < ARRAY_SIZE(sum.decisions); v++)
 				if (sum.decisions[v])
 					break;

@@ -25,8 +25,11 @@ static_assert(IS_ENABLED(CONFIG_64BIT));
 /* Keys: reachable or not, override or not, three directions, the size classes. */
 #define P2PMAP_VCACHE_KEYS	(2 * 2 * 3 * P2PMAP_NR_SIZE_BUCKETS)
 
-/* An entry: the tag of the policy instance (never 0) above the reason and the verdict. */
-#define P2PMAP_VCACHE_SHIFT	8
+/*
+ * An entry: the tag of the policy instance (never 0) above the verdict. Only answers the
+ * policy gave without error are kept, so the reason is always P2PMAP_REASON_POLICY.
+ */
+#define P2PMAP_VCACHE_SHIFT	2
 
 /**
  * struct p2pmap_vcache - one pair's cached verdicts of a pure policy
@@ -54,24 +57,19 @@ static inline unsigned int p2pmap_vcache_key(bool unreachable, bool override, u3
 	       p2pmap_size_bucket(len);
 }
 
-/* The verdict and reason of @tag's policy for @key, if it answered already. */
-static inline bool p2pmap_vcache_get(const struct p2pmap_vcache *c, unsigned int key, u64 tag,
-				     u32 *verdict, u32 *reason)
+/* The verdict of @tag's policy for @key if it answered already, else 0. */
+static inline u32 p2pmap_vcache_get(const struct p2pmap_vcache *c, unsigned int key, u64 tag)
 {
 	u64 e = READ_ONCE(c->entry[key]);
 
-	if (e >> P2PMAP_VCACHE_SHIFT != tag)
-		return false;
-	*verdict = e & 0xf;
-	*reason = (e >> 4) & 0xf;
-	return true;
+	return e >> P2PMAP_VCACHE_SHIFT == tag ? e & 3 : 0;
 }
 
 static inline void p2pmap_vcache_put(struct p2pmap_vcache *c, unsigned int key, u64 tag,
-				     u32 verdict, u32 reason)
+				     u32 verdict)
 {
-	BUILD_BUG_ON(__P2PMAP_REASON_MAX > 16 || P2PMAP_VERDICT_REJECT > 15);
-	WRITE_ONCE(c->entry[key], tag << P2PMAP_VCACHE_SHIFT | reason << 4 | verdict);
+	BUILD_BUG_ON(P2PMAP_VERDICT_REJECT > 3);
+	WRITE_ONCE(c->entry[key], tag << P2PMAP_VCACHE_SHIFT | verdict);
 }
 
 #endif /* _P2PMAP_VCACHE_H */

@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -46,25 +45,14 @@ static __attribute__((format(printf, 2, 3))) void put(struct screen *s, const ch
 	va_end(ap);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* "1.5 MiB/s": a byte rate for people. */
+/* "1.5 MiB/s": a byte rate for people, as fmt_size() writes sizes. */
 static const char *rate_str(double v, char *buf, size_t len)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned int u = 0;
+	size_t n;
 
-	while (v >= 1024 && u < ARRAY_SIZE(unit) - 1) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s/s" : "%.0f %s/s", v, unit[u]);
+	fmt_size((uint64_t)v, buf, len - 2);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/s");
 	return buf;
 }
 
@@ -169,17 +157,17 @@ enum top_key { TOP_NONE, TOP_QUIT, TOP_REDRAW };
 /* Wait up to @secs for 'q' (quit) or a resize of the terminal (redraw). */
 static enum top_key wait_key(double secs)
 {
-	double end = now_s() + secs;
+	double end = mono_seconds() + secs;
 	int ch;
 
 	do {
-		timeout((int)fmax(1, (end - now_s()) * 1000));
+		timeout((int)fmax(1, (end - mono_seconds()) * 1000));
 		ch = getch();
 		if (ch == 'q' || ch == 'Q')
 			return TOP_QUIT;
 		if (ch == KEY_RESIZE)
 			return TOP_REDRAW;
-	} while (now_s() < end);
+	} while (mono_seconds() < end);
 	return TOP_NONE;
 }
 
@@ -221,11 +209,11 @@ static int live(struct screen *s, double interval)
 	noecho();
 	curs_set(0);
 	keypad(stdscr, TRUE);
-	t0 = now_s();
+	t0 = mono_seconds();
 	render(s, &old, &old, 1, interval);	/* the first screen: no rates yet */
 	draw(s);
 	while (k != TOP_QUIT) {
-		left = t0 + interval - now_s();
+		left = t0 + interval - mono_seconds();
 		k = wait_key(left > 0 ? left : 0);
 		if (k == TOP_REDRAW) {
 			draw(s);
@@ -234,7 +222,7 @@ static int live(struct screen *s, double interval)
 		if (k == TOP_QUIT)
 			break;
 		ret = metrics_collect(&cur);
-		t1 = now_s();
+		t1 = mono_seconds();
 		if (ret) {
 			s->nr = 0;
 			put(s, "cannot read p2pmap's counters: %s  [q: quit]", strerror(-ret));
@@ -263,10 +251,10 @@ static int once(struct screen *s, double interval)
 		err_errno(-ret, "cannot read p2pmap's counters");
 		return EXIT_ERR;
 	}
-	t0 = now_s();
+	t0 = mono_seconds();
 	usleep((useconds_t)(interval * 1e6));
 	ret = metrics_collect(&cur);
-	t1 = now_s();
+	t1 = mono_seconds();
 	if (!ret && !cur.loaded) {
 		err("the p2pmap module is not loaded (no " P2PMAP_SYSFS ")");
 		ret = -ENOENT;

@@ -19,7 +19,6 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -353,10 +352,7 @@ static void check_state(struct daemon *d)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(mono_seconds() * 1000);
 }
 
 /*

@@ -29,6 +29,8 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_size(const char *s, uint64_t *out);
 /* "64 KiB", "1.5 MiB", "17 B": for people. Returns @buf. */
 char *fmt_size(uint64_t n, char *buf, size_t len);
+/* CLOCK_MONOTONIC in seconds. */
+double mono_seconds(void);
 
 /* Read a sysfs attribute: a trimmed line, or a number. 0 or -errno. */
 int read_line(const char *path, char *buf, size_t len);
