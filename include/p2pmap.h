@@ -32,6 +32,7 @@
 
 struct device;
 struct p2pmap_mapping;
+struct p2pmap_reg;
 
 /**
  * DOC: Ownership
@@ -196,5 +197,79 @@ int p2pmap_sync_for_cpu(struct p2pmap_mapping *map);
 void p2pmap_unmap(struct p2pmap_mapping *map);
 int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written);
 void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
+
+/**
+ * DOC: Registrations
+ *
+ * A registration is a user buffer pinned, decided and DMA-mapped once for a client, for many
+ * I/Os: per I/O a driver takes a slice (an offset and a length) and gets its DMA segments
+ * without pinning, deciding or mapping anything, as with io_uring's fixed buffers or an
+ * RDMA memory region. Every /dev/p2pmap MAP is a registration, and a driver resolves its
+ * handle from the file it was given (p2pmap_reg_get()); a driver registers its own with
+ * p2pmap_register().
+ *
+ * - RAM of a registration is pinned long-term (FOLL_LONGTERM: pages in ZONE_MOVABLE or CMA
+ *   are migrated out first, so memory offline and CMA allocations proceed); P2P memory cannot
+ *   be, so it is pinned short-term and the registration is revocable. All of its pages are
+ *   charged to RLIMIT_MEMLOCK of the process whose memory it is (ENOMEM beyond the limit,
+ *   CAP_IPC_LOCK lifts it) until it is taken down.
+ * - It is taken down by p2pmap_unregister() or the file's UNMAP or close, or revoked: by the
+ *   unbind of a provider of its memory and by its client's unregistration (the client's
+ *   @quiesce of &struct p2pmap_client_ops is called first). A take-down stops new slices
+ *   (p2pmap_slice_get() fails with -ENODEV), waits until every slice in flight is put, and
+ *   only then unmaps and unpins: a driver puts the slices of its I/Os in @quiesce's wake, or
+ *   the take-down waits for them to complete.
+ * - A user's munmap() of the range does not end a registration: it keeps the pages it pinned,
+ *   as io_uring's fixed buffers do, until it is taken down.
+ * - Slices of one registration may be in flight at once, from any number of threads. Bounce
+ *   pages are the registration's own for its life: a slice's syncs copy only the slice's
+ *   bytes, and do not reschedule more often than every 256 KiB.
+ */
+
+/**
+ * struct p2pmap_slice - a part of a registration for one I/O, in the caller's storage
+ * @reg: the registration (p2pmap's: read it through the calls below, as all members)
+ * @offset: byte offset of the slice in the registration
+ * @len: bytes
+ * @first: index of the slice's first DMA segment
+ * @nr: DMA segments in the slice
+ * @head: bytes of the first DMA segment before the slice
+ *
+ * Embed it in the driver's per-request data (as blk-mq holds struct nvme_iod): taking a
+ * slice allocates nothing.
+ */
+struct p2pmap_slice {
+	struct p2pmap_reg *reg;
+	u64 offset;
+	u64 len;
+	unsigned int first;
+	unsigned int nr;
+	u64 head;
+};
+
+struct p2pmap_reg *p2pmap_register(struct device *client, unsigned long uaddr, size_t len,
+				   enum dma_data_direction dir, unsigned int flags);
+void p2pmap_unregister(struct p2pmap_reg *reg);
+struct p2pmap_reg *p2pmap_reg_get(struct device *client, int fd, u64 handle);
+void p2pmap_reg_put(struct p2pmap_reg *reg);
+u64 p2pmap_reg_len(struct p2pmap_reg *reg);
+enum dma_data_direction p2pmap_reg_dir(struct p2pmap_reg *reg);
+void p2pmap_reg_summary(struct p2pmap_reg *reg, struct p2pmap_summary *sum);
+int p2pmap_slice_get(struct p2pmap_reg *reg, u64 offset, u64 len, struct p2pmap_slice *slice);
+dma_addr_t p2pmap_slice_seg(const struct p2pmap_slice *slice, unsigned int i, u32 *len);
+int p2pmap_slice_sync_for_device(struct p2pmap_slice *slice);
+int p2pmap_slice_sync_for_cpu(struct p2pmap_slice *slice, size_t written);
+void p2pmap_slice_put(struct p2pmap_slice *slice);
+
+/**
+ * p2pmap_slice_nr_segs() - the DMA segments of a slice
+ * @slice: a slice taken with p2pmap_slice_get()
+ *
+ * Return: how many; p2pmap_slice_seg() gives each.
+ */
+static inline unsigned int p2pmap_slice_nr_segs(const struct p2pmap_slice *slice)
+{
+	return slice->nr;
+}
 
 #endif /* _P2PMAP_H */

@@ -337,14 +337,6 @@ void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map)
 	map->nr_chunks = 0;
 }
 
-/*
- * A copy reschedules, and looks whether it must stop, once per P2PMAP_COPY_SLICE bytes. CPU
- * reads of device memory are non-posted and slow (a GPU BAR reads at about 1.5 MB/s with
- * plain loads): a large bounced mapping could otherwise keep a CPU for most of a minute. One
- * slice is at most a few hundred milliseconds there, and a small mapping never looks at all.
- */
-#define P2PMAP_COPY_SLICE	(256U << 10)
-
 /* A provider that is gone for good (surprise removal): its BAR is not there to read or write. */
 static bool provider_gone(struct pci_dev *provider)
 {
@@ -517,6 +509,36 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 	}
 	map->copy_left -= n;
 	return map->copy_left ? 0 : 1;	/* nothing left: stop the walk */
+}
+
+/**
+ * p2pmap_bounce_copy_span() - copy bounced bytes of a registration's slice
+ * @bounce: kernel address of their copy in a bounce chunk
+ * @page: first page of the bounced memory, physically contiguous for @len bytes
+ * @off: offset of the first byte in @page
+ * @len: bytes, at most one bounce chunk
+ * @in: into the chunk (the memory is read) or back (it is written)
+ *
+ * Return: 0, or -ENODEV when the device memory to read is gone (surprise removal); a write
+ * to it is dropped then, as bounce_write() says.
+ */
+int p2pmap_bounce_copy_span(void *bounce, struct page *page, unsigned int off, size_t len,
+			    bool in)
+{
+	page = nth_page(page, off >> PAGE_SHIFT);
+	off = offset_in_page(off);
+	if (in) {
+		if (is_pci_p2pdma_page(page)) {
+			struct pci_dev *provider = p2pmap_page_provider(page);
+
+			if (!provider || provider_gone(provider))
+				return -ENODEV;
+		}
+		bounce_read(bounce, page, off, len);
+	} else {
+		bounce_write(page, off, bounce, len);
+	}
+	return 0;
 }
 
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,

@@ -14,6 +14,7 @@
  * of it; the files keep their handles, which then fail with ENODEV.
  */
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -47,15 +48,15 @@ MODULE_PARM_DESC(max_mappings_per_file,
 
 struct p2pmap_file {
 	struct mutex lock;		/* protects maps, next, nr; never held across a copy */
-	struct xarray maps;		/* handle -> struct p2pmap_handle */
+	struct xarray maps;		/* handle -> struct p2pmap_reg */
 	u32 next;			/* for cyclic handle allocation */
 	unsigned int nr;
 };
 
-/* The handle @id of @f, referenced (p2pmap_handle_put()), or NULL; removed from @f if @erase. */
-static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool erase)
+/* The handle @id of @f, referenced (p2pmap_reg_put()), or NULL; removed from @f if @erase. */
+static struct p2pmap_reg *file_handle(struct p2pmap_file *f, u64 id, bool erase)
 {
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 
 	mutex_lock(&f->lock);
 	h = erase ? xa_erase(&f->maps, id) : xa_load(&f->maps, id);
@@ -69,7 +70,7 @@ static struct p2pmap_handle *file_handle(struct p2pmap_file *f, u64 id, bool era
 
 static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 {
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 	struct p2pmap_summary sum;
 	enum dma_data_direction dir;
 	struct p2pmap_map arg;
@@ -92,7 +93,7 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 	client = p2pmap_get_pci(&arg.client);
 	if (IS_ERR(client))
 		return PTR_ERR(client);
-	h = p2pmap_handle_alloc();
+	h = p2pmap_reg_alloc();
 	if (!h) {
 		pci_dev_put(client);
 		return -ENOMEM;
@@ -104,12 +105,12 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 		ret = -EACCES;
 		goto out_put;
 	}
-	ret = p2pmap_handle_charge(h, DIV_ROUND_UP(offset_in_page(arg.addr) + arg.len, PAGE_SIZE));
+	ret = p2pmap_reg_charge(h, DIV_ROUND_UP(offset_in_page(arg.addr) + arg.len, PAGE_SIZE));
 	if (ret)
 		goto out_put;
-	ret = p2pmap_handle_map(h, client, &arg, dir, &sum);
+	ret = p2pmap_reg_map(h, &client->dev, arg.addr, arg.len, dir, arg.flags, &sum);
 	if (ret) {
-		p2pmap_handle_uncharge(h);
+		p2pmap_reg_uncharge(h);
 		goto out_put;
 	}
 	pci_dev_put(client);
@@ -138,8 +139,8 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 		/* Unless UNMAP or close of the id the caller never saw took it already. */
 		h = file_handle(f, id, true);
 		if (h) {
-			p2pmap_handle_unmap(h, NULL);
-			p2pmap_handle_put(h);
+			p2pmap_reg_unmap(h, NULL);
+			p2pmap_reg_put(h);
 		}
 		return ret;
 	}
@@ -147,19 +148,19 @@ static long ioc_map(struct p2pmap_file *f, void __user *uarg)
 
 out_unmap:
 	mutex_unlock(&f->lock);
-	p2pmap_handle_unmap(h, NULL);
-	p2pmap_handle_put(h);
+	p2pmap_reg_unmap(h, NULL);
+	p2pmap_reg_put(h);
 	return ret;
 out_put:
 	pci_dev_put(client);
-	p2pmap_handle_put(h);
+	p2pmap_reg_put(h);
 	return ret;
 }
 
 static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 {
 	struct p2pmap_handle_arg arg;
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 	u64 written;
 	u32 argsz;
 	int ret;
@@ -182,7 +183,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 	if (!h)
 		return -ENOENT;
 	if (unmap) {
-		ret = p2pmap_handle_unmap(h, &written);
+		ret = p2pmap_reg_unmap(h, &written);
 	} else {
 		/* Under @use: a take-down stops the copy (@abort) and waits for it. */
 		down_read(&h->use);
@@ -199,7 +200,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 		}
 		up_read(&h->use);
 	}
-	p2pmap_handle_put(h);
+	p2pmap_reg_put(h);
 	return ret;
 }
 
@@ -216,7 +217,7 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 	struct p2pmap_segment *segs;
 	struct p2pmap_seg_cursor cur;
 	struct p2pmap_segments arg;
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 	unsigned int i, n, total, done;
 	u32 argsz;
 	int ret;
@@ -276,9 +277,47 @@ static long ioc_segments(struct p2pmap_file *f, void __user *uarg)
 out:
 	kfree(segs);
 out_put:
-	p2pmap_handle_put(h);
+	p2pmap_reg_put(h);
 	return ret;
 }
+
+static const struct file_operations p2pmap_fops;
+
+/**
+ * p2pmap_reg_get() - the registration behind a /dev/p2pmap handle, for a client's I/O
+ * @client: the device the driver does the I/O with
+ * @fd: an open /dev/p2pmap of the calling process (the user passes it with the handle)
+ * @handle: a handle of @fd (struct p2pmap_map.handle)
+ *
+ * As an io_uring fixed-buffer index names a buffer registered with the ring, a handle names
+ * a buffer registered for a client: the driver resolves it once per I/O (or keeps it for
+ * longer), takes slices of it (p2pmap_slice_get()), and drops it with p2pmap_reg_put(). The
+ * registration stays its file's: when the file takes it down or it is revoked, slices fail
+ * with -ENODEV, while the reference stays valid.
+ *
+ * Context: process context.
+ * Return: the registration, referenced, or an ERR_PTR: -EBADF (@fd is not open, or not
+ * /dev/p2pmap), -ENOENT (no such handle), -EXDEV (the handle was made for another device).
+ */
+struct p2pmap_reg *p2pmap_reg_get(struct device *client, int fd, u64 handle)
+{
+	CLASS(fd, file)(fd);
+	struct p2pmap_reg *h;
+
+	if (fd_empty(file) || fd_file(file)->f_op != &p2pmap_fops)
+		return ERR_PTR(-EBADF);
+	if (!handle || handle > INT_MAX)
+		return ERR_PTR(-ENOENT);
+	h = file_handle(fd_file(file)->private_data, handle, false);
+	if (!h)
+		return ERR_PTR(-ENOENT);
+	if (h->client->dev != client) {
+		p2pmap_reg_put(h);
+		return ERR_PTR(-EXDEV);
+	}
+	return h;
+}
+EXPORT_SYMBOL_GPL(p2pmap_reg_get);
 
 static long p2pmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -321,12 +360,12 @@ static int p2pmap_open(struct inode *inode, struct file *file)
 static int p2pmap_release(struct inode *inode, struct file *file)
 {
 	struct p2pmap_file *f = file->private_data;
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 	unsigned long id;
 
 	xa_for_each(&f->maps, id, h) {
-		p2pmap_handle_unmap(h, NULL);
-		p2pmap_handle_put(h);
+		p2pmap_reg_unmap(h, NULL);
+		p2pmap_reg_put(h);
 	}
 	xa_destroy(&f->maps);
 	mutex_destroy(&f->lock);

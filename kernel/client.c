@@ -58,7 +58,7 @@ struct p2pmap_client *p2pmap_client_get(struct device *dev)
 static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pdev)
 {
 	bool quiesced = false;
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 
 	guard(rwsem_read)(&cl->inflight);
 	for (;;) {
@@ -80,8 +80,8 @@ static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pde
 		if (!quiesced && cl->ops && cl->ops->quiesce)
 			cl->ops->quiesce(cl->dev, cl->priv);
 		quiesced = true;
-		p2pmap_handle_take_down(h, NULL);
-		p2pmap_handle_put(h);
+		p2pmap_reg_take_down(h, NULL);
+		p2pmap_reg_put(h);
 	}
 }
 
@@ -167,7 +167,7 @@ EXPORT_SYMBOL_GPL(p2pmap_client_register);
 void p2pmap_client_unregister(struct device *dev)
 {
 	struct p2pmap_client *cl = xa_erase(&clients, client_index(dev));
-	struct p2pmap_handle *h;
+	struct p2pmap_reg *h;
 	bool any;
 
 	if (!cl)
@@ -185,7 +185,7 @@ void p2pmap_client_unregister(struct device *dev)
 		cl->ops->quiesce(dev, cl->priv);
 	for (;;) {
 		mutex_lock(&cl->lock);
-		h = list_first_entry_or_null(&cl->handles, struct p2pmap_handle, node);
+		h = list_first_entry_or_null(&cl->handles, struct p2pmap_reg, node);
 		if (h) {
 			list_del_init(&h->node);
 			kref_get(&h->ref);
@@ -193,8 +193,8 @@ void p2pmap_client_unregister(struct device *dev)
 		mutex_unlock(&cl->lock);
 		if (!h)
 			break;
-		p2pmap_handle_take_down(h, NULL);
-		p2pmap_handle_put(h);
+		p2pmap_reg_take_down(h, NULL);
+		p2pmap_reg_put(h);
 	}
 	/* Take-downs that took a handle off the list before this walk (UNMAP, close, revoke). */
 	down_write(&cl->inflight);

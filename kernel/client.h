@@ -7,9 +7,11 @@
 #ifndef _P2PMAP_CLIENT_H
 #define _P2PMAP_CLIENT_H
 
+#include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu-refcount.h>
 #include <linux/rwsem.h>
 
 #include "internal.h"
@@ -22,7 +24,7 @@
  * @lock: protects @handles and @dead
  * @inflight: held for reading by a MAP for the device and by every take-down of its mappings
  *	but unregistration's own; unregistration takes it for writing to wait for them
- * @handles: the device's live /dev/p2pmap mappings (struct p2pmap_handle.node)
+ * @handles: the device's live /dev/p2pmap mappings (struct p2pmap_reg.node)
  * @dead: unregistered: no new mapping is attached
  * @ref: the registry's reference and one per MAP or handle using the client
  */
@@ -38,10 +40,40 @@ struct p2pmap_client {
 };
 
 /**
- * struct p2pmap_handle - a /dev/p2pmap mapping as its file holds it
+ * struct p2pmap_dma_seg - one DMA segment of a registration, for its slices
+ * @off: byte offset in the buffer of its first byte
+ * @addr: DMA address
+ * @len: bytes
+ * @nosync: PCI bus addresses or a verified override's resource: no CPU sync touches it
+ */
+struct p2pmap_dma_seg {
+	u64 off;
+	dma_addr_t addr;
+	u32 len;
+	bool nosync;
+};
+
+/**
+ * struct p2pmap_bounce_span - bounced bytes of a registration and where their copy is
+ * @off: byte offset in the buffer
+ * @len: bytes (at most one bounce chunk)
+ * @bounce: kernel address of their copy in the bounce chunk
+ * @page: first page of the bounced memory (physically contiguous for @len bytes)
+ * @page_off: offset of the first byte in @page
+ */
+struct p2pmap_bounce_span {
+	u64 off;
+	u32 len;
+	void *bounce;
+	struct page *page;
+	u32 page_off;
+};
+
+/**
+ * struct p2pmap_reg - a registration: a buffer mapped once for a client, for many I/Os
  * @map: the mapping; NULL once it was taken down. Set (under the client's lock) before the
- *	handle can be found, then written only under @use held for writing, so a holder of
- *	@use for reading may use it
+ *	registration can be found, then written only under @use held for writing, so a holder
+ *	of @use for reading, or of a slice, may use it
  * @client: the client it was made for (reference held)
  * @node: in @client's handles while the mapping is live
  * @use: held for reading while SYNC or SEGMENTS use @map, for writing by the take-down, for
@@ -54,9 +86,20 @@ struct p2pmap_client {
  *	stops it)
  * @mm: the mm @pinned is charged to (RLIMIT_MEMLOCK, mm->pinned_vm), grabbed
  * @pinned: pages charged to @mm while @map is live
- * @ref: the file's reference, and the take-down's while it runs
+ * @ref: the file's (or driver's) reference, and the take-down's while it runs
+ * @slices: one reference per slice in flight; killed by the take-down, which then waits for
+ *	@slices_done before it unmaps
+ * @slices_done: completed (for all waiters) when the last slice is put after the kill
+ * @dev: the client device, for the slices' syncs
+ * @dir: the direction @map was made with
+ * @len: bytes in the buffer
+ * @segs: the DMA segments of @map in buffer order (@one when there is one)
+ * @nr_segs: entries in @segs
+ * @spans: the bounced bytes of @map in buffer order, NULL when none is bounced
+ * @nr_spans: entries in @spans
+ * @one: room for the DMA segment of a one-segment buffer
  */
-struct p2pmap_handle {
+struct p2pmap_reg {
 	struct p2pmap_mapping *map;
 	struct p2pmap_client *client;
 	struct list_head node;
@@ -68,6 +111,16 @@ struct p2pmap_handle {
 	struct mm_struct *mm;
 	unsigned long pinned;
 	struct kref ref;
+	struct percpu_ref slices;
+	struct completion slices_done;
+	struct device *dev;
+	enum dma_data_direction dir;
+	u64 len;
+	struct p2pmap_dma_seg *segs;
+	unsigned int nr_segs;
+	struct p2pmap_bounce_span *spans;
+	unsigned int nr_spans;
+	struct p2pmap_dma_seg one;
 };
 
 /* client.c */
@@ -80,14 +133,17 @@ void p2pmap_client_unbound(struct device *dev);
 void p2pmap_client_exit(void);
 
 /* handle.c */
-struct p2pmap_handle *p2pmap_handle_alloc(void);
-void p2pmap_handle_put(struct p2pmap_handle *h);
-int p2pmap_handle_charge(struct p2pmap_handle *h, unsigned long pages);
-void p2pmap_handle_uncharge(struct p2pmap_handle *h);
-int p2pmap_handle_map(struct p2pmap_handle *h, struct pci_dev *client,
-		      const struct p2pmap_map *arg, enum dma_data_direction dir,
-		      struct p2pmap_summary *sum);
-int p2pmap_handle_take_down(struct p2pmap_handle *h, const u64 *written);
-int p2pmap_handle_unmap(struct p2pmap_handle *h, const u64 *written);
+struct p2pmap_reg *p2pmap_reg_alloc(void);
+void p2pmap_reg_put(struct p2pmap_reg *h);
+int p2pmap_reg_charge(struct p2pmap_reg *h, unsigned long pages);
+void p2pmap_reg_uncharge(struct p2pmap_reg *h);
+int p2pmap_reg_map(struct p2pmap_reg *h, struct device *client, u64 addr, u64 len,
+		   enum dma_data_direction dir, unsigned int flags, struct p2pmap_summary *sum);
+int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written);
+int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written);
+
+/* slice.c */
+int p2pmap_slices_index(struct p2pmap_reg *h);
+void p2pmap_slices_free(struct p2pmap_reg *h);
 
 #endif /* _P2PMAP_CLIENT_H */

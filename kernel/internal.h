@@ -107,7 +107,8 @@ unsigned long p2pmap_bounce_cached(void);
 int p2pmap_map_init(void);
 void p2pmap_map_exit(void);
 struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uaddr, size_t len,
-				       enum dma_data_direction dir, unsigned int flags);
+				       enum dma_data_direction dir, unsigned int flags,
+				       bool longterm);
 struct p2pmap_mapping *p2pmap_map_pinned(struct p2pmap_mapping *map, const bool *stop);
 void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop);
 

@@ -447,16 +447,80 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 }
 
 /*
- * p2pmap_map_user() in two steps, for /dev/p2pmap: p2pmap_pin_user() pins the buffer and
- * makes its CPU table, touching nothing of the client's driver, so that a fault that stalls
- * for long (userfaultfd, FUSE) holds no lock a teardown needs; p2pmap_map_pinned() does the
- * rest. A copy that @stop (when not NULL) turns true stops, and the mapping fails with
- * -ENODEV, as it does if @stop is true at the start.
+ * Pin all of [@start, +@nr pages) into @pages, as many calls as GUP needs. Return: 0, or a
+ * negative errno with nothing pinned.
+ */
+static int pin_range(unsigned long start, unsigned int nr, unsigned int gup, struct page **pages)
+{
+	unsigned int done = 0;
+	int ret;
+
+	while (done < nr) {
+		ret = pin_user_pages_fast(start + ((unsigned long)done << PAGE_SHIFT), nr - done,
+					  gup, pages + done);
+		if (ret <= 0) {
+			unpin_user_pages(pages, done);
+			return ret ?: -EFAULT;
+		}
+		done += ret;
+	}
+	return 0;
+}
+
+/*
+ * Pin @nr pages from @start into @pages. Short-term: one FOLL_PCI_P2PDMA pin of them all.
+ * Long-term (a registration): RAM is pinned with FOLL_LONGTERM, which migrates it out of
+ * ZONE_MOVABLE and CMA first; the kernel refuses that for P2P pages (a pagemap must stay
+ * removable), so those keep a short-term pin and the registration is revocable. All-RAM is
+ * one long-term pin; otherwise the range is pinned short-term and each RAM run in it pinned
+ * again long-term. Return: 0, or a negative errno with nothing pinned.
+ */
+static int pin_pages(unsigned long start, unsigned int nr, unsigned int gup, bool longterm,
+		     struct page **pages)
+{
+	unsigned int i = 0, run, k;
+	int ret;
+
+	if (longterm && !pin_range(start, nr, gup | FOLL_LONGTERM, pages))
+		return 0;
+	ret = pin_range(start, nr, gup | FOLL_PCI_P2PDMA, pages);
+	if (ret || !longterm)
+		return ret;
+	while (i < nr) {
+		for (run = 0; i + run < nr && !is_pci_p2pdma_page(pages[i + run]); run++)
+			;
+		if (!run) {
+			i++;
+			continue;
+		}
+		unpin_user_pages(pages + i, run);
+		ret = pin_range(start + ((unsigned long)i << PAGE_SHIFT), run,
+				gup | FOLL_LONGTERM, pages + i);
+		if (ret) {
+			/* Changed under us (now P2P, or a hole): unpin all but the lost run. */
+			for (k = 0; k < nr; k++)
+				if (k < i || k >= i + run)
+					unpin_user_page(pages[k]);
+			return ret;
+		}
+		i += run;
+	}
+	return 0;
+}
+
+/*
+ * p2pmap_map_user() in two steps, for /dev/p2pmap and registrations: p2pmap_pin_user() pins
+ * the buffer (long-term if @longterm, see pin_pages()) and makes its CPU table, touching
+ * nothing of the client's driver, so that a fault that stalls for long (userfaultfd, FUSE)
+ * holds no lock a teardown needs; p2pmap_map_pinned() does the rest. A copy that @stop (when
+ * not NULL) turns true stops, and the mapping fails with -ENODEV, as it does if @stop is true
+ * at the start.
  */
 struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uaddr, size_t len,
-				       enum dma_data_direction dir, unsigned int flags)
+				       enum dma_data_direction dir, unsigned int flags,
+				       bool longterm)
 {
-	unsigned int gup = FOLL_PCI_P2PDMA, max_seg, done = 0;
+	unsigned int gup = 0, max_seg;
 	struct p2pmap_mapping *map;
 	unsigned long end;
 	int ret;
@@ -479,16 +543,14 @@ struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uadd
 	}
 	if (dir_reads_back(dir))
 		gup |= FOLL_WRITE;
-	while (done < map->nr_pages) {
-		ret = pin_user_pages_fast((uaddr & PAGE_MASK) + ((unsigned long)done << PAGE_SHIFT),
-					  map->nr_pages - done, gup, map->pages + done);
-		if (ret <= 0) {
-			ret = ret ?: -EFAULT;
-			goto fail_unpin;
-		}
-		done += ret;
+	ret = pin_pages(uaddr & PAGE_MASK, map->nr_pages, gup, longterm, map->pages);
+	if (ret) {
+		if (map->pages != map->inline_pages)
+			kvfree(map->pages);
+		map->pages = NULL;
+		goto fail;
 	}
-	p2pmap_count(pinned_pages, done);
+	p2pmap_count(pinned_pages, map->nr_pages);
 
 	max_seg = max_t(unsigned int, map->max_seg & PAGE_MASK, PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&map->own_src, map->pages, map->nr_pages,
@@ -501,11 +563,6 @@ struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uadd
 	map->src = &map->own_src;
 	return map;
 
-fail_unpin:
-	unpin_user_pages(map->pages, done);
-	if (map->pages != map->inline_pages)
-		kvfree(map->pages);
-	map->pages = NULL;
 fail:
 	return map_failed(map, ret);
 }
@@ -566,7 +623,7 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 				       size_t len, enum dma_data_direction dir,
 				       unsigned int flags)
 {
-	struct p2pmap_mapping *map = p2pmap_pin_user(client, uaddr, len, dir, flags);
+	struct p2pmap_mapping *map = p2pmap_pin_user(client, uaddr, len, dir, flags, false);
 
 	return IS_ERR(map) ? map : p2pmap_map_pinned(map, NULL);
 }

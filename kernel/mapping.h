@@ -126,6 +126,7 @@ struct p2pmap_range {
  *	with the unbind): the sync or unmap that did it fails with -ENODEV
  * @copy_since: bytes copied since the last p2pmap_copy_check() that looked (bounce.c)
  * @start_ns: when mapping started, for the map tracepoint
+ * @walk_priv: the state of a p2pmap_walk_dst() function that needs more than @map (slice.c)
  * @inline_run: room for @runs when there is one run (all of the mapping is bus addresses, or
  *	all a verified override's): the DMA segments are then @dst's own, and there is no @view
  * @inline_segs: room for the common case (this and what follows is not zeroed when a mapping
@@ -177,6 +178,7 @@ struct p2pmap_mapping {
 	bool copy_lost;
 	unsigned int copy_since;
 	u64 start_ns;
+	void *walk_priv;
 	struct p2pmap_run inline_run;
 	/* Not zeroed at allocation; only inline arrays from here (alloc_mapping() checks): */
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];
@@ -203,6 +205,14 @@ int p2pmap_walk_dst(struct p2pmap_mapping *map, p2pmap_piece_fn fn);
 int p2pmap_fill_piece(struct p2pmap_mapping *map, struct scatterlist *dsg, struct page *page,
 		      unsigned int off, unsigned int len, bool bounced);
 
+/*
+ * A copy reschedules, and looks whether it must stop, once per P2PMAP_COPY_SLICE bytes. CPU
+ * reads of device memory are non-posted and slow (a GPU BAR reads at about 1.5 MB/s with
+ * plain loads): a large bounced mapping could otherwise keep a CPU for most of a minute. One
+ * slice is at most a few hundred milliseconds there, and a small mapping never looks at all.
+ */
+#define P2PMAP_COPY_SLICE	(256U << 10)
+
 /* bounce.c: the copies between bounced memory and its bounce pages, and their release. */
 int p2pmap_bounce_get(struct p2pmap_mapping *map);
 void p2pmap_bounce_put_chunks(struct p2pmap_mapping *map);
@@ -212,6 +222,8 @@ int p2pmap_bounce_copy_in(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			  struct page *page, unsigned int off, unsigned int len, bool bounced);
 int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			   struct page *page, unsigned int off, unsigned int len, bool bounced);
+int p2pmap_bounce_copy_span(void *bounce, struct page *page, unsigned int off, size_t len,
+			    bool in);
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			     struct page *page, unsigned int off, unsigned int len, bool bounced);
 

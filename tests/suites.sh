@@ -15,7 +15,7 @@
 # its tracepoint checks only (the shipped bpftrace scripts read the same events).
 core_tests() {	# TRACE
 	CORE_TESTS=(tests/guest/t_module.sh tests/guest/t_topology.sh build/tests/t_map
-		    build/tests/t_contract
+		    build/tests/t_contract build/tests/t_slice
 		    build/tests/t_bounce
 		    "build/tests/t_stats --hot 10000" "$1" build/tests/t_policy build/tests/t_shadow
 		    tests/guest/t_policy_load.sh "${TOOLS_TESTS[@]}" tests/guest/t_privilege.sh

@@ -3,7 +3,8 @@
  * p2pmap_edu: sample DMA client driver for QEMU's "edu" device (PCI 1234:11e8).
  *
  * It is the example a driver author copies: the device's DMA engine reaches user memory,
- * RAM or P2P, through one p2pmap_map_user() call per buffer; p2pmap decides per provider
+ * RAM or P2P, through one p2pmap_map_user() call per buffer, or through slices of buffers
+ * registered once (/dev/p2pmap handles, p2pmap_reg_get()); p2pmap decides per provider
  * whether the engine reads the P2P memory directly or through bounce pages. It registers
  * each device with p2pmap_client_register() in probe, so /dev/p2pmap may map for it, and
  * unregisters in remove, which takes down those mappings before the device goes.
@@ -188,30 +189,114 @@ static dma_addr_t dma_at(struct sg_table *sgt, u64 off, u64 *avail)
 	return 0;
 }
 
-/* Move [off, off + len) from @src to @dst through the edu buffer, in chunks. */
-static int edu_copy_window(struct edu *edu, struct p2pmap_mapping *src,
-			   struct p2pmap_mapping *dst, u64 off, u64 len, u64 *moved)
-{
-	while (len) {
-		u64 savail, davail, n;
-		dma_addr_t s = dma_at(p2pmap_sgtable(src), off, &savail);
-		dma_addr_t d = dma_at(p2pmap_sgtable(dst), off, &davail);
-		int ret;
+/*
+ * One side of a copy: a mapping made for this copy (@map), or a registration (@reg) that
+ * lends a slice per window, the buffer starting @base bytes into it.
+ */
+struct edu_buf {
+	struct p2pmap_mapping *map;
+	struct p2pmap_reg *reg;
+	u64 base;
+	struct p2pmap_slice slice;
+};
 
-		n = min3(len, savail, davail);
+/* The DMA address of byte @off of a slice and how many bytes follow it contiguously. */
+static dma_addr_t slice_dma_at(const struct p2pmap_slice *slice, u64 off, u64 *avail)
+{
+	unsigned int i;
+	u32 len;
+
+	for (i = 0; i < p2pmap_slice_nr_segs(slice); i++) {
+		dma_addr_t addr = p2pmap_slice_seg(slice, i, &len);
+
+		if (off < len) {
+			*avail = len - off;
+			return addr + off;
+		}
+		off -= len;
+	}
+	*avail = 0;
+	return 0;
+}
+
+/* Take and sync the slice of [@off, @off + @len) of @b when it is a registration. */
+static int buf_start(struct edu_buf *b, u64 off, u64 len)
+{
+	int ret;
+
+	if (!b->reg)
+		return 0;
+	ret = p2pmap_slice_get(b->reg, b->base + off, len, &b->slice);
+	if (ret)
+		return ret;
+	ret = p2pmap_slice_sync_for_device(&b->slice);
+	if (ret)
+		p2pmap_slice_put(&b->slice);
+	return ret;
+}
+
+/* Give the slice back: the engine wrote its first @written bytes (@b is the destination). */
+static int buf_end(struct edu_buf *b, u64 written, bool dst)
+{
+	int ret = 0;
+
+	if (!b->reg)
+		return 0;
+	if (dst)
+		ret = p2pmap_slice_sync_for_cpu(&b->slice, written);
+	p2pmap_slice_put(&b->slice);
+	return ret;
+}
+
+/* The DMA address of byte @off of window [@start, ...) of @b, and the bytes that follow. */
+static dma_addr_t buf_dma_at(const struct edu_buf *b, u64 start, u64 off, u64 *avail)
+{
+	if (b->reg)
+		return slice_dma_at(&b->slice, off - start, avail);
+	return dma_at(p2pmap_sgtable(b->map), off, avail);
+}
+
+/*
+ * Move [start, start + len) from @src to @dst through the edu buffer, in chunks. A
+ * registration's slices are taken for the window and put after it.
+ */
+static int edu_copy_window(struct edu *edu, struct edu_buf *src, struct edu_buf *dst,
+			   u64 start, u64 len, u64 *moved)
+{
+	u64 off = start, done = 0;
+	int ret, end;
+
+	ret = buf_start(src, start, len);
+	if (ret)
+		return ret;
+	ret = buf_start(dst, start, len);
+	if (ret) {
+		buf_end(src, 0, false);
+		return ret;
+	}
+	while (done < len) {
+		u64 savail, davail, n;
+		dma_addr_t s = buf_dma_at(src, start, off, &savail);
+		dma_addr_t d = buf_dma_at(dst, start, off, &davail);
+
+		n = min3(len - done, savail, davail);
 		n = min_t(u64, n, EDU_MAX_XFER);
-		if (!n)
-			return -EINVAL;
+		if (!n) {
+			ret = -EINVAL;
+			break;
+		}
 		ret = edu_dma(edu, s, n, false);
 		if (!ret)
 			ret = edu_dma(edu, d, n, true);
 		if (ret)
-			return ret;
+			break;
 		*moved += 2 * n;
 		off += n;
-		len -= n;
+		done += n;
 	}
-	return 0;
+	end = buf_end(dst, done, true);
+	buf_end(src, 0, false);
+	return ret ?: end;
 }
 
 /*
@@ -245,21 +330,59 @@ static void put_summary(struct p2pmap_mapping *map, __u64 bytes[3])
 	bytes[2] = sum.bytes_bounce;
 }
 
+/*
+ * Resolve one side's handle: the registration must be this device's and allow what the
+ * engine does with it, and [@off, @off + @len) must be in it.
+ */
+static int buf_handle(struct edu *edu, struct edu_buf *b, int fd, u64 handle, u64 off,
+		      u64 len, enum dma_data_direction need)
+{
+	enum dma_data_direction dir;
+
+	b->reg = p2pmap_reg_get(&edu->pdev->dev, fd, handle);
+	if (IS_ERR(b->reg)) {
+		int ret = PTR_ERR(b->reg);
+
+		b->reg = NULL;
+		return ret;
+	}
+	b->base = off;
+	dir = p2pmap_reg_dir(b->reg);
+	if ((dir != need && dir != DMA_BIDIRECTIONAL) || off > p2pmap_reg_len(b->reg) ||
+	    len > p2pmap_reg_len(b->reg) - off)
+		return -EINVAL;
+	return 0;
+}
+
+static void put_reg_summary(struct p2pmap_reg *reg, __u64 bytes[3])
+{
+	struct p2pmap_summary sum;
+
+	p2pmap_reg_summary(reg, &sum);
+	bytes[0] = sum.bytes_ram;
+	bytes[1] = sum.bytes_p2p;
+	bytes[2] = sum.bytes_bounce;
+}
+
+#define EDU_COPY_FLAGS	(P2PMAP_EDU_COPY_SRC_HANDLE | P2PMAP_EDU_COPY_DST_HANDLE)
+
 static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 {
 	struct p2pmap_edu_window *win = NULL, whole;
-	struct p2pmap_mapping *src, *dst;
+	struct edu_buf src = { }, dst = { };
 	struct p2pmap_edu_copy arg;
-	unsigned int dst_flags;
+	unsigned int dst_flags = 0;
 	u32 argsz, i, nr;
 	int ret;
 
-	ret = p2pmap_arg_in(&arg, sizeof(arg), sizeof(arg), uarg, &argsz);
+	ret = p2pmap_arg_in(&arg, sizeof(arg), offsetofend(struct p2pmap_edu_copy, dma_bytes),
+			    uarg, &argsz);
 	if (ret)
 		return ret;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (arg.flags || arg.reserved || !arg.len || arg.nr_windows > EDU_MAX_WINDOWS)
+	if ((arg.flags & ~EDU_COPY_FLAGS) || arg.reserved || arg.reserved2 || !arg.len ||
+	    arg.nr_windows > EDU_MAX_WINDOWS)
 		return -EINVAL;
 
 	nr = arg.nr_windows;
@@ -276,41 +399,65 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		if (!win[i].len || win[i].offset >= arg.len ||
 		    win[i].len > arg.len - win[i].offset) {
 			ret = -EINVAL;
-			goto out_free;
+			goto out;
 		}
 	}
 
-	src = p2pmap_map_user(&edu->pdev->dev, arg.src, arg.len, DMA_TO_DEVICE, 0);
-	if (IS_ERR(src)) {
-		ret = PTR_ERR(src);
-		goto out_free;
+	if (arg.flags & P2PMAP_EDU_COPY_SRC_HANDLE)
+		ret = buf_handle(edu, &src, arg.p2pmap_fd, arg.src, arg.src_off, arg.len,
+				 DMA_TO_DEVICE);
+	else
+		src.map = p2pmap_map_user(&edu->pdev->dev, arg.src, arg.len, DMA_TO_DEVICE, 0);
+	if (!ret && IS_ERR(src.map)) {
+		ret = PTR_ERR(src.map);
+		src.map = NULL;
 	}
+	if (ret)
+		goto out;
 	dst_flags = windows_from_start(win, nr) ? P2PMAP_MAP_DEVICE_WRITES : 0;
-	dst = p2pmap_map_user(&edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE, dst_flags);
-	if (IS_ERR(dst)) {
-		ret = PTR_ERR(dst);
-		goto out_src;
+	if (arg.flags & P2PMAP_EDU_COPY_DST_HANDLE)
+		ret = buf_handle(edu, &dst, arg.p2pmap_fd, arg.dst, arg.dst_off, arg.len,
+				 DMA_FROM_DEVICE);
+	else
+		dst.map = p2pmap_map_user(&edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE,
+					  dst_flags);
+	if (!ret && IS_ERR(dst.map)) {
+		ret = PTR_ERR(dst.map);
+		dst.map = NULL;
 	}
+	if (ret)
+		goto out;
 
 	arg.dma_bytes = 0;
 	mutex_lock(&edu->lock);
 	for (i = 0; i < nr && !ret; i++)
-		ret = edu_copy_window(edu, src, dst, win[i].offset, win[i].len, &arg.dma_bytes);
+		ret = edu_copy_window(edu, &src, &dst, win[i].offset, win[i].len, &arg.dma_bytes);
 	mutex_unlock(&edu->lock);
 
-	put_summary(src, arg.src_bytes);
-	put_summary(dst, arg.dst_bytes);
+	if (src.map)
+		put_summary(src.map, arg.src_bytes);
+	else
+		put_reg_summary(src.reg, arg.src_bytes);
+	if (dst.map)
+		put_summary(dst.map, arg.dst_bytes);
+	else
+		put_reg_summary(dst.reg, arg.dst_bytes);
+out:
 	/*
 	 * Copies bounced data back into dst: with the windows from the start, the bytes the
 	 * engine wrote (half of what it moved: each byte was read, then written), all of it
 	 * otherwise.
 	 */
-	p2pmap_unmap_written(dst, dst_flags ? arg.dma_bytes / 2 : arg.len);
-out_src:
-	p2pmap_unmap(src);
+	if (dst.map)
+		p2pmap_unmap_written(dst.map, dst_flags ? arg.dma_bytes / 2 : arg.len);
+	if (src.map)
+		p2pmap_unmap(src.map);
+	if (dst.reg)
+		p2pmap_reg_put(dst.reg);
+	if (src.reg)
+		p2pmap_reg_put(src.reg);
 	if (!ret)
 		ret = p2pmap_arg_out(uarg, &arg, sizeof(arg), argsz);
-out_free:
 	if (win != &whole)
 		kfree(win);
 	return ret;
@@ -322,11 +469,12 @@ static void edu_free(struct kref *ref)
 }
 
 /*
- * p2pmap is about to take down some of this device's /dev/p2pmap mappings (the driver is
+ * p2pmap is about to take down some of this device's /dev/p2pmap registrations (the driver is
  * going away, or a provider of their memory is): the device must not be using them. This
- * driver never gives its engine a /dev/p2pmap mapping, only its own, which it unmaps itself
- * after stopping the engine; so there is nothing to stop, and waiting for the transfer in
- * progress to end is all it does.
+ * driver gives its engine a registration only inside a COPY, through a slice per window, and
+ * p2pmap's take-down waits for that slice to be put after the window's transfers; the engine
+ * does nothing between transfers. So waiting for the transfer in progress to end is all this
+ * does.
  */
 static void edu_quiesce(struct device *dev, void *priv)
 {

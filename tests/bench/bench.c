@@ -14,15 +14,18 @@
  * reads per byte bounced, and 4 KiB P2P mappings per second for one hot pair with 1 and 2
  * threads (the kernel's loop: what is measured is p2pmap's shared state, not the syscalls),
  * alone and with a P2PMAP_IOC_STATS reader at 100 Hz (what a monitor costs the data path).
+ * Registered buffers: one I/O repeated on one buffer, per I/O: the raw path, p2pmap_map_user()
+ * + unmap, a slice of a registration made once (get, segments, both syncs, put); and what the
+ * registration itself costs (p2pmap_register() + p2pmap_unregister()).
  *
- *   bench [--reps N] [--quick] [--bounce | --monitor] OUT.json
+ *   bench [--reps N] [--quick] [--bounce | --monitor | --slice] OUT.json
  *   bench --profile SECONDS ram|p2p    only map+unmap 4 KiB for the switch's edu, for perf
  *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
  *   bench --profile SECONDS rules      only 4 KiB P2P map+unmap with rules(1000) attached
  *   bench --profile SECONDS ram64k     only map+unmap 64 KiB of RAM for the switch's edu
  *
- * --bounce runs the bounce table alone, --monitor the STATS reader's figure alone (quick checks
- * in a normal lab boot).
+ * --bounce runs the bounce table alone, --monitor the STATS reader's figure alone, --slice the
+ * registered-buffer table alone (quick checks in a normal lab boot; --slice in the vIOMMU lab).
  */
 #define _GNU_SOURCE
 #include <bpf/libbpf.h>
@@ -47,6 +50,10 @@
 #include "topology.skel.h"
 
 enum mode { RAW, NONE, TOPOLOGY, RULES1000, NR_MODES };
+/* The registered-buffer table's rows, as P2PMAP_TEST_RAW_* flags (raw: none). */
+static const uint32_t slice_flag[] = { 0, P2PMAP_TEST_RAW_VIA_P2PMAP, P2PMAP_TEST_RAW_VIA_SLICE,
+				       P2PMAP_TEST_RAW_VIA_REGISTER };
+static const char *const slice_name[] = { "raw", "map_user+unmap", "slice", "register+unregister" };
 static const char *const mode_name[NR_MODES] = { "raw", "p2pmap", "p2pmap+topology", "p2pmap+rules(1000)" };
 
 #define MAX_REPS 15
@@ -76,7 +83,9 @@ static double one_flags(enum mode m, const struct lab_dev *client, uint32_t dir,
 {
 	struct p2pmap_test_raw r = {
 		.argsz = sizeof(r),
-		.flags = m == RAW ? 0 : P2PMAP_TEST_RAW_VIA_P2PMAP | flags,
+		.flags = m == RAW ? flags & ~P2PMAP_TEST_RAW_DEVICE_WRITES :
+			 flags & (P2PMAP_TEST_RAW_VIA_SLICE | P2PMAP_TEST_RAW_VIA_REGISTER) ? flags :
+			 P2PMAP_TEST_RAW_VIA_P2PMAP | flags,
 		.client = client->addr,
 		.dir = dir,
 		.iterations = iters,
@@ -459,6 +468,72 @@ static int profile(void *ram, void *p2p, double seconds, const char *what)
 	return ret;
 }
 
+/*
+ * Registered buffers: a 4 KiB (and 64 KiB) I/O repeated on one buffer for the switch's edu,
+ * ns per I/O (instructions under icount) for the raw path, p2pmap_map_user() + unmap, a slice
+ * of one registration, and register + unregister; RAM and A's p2pmem (P2P for that edu).
+ */
+static void slice_bench(void *ram, void *p2p, FILE *j)
+{
+	static const size_t sizes[] = { 4 << 10, 64 << 10 };
+	static const char *const size_name[] = { "4K", "64K" };
+	enum { NR_ROWS = ARRAY_SIZE(slice_flag) };
+	struct figure f[2][ARRAY_SIZE(sizes)][NR_ROWS] = { 0 };
+	int b, s, k, i, first = 1;
+
+	for (i = -1; i < reps; i++)
+		for (b = 0; b < 2; b++)
+			for (s = 0; s < (int)ARRAY_SIZE(sizes); s++)
+				for (k = 0; k < NR_ROWS; k++) {
+					unsigned int iters = k == 2 ? 20000 : sizes[s] > 4096 ? 500 : 2000;
+					double ns = one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL,
+							      b ? p2p : ram, sizes[s],
+							      i < 0 ? 1 : iters, slice_flag[k]);
+
+					if (ns < 0) {
+						fprintf(stderr, "bench: %s %s %s failed: %s\n", slice_name[k],
+							b ? "p2p" : "ram", size_name[s], strerror((int)-ns));
+						exit(1);
+					}
+					if (i >= 0)
+						f[b][s][k].ns[i] = ns;
+				}
+	printf("\nregistered buffers: one I/O repeated on one buffer for the switch's edu, ns per I/O\n"
+	       "(median of %d; ratio to raw). slice: p2pmap_slice_get() + segments + both syncs +\n"
+	       "p2pmap_slice_put() on a registration made once; register+unregister: the registration\n"
+	       "itself, once\n", reps);
+	printf("%-4s %-5s", "buf", "size");
+	for (k = 0; k < NR_ROWS; k++)
+		printf(" %21s", slice_name[k]);
+	printf("\n");
+	fprintf(j, ",\n  \"registered\": [\n");
+	for (b = 0; b < 2; b++)
+		for (s = 0; s < (int)ARRAY_SIZE(sizes); s++) {
+			double raw;
+
+			for (k = 0; k < NR_ROWS; k++)
+				summarize(&f[b][s][k]);
+			raw = f[b][s][0].med;
+			printf("%-4s %-5s", b ? "p2p" : "ram", size_name[s]);
+			for (k = 0; k < NR_ROWS; k++) {
+				char cell[32];
+
+				if (!k)
+					snprintf(cell, sizeof(cell), "%.0f", f[b][s][k].med);
+				else
+					snprintf(cell, sizeof(cell), "%.0f (%.3f)", f[b][s][k].med,
+						 f[b][s][k].med / raw);
+				printf(" %21s", cell);
+				fprintf(j, "%s    {\"buffer\": \"%s\", \"bytes\": %zu, \"mode\": \"%s\", \"min\": %.0f, \"median\": %.0f, \"max\": %.0f, \"ratio_to_raw\": %.4f}",
+					first ? "" : ",\n", b ? "p2p" : "ram", sizes[s], slice_name[k],
+					f[b][s][k].min, f[b][s][k].med, f[b][s][k].max, f[b][s][k].med / raw);
+				first = 0;
+			}
+			printf("\n");
+		}
+	fprintf(j, "\n  ]");
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20 };
@@ -472,7 +547,7 @@ int main(int argc, char **argv)
 	cpu_set_t cpus;
 	void *ram, *p2p;
 	FILE *j;
-	int b, m, i, first = 1, bounce_only = 0, monitor_only = 0;
+	int b, m, i, first = 1, bounce_only = 0, monitor_only = 0, slice_only = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc)
@@ -483,6 +558,8 @@ int main(int argc, char **argv)
 			bounce_only = 1;
 		else if (!strcmp(argv[i], "--monitor"))
 			monitor_only = 1;
+		else if (!strcmp(argv[i], "--slice"))
+			slice_only = 1;
 		else if (!strcmp(argv[i], "--profile") && i + 2 < argc)
 			prof_seconds = atof(argv[++i]), prof_buf = argv[++i];
 		else
@@ -492,7 +569,7 @@ int main(int argc, char **argv)
 	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
 					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules") &&
 					       strcmp(prof_buf, "ram64k"))))) {
-		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce | --monitor] OUT.json\n"
+		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce | --monitor | --slice] OUT.json\n"
 			"       bench --profile SECONDS ram|p2p|rules|ram64k|bounce\n", MAX_REPS);
 		return 2;
 	}
@@ -520,7 +597,7 @@ int main(int argc, char **argv)
 	if (prof_buf)		/* before the memset: the profile is of the loop only */
 		return profile(ram, p2p, prof_seconds, prof_buf);
 	memset(p2p, 1, p2p_max);
-	if (bounce_only || monitor_only) {
+	if (bounce_only || monitor_only || slice_only) {
 		uname(&u);
 		j = fopen(out, "w");
 		if (!j) {
@@ -531,6 +608,8 @@ int main(int argc, char **argv)
 			u.release, reps);
 		if (bounce_only)
 			bounce_bench(p2p, p2p_max, j);
+		else if (slice_only)
+			slice_bench(ram, p2p, j);
 		else
 			monitor_bench(p2p, j);
 		fprintf(j, "\n}\n");
@@ -672,6 +751,7 @@ int main(int argc, char **argv)
 	hot_bench(p2p, j);
 	monitor_bench(p2p, j);
 	bounce_bench(p2p, p2p_max, j);
+	slice_bench(ram, p2p, j);
 	fprintf(j, "\n}\n");
 	fclose(j);
 	return 0;

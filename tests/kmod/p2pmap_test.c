@@ -70,18 +70,85 @@ static int p2pmap_once(struct device *dev, unsigned long addr, size_t len,
 	return 0;
 }
 
+static int register_once(struct device *dev, unsigned long addr, size_t len,
+			 enum dma_data_direction dir, unsigned int flags)
+{
+	struct p2pmap_reg *reg = p2pmap_register(dev, addr, len, dir, flags);
+
+	if (IS_ERR(reg))
+		return PTR_ERR(reg);
+	p2pmap_unregister(reg);
+	return 0;
+}
+
+/* One I/O on a registration: what a driver does per request. */
+static int slice_once(struct p2pmap_reg *reg, size_t len)
+{
+	struct p2pmap_slice slice;
+	unsigned int i;
+	u32 seg_len;
+	u64 sum = 0;
+	int ret;
+
+	ret = p2pmap_slice_get(reg, 0, len, &slice);
+	if (ret)
+		return ret;
+	for (i = 0; i < p2pmap_slice_nr_segs(&slice); i++)
+		sum += p2pmap_slice_seg(&slice, i, &seg_len) + seg_len;
+	ret = p2pmap_slice_sync_for_device(&slice);
+	if (!ret)
+		ret = p2pmap_slice_sync_for_cpu(&slice, len);
+	p2pmap_slice_put(&slice);
+	/* The segments are used (a driver writes them to its descriptors). */
+	OPTIMIZER_HIDE_VAR(sum);
+	return ret;
+}
+
+static int raw_loop(struct device *dev, struct p2pmap_test_raw *arg, struct page **pages)
+{
+	enum dma_data_direction dir = to_dir(arg->dir);
+	unsigned int flags = arg->flags & P2PMAP_TEST_RAW_DEVICE_WRITES ?
+			     P2PMAP_MAP_DEVICE_WRITES : 0;
+	struct p2pmap_reg *reg = NULL;
+	unsigned int i;
+	int ret = 0;
+	u64 start;
+
+	if (arg->flags & P2PMAP_TEST_RAW_VIA_SLICE) {
+		reg = p2pmap_register(dev, arg->addr, arg->len, dir, flags);
+		if (IS_ERR(reg))
+			return PTR_ERR(reg);
+	}
+	start = ktime_get_ns();
+	for (i = 0; i < arg->iterations && !ret; i++) {
+		if (reg)
+			ret = slice_once(reg, arg->len);
+		else if (arg->flags & P2PMAP_TEST_RAW_VIA_REGISTER)
+			ret = register_once(dev, arg->addr, arg->len, dir, flags);
+		else if (arg->flags & P2PMAP_TEST_RAW_VIA_P2PMAP)
+			ret = p2pmap_once(dev, arg->addr, arg->len, dir, flags);
+		else
+			ret = raw_once(dev, arg->addr, arg->len, dir, pages);
+	}
+	arg->nsec = ktime_get_ns() - start;
+	if (reg)
+		p2pmap_unregister(reg);
+	return ret;
+}
+
 static long ioc_raw(void __user *uarg)
 {
 	struct p2pmap_test_raw arg;
 	struct pci_dev *pdev;
 	struct page **pages;
-	unsigned int i;
-	u64 start;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (!arg.len || arg.len > SZ_1G || !arg.iterations ||
-	    arg.flags & ~(P2PMAP_TEST_RAW_VIA_P2PMAP | P2PMAP_TEST_RAW_DEVICE_WRITES))
+	    arg.flags & ~(P2PMAP_TEST_RAW_VIA_P2PMAP | P2PMAP_TEST_RAW_DEVICE_WRITES |
+			  P2PMAP_TEST_RAW_VIA_SLICE | P2PMAP_TEST_RAW_VIA_REGISTER) ||
+	    hweight32(arg.flags & (P2PMAP_TEST_RAW_VIA_P2PMAP | P2PMAP_TEST_RAW_VIA_SLICE |
+				   P2PMAP_TEST_RAW_VIA_REGISTER)) > 1)
 		return -EINVAL;
 	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
 	if (!pdev)
@@ -92,15 +159,7 @@ static long ioc_raw(void __user *uarg)
 		pci_dev_put(pdev);
 		return -ENOMEM;
 	}
-	arg.result = 0;
-	start = ktime_get_ns();
-	for (i = 0; i < arg.iterations && !arg.result; i++)
-		arg.result = arg.flags & P2PMAP_TEST_RAW_VIA_P2PMAP ?
-			     p2pmap_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir),
-					 arg.flags & P2PMAP_TEST_RAW_DEVICE_WRITES ?
-					 P2PMAP_MAP_DEVICE_WRITES : 0) :
-			     raw_once(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), pages);
-	arg.nsec = ktime_get_ns() - start;
+	arg.result = raw_loop(&pdev->dev, &arg, pages);
 	kvfree(pages);
 	pci_dev_put(pdev);
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;

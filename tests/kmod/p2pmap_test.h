@@ -9,12 +9,18 @@
 
 #define P2PMAP_TEST_RAW_VIA_P2PMAP	(1U << 0)	/* time p2pmap instead (benchmarks) */
 #define P2PMAP_TEST_RAW_DEVICE_WRITES	(1U << 1)	/* with it: P2PMAP_MAP_DEVICE_WRITES */
+#define P2PMAP_TEST_RAW_VIA_SLICE	(1U << 2)	/* one registration, a slice per I/O */
+#define P2PMAP_TEST_RAW_VIA_REGISTER	(1U << 3)	/* p2pmap_register() + unregister */
 
 /**
  * struct p2pmap_test_raw - the plain kernel path, for comparison with p2pmap
  * @argsz: sizeof(struct p2pmap_test_raw)
  * @flags: 0, or P2PMAP_TEST_RAW_VIA_P2PMAP: p2pmap_map_user() + p2pmap_unmap() instead, timed
- *	the same way, so the two paths compare without syscall overhead
+ *	the same way, so the two paths compare without syscall overhead;
+ *	P2PMAP_TEST_RAW_VIA_SLICE: p2pmap_register() once (not timed), then per iteration
+ *	p2pmap_slice_get() of all of it, its segments read, both syncs and p2pmap_slice_put();
+ *	P2PMAP_TEST_RAW_VIA_REGISTER: p2pmap_register() + p2pmap_unregister() (the client must
+ *	be a registered client, as p2pmap_edu's devices are)
  * @client: the DMA device
  * @dir: enum p2pmap_dir
  * @iterations: times to map and unmap (>= 1)
