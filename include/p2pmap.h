@@ -223,7 +223,11 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  *   as io_uring's fixed buffers do, until it is taken down.
  * - Slices of one registration may be in flight at once, from any number of threads. Bounce
  *   pages are the registration's own for its life: a slice's syncs copy only the slice's
- *   bytes, and do not reschedule more often than every 256 KiB.
+ *   bytes, and reschedule every 256 KiB. A long I/O checks p2pmap_slice_revoked() between
+ *   its parts, so that a take-down does not wait for all of it.
+ * - Once a slice was taken, a take-down copies nothing back (each slice's
+ *   p2pmap_slice_sync_for_cpu() did); p2pmap_unregister() never does. A /dev/p2pmap handle
+ *   used only through SYNC copies back at UNMAP and close as a mapping does.
  */
 
 /**
@@ -260,6 +264,7 @@ dma_addr_t p2pmap_slice_seg(const struct p2pmap_slice *slice, unsigned int i, u3
 int p2pmap_slice_sync_for_device(struct p2pmap_slice *slice);
 int p2pmap_slice_sync_for_cpu(struct p2pmap_slice *slice, size_t written);
 void p2pmap_slice_put(struct p2pmap_slice *slice);
+bool p2pmap_slice_revoked(const struct p2pmap_slice *slice);
 
 /**
  * p2pmap_slice_nr_segs() - the DMA segments of a slice

@@ -11,7 +11,6 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/percpu-refcount.h>
 #include <linux/rwsem.h>
 
 #include "internal.h"
@@ -87,9 +86,11 @@ struct p2pmap_bounce_span {
  * @mm: the mm @pinned is charged to (RLIMIT_MEMLOCK, mm->pinned_vm), grabbed
  * @pinned: pages charged to @mm while @map is live
  * @ref: the file's (or driver's) reference, and the take-down's while it runs
- * @slices: one reference per slice in flight; killed by the take-down, which then waits for
- *	@slices_done before it unmaps
- * @slices_done: completed (for all waiters) when the last slice is put after the kill
+ * @slices: slices in flight, and P2PMAP_SLICES_DEAD once a take-down stopped new ones (it
+ *	then waits for @slices_done before it unmaps)
+ * @slices_done: completed (for all waiters) when no slice is in flight after the stop
+ * @sliced: a slice was taken: each slice's sync for the CPU copied its own bytes back, so a
+ *	take-down copies nothing back
  * @dev: the client device, for the slices' syncs
  * @dir: the direction @map was made with
  * @len: bytes in the buffer
@@ -111,8 +112,9 @@ struct p2pmap_reg {
 	struct mm_struct *mm;
 	unsigned long pinned;
 	struct kref ref;
-	struct percpu_ref slices;
+	atomic_t slices;
 	struct completion slices_done;
+	bool sliced;
 	struct device *dev;
 	enum dma_data_direction dir;
 	u64 len;
@@ -143,6 +145,10 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written);
 int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written);
 
 /* slice.c */
+/* In p2pmap_reg.slices: no new slice may be taken. */
+#define P2PMAP_SLICES_DEAD	BIT(30)
+
+void p2pmap_slices_stop(struct p2pmap_reg *h);
 int p2pmap_slices_index(struct p2pmap_reg *h);
 void p2pmap_slices_free(struct p2pmap_reg *h);
 

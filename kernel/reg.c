@@ -23,7 +23,6 @@ static void reg_release(struct kref *ref)
 	if (h->mm)
 		mmdrop(h->mm);
 	p2pmap_slices_free(h);
-	percpu_ref_exit(&h->slices);
 	mutex_destroy(&h->down);
 	mutex_destroy(&h->sync);
 	kfree(h);
@@ -41,24 +40,12 @@ void p2pmap_reg_put(struct p2pmap_reg *reg)
 }
 EXPORT_SYMBOL_GPL(p2pmap_reg_put);
 
-/* The last slice after the take-down's kill: the take-down may unmap. */
-static void slices_gone(struct percpu_ref *ref)
-{
-	struct p2pmap_reg *h = container_of(ref, struct p2pmap_reg, slices);
-
-	complete_all(&h->slices_done);
-}
-
 struct p2pmap_reg *p2pmap_reg_alloc(void)
 {
 	struct p2pmap_reg *h = kzalloc_obj(*h, GFP_KERNEL);
 
 	if (!h)
 		return NULL;
-	if (percpu_ref_init(&h->slices, slices_gone, 0, GFP_KERNEL)) {
-		kfree(h);
-		return NULL;
-	}
 	init_completion(&h->slices_done);
 	INIT_LIST_HEAD(&h->node);
 	init_rwsem(&h->use);
@@ -102,7 +89,8 @@ void p2pmap_reg_uncharge(struct p2pmap_reg *h)
  * Take @h's mapping down, copying back the first *@written bytes the device wrote (NULL:
  * nobody said, so all of it, as UNMAP without P2PMAP_HANDLE_WRITTEN and as the DMA API's unmap
  * of a bounce buffer: a P2PMAP_MAP_DEVICE_WRITES mapping's bytes the device did not write
- * come back as the zeroes its bounce pages started with): 0, or -ENODEV if another take-down
+ * come back as the zeroes its bounce pages started with; nothing once a slice was taken,
+ * whose syncs copied their own bytes): 0, or -ENODEV if another take-down
  * did. New slices fail from the start, and the slices in flight are waited for: their I/O
  * may still be using the mapping. A copy a SYNC is doing is stopped first; a take-down
  * already running is waited for, so that when this returns, nothing copies into the buffer
@@ -111,6 +99,7 @@ void p2pmap_reg_uncharge(struct p2pmap_reg *h)
  */
 int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 {
+	static const u64 zero;
 	struct p2pmap_mapping *map;
 
 	mutex_lock(&h->client->lock);
@@ -119,9 +108,9 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 
 	mutex_lock(&h->down);
 	WRITE_ONCE(h->abort, true);
-	if (!percpu_ref_is_dying(&h->slices))
-		percpu_ref_kill(&h->slices);
-	wait_for_completion(&h->slices_done);
+	p2pmap_slices_stop(h);
+	if (READ_ONCE(h->sliced))
+		written = &zero;
 	down_write(&h->use);
 	map = h->map;
 	h->map = NULL;
@@ -145,6 +134,11 @@ int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written)
 {
 	int ret;
 
+	/*
+	 * The slices in flight first, outside the inflight lock: a driver may finish their I/O
+	 * only in its quiesce, which its unregistration calls before it takes that lock.
+	 */
+	p2pmap_slices_stop(h);
 	down_read(&h->client->inflight);
 	ret = p2pmap_reg_take_down(h, written);
 	up_read(&h->client->inflight);
@@ -264,15 +258,17 @@ EXPORT_SYMBOL_GPL(p2pmap_register);
  * p2pmap_unregister() - take down a driver's own registration and free it
  * @reg: from p2pmap_register(); invalid afterwards
  *
- * Waits for the registration's slices in flight to be put, then unmaps, copies bounced data
- * back (all of it, for FROM_DEVICE and BIDIRECTIONAL) and unpins. A registration that a
+ * Waits for the registration's slices in flight to be put, then unmaps and unpins. It copies
+ * no bounced data back: the slices' p2pmap_slice_sync_for_cpu() did. A registration that a
  * revoke took down already is only freed.
  *
  * Context: process context, may sleep.
  */
 void p2pmap_unregister(struct p2pmap_reg *reg)
 {
-	p2pmap_reg_unmap(reg, NULL);
+	static const u64 none;
+
+	p2pmap_reg_unmap(reg, &none);
 	p2pmap_reg_put(reg);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unregister);

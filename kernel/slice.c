@@ -2,7 +2,7 @@
 /*
  * Slices: one I/O's part of a registration. The registration's DMA segments and bounced bytes
  * are indexed once, in buffer order, when it is made; a slice finds its first segment by a
- * binary search and holds a reference of the registration's per-CPU count, which its
+ * binary search and counts itself in the registration's slice count (one atomic), which its
  * take-down waits for. Nothing is pinned, decided, mapped or allocated per slice.
  */
 #include <linux/dma-mapping.h>
@@ -94,6 +94,10 @@ int p2pmap_slices_index(struct p2pmap_reg *h)
 	/* Two walks of the destination table: count the bounced pieces, then record them. */
 	map->walk_priv = &w;
 	p2pmap_walk_dst(map, index_span);
+	if (!h->nr_spans) {
+		map->walk_priv = NULL;
+		return 0;
+	}
 	h->spans = kvmalloc_array(h->nr_spans, sizeof(*h->spans), GFP_KERNEL);
 	if (h->spans) {
 		h->nr_spans = 0;
@@ -147,11 +151,17 @@ void p2pmap_slices_free(struct p2pmap_reg *h)
 int p2pmap_slice_get(struct p2pmap_reg *reg, u64 offset, u64 len, struct p2pmap_slice *slice)
 {
 	unsigned int first, last;
+	int n;
 
 	if (!len || offset >= reg->len || len > reg->len - offset)
 		return -EINVAL;
-	if (!percpu_ref_tryget_live(&reg->slices))
-		return -ENODEV;
+	n = atomic_read(&reg->slices);
+	do {
+		if (n & P2PMAP_SLICES_DEAD)
+			return -ENODEV;
+	} while (!atomic_try_cmpxchg_acquire(&reg->slices, &n, n + 1));
+	if (!READ_ONCE(reg->sliced))
+		WRITE_ONCE(reg->sliced, true);
 	first = reg->nr_segs == 1 ? 0 : FIND_AT(reg->segs, reg->nr_segs, offset);
 	last = reg->nr_segs == 1 ? 0 : FIND_AT(reg->segs, reg->nr_segs, offset + len - 1);
 	*slice = (struct p2pmap_slice){
@@ -189,6 +199,16 @@ static void sync_segs(struct p2pmap_slice *slice, bool for_cpu)
 
 	if (!dma_dev_need_sync(h->dev))
 		return;
+	/*
+	 * An IOMMU merges physically apart entries into one DMA segment, and a sync of part of
+	 * one would maintain the cache of the wrong memory: sync the whole mapping, entry by
+	 * entry (more than the slice, never less). Without one a DMA segment is one physically
+	 * contiguous entry, and a part of it syncs as itself (swiotlb too).
+	 */
+	if (device_iommu_mapped(h->dev)) {
+		p2pmap_runs_sync(h->map, for_cpu);
+		return;
+	}
 	for (i = 0; i < slice->nr; i++) {
 		const struct p2pmap_dma_seg *d = &h->segs[slice->first + i];
 		dma_addr_t addr;
@@ -232,6 +252,9 @@ static int copy_spans(struct p2pmap_reg *h, u64 off, u64 len, bool in)
 			cond_resched();
 			if (fatal_signal_pending(current))
 				return -EINTR;
+			/* A take-down waits for this slice: end the copy early. */
+			if (atomic_read(&h->slices) & P2PMAP_SLICES_DEAD)
+				return -ENODEV;
 		}
 	}
 	return 0;
@@ -245,8 +268,8 @@ static int copy_spans(struct p2pmap_reg *h, u64 off, u64 len, bool in)
  * bounce pages, then syncs its DMA segments for the device (never PCI bus addresses).
  *
  * Context: process context, may sleep when the slice has bounced bytes.
- * Return: 0, -ENODEV (a provider of the slice's memory is gone: do not start the I/O), or
- * -EINTR (a fatal signal stopped a long copy).
+ * Return: 0, -ENODEV (a provider of the slice's memory is gone, or a take-down is waiting
+ * for the slice: do not start the I/O), or -EINTR (a fatal signal stopped a long copy).
  */
 int p2pmap_slice_sync_for_device(struct p2pmap_slice *slice)
 {
@@ -275,7 +298,7 @@ EXPORT_SYMBOL_GPL(p2pmap_slice_sync_for_device);
  *
  * Context: process context, may sleep when the slice has bounced bytes.
  * Return: 0, -EINTR (a fatal signal stopped a long copy: the buffer holds the device's data
- * up to there).
+ * up to there), -ENODEV (a take-down is waiting for the slice: a long copy stopped early).
  */
 int p2pmap_slice_sync_for_cpu(struct p2pmap_slice *slice, size_t written)
 {
@@ -296,7 +319,40 @@ EXPORT_SYMBOL_GPL(p2pmap_slice_sync_for_cpu);
  */
 void p2pmap_slice_put(struct p2pmap_slice *slice)
 {
-	percpu_ref_put(&slice->reg->slices);
+	struct p2pmap_reg *h = slice->reg;
+
 	slice->reg = NULL;
+	/* The take-down may free what the slice used once the count reaches it. */
+	if (atomic_dec_return_release(&h->slices) == P2PMAP_SLICES_DEAD)
+		complete_all(&h->slices_done);
 }
 EXPORT_SYMBOL_GPL(p2pmap_slice_put);
+
+/**
+ * p2pmap_slice_revoked() - whether a take-down of a slice's registration is waiting for it
+ * @slice: a slice taken with p2pmap_slice_get()
+ *
+ * A driver doing a long I/O in parts checks it between them and ends the I/O early (as
+ * with -ENODEV): the take-down, maybe a provider's unbind, waits for the slice to be put.
+ *
+ * Context: any context.
+ * Return: true once the registration is being taken down.
+ */
+bool p2pmap_slice_revoked(const struct p2pmap_slice *slice)
+{
+	return atomic_read(&slice->reg->slices) & P2PMAP_SLICES_DEAD;
+}
+EXPORT_SYMBOL_GPL(p2pmap_slice_revoked);
+
+/*
+ * Stop new slices of @h and wait until none is in flight (every take-down does this before it
+ * unmaps; more than one may). Context: process context, sleeps.
+ */
+void p2pmap_slices_stop(struct p2pmap_reg *h)
+{
+	int old = atomic_fetch_or(P2PMAP_SLICES_DEAD, &h->slices);
+
+	if (old == 0)
+		complete_all(&h->slices_done);
+	wait_for_completion(&h->slices_done);
+}

@@ -256,6 +256,11 @@ static dma_addr_t buf_dma_at(const struct edu_buf *b, u64 start, u64 off, u64 *a
 	return dma_at(p2pmap_sgtable(b->map), off, avail);
 }
 
+static bool buf_revoked(const struct edu_buf *b)
+{
+	return b->reg && p2pmap_slice_revoked(&b->slice);
+}
+
 /*
  * Move [start, start + len) from @src to @dst through the edu buffer, in chunks. A
  * registration's slices are taken for the window and put after it.
@@ -283,6 +288,11 @@ static int edu_copy_window(struct edu *edu, struct edu_buf *src, struct edu_buf 
 		n = min_t(u64, n, EDU_MAX_XFER);
 		if (!n) {
 			ret = -EINVAL;
+			break;
+		}
+		/* A take-down of a registration waits for its slice: stop between transfers. */
+		if (buf_revoked(src) || buf_revoked(dst)) {
+			ret = -ENODEV;
 			break;
 		}
 		ret = edu_dma(edu, s, n, false);

@@ -469,6 +469,56 @@ static int profile(void *ram, void *p2p, double seconds, const char *what)
 }
 
 /*
+ * The vIOMMU lab has no bus-address pair (lab_find()'s mark of the switch): there P2P goes
+ * through the host bridge and the IOMMU. Take the first pair the kernel allows so as A and
+ * the switch's edu.
+ */
+static int lab_find_host_bridge(struct lab *l)
+{
+	struct lab_dev prov[32], edu[32];
+	int np, ne, fd, i, j;
+
+	memset(l, 0, sizeof(*l));
+	if (lab_scan(prov, &np, edu, &ne, 32) || np < 2 || ne < 2)
+		return -ENODEV;
+	fd = p2pmap_open();
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++) {
+			struct p2pmap_explain ex;
+
+			if (xexplain(fd, &prov[i], &edu[j], 4096, &ex) ||
+			    ex.kernel_verdict != P2PMAP_KV_HOST_BRIDGE)
+				continue;
+			l->prov_a = prov[i];
+			l->prov_b = prov[!i];
+			l->edu_sw = edu[j];
+			l->edu_rc = edu[!j];
+			close(fd);
+			return 0;
+		}
+	close(fd);
+	return -ENOENT;
+}
+
+#define QEMU_TRACE "/mnt/out/qemu-trace.log"
+
+/* The IOTLB invalidations QEMU's vIOMMU traced so far (P2PMAP_QEMU_TRACE), or -1 without. */
+static long iotlb_invalidations(void)
+{
+	FILE *f = fopen(QEMU_TRACE, "r");
+	char line[512];
+	long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "vtd_inv_desc_iotlb"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
  * Registered buffers: a 4 KiB (and 64 KiB) I/O repeated on one buffer for the switch's edu,
  * ns per I/O (instructions under icount) for the raw path, p2pmap_map_user() + unmap, a slice
  * of one registration, and register + unregister; RAM and A's p2pmem (P2P for that edu).
@@ -479,16 +529,21 @@ static void slice_bench(void *ram, void *p2p, FILE *j)
 	static const char *const size_name[] = { "4K", "64K" };
 	enum { NR_ROWS = ARRAY_SIZE(slice_flag) };
 	struct figure f[2][ARRAY_SIZE(sizes)][NR_ROWS] = { 0 };
-	int b, s, k, i, first = 1;
+	double inv[2][ARRAY_SIZE(sizes)][NR_ROWS] = { 0 };
+	int b, s, k, i, first = 1, traced = iotlb_invalidations() >= 0;
 
 	for (i = -1; i < reps; i++)
 		for (b = 0; b < 2; b++)
 			for (s = 0; s < (int)ARRAY_SIZE(sizes); s++)
 				for (k = 0; k < NR_ROWS; k++) {
 					unsigned int iters = k == 2 ? 20000 : sizes[s] > 4096 ? 500 : 2000;
+					long inv0 = i == 0 && traced ? iotlb_invalidations() : 0;
 					double ns = one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL,
 							      b ? p2p : ram, sizes[s],
 							      i < 0 ? 1 : iters, slice_flag[k]);
+
+					if (i == 0 && traced)
+						inv[b][s][k] = (double)(iotlb_invalidations() - inv0) / iters;
 
 					if (ns < 0) {
 						fprintf(stderr, "bench: %s %s %s failed: %s\n", slice_name[k],
@@ -502,9 +557,12 @@ static void slice_bench(void *ram, void *p2p, FILE *j)
 	       "(median of %d; ratio to raw). slice: p2pmap_slice_get() + segments + both syncs +\n"
 	       "p2pmap_slice_put() on a registration made once; register+unregister: the registration\n"
 	       "itself, once\n", reps);
+	if (traced)
+		printf("(with QEMU's vIOMMU: IOTLB invalidations per I/O after each, [inv/IO], in the\n"
+		       "first repetition)\n");
 	printf("%-4s %-5s", "buf", "size");
 	for (k = 0; k < NR_ROWS; k++)
-		printf(" %21s", slice_name[k]);
+		printf(" %21s%s", slice_name[k], traced ? "   inv/IO" : "");
 	printf("\n");
 	fprintf(j, ",\n  \"registered\": [\n");
 	for (b = 0; b < 2; b++)
@@ -524,9 +582,14 @@ static void slice_bench(void *ram, void *p2p, FILE *j)
 					snprintf(cell, sizeof(cell), "%.0f (%.3f)", f[b][s][k].med,
 						 f[b][s][k].med / raw);
 				printf(" %21s", cell);
-				fprintf(j, "%s    {\"buffer\": \"%s\", \"bytes\": %zu, \"mode\": \"%s\", \"min\": %.0f, \"median\": %.0f, \"max\": %.0f, \"ratio_to_raw\": %.4f}",
+				if (traced)
+					printf(" %8.3f", inv[b][s][k]);
+				fprintf(j, "%s    {\"buffer\": \"%s\", \"bytes\": %zu, \"mode\": \"%s\", \"min\": %.0f, \"median\": %.0f, \"max\": %.0f, \"ratio_to_raw\": %.4f",
 					first ? "" : ",\n", b ? "p2p" : "ram", sizes[s], slice_name[k],
 					f[b][s][k].min, f[b][s][k].med, f[b][s][k].max, f[b][s][k].med / raw);
+				if (traced)
+					fprintf(j, ", \"iotlb_invalidations_per_io\": %.4f", inv[b][s][k]);
+				fprintf(j, "}");
 				first = 0;
 			}
 			printf("\n");
@@ -577,7 +640,7 @@ int main(int argc, char **argv)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	if (lab_find(&lab)) {
+	if (lab_find(&lab) && (!slice_only || lab_find_host_bridge(&lab))) {
 		fprintf(stderr, "bench: lab topology not found\n");
 		return 1;
 	}

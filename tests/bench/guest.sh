@@ -2,6 +2,7 @@
 # In the lab guest (make bench): load the modules, run a benchmark, keep its table.
 #   guest.sh          map + unmap, scaling, concurrency, bounce (bench.c; "switch" lab)
 #   guest.sh decide   decision cost (decide.c; "wide" lab)
+#   guest.sh slice    registered buffers only (bench.c --slice; the "viommu" lab)
 #   guest.sh profile  perf profiles of a 4 KiB map+unmap loop, RAM and P2P (make bench-profile;
 #                     P2PMAP_PROFILE_LOOPS picks from p2p ram rules ram64k bounce)
 insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko || exit 1
@@ -34,6 +35,8 @@ if [ "${1:-}" = profile ]; then
 			echo
 		} >>/mnt/out/profile.txt
 	done
+elif [ "${1:-}" = slice ]; then
+	build/tests/bench ${P2PMAP_BENCH_ARGS:-} --slice /mnt/out/slice.json >/mnt/out/slice.txt || exit 1
 elif [ "${1:-}" = decide ]; then
 	build/tests/bench-decide ${P2PMAP_BENCH_ARGS:-} /mnt/out/decide.json >/mnt/out/decide.txt || exit 1
 else

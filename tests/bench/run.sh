@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: boot the lab, run tests/bench/bench.c in it (map + unmap against the raw kernel
-# path, scaling, concurrency, bounce copies); then boot the "wide" lab (64 pairs) and run
-# tests/bench/decide.c (decision cost against pairs and policies). Prints the tables and writes
+# path, scaling, concurrency, bounce copies, registered buffers); then boot the "wide" lab (64
+# pairs) and run tests/bench/decide.c (decision cost against pairs and policies); then the
+# "viommu" lab twice, iommu.strict=1 and 0, for the registered-buffer table through an IOMMU. Prints the tables and writes
 # build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
 # P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
 #   run.sh --profile   instead: perf profiles of the 4 KiB map+unmap loop (make bench-profile;
@@ -63,10 +64,29 @@ if [ $rc != 0 ] || [ ! -f "$out/vm-wide/share/decide.json" ]; then
 	exit 1
 fi
 cat "$out/vm-wide/share/decide.txt"
-python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" "$out/vm-wide/share/decide.json" <<'PY'
+# Registered buffers through QEMU's vIOMMU, strict and lazy, with its IOTLB invalidations
+# counted from QEMU's trace events.
+for strict in 1 0; do
+	echo
+	echo "== registered buffers in the viommu lab, iommu.strict=$strict"
+	{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh slice"; } >"$out/cmd-slice.sh"
+	P2PMAP_IOMMU_STRICT=$strict P2PMAP_QEMU_TRACE='vtd_inv_desc_iotlb*' \
+		tests/vm/run.sh --variant viommu --quiet --timeout $((600 * slow)) --out "$out/vm-viommu-$strict" \
+		-- sh "$out/cmd-slice.sh"
+	rc=$?
+	if [ $rc != 0 ] || [ ! -f "$out/vm-viommu-$strict/share/slice.json" ]; then
+		echo "bench: the viommu lab run failed (exit $rc); console log: $out/vm-viommu-$strict/console.log" >&2
+		exit 1
+	fi
+	cat "$out/vm-viommu-$strict/share/slice.txt"
+done
+python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" "$out/vm-wide/share/decide.json" \
+	"$out/vm-viommu-1/share/slice.json" "$out/vm-viommu-0/share/slice.json" <<'PY'
 import json, os, platform, subprocess, sys
 guest = json.load(open(sys.argv[1]))
 guest["decision"] = json.load(open(sys.argv[4]))
+guest["registered_viommu_strict"] = json.load(open(sys.argv[5]))["registered"]
+guest["registered_viommu_lazy"] = json.load(open(sys.argv[6]))["registered"]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 res = {"host_cpu": cpu, "host_cpus": len([l for l in open("/proc/cpuinfo") if l.startswith("processor")]),

@@ -16,7 +16,9 @@
 # the guest boots on, default /; tests/vm/packages.sh gives it a root with the Debian packages
 # installed). icount: TCG on one host thread with the guest's clock driven by the instructions
 # it executes, 1 ns each, so a time measured in the guest is an instruction count: the same
-# run after run (make bench's exact ratios).
+# run after run (make bench's exact ratios). P2PMAP_QEMU_TRACE=PATTERN: QEMU's trace events
+# matching it go to DIR/share/qemu-trace.log, which the guest reads at /mnt/out (make bench
+# counts the vIOMMU's IOTLB invalidations so).
 #
 # The host / (or P2PMAP_ROOT) is the guest's root, read-only over virtio-9p; DIR/share is
 # writable in the guest at /mnt/out. The exit status is the guest command's, or 124 on timeout,
@@ -131,6 +133,8 @@ qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "${smp_args[@]}"
       -device "virtio-9p-pci,fsdev=outfs,mount_tag=p2pmap_out,addr=0x11"
       -qmp "unix:$out/qmp.sock,server=on,wait=off")
 qemu+=(-append "$append")
+[ -n "${P2PMAP_QEMU_TRACE:-}" ] &&
+	qemu+=(-trace "enable=$P2PMAP_QEMU_TRACE,file=$share/qemu-trace.log")
 
 if [ $shell = 1 ]; then
 	echo "p2pmap lab: variant $variant, $accel; leave with 'poweroff' (or Ctrl-a x)" >&2

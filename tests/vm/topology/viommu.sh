@@ -16,4 +16,5 @@
 echo "-cpu EPYC"
 echo "-device intel-iommu,intremap=off"
 bash "$(dirname "$0")/acs.sh" | grep -v '^append '
-echo "append intel_iommu=on iommu.strict=1 p2pmap_edu.dma_bits=64"
+# P2PMAP_IOMMU_STRICT=0: lazy unmaps (a flush queue) instead of an IOTLB invalidation each.
+echo "append intel_iommu=on iommu.strict=${P2PMAP_IOMMU_STRICT:-1} p2pmap_edu.dma_bits=64"
