@@ -92,6 +92,8 @@ struct p2pmap_bounce_span {
  * @sliced: a slice was taken: each slice's sync for the CPU copied its own bytes back, so a
  *	take-down copies nothing back
  * @dev: the client device, for the slices' syncs
+ * @sync_mode: how a slice's DMA segments are synced (P2PMAP_SLICE_SYNC_*), decided once the
+ *	mapping is made: the DMA API's need for syncs does not change for a mapping made
  * @dir: the direction @map was made with
  * @len: bytes in the buffer
  * @segs: the DMA segments of @map in buffer order (@one when there is one)
@@ -116,6 +118,7 @@ struct p2pmap_reg {
 	struct completion slices_done;
 	bool sliced;
 	struct device *dev;
+	u8 sync_mode;
 	enum dma_data_direction dir;
 	u64 len;
 	struct p2pmap_dma_seg *segs;
@@ -145,6 +148,9 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written);
 int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written);
 
 /* slice.c */
+/* p2pmap_reg.sync_mode: none (coherent, no swiotlb), each DMA segment, all (an IOMMU) */
+enum { P2PMAP_SLICE_SYNC_NONE, P2PMAP_SLICE_SYNC_SEGS, P2PMAP_SLICE_SYNC_ALL };
+
 /* In p2pmap_reg.slices: no new slice may be taken. */
 #define P2PMAP_SLICES_DEAD	BIT(30)
 

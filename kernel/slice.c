@@ -89,6 +89,14 @@ int p2pmap_slices_index(struct p2pmap_reg *h)
 	if (WARN_ON_ONCE(off != map->len))
 		return -EIO;
 
+	/*
+	 * An IOMMU merges physically apart entries into one DMA segment, and a sync of part of
+	 * one would maintain the cache of the wrong memory: sync the whole mapping, entry by
+	 * entry (more than the slice, never less). Without one a DMA segment is one physically
+	 * contiguous entry, and a part of it syncs as itself (swiotlb too).
+	 */
+	h->sync_mode = !dma_dev_need_sync(h->dev) ? P2PMAP_SLICE_SYNC_NONE :
+		  device_iommu_mapped(h->dev) ? P2PMAP_SLICE_SYNC_ALL : P2PMAP_SLICE_SYNC_SEGS;
 	if (!map->nr_bounce)
 		return 0;
 	/* Two walks of the destination table: count the bounced pieces, then record them. */
@@ -197,15 +205,9 @@ static void sync_segs(struct p2pmap_slice *slice, bool for_cpu)
 	struct p2pmap_reg *h = slice->reg;
 	unsigned int i;
 
-	if (!dma_dev_need_sync(h->dev))
+	if (likely(h->sync_mode == P2PMAP_SLICE_SYNC_NONE))
 		return;
-	/*
-	 * An IOMMU merges physically apart entries into one DMA segment, and a sync of part of
-	 * one would maintain the cache of the wrong memory: sync the whole mapping, entry by
-	 * entry (more than the slice, never less). Without one a DMA segment is one physically
-	 * contiguous entry, and a part of it syncs as itself (swiotlb too).
-	 */
-	if (device_iommu_mapped(h->dev)) {
+	if (h->sync_mode == P2PMAP_SLICE_SYNC_ALL) {
 		p2pmap_runs_sync(h->map, for_cpu);
 		return;
 	}

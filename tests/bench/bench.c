@@ -23,6 +23,7 @@
  *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
  *   bench --profile SECONDS rules      only 4 KiB P2P map+unmap with rules(1000) attached
  *   bench --profile SECONDS ram64k     only map+unmap 64 KiB of RAM for the switch's edu
+ *   bench --profile SECONDS register   only register+unregister 4 KiB of RAM for it
  *
  * --bounce runs the bounce table alone, --monitor the STATS reader's figure alone, --slice the
  * registered-buffer table alone (quick checks in a normal lab boot; --slice in the vIOMMU lab).
@@ -438,7 +439,8 @@ static void monitor_bench(void *p2p, FILE *j)
 static int profile(void *ram, void *p2p, double seconds, const char *what)
 {
 	int bounce = !strcmp(what, "bounce"), rules = !strcmp(what, "rules");
-	void *buf = strncmp(what, "ram", 3) ? p2p : ram;
+	int reg = !strcmp(what, "register");
+	void *buf = strncmp(what, "ram", 3) && !reg ? p2p : ram;
 	size_t len = strcmp(what, "ram64k") ? 4096 : 64 << 10;
 	struct topology_bpf *t = NULL;
 	struct rules_bpf *r = NULL;
@@ -456,7 +458,9 @@ static int profile(void *ram, void *p2p, double seconds, const char *what)
 	for (end = now() + seconds; now() < end;) {
 		ns = bounce ? one_flags(NONE, &lab.edu_rc, P2PMAP_DIR_FROM_DEVICE, buf, 64 << 10, 64,
 					P2PMAP_TEST_RAW_DEVICE_WRITES) :
-			      one(NONE, buf, len, 2000);
+		     reg ? one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL, buf, len, 2000,
+				     P2PMAP_TEST_RAW_VIA_REGISTER) :
+			   one(NONE, buf, len, 2000);
 		if (ns < 0) {
 			fprintf(stderr, "bench: the loop for perf failed: %s\n", strerror((int)-ns));
 			ret = 1;
@@ -631,9 +635,9 @@ int main(int argc, char **argv)
 	if ((!out && !prof_buf) || reps < 1 || reps > MAX_REPS ||
 	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
 					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules") &&
-					       strcmp(prof_buf, "ram64k"))))) {
+					       strcmp(prof_buf, "ram64k") && strcmp(prof_buf, "register"))))) {
 		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce | --monitor | --slice] OUT.json\n"
-			"       bench --profile SECONDS ram|p2p|rules|ram64k|bounce\n", MAX_REPS);
+			"       bench --profile SECONDS ram|p2p|rules|ram64k|bounce|register\n", MAX_REPS);
 		return 2;
 	}
 	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */
