@@ -330,11 +330,15 @@ static bool windows_from_start(const struct p2pmap_edu_window *win, u32 nr)
 	return true;
 }
 
-static void put_summary(struct p2pmap_mapping *map, __u64 bytes[3])
+/* Bytes of one side per path: RAM, P2P, bounced. */
+static void put_summary(const struct edu_buf *b, __u64 bytes[3])
 {
 	struct p2pmap_summary sum;
 
-	p2pmap_summary(map, &sum);
+	if (b->map)
+		p2pmap_summary(b->map, &sum);
+	else
+		p2pmap_reg_summary(b->reg, &sum);
 	bytes[0] = sum.bytes_ram;
 	bytes[1] = sum.bytes_p2p;
 	bytes[2] = sum.bytes_bounce;
@@ -362,16 +366,6 @@ static int buf_handle(struct edu *edu, struct edu_buf *b, int fd, u64 handle, u6
 	    len > p2pmap_reg_len(b->reg) - off)
 		return -EINVAL;
 	return 0;
-}
-
-static void put_reg_summary(struct p2pmap_reg *reg, __u64 bytes[3])
-{
-	struct p2pmap_summary sum;
-
-	p2pmap_reg_summary(reg, &sum);
-	bytes[0] = sum.bytes_ram;
-	bytes[1] = sum.bytes_p2p;
-	bytes[2] = sum.bytes_bounce;
 }
 
 #define EDU_COPY_FLAGS	(P2PMAP_EDU_COPY_SRC_HANDLE | P2PMAP_EDU_COPY_DST_HANDLE)
@@ -444,14 +438,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		ret = edu_copy_window(edu, &src, &dst, win[i].offset, win[i].len, &arg.dma_bytes);
 	mutex_unlock(&edu->lock);
 
-	if (src.map)
-		put_summary(src.map, arg.src_bytes);
-	else
-		put_reg_summary(src.reg, arg.src_bytes);
-	if (dst.map)
-		put_summary(dst.map, arg.dst_bytes);
-	else
-		put_reg_summary(dst.reg, arg.dst_bytes);
+	put_summary(&src, arg.src_bytes);
+	put_summary(&dst, arg.dst_bytes);
 out:
 	/*
 	 * Copies bounced data back into dst: with the windows from the start, the bytes the

@@ -47,39 +47,30 @@ if [ "${1:-}" = --profile ]; then
 	cat "$out/vm/share/profile.txt"
 	exit 0
 fi
-{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh"; } >"$out/cmd.sh"
-tests/vm/run.sh --quiet --timeout $((1200 * slow)) --out "$out/vm" -- sh "$out/cmd.sh"
-rc=$?
-if [ $rc != 0 ] || [ ! -f "$out/vm/share/bench.json" ]; then
-	echo "bench: the lab run failed (exit $rc); console log: $out/vm/console.log" >&2
-	exit 1
-fi
-cat "$out/vm/share/bench.txt"
+# One lab boot running "guest.sh MODE": bench VARIANT MODE DIR RESULT TIMEOUT;
+# prints the guest's RESULT.txt, or fails the bench when RESULT.json is missing.
+bench() {
+	local variant=$1 mode=$2 dir=$3 result=$4 timeout=$5
+	{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh $mode"; } >"$dir.sh"
+	tests/vm/run.sh --variant "$variant" --quiet --timeout "$timeout" --out "$dir" -- sh "$dir.sh"
+	local rc=$?
+	if [ $rc != 0 ] || [ ! -f "$dir/share/$result.json" ]; then
+		echo "bench: the $variant lab run failed (exit $rc); console log: $dir/console.log" >&2
+		exit 1
+	fi
+	cat "$dir/share/$result.txt"
+}
+bench switch "" "$out/vm" bench $((1200 * slow))
 echo
 echo "== decision cost, in the wide lab (4 providers x 16 clients)"
-{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh decide"; } >"$out/cmd-decide.sh"
-tests/vm/run.sh --variant wide --quiet --timeout $((600 * slow)) --out "$out/vm-wide" -- sh "$out/cmd-decide.sh"
-rc=$?
-if [ $rc != 0 ] || [ ! -f "$out/vm-wide/share/decide.json" ]; then
-	echo "bench: the wide lab run failed (exit $rc); console log: $out/vm-wide/console.log" >&2
-	exit 1
-fi
-cat "$out/vm-wide/share/decide.txt"
+bench wide decide "$out/vm-wide" decide $((600 * slow))
 # Registered buffers through QEMU's vIOMMU, strict and lazy, with its IOTLB invalidations
 # counted from QEMU's trace events.
 for strict in 1 0; do
 	echo
 	echo "== registered buffers in the viommu lab, iommu.strict=$strict"
-	{ echo "export P2PMAP_BENCH_ARGS='${P2PMAP_BENCH_ARGS:-}'"; echo "sh tests/bench/guest.sh slice"; } >"$out/cmd-slice.sh"
 	P2PMAP_IOMMU_STRICT=$strict P2PMAP_QEMU_TRACE='vtd_inv_desc_iotlb*' \
-		tests/vm/run.sh --variant viommu --quiet --timeout $((600 * slow)) --out "$out/vm-viommu-$strict" \
-		-- sh "$out/cmd-slice.sh"
-	rc=$?
-	if [ $rc != 0 ] || [ ! -f "$out/vm-viommu-$strict/share/slice.json" ]; then
-		echo "bench: the viommu lab run failed (exit $rc); console log: $out/vm-viommu-$strict/console.log" >&2
-		exit 1
-	fi
-	cat "$out/vm-viommu-$strict/share/slice.txt"
+		bench viommu slice "$out/vm-viommu-$strict" slice $((600 * slow))
 done
 python3 - "$out/vm/share/bench.json" "$out/results.json" "$accel" "$out/vm-wide/share/decide.json" \
 	"$out/vm-viommu-1/share/slice.json" "$out/vm-viommu-0/share/slice.json" <<'PY'

@@ -500,20 +500,6 @@ static void t_segments_linear(void)
 
 /* ---- RLIMIT_MEMLOCK --------------------------------------------------------------------- */
 
-static long vm_pinned_kb(void)
-{
-	FILE *s = fopen("/proc/self/status", "r");
-	char line[128];
-	long kb = -1;
-
-	while (s && fgets(line, sizeof(line), s))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	if (s)
-		fclose(s);
-	return kb;
-}
-
 /* Drop CAP_IPC_LOCK from the effective set: the memlock limit then applies to root too. */
 static int drop_ipc_lock(void)
 {

@@ -275,20 +275,6 @@ static void *copier_fn(void *arg)
 	return NULL;
 }
 
-static long vm_pinned_kb(void)
-{
-	FILE *s = fopen("/proc/self/status", "r");
-	char line[128];
-	long kb = -1;
-
-	while (s && fgets(line, sizeof(line), s))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	if (s)
-		fclose(s);
-	return kb;
-}
-
 /* Run @path <- @val in a child; wait up to @secs. 0 when it completed in time; *@dt: how long. */
 static int write_bounded(const char *path, const char *val, int secs, double *dt)
 {

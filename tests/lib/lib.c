@@ -211,6 +211,20 @@ bool nothing_held(uint64_t pinned0)
 	return false;
 }
 
+long vm_pinned_kb(void)
+{
+	FILE *s = fopen("/proc/self/status", "r");
+	char line[128];
+	long kb = -1;
+
+	while (s && fgets(line, sizeof(line), s))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	if (s)
+		fclose(s);
+	return kb;
+}
+
 double now(void)
 {
 	struct timespec ts;

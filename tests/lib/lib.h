@@ -123,6 +123,8 @@ struct mapper_counts mappers_stop(struct mappers *m);
 
 /* Monotonic time in seconds. */
 double now(void);
+/* This process's pinned memory charged to RLIMIT_MEMLOCK (VmPin), in KiB; -1 if unknown. */
+long vm_pinned_kb(void);
 /* Ask @cond(@arg) every 10 ms until it holds, for up to @ms; its last answer. */
 bool wait_until(bool (*cond)(void *arg), void *arg, int ms);
 /* @len bytes of private anonymous RAM, read-write; bails out if mmap fails. */
