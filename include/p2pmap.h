@@ -227,7 +227,7 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  *   its parts, so that a take-down does not wait for all of it.
  * - Once a slice was taken, a take-down copies nothing back (each slice's
  *   p2pmap_slice_sync_for_cpu() did); p2pmap_unregister() never does. A /dev/p2pmap handle
- *   used only through SYNC copies back at UNMAP and close as a mapping does.
+ *   its user ever SYNCed copies back at UNMAP and close as a mapping does.
  */
 
 /**

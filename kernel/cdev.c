@@ -191,6 +191,7 @@ static long ioc_unmap_sync(struct p2pmap_file *f, void __user *uarg, bool unmap)
 			ret = -ENODEV;
 		} else {
 			mutex_lock(&h->sync);
+			WRITE_ONCE(h->synced, true);
 			if (arg.flags == P2PMAP_SYNC_FOR_CPU)
 				ret = p2pmap_sync_for_cpu_written(h->map,
 								  min_t(u64, written, SIZE_MAX));

@@ -77,6 +77,7 @@ static void revoke_client_provider(struct p2pmap_client *cl, struct pci_dev *pde
 		mutex_unlock(&cl->lock);
 		if (!found)
 			return;
+		p2pmap_slices_kill(h);
 		if (!quiesced && cl->ops && cl->ops->quiesce)
 			cl->ops->quiesce(cl->dev, cl->priv);
 		quiesced = true;
@@ -180,6 +181,9 @@ void p2pmap_client_unregister(struct device *dev)
 
 	mutex_lock(&cl->lock);
 	any = !list_empty(&cl->handles);
+	/* No new slice from here: the I/O that quiesce waits for is the last. */
+	list_for_each_entry(h, &cl->handles, node)
+		p2pmap_slices_kill(h);
 	mutex_unlock(&cl->lock);
 	if (any && cl->ops && cl->ops->quiesce)
 		cl->ops->quiesce(dev, cl->priv);

@@ -90,10 +90,14 @@ struct p2pmap_bounce_span {
  *	then waits for @slices_done before it unmaps)
  * @slices_done: completed (for all waiters) when no slice is in flight after the stop
  * @sliced: a slice was taken: each slice's sync for the CPU copied its own bytes back, so a
- *	take-down copies nothing back
+ *	take-down copies nothing back, unless @synced
+ * @synced: the whole mapping was synced (/dev/p2pmap SYNC): its user expects UNMAP and close
+ *	to copy back as for a mapping
  * @dev: the client device, for the slices' syncs
  * @sync_mode: how a slice's DMA segments are synced (P2PMAP_SLICE_SYNC_*), decided once the
  *	mapping is made: the DMA API's need for syncs does not change for a mapping made
+ * @sync_piece: the bytes an IOMMU may merge DMA segments at (a power of two), for
+ *	P2PMAP_SLICE_SYNC_PIECES
  * @dir: the direction @map was made with
  * @len: bytes in the buffer
  * @segs: the DMA segments of @map in buffer order (@one when there is one)
@@ -117,8 +121,10 @@ struct p2pmap_reg {
 	atomic_t slices;
 	struct completion slices_done;
 	bool sliced;
+	bool synced;
 	struct device *dev;
 	u8 sync_mode;
+	unsigned long sync_piece;
 	enum dma_data_direction dir;
 	u64 len;
 	struct p2pmap_dma_seg *segs;
@@ -148,12 +154,13 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written);
 int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written);
 
 /* slice.c */
-/* p2pmap_reg.sync_mode: none (coherent, no swiotlb), each DMA segment, all (an IOMMU) */
-enum { P2PMAP_SLICE_SYNC_NONE, P2PMAP_SLICE_SYNC_SEGS, P2PMAP_SLICE_SYNC_ALL };
+/* p2pmap_reg.sync_mode: none (coherent, no swiotlb), per DMA segment, per merge piece */
+enum { P2PMAP_SLICE_SYNC_NONE, P2PMAP_SLICE_SYNC_SEGS, P2PMAP_SLICE_SYNC_PIECES };
 
 /* In p2pmap_reg.slices: no new slice may be taken. */
 #define P2PMAP_SLICES_DEAD	BIT(30)
 
+void p2pmap_slices_kill(struct p2pmap_reg *h);
 void p2pmap_slices_stop(struct p2pmap_reg *h);
 int p2pmap_slices_index(struct p2pmap_reg *h);
 void p2pmap_slices_free(struct p2pmap_reg *h);

@@ -111,6 +111,7 @@ struct p2pmap_mapping *p2pmap_pin_user(struct device *client, unsigned long uadd
 				       bool longterm);
 struct p2pmap_mapping *p2pmap_map_pinned(struct p2pmap_mapping *map, const bool *stop);
 void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop);
+void p2pmap_map_skip_cpu_sync(struct p2pmap_mapping *map);
 
 /**
  * struct p2pmap_seg_cursor - where a description of a mapping's segments is

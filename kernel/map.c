@@ -585,6 +585,15 @@ void p2pmap_map_set_stop(struct p2pmap_mapping *map, const bool *stop)
 	map->stop = stop;
 }
 
+/*
+ * The unmap of @map is to leave the CPU's view alone (DMA_ATTR_SKIP_CPU_SYNC): its user synced
+ * what it needed, and a swiotlb or cache sync of all of it would overwrite later CPU writes.
+ */
+void p2pmap_map_skip_cpu_sync(struct p2pmap_mapping *map)
+{
+	map->unmap_attrs = DMA_ATTR_SKIP_CPU_SYNC;
+}
+
 /**
  * p2pmap_map_user() - pin user memory and DMA-map it for a client
  * @client: the device that will do the DMA; the mapping is its bound driver's, which unmaps

@@ -127,6 +127,8 @@ struct p2pmap_range {
  * @copy_since: bytes copied since the last p2pmap_copy_check() that looked (bounce.c)
  * @start_ns: when mapping started, for the map tracepoint
  * @walk_priv: the state of a p2pmap_walk_dst() function that needs more than @map (slice.c)
+ * @unmap_attrs: DMA attributes of the unmap (DMA_ATTR_SKIP_CPU_SYNC for a registration whose
+ *	slices synced their own bytes)
  * @inline_run: room for @runs when there is one run (all of the mapping is bus addresses, or
  *	all a verified override's): the DMA segments are then @dst's own, and there is no @view
  * @inline_segs: room for the common case (this and what follows is not zeroed when a mapping
@@ -179,6 +181,7 @@ struct p2pmap_mapping {
 	unsigned int copy_since;
 	u64 start_ns;
 	void *walk_priv;
+	unsigned long unmap_attrs;
 	struct p2pmap_run inline_run;
 	/* Not zeroed at allocation; only inline arrays from here (alloc_mapping() checks): */
 	struct p2pmap_seg inline_segs[P2PMAP_INLINE_SEGS];

@@ -109,7 +109,7 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 	mutex_lock(&h->down);
 	WRITE_ONCE(h->abort, true);
 	p2pmap_slices_stop(h);
-	if (READ_ONCE(h->sliced))
+	if (READ_ONCE(h->sliced) && !READ_ONCE(h->synced))
 		written = &zero;
 	down_write(&h->use);
 	map = h->map;
@@ -117,6 +117,9 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 	if (map) {
 		/* The copy back is this take-down's own: nothing stops it but a fatal signal. */
 		p2pmap_map_set_stop(map, &h->down_stop);
+		/* Nothing to copy back: nor may the DMA API's unmap (swiotlb, cache syncs). */
+		if (written && !*written)
+			p2pmap_map_skip_cpu_sync(map);
 		p2pmap_unmap_written(map, written ? min_t(u64, *written, SIZE_MAX) : SIZE_MAX);
 		p2pmap_reg_uncharge(h);
 	}

@@ -81,7 +81,7 @@ void p2pmap_runs_unmap(struct p2pmap_mapping *map)
 	unsigned int r;
 
 	if (!map->nr_runs) {
-		dma_unmap_sgtable(map->client, map->dst, map->dir, 0);
+		dma_unmap_sgtable(map->client, map->dst, map->dir, map->unmap_attrs);
 		return;
 	}
 	for (r = 0; r < map->nr_runs; r++) {
@@ -90,7 +90,8 @@ void p2pmap_runs_unmap(struct p2pmap_mapping *map)
 		if (map->runs[r].resource)
 			unmap_resource_run(map, &map->runs[r]);
 		else
-			dma_unmap_sg(map->client, map->runs[r].sgl, map->runs[r].nents, map->dir);
+			dma_unmap_sg_attrs(map->client, map->runs[r].sgl, map->runs[r].nents,
+					   map->dir, map->unmap_attrs);
 	}
 }
 

@@ -90,13 +90,14 @@ int p2pmap_slices_index(struct p2pmap_reg *h)
 		return -EIO;
 
 	/*
-	 * An IOMMU merges physically apart entries into one DMA segment, and a sync of part of
-	 * one would maintain the cache of the wrong memory: sync the whole mapping, entry by
-	 * entry (more than the slice, never less). Without one a DMA segment is one physically
-	 * contiguous entry, and a part of it syncs as itself (swiotlb too).
+	 * An IOMMU merges physically apart entries into one DMA segment, and the DMA API syncs
+	 * a part of one as if it were physically contiguous from its start: sync such segments
+	 * in pieces within the merge boundary (an IOVA granule each, contiguous). Without
+	 * merging a DMA segment is one contiguous entry and a part of it syncs as itself.
 	 */
+	h->sync_piece = dma_get_merge_boundary(h->dev) + 1;
 	h->sync_mode = !dma_dev_need_sync(h->dev) ? P2PMAP_SLICE_SYNC_NONE :
-		  device_iommu_mapped(h->dev) ? P2PMAP_SLICE_SYNC_ALL : P2PMAP_SLICE_SYNC_SEGS;
+		       h->sync_piece > 1 ? P2PMAP_SLICE_SYNC_PIECES : P2PMAP_SLICE_SYNC_SEGS;
 	if (!map->nr_bounce)
 		return 0;
 	/* Two walks of the destination table: count the bounced pieces, then record them. */
@@ -154,7 +155,7 @@ void p2pmap_slices_free(struct p2pmap_reg *h)
  *
  * Context: any context; does not sleep.
  * Return: 0, -ENODEV (the registration was taken down or revoked), -EINVAL (the slice is
- * empty or beyond the registration's end).
+ * empty or beyond the registration's end), -EBUSY (2^30 - 1 slices in flight).
  */
 int p2pmap_slice_get(struct p2pmap_reg *reg, u64 offset, u64 len, struct p2pmap_slice *slice)
 {
@@ -167,6 +168,8 @@ int p2pmap_slice_get(struct p2pmap_reg *reg, u64 offset, u64 len, struct p2pmap_
 	do {
 		if (n & P2PMAP_SLICES_DEAD)
 			return -ENODEV;
+		if (WARN_ON_ONCE(n == P2PMAP_SLICES_DEAD - 1))
+			return -EBUSY;
 	} while (!atomic_try_cmpxchg_acquire(&reg->slices, &n, n + 1));
 	if (!READ_ONCE(reg->sliced))
 		WRITE_ONCE(reg->sliced, true);
@@ -207,22 +210,22 @@ static void sync_segs(struct p2pmap_slice *slice, bool for_cpu)
 
 	if (likely(h->sync_mode == P2PMAP_SLICE_SYNC_NONE))
 		return;
-	if (h->sync_mode == P2PMAP_SLICE_SYNC_ALL) {
-		p2pmap_runs_sync(h->map, for_cpu);
-		return;
-	}
 	for (i = 0; i < slice->nr; i++) {
 		const struct p2pmap_dma_seg *d = &h->segs[slice->first + i];
 		dma_addr_t addr;
-		u32 len;
+		u32 len, n;
 
 		if (d->nosync)
 			continue;
-		addr = p2pmap_slice_seg(slice, i, &len);
-		if (for_cpu)
-			dma_sync_single_for_cpu(h->dev, addr, len, h->dir);
-		else
-			dma_sync_single_for_device(h->dev, addr, len, h->dir);
+		for (addr = p2pmap_slice_seg(slice, i, &len); len; addr += n, len -= n) {
+			n = len;
+			if (h->sync_mode == P2PMAP_SLICE_SYNC_PIECES)
+				n = min_t(u64, len, h->sync_piece - (addr & (h->sync_piece - 1)));
+			if (for_cpu)
+				dma_sync_single_for_cpu(h->dev, addr, n, h->dir);
+			else
+				dma_sync_single_for_device(h->dev, addr, n, h->dir);
+		}
 	}
 }
 
@@ -254,8 +257,11 @@ static int copy_spans(struct p2pmap_reg *h, u64 off, u64 len, bool in)
 			cond_resched();
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			/* A take-down waits for this slice: end the copy early. */
-			if (atomic_read(&h->slices) & P2PMAP_SLICES_DEAD)
+			/*
+			 * A take-down waits for this slice: a copy in (before the I/O) ends
+			 * early; a copy back finishes, as the take-down will not copy it.
+			 */
+			if (in && atomic_read(&h->slices) & P2PMAP_SLICES_DEAD)
 				return -ENODEV;
 		}
 	}
@@ -300,7 +306,7 @@ EXPORT_SYMBOL_GPL(p2pmap_slice_sync_for_device);
  *
  * Context: process context, may sleep when the slice has bounced bytes.
  * Return: 0, -EINTR (a fatal signal stopped a long copy: the buffer holds the device's data
- * up to there), -ENODEV (a take-down is waiting for the slice: a long copy stopped early).
+ * up to there).
  */
 int p2pmap_slice_sync_for_cpu(struct p2pmap_slice *slice, size_t written)
 {
@@ -347,14 +353,21 @@ bool p2pmap_slice_revoked(const struct p2pmap_slice *slice)
 EXPORT_SYMBOL_GPL(p2pmap_slice_revoked);
 
 /*
+ * Refuse new slices of @h from now on (before a client's quiesce, so that the I/O it waits
+ * for is the last). Any context; more than one may.
+ */
+void p2pmap_slices_kill(struct p2pmap_reg *h)
+{
+	if (!atomic_fetch_or(P2PMAP_SLICES_DEAD, &h->slices))
+		complete_all(&h->slices_done);
+}
+
+/*
  * Stop new slices of @h and wait until none is in flight (every take-down does this before it
  * unmaps; more than one may). Context: process context, sleeps.
  */
 void p2pmap_slices_stop(struct p2pmap_reg *h)
 {
-	int old = atomic_fetch_or(P2PMAP_SLICES_DEAD, &h->slices);
-
-	if (old == 0)
-		complete_all(&h->slices_done);
+	p2pmap_slices_kill(h);
 	wait_for_completion(&h->slices_done);
 }
