@@ -166,10 +166,13 @@ int p2pmap_slice_get(struct p2pmap_reg *reg, u64 offset, u64 len, struct p2pmap_
 		return -EINVAL;
 	n = atomic_read(&reg->slices);
 	do {
-		if (n & P2PMAP_SLICES_DEAD)
-			return -ENODEV;
-		if (WARN_ON_ONCE(n == P2PMAP_SLICES_DEAD - 1))
+		/* One test on the fast path: a dead count or a full one. */
+		if (unlikely(n >= P2PMAP_SLICES_DEAD - 1)) {
+			if (n & P2PMAP_SLICES_DEAD)
+				return -ENODEV;
+			WARN_ON_ONCE(1);
 			return -EBUSY;
+		}
 	} while (!atomic_try_cmpxchg_acquire(&reg->slices, &n, n + 1));
 	if (!READ_ONCE(reg->sliced))
 		WRITE_ONCE(reg->sliced, true);
