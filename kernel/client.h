@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The client registry (client.c) and the /dev/p2pmap mappings it holds for each client
- * (handle.c): a device whose driver lets user space map for it, and each mapping a file made
- * for it.
+ * The client registry (client.c) and the registrations it holds for each client (reg.c,
+ * their slices in slice.c, their watch on the user's range in watch.c): a device whose driver
+ * lets user space map for it, and each buffer registered for it.
  */
 #ifndef _P2PMAP_CLIENT_H
 #define _P2PMAP_CLIENT_H
@@ -10,8 +10,10 @@
 #include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -105,6 +107,12 @@ struct p2pmap_bounce_span {
  * @spans: the bounced bytes of @map in buffer order, NULL when none is bounced
  * @nr_spans: entries in @spans
  * @one: room for the DMA segment of a one-segment buffer
+ * @watch: the watch on the user's range (watch.c): its unmap revokes the registration
+ * @revoke: the take-down an unmap queued
+ * @revoking: bit 0: an unmap queued @revoke (once)
+ * @watched: @watch is inserted (until the first take-down)
+ * @live: on the client's list: an unmap from now on queues @revoke
+ * @unmapped: the range was unmapped since @watch was inserted
  */
 struct p2pmap_reg {
 	struct p2pmap_mapping *map;
@@ -132,6 +140,14 @@ struct p2pmap_reg {
 	struct p2pmap_bounce_span *spans;
 	unsigned int nr_spans;
 	struct p2pmap_dma_seg one;
+#ifdef CONFIG_MMU_NOTIFIER
+	struct mmu_interval_notifier watch;
+	struct work_struct revoke;
+	unsigned long revoking;
+	bool watched;
+#endif
+	bool live;
+	bool unmapped;
 };
 
 /* client.c */
@@ -143,7 +159,7 @@ void p2pmap_revoke_provider(struct pci_dev *pdev);
 void p2pmap_client_unbound(struct device *dev);
 void p2pmap_client_exit(void);
 
-/* handle.c */
+/* reg.c */
 struct p2pmap_reg *p2pmap_reg_alloc(void);
 void p2pmap_reg_put(struct p2pmap_reg *h);
 int p2pmap_reg_charge(struct p2pmap_reg *h, unsigned long pages);
@@ -164,5 +180,20 @@ void p2pmap_slices_kill(struct p2pmap_reg *h);
 void p2pmap_slices_stop(struct p2pmap_reg *h);
 int p2pmap_slices_index(struct p2pmap_reg *h);
 void p2pmap_slices_free(struct p2pmap_reg *h);
+
+/* watch.c: without MMU notifiers, a munmap() does not revoke (DOC: Registrations) */
+#ifdef CONFIG_MMU_NOTIFIER
+int p2pmap_reg_watch(struct p2pmap_reg *h, u64 addr, u64 len);
+bool p2pmap_reg_watch_live(struct p2pmap_reg *h);
+void p2pmap_reg_unwatch(struct p2pmap_reg *h);
+int p2pmap_watch_init(void);
+void p2pmap_watch_exit(void);
+#else
+static inline int p2pmap_reg_watch(struct p2pmap_reg *h, u64 addr, u64 len) { return 0; }
+static inline bool p2pmap_reg_watch_live(struct p2pmap_reg *h) { return true; }
+static inline void p2pmap_reg_unwatch(struct p2pmap_reg *h) { }
+static inline int p2pmap_watch_init(void) { return 0; }
+static inline void p2pmap_watch_exit(void) { }
+#endif
 
 #endif /* _P2PMAP_CLIENT_H */

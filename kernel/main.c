@@ -51,9 +51,12 @@ static int __init p2pmap_init(void)
 	ret = p2pmap_sysfs_init();
 	if (ret)
 		goto err_pair;
-	ret = p2pmap_cdev_init();
+	ret = p2pmap_watch_init();
 	if (ret)
 		goto err_sysfs;
+	ret = p2pmap_cdev_init();
+	if (ret)
+		goto err_watch;
 	ret = p2pmap_policy_init();
 	if (ret)
 		goto err_cdev;
@@ -62,6 +65,8 @@ static int __init p2pmap_init(void)
 
 err_cdev:
 	p2pmap_cdev_exit();
+err_watch:
+	p2pmap_watch_exit();
 	p2pmap_client_exit();
 err_sysfs:
 	p2pmap_sysfs_exit();
@@ -78,6 +83,7 @@ static void __exit p2pmap_exit(void)
 {
 	p2pmap_policy_exit();
 	p2pmap_cdev_exit();
+	p2pmap_watch_exit();
 	p2pmap_client_exit();
 	p2pmap_sysfs_exit();
 	p2pmap_pair_exit();

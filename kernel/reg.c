@@ -18,6 +18,7 @@ static void reg_release(struct kref *ref)
 {
 	struct p2pmap_reg *h = container_of(ref, struct p2pmap_reg, ref);
 
+	p2pmap_reg_unwatch(h);
 	if (h->client)
 		p2pmap_client_put(h->client);
 	if (h->mm)
@@ -124,6 +125,7 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 		p2pmap_reg_uncharge(h);
 	}
 	up_write(&h->use);
+	p2pmap_reg_unwatch(h);
 	mutex_unlock(&h->down);
 	return map ? 0 : -ENODEV;
 }
@@ -150,26 +152,34 @@ int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written)
 
 /*
  * Map [@addr, @addr + @len) for a registered client and put the registration on its list: 0,
- * or the error with nothing left mapped. The buffer is pinned (RAM long-term) before the
- * client's inflight lock is taken: a fault that stalls (userfaultfd, FUSE) must not hold up
- * the client's unregistration, nor, through its waiting writer, every provider's revoke. The
- * copy in stops when the client unregisters.
+ * or the error with nothing left mapped (-EFAULT also when the range was unmapped meanwhile).
+ * The range is watched from before the pin, so that its unmap revokes the registration
+ * (watch.c). The buffer is pinned (RAM long-term) before the client's inflight lock is taken:
+ * a fault that stalls (userfaultfd, FUSE) must not hold up the client's unregistration, nor,
+ * through its waiting writer, every provider's revoke. The copy in stops when the client
+ * unregisters.
  */
 int p2pmap_reg_map(struct p2pmap_reg *h, struct device *client, u64 addr, u64 len,
 		   enum dma_data_direction dir, unsigned int flags, struct p2pmap_summary *sum)
 {
+	static const u64 none;
 	struct p2pmap_client *cl = h->client;
 	struct p2pmap_mapping *map;
-	int ret = 0;
+	int ret;
 
+	ret = p2pmap_reg_watch(h, addr, len);
+	if (ret)
+		return ret;
 	map = p2pmap_pin_user(client, addr, len, dir, flags, true);
-	if (IS_ERR(map))
-		return PTR_ERR(map);
+	if (IS_ERR(map)) {
+		ret = PTR_ERR(map);
+		goto unwatch;
+	}
 	down_read(&cl->inflight);
 	map = p2pmap_map_pinned(map, &cl->dead);
 	if (IS_ERR(map)) {
-		up_read(&cl->inflight);
-		return PTR_ERR(map);
+		ret = PTR_ERR(map);
+		goto unlock;
 	}
 	h->map = map;
 	h->dev = client;
@@ -179,8 +189,7 @@ int p2pmap_reg_map(struct p2pmap_reg *h, struct device *client, u64 addr, u64 le
 	if (ret) {
 		h->map = NULL;
 		p2pmap_unmap_written(map, 0);
-		up_read(&cl->inflight);
-		return ret;
+		goto unlock;
 	}
 	/* Read now: once on the list, a take-down may free the mapping at any time. */
 	p2pmap_summary(map, sum);
@@ -201,8 +210,16 @@ int p2pmap_reg_map(struct p2pmap_reg *h, struct device *client, u64 addr, u64 le
 	if (ret) {
 		h->map = NULL;
 		p2pmap_unmap_written(map, 0);	/* no device had it: nothing to copy back */
+	} else if (!p2pmap_reg_watch_live(h)) {
+		/* Unmapped while it was pinned: no device had it yet, nothing to copy back. */
+		p2pmap_reg_take_down(h, &none);
+		ret = -EFAULT;
 	}
+unlock:
 	up_read(&cl->inflight);
+unwatch:
+	if (ret)
+		p2pmap_reg_unwatch(h);
 	return ret;
 }
 

@@ -11,8 +11,11 @@
  *  - errors: a handle of the wrong direction, a part beyond the registration, a file that is
  *    not /dev/p2pmap, an unknown handle, a handle made for the other edu, an UNMAPped one;
  *  - revocation while three threads copy from a registration: B's unbind (its p2pmem), the
- *    edu's unbind (the client): every copy is exact or fails cleanly, the unbind completes,
- *    the registration's SYNC fails with ENODEV and its RLIMIT_MEMLOCK charge (VmPin) is back.
+ *    edu's unbind (the client), the user's munmap() of one page of it (RAM and B's p2pmem):
+ *    every copy is exact or fails cleanly, the unbind or munmap() completes, the
+ *    registration's SYNC fails with ENODEV and its RLIMIT_MEMLOCK charge (VmPin) is back;
+ *  - a munmap() beside a registration, or an madvise(MADV_DONTNEED) of it, does not revoke
+ *    it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -244,7 +247,7 @@ struct copier {
 	pthread_t t;
 	const struct lab_dev *edu;
 	uint64_t handle;
-	unsigned char *src;		/* the registered memory */
+	const unsigned char *expect;	/* what the registered memory holds */
 	long ok, bad_data, failed;
 	int last;
 	volatile bool *stop;
@@ -266,7 +269,7 @@ static void *copier_fn(void *arg)
 			cp->failed++;
 			break;
 		}
-		if (memcmp(dst, cp->src + off, 512))
+		if (memcmp(dst, cp->expect + off, 512))
 			cp->bad_data++;
 		else
 			cp->ok++;
@@ -292,34 +295,69 @@ static int write_bounded(const char *path, const char *val, int secs, double *dt
 	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
 }
 
-/*
- * Three threads copy from a registration of @mem for @edu while @drv's @dev unbinds: each
- * copy is exact until one fails; all stop by failing.
- */
-static void revoke_under_copies(const char *what, const struct lab_dev *edu, unsigned char *mem,
-				const char *drv, const char *dev)
+/* How a registration is revoked under the copies; 0 once it completed, in *@dt seconds. */
+struct revoker {
+	const char *what;
+	const char *drv;	/* unbind @dev from @drv, or ... */
+	const char *dev;
+	long unmap_off;		/* ... munmap() the page at this offset of the memory */
+};
+
+static int do_revoke(const struct revoker *rv, unsigned char *mem, double *dt)
 {
+	char path[128];
+	double t0 = now();
+	int ret;
+
+	if (!rv->drv) {
+		ret = munmap(mem + rv->unmap_off, 4096) ? -errno : 0;
+		*dt = now() - t0;
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/unbind", rv->drv);
+	return write_bounded(path, rv->dev, 30, dt);
+}
+
+/* A revoke by munmap() takes the registration down in a work item: wait for its VmPin. */
+static long pinned_settled(long want)
+{
+	double t0 = now();
+	long kb;
+
+	while ((kb = vm_pinned_kb()) != want && now() - t0 < 10)
+		sleep_ms(20);
+	return kb;
+}
+
+/*
+ * Three threads copy from a registration of @mem for @edu while @rv revokes it: each copy is
+ * exact until one fails; all stop by failing.
+ */
+static void revoke_under_copies(const struct revoker *rv, const struct lab_dev *edu,
+				unsigned char *mem)
+{
+	const char *what = rv->what;
 	struct copier cp[3];
 	volatile bool stop = false;
-	long pin0 = vm_pinned_kb(), pin1, ok = 0, bad = 0, failed = 0;
+	long pin0 = vm_pinned_kb(), pin1, pin2, ok = 0, bad = 0, failed = 0;
 	struct p2pmap_handle_arg sa = { .argsz = sizeof(sa), .flags = P2PMAP_SYNC_FOR_DEVICE };
-	char path[128];
+	unsigned char *expect = malloc(BUF);
 	uint64_t h;
 	double dt;
 	int err, ret, i;
 
 	fill_pattern(mem, BUF, 77);
+	memcpy(expect, mem, BUF);
 	h = reg(edu, mem, P2PMAP_DIR_TO_DEVICE, &err);
 	if (!h)
 		tap_bail("%s: MAP failed: %s", what, strerror(-err));
 	pin1 = vm_pinned_kb();
 	for (i = 0; i < 3; i++) {
-		cp[i] = (struct copier){ .edu = edu, .handle = h, .src = mem, .stop = &stop };
+		cp[i] = (struct copier){ .edu = edu, .handle = h, .expect = expect, .stop = &stop };
 		pthread_create(&cp[i].t, NULL, copier_fn, &cp[i]);
 	}
 	sleep_ms(1500);
-	snprintf(path, sizeof(path), "%s/unbind", drv);
-	ret = write_bounded(path, dev, 30, &dt);
+	ret = do_revoke(rv, mem, &dt);
 	sleep_ms(200);
 	stop = true;
 	for (i = 0; i < 3; i++) {
@@ -328,8 +366,8 @@ static void revoke_under_copies(const char *what, const struct lab_dev *edu, uns
 		bad += cp[i].bad_data;
 		failed += cp[i].failed;
 	}
-	tap_ok(!ret, "%s: the unbind completes with three threads copying slices (%d, %.2f s)",
-	       what, ret, dt);
+	tap_ok(!ret, "%s: it completes with three threads copying slices (%d, %.2f s)", what, ret,
+	       dt);
 	tap_ok(ok > 0 && !bad && failed == 3,
 	       "%s: %ld copies exact before it, none wrong (%ld), each thread then failed cleanly (%ld; last %d)",
 	       what, ok, bad, failed, cp[0].last);
@@ -337,29 +375,80 @@ static void revoke_under_copies(const char *what, const struct lab_dev *edu, uns
 	ret = xioctl(p2p_fd, P2PMAP_IOC_SYNC, &sa);
 	tap_ok(ret == -ENODEV, "%s: the registration is revoked: SYNC fails with ENODEV (%d)", what,
 	       ret);
-	tap_ok(vm_pinned_kb() == pin0 && pin1 >= pin0 + (long)(BUF >> 10),
+	pin2 = pinned_settled(pin0);
+	tap_ok(pin2 == pin0 && pin1 >= pin0 + (long)(BUF >> 10),
 	       "%s: its RLIMIT_MEMLOCK charge came back (VmPin %ld -> %ld -> %ld kB)", what, pin0,
-	       pin1, vm_pinned_kb());
+	       pin1, pin2);
 	xunmap(p2p_fd, h);
+	free(expect);
+}
+
+/*
+ * What must not revoke: a munmap() of the pages on either side of a registration, and an
+ * madvise() of its own pages (the registration keeps the pages it pinned).
+ */
+static void t_munmap_beside(void)
+{
+	unsigned char *area = ram_buf(BUF + 2 * 4096), *mem = area + 4096;
+	unsigned char *dst = ram_buf(4096), expect[512];
+	uint64_t h;
+	int err, ret;
+
+	fill_pattern(mem, BUF, 91);
+	h = reg(&lab.edu_rc, mem, P2PMAP_DIR_TO_DEVICE, &err);
+	if (!h)
+		tap_bail("munmap beside: MAP failed: %s", strerror(-err));
+	munmap(area, 4096);
+	munmap(mem + BUF, 4096);
+	ret = copy_handles(&lab.edu_rc, P2PMAP_EDU_COPY_SRC_HANDLE, h, BUF - 512, (uintptr_t)dst,
+			   0, 512, NULL, 0, NULL);
+	tap_ok(!ret && !memcmp(dst, mem + BUF - 512, 512),
+	       "a munmap() of the pages beside a registration leaves it working (%d)", ret);
+	/* MADV_DONTNEED drops the page from the mapping; the registration keeps it pinned. */
+	memcpy(expect, mem, sizeof(expect));
+	ret = madvise(mem, 4096, MADV_DONTNEED) ? -errno : 0;
+	ret = ret ?: copy_handles(&lab.edu_rc, P2PMAP_EDU_COPY_SRC_HANDLE, h, 0, (uintptr_t)dst, 0,
+				  sizeof(expect), NULL, 0, NULL);
+	tap_ok(!ret && !memcmp(dst, expect, sizeof(expect)) && !mem[0],
+	       "an madvise(MADV_DONTNEED) of its pages leaves it the pages it pinned (%d)", ret);
+	xunmap(p2p_fd, h);
+	munmap(mem, BUF);
+	munmap(dst, 4096);
 }
 
 static void t_revoke(void)
 {
+	const struct revoker by_b = { .what = "B's unbind", .drv = NVME_DRV,
+				      .dev = lab.prov_b.name };
+	const struct revoker unmap_ram = { .what = "munmap() of a page of RAM",
+					   .unmap_off = 8192 };
+	const struct revoker unmap_b = { .what = "munmap() of a page of B's p2pmem",
+					 .unmap_off = 4096 };
+	struct revoker by_edu = { .what = "the edu's unbind", .drv = EDU_DRV };
 	unsigned char *mem;
 	int ret;
 
 	mem = p2pmem_map(&lab.prov_b, BUF, NULL);
-	revoke_under_copies("B's unbind", &lab.edu_rc, mem, NVME_DRV, lab.prov_b.name);
+	revoke_under_copies(&by_b, &lab.edu_rc, mem);
 	munmap(mem, BUF);
 	ret = lab_rebind_b(&lab, true);
 	tap_ok(!ret, "B binds to nvme again (%d)", ret);
 
 	mem = ram_buf(BUF);
-	revoke_under_copies("the edu's unbind", &lab.edu_rc, mem, EDU_DRV, lab.edu_rc.name);
+	by_edu.dev = lab.edu_rc.name;	/* after B's rebind: lab_rebind_b() finds the lab again */
+	revoke_under_copies(&by_edu, &lab.edu_rc, mem);
 	munmap(mem, BUF);
 	ret = try_write(EDU_DRV "/bind", lab.edu_rc.name);
 	lab_find(&lab);
 	tap_ok(!ret || ret == -EBUSY, "the edu binds again (%d)", ret);
+
+	mem = ram_buf(BUF);
+	revoke_under_copies(&unmap_ram, &lab.edu_rc, mem);
+	munmap(mem, BUF);
+	mem = p2pmem_map(&lab.prov_b, BUF, NULL);
+	revoke_under_copies(&unmap_b, &lab.edu_rc, mem);
+	munmap(mem, BUF);
+	t_munmap_beside();
 }
 
 int main(void)
