@@ -62,6 +62,8 @@ HOTPLUG_TESTS=("$LOAD" tests/guest/t_hotplug.sh build/tests/t_matrix
 	       tests/guest/t_unload.sh)
 # Clients with the edu's own 28-bit DMA mask (see narrow.sh).
 NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
+# A registration of RAM in ZONE_MOVABLE, on every kernel (see movable.sh).
+MOVABLE_TESTS=("$LOAD" build/tests/t_movable tests/guest/t_unload.sh)
 # The Debian packages (build/deb/, which the host's t_deb.sh leaves there): installed on the
 # host into an overlay of its root, in a mount namespace of its own, where DKMS builds p2pmap.ko
 # natively against the lab kernel; the guest boots on that root and loads it, runs p2ppolicy
@@ -69,13 +71,13 @@ NARROW_TESTS=("$LOAD" build/tests/t_dma_mask tests/guest/t_unload.sh)
 # (tests/vm/packages.sh). A boot of its own without the lab's modules, 6.12 only; make
 # stress repeats it (it builds build/deb/ first).
 PACKAGES_TESTS=(tests/guest/t_deb.sh)
-VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu viommu-refused nested wide hotplug unpublished narrow packages}
+VARIANTS=${P2PMAP_VARIANTS:-switch faults acs viommu viommu-refused nested wide hotplug unpublished narrow movable packages}
 # make check, the other kernels: the core suites without the tools, the matrix and unload in
-# "switch", allocation fault injection, and the unpublished provider.
+# "switch", allocation fault injection, the unpublished provider, and ZONE_MOVABLE.
 TOOLS_TESTS=()
 core_tests "tests/guest/t_trace.sh --core"
 OTHER_TESTS=("${CORE_TESTS[@]}" "${MATRIX[@]}" tests/guest/t_unload.sh)
-OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults unpublished}
+OTHER_VARIANTS=${P2PMAP_VARIANTS:-switch faults unpublished movable}
 
 # make stress: in "switch", load with policy churn (P2PMAP_STRESS_SECONDS, default 600 s, 4
 # threads), t_safety's MAP/UNMAP races against unbinds for a quarter of that each (slab
@@ -106,6 +108,7 @@ suites() {
 	check:unpublished | other:unpublished) SUITES=("${UNPUB_TESTS[@]}") ;;
 	check:faults | other:faults) SUITES=("${FAULTS_TESTS[@]}") ;;
 	check:narrow | other:narrow) SUITES=("${NARROW_TESTS[@]}") ;;
+	check:movable | other:movable) SUITES=("${MOVABLE_TESTS[@]}") ;;
 	check:viommu) SUITES=("${VIOMMU_TESTS[@]}") ;;
 	check:viommu-refused) SUITES=("${VIOMMU_REFUSED_TESTS[@]}") ;;
 	check:packages | stress:packages) SUITES=("${PACKAGES_TESTS[@]}") ;;

@@ -4,7 +4,7 @@
 
 # The lab's programs (kselftest's TEST_GEN_PROGS).
 TEST_PROGS := t_map t_contract t_stats t_matrix t_fuzz t_stress t_faults t_dma_mask t_bounce t_override \
-	      t_safety t_policy t_attach_caps t_shadow t_slice
+	      t_safety t_policy t_attach_caps t_shadow t_slice t_movable
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
 	    bad_name no_decide init_fail pure_sized
