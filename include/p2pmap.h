@@ -219,13 +219,15 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  *   (p2pmap_slice_get() fails with -ENODEV), waits until every slice in flight is put, and
  *   only then unmaps and unpins: a driver puts the slices of its I/Os in @quiesce's wake, or
  *   the take-down waits for them to complete.
- * - A user's munmap() of any of the range, an mremap() that moves it, and the exit of the
- *   process whose memory it is revoke it too, without @quiesce: new slices fail with -ENODEV
- *   from the munmap() on, and a work item takes the registration down once the slices in
- *   flight are put (as a close would). Its pages stay pinned until then, so DMA in flight
- *   never lands in pages the kernel gave to someone else. Other changes of the mapping
- *   (MADV_DONTNEED, mprotect()) leave the registration the pages it pinned, as io_uring's
- *   fixed buffers keep theirs. A kernel without CONFIG_MMU_NOTIFIER does not see munmap().
+ * - An unmap of any of the range revokes it too, without @quiesce: munmap(), an mremap() that
+ *   moves it (even one that then fails), a MAP_FIXED mapping over it, shmdt(), and the end of
+ *   the address space when its last user goes (exit, exec). New slices fail with -ENODEV from
+ *   the unmap on, and a work item takes the registration down once the slices in flight are
+ *   put, copying nothing back (the user gave the range up); its pages stay pinned and charged
+ *   until then, so DMA in flight never lands in pages the kernel gave to someone else. Other
+ *   changes of the mapping (MADV_DONTNEED, mprotect()) leave the registration the pages it
+ *   pinned, as io_uring's fixed buffers keep theirs. A kernel without CONFIG_MMU_NOTIFIER
+ *   does not see unmaps.
  * - Slices of one registration may be in flight at once, from any number of threads. Bounce
  *   pages are the registration's own for its life: a slice's syncs copy only the slice's
  *   bytes, and reschedule every 256 KiB. A long I/O checks p2pmap_slice_revoked() between

@@ -8,17 +8,30 @@
  * before the driver lets go of it.
  */
 #include <linux/device.h>
+#include <linux/hashtable.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
 #include "client.h"
 
-static DEFINE_XARRAY(clients);		/* struct device * >> 3 -> struct p2pmap_client */
+/*
+ * The clients by a small id, for walks that sleep between entries (xa_find() resumes), and by
+ * device, for lookups: a hash bucket, where an xarray indexed by the device's address would
+ * walk ten levels per MAP. Both change together under the xarray's lock.
+ */
+static DEFINE_XARRAY_ALLOC(clients);
+static DEFINE_HASHTABLE(clients_by_dev, 6);
 
-static unsigned long client_index(struct device *dev)
+/* The client of @dev, or NULL. Under the xarray's lock. */
+static struct p2pmap_client *client_find(struct device *dev)
 {
-	return (unsigned long)dev >> 3;
+	struct p2pmap_client *cl;
+
+	hash_for_each_possible(clients_by_dev, cl, hnode, (unsigned long)dev)
+		if (cl->dev == dev)
+			return cl;
+	return NULL;
 }
 
 static void client_release(struct kref *ref)
@@ -41,11 +54,9 @@ struct p2pmap_client *p2pmap_client_get(struct device *dev)
 	struct p2pmap_client *cl;
 
 	xa_lock(&clients);
-	cl = xa_load(&clients, client_index(dev));
-	if (cl && cl->dev == dev)
+	cl = client_find(dev);
+	if (cl)
 		kref_get(&cl->ref);
-	else
-		cl = NULL;
 	xa_unlock(&clients);
 	return cl;
 }
@@ -142,12 +153,22 @@ int p2pmap_client_register(struct device *dev, const struct p2pmap_client_ops *o
 	init_rwsem(&cl->inflight);
 	INIT_LIST_HEAD(&cl->handles);
 	kref_init(&cl->ref);
-	ret = xa_insert(&clients, client_index(dev), cl, GFP_KERNEL);
+	ret = xa_alloc(&clients, &cl->id, cl, xa_limit_32b, GFP_KERNEL);
 	if (ret) {
 		p2pmap_client_put(cl);
-		return ret == -EBUSY ? -EEXIST : ret;
+		return ret;
 	}
-	return 0;
+	xa_lock(&clients);
+	if (client_find(dev)) {
+		__xa_erase(&clients, cl->id);
+		ret = -EEXIST;
+	} else {
+		hash_add(clients_by_dev, &cl->hnode, (unsigned long)dev);
+	}
+	xa_unlock(&clients);
+	if (ret)
+		p2pmap_client_put(cl);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(p2pmap_client_register);
 
@@ -167,10 +188,17 @@ EXPORT_SYMBOL_GPL(p2pmap_client_register);
  */
 void p2pmap_client_unregister(struct device *dev)
 {
-	struct p2pmap_client *cl = xa_erase(&clients, client_index(dev));
+	struct p2pmap_client *cl;
 	struct p2pmap_reg *h;
 	bool any;
 
+	xa_lock(&clients);
+	cl = client_find(dev);
+	if (cl) {
+		hash_del(&cl->hnode);
+		__xa_erase(&clients, cl->id);
+	}
+	xa_unlock(&clients);
 	if (!cl)
 		return;
 	mutex_lock(&cl->lock);

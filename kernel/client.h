@@ -28,6 +28,8 @@
  * @handles: the device's live /dev/p2pmap mappings (struct p2pmap_reg.node)
  * @dead: unregistered: no new mapping is attached
  * @ref: the registry's reference and one per MAP or handle using the client
+ * @id: its index in the registry's walk order
+ * @hnode: in the registry's hash by device
  */
 struct p2pmap_client {
 	struct device *dev;
@@ -38,6 +40,8 @@ struct p2pmap_client {
 	struct list_head handles;
 	bool dead;
 	struct kref ref;
+	u32 id;
+	struct hlist_node hnode;
 };
 
 /**
@@ -87,7 +91,8 @@ struct p2pmap_bounce_span {
  *	stops it)
  * @mm: the mm @pinned is charged to (RLIMIT_MEMLOCK, mm->pinned_vm), grabbed
  * @pinned: pages charged to @mm while @map is live
- * @ref: the file's (or driver's) reference, and the take-down's while it runs
+ * @ref: the file's (or driver's) reference, the take-down's while it runs, and an unmap's
+ *	queued @revoke's
  * @slices: slices in flight, and P2PMAP_SLICES_DEAD once a take-down stopped new ones (it
  *	then waits for @slices_done before it unmaps)
  * @slices_done: completed (for all waiters) when no slice is in flight after the stop
@@ -109,8 +114,8 @@ struct p2pmap_bounce_span {
  * @one: room for the DMA segment of a one-segment buffer
  * @watch: the watch on the user's range (watch.c): its unmap revokes the registration
  * @revoke: the take-down an unmap queued
- * @revoking: bit 0: an unmap queued @revoke (once)
- * @watched: @watch is inserted (until the first take-down)
+ * @watch_flags: P2PMAP_WATCHED: @watch is inserted (until a file's or driver's take-down, or
+ *	the last reference); P2PMAP_REVOKING: an unmap queued @revoke (once)
  * @live: on the client's list: an unmap from now on queues @revoke
  * @unmapped: the range was unmapped since @watch was inserted
  */
@@ -143,8 +148,7 @@ struct p2pmap_reg {
 #ifdef CONFIG_MMU_NOTIFIER
 	struct mmu_interval_notifier watch;
 	struct work_struct revoke;
-	unsigned long revoking;
-	bool watched;
+	unsigned long watch_flags;
 #endif
 	bool live;
 	bool unmapped;
@@ -183,6 +187,8 @@ void p2pmap_slices_free(struct p2pmap_reg *h);
 
 /* watch.c: without MMU notifiers, a munmap() does not revoke (DOC: Registrations) */
 #ifdef CONFIG_MMU_NOTIFIER
+enum { P2PMAP_WATCHED, P2PMAP_REVOKING };	/* bits of p2pmap_reg.watch_flags */
+
 int p2pmap_reg_watch(struct p2pmap_reg *h, u64 addr, u64 len);
 bool p2pmap_reg_watch_live(struct p2pmap_reg *h);
 void p2pmap_reg_unwatch(struct p2pmap_reg *h);

@@ -4,8 +4,8 @@
  * many I/Os. A /dev/p2pmap MAP makes one for its file; a driver makes its own with
  * p2pmap_register(). It is on the client's list while live, charged to its owner's
  * RLIMIT_MEMLOCK, lent out in slices (slice.c), and taken down exactly once (by UNMAP, close,
- * p2pmap_unregister(), a provider's revoke or the client's unregistration) once its slices
- * are put, after which its handle fails with ENODEV.
+ * p2pmap_unregister(), a provider's revoke, the client's unregistration or the user's unmap
+ * of the range, watch.c) once its slices are put, after which its handle fails with ENODEV.
  */
 #include <linux/capability.h>
 #include <linux/sched/mm.h>
@@ -34,6 +34,9 @@ static void reg_release(struct kref *ref)
  * @reg: from p2pmap_reg_get()
  *
  * The registration stays as it is: a /dev/p2pmap handle's is its file's to take down.
+ *
+ * Context: process context: the last reference may wait for an unmap running in the process
+ * that registered it (its watch is removed).
  */
 void p2pmap_reg_put(struct p2pmap_reg *reg)
 {
@@ -125,15 +128,16 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 		p2pmap_reg_uncharge(h);
 	}
 	up_write(&h->use);
-	p2pmap_reg_unwatch(h);
 	mutex_unlock(&h->down);
 	return map ? 0 : -ENODEV;
 }
 
 /*
- * A file's or driver's take-downs (UNMAP with what the device wrote, close and
- * p2pmap_unregister() with NULL: unreported). Under the client's inflight lock, so that its
- * unregistration waits for the take-down to finish (p2pmap_client_unregister()).
+ * A file's or driver's take-downs (UNMAP with what the device wrote, close with NULL:
+ * unreported, p2pmap_unregister() and an unmap of the range with none). Under the client's
+ * inflight lock, so that its unregistration waits for the take-down to finish
+ * (p2pmap_client_unregister()); then the range's watch is removed. Not from an MMU notifier
+ * callback of the registering process, nor with its mmap lock held.
  */
 int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written)
 {
@@ -147,17 +151,19 @@ int p2pmap_reg_unmap(struct p2pmap_reg *h, const u64 *written)
 	down_read(&h->client->inflight);
 	ret = p2pmap_reg_take_down(h, written);
 	up_read(&h->client->inflight);
+	/* Outside every lock: it waits for any unmap running in the user's process. */
+	p2pmap_reg_unwatch(h);
 	return ret;
 }
 
 /*
  * Map [@addr, @addr + @len) for a registered client and put the registration on its list: 0,
- * or the error with nothing left mapped (-EFAULT also when the range was unmapped meanwhile).
- * The range is watched from before the pin, so that its unmap revokes the registration
- * (watch.c). The buffer is pinned (RAM long-term) before the client's inflight lock is taken:
- * a fault that stalls (userfaultfd, FUSE) must not hold up the client's unregistration, nor,
- * through its waiting writer, every provider's revoke. The copy in stops when the client
- * unregisters.
+ * or the error with nothing left mapped (-EFAULT also when the range was unmapped meanwhile,
+ * -EINTR when a fatal signal stopped the watch's first insertion in the process). The range is
+ * watched from before the pin, so that its unmap revokes the registration (watch.c). The
+ * buffer is pinned (RAM long-term) before the client's inflight lock is taken: a fault that
+ * stalls (userfaultfd, FUSE) must not hold up the client's unregistration, nor, through its
+ * waiting writer, every provider's revoke. The copy in stops when the client unregisters.
  */
 int p2pmap_reg_map(struct p2pmap_reg *h, struct device *client, u64 addr, u64 len,
 		   enum dma_data_direction dir, unsigned int flags, struct p2pmap_summary *sum)
@@ -236,10 +242,12 @@ unwatch:
  * DOC: Registrations (long-term pins for RAM, revocable, charged to RLIMIT_MEMLOCK of the
  * current process). Take slices of it with p2pmap_slice_get().
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; not with the current process's mmap lock held (the
+ * first registration in a process registers its MMU notifier, which takes the lock).
  * Return: the registration, or an ERR_PTR: -EACCES (@client is not a registered client),
  * -ENOMEM (also RLIMIT_MEMLOCK), -EFAULT (also memory that cannot be pinned long-term, such as
- * a writable mapping of a regular file), or an error of p2pmap_map_user().
+ * a writable mapping of a regular file, and a range unmapped while it was registered), -EINTR
+ * (a fatal signal), or an error of p2pmap_map_user().
  */
 struct p2pmap_reg *p2pmap_register(struct device *client, unsigned long uaddr, size_t len,
 				   enum dma_data_direction dir, unsigned int flags)
@@ -282,7 +290,8 @@ EXPORT_SYMBOL_GPL(p2pmap_register);
  * no bounced data back: the slices' p2pmap_slice_sync_for_cpu() did. A registration that a
  * revoke took down already is only freed.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; it waits for an unmap running in the process that
+ * registered @reg, so not from that process's MMU notifier callbacks.
  */
 void p2pmap_unregister(struct p2pmap_reg *reg)
 {

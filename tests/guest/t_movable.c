@@ -23,7 +23,8 @@
 #define MEMORY "/sys/devices/system/memory"
 #define PAGES 16
 #define BUF (PAGES * 4096UL)
-#define AREA (16UL << 20)
+#define AREA (64UL << 20)
+#define AREAS 8
 
 static struct lab lab;
 static uint64_t block_pages;
@@ -79,6 +80,38 @@ static bool block_whole(uint64_t blk)
 	return whole;
 }
 
+/*
+ * Could memory block @blk go offline, but for what the test pins? It is all System RAM in
+ * ZONE_MOVABLE, and so is the next block: the top of a node's memory is where the boot
+ * allocator put the node's own structures, which no offline can move (EBUSY).
+ */
+static bool block_offlinable(uint64_t blk)
+{
+	return block_movable(blk) && block_whole(blk) && block_movable(blk + 1) &&
+	       block_whole(blk + 1);
+}
+
+/* 0 if memory block @blk exists. */
+static int access_block(uint64_t blk)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MEMORY "/memory%llu", (unsigned long long)blk);
+	return access(path, F_OK);
+}
+
+/* How many pages of the test's area are in memory block @blk. */
+static uint64_t pages_in(const unsigned char *area, uint64_t blk)
+{
+	uint64_t n = 0, i, pfn;
+
+	for (i = 0; i < AREA / 4096; i++) {
+		pfn = pfn_of(area + i * 4096);
+		n += pfn && pfn / block_pages == blk;
+	}
+	return n;
+}
+
 /* Write @val to memory block @blk's state in a child, stopped after @secs: 0, or -errno. */
 static int block_state(uint64_t blk, const char *val, int secs, double *dt)
 {
@@ -106,10 +139,11 @@ static int block_state(uint64_t blk, const char *val, int secs, double *dt)
 
 int main(void)
 {
-	unsigned char *area, *buf, *dst;
+	unsigned char *areas[AREAS], *area = NULL, *buf, *dst;
 	uint64_t before[PAGES], blk = 0;
 	struct p2pmap_map m;
-	int fd, ret, i, moved = 0;
+	int fd, ret, i, n, first, moved = 0;
+	bool first_moved = false;
 	double dt = 0;
 
 	lab_require(&lab);
@@ -128,22 +162,37 @@ int main(void)
 	 * A fresh anonymous area (user pages come from ZONE_MOVABLE first); the registration is
 	 * the part of it around its first page in a whole block of ZONE_MOVABLE.
 	 */
-	area = ram_buf(AREA);
-	fill_pattern(area, AREA, 5);
-	for (i = 0; i < (int)(AREA / 4096); i++) {
-		uint64_t pfn = pfn_of(area + i * 4096UL);
+	/* Areas are kept until one has a page where the test needs it: the others fill the rest. */
+	for (n = 0; !blk && n < AREAS; n++) {
+		area = areas[n] = ram_buf(AREA);
+		fill_pattern(area, AREA, 5);
+		for (i = 0; i < (int)(AREA / 4096); i++) {
+			uint64_t pfn = pfn_of(area + i * 4096UL);
 
-		if (pfn && block_movable(pfn / block_pages) && block_whole(pfn / block_pages)) {
-			blk = pfn / block_pages;
-			break;
+			if (pfn && block_offlinable(pfn / block_pages)) {
+				blk = pfn / block_pages;
+				break;
+			}
 		}
 	}
-	if (!tap_ok(blk, "a page of a fresh buffer is in a whole memory block of ZONE_MOVABLE (block %llu)",
-		    (unsigned long long)blk))
+	if (!tap_ok(blk, "a page of a fresh buffer is in a memory block of ZONE_MOVABLE below its node's top (block %llu, area %d)",
+		    (unsigned long long)blk, n)) {
+		uint64_t b, nb = 0;
+
+		for (b = 0; !access_block(b); b++)
+			nb++;
+		for (b = 0; b < nb; b++)
+			tap_diag("block %llu: %s, %s, %llu of the buffer's pages",
+				 (unsigned long long)b, block_movable(b) ? "Movable" : "not Movable",
+				 block_whole(b) ? "whole" : "with a hole",
+				 (unsigned long long)pages_in(area, b));
 		tap_bail("the lab has no ZONE_MOVABLE memory under the buffer (movablecore=)");
+	}
+	first = i & (PAGES - 1);	/* the page in @blk */
 	buf = area + (i & ~(PAGES - 1)) * 4096UL;
 	for (i = 0; i < PAGES; i++)
-		before[i] = pfn_of(buf + i * 4096);
+		if (!(before[i] = pfn_of(buf + i * 4096)))
+			tap_bail("no PFN for page %d in /proc/self/pagemap", i);
 
 	ret = xmap(fd, &lab.edu_rc, buf, BUF, P2PMAP_DIR_TO_DEVICE, &m);
 	if (!tap_ok(!ret, "those %d pages are registered for the edu (%d)", PAGES, ret))
@@ -151,12 +200,13 @@ int main(void)
 	for (i = 0; i < PAGES; i++) {
 		uint64_t now_pfn = pfn_of(buf + i * 4096);
 
-		if (now_pfn && block_movable(now_pfn / block_pages))
+		if (!now_pfn || block_movable(now_pfn / block_pages))
 			break;
 		moved += now_pfn != before[i];
+		first_moved |= i == first && now_pfn != before[i];
 	}
-	tap_ok(i == PAGES, "no page of the registration is left in ZONE_MOVABLE (%d migrated, page %d)",
-	       moved, i);
+	tap_ok(i == PAGES && first_moved,
+	       "no page of the registration is left in ZONE_MOVABLE (%d migrated, page %d)", moved, i);
 
 	ret = block_state(blk, "offline", 60, &dt);
 	tap_ok(!ret, "memory block %llu, where the buffer was, goes offline while it is registered (%d, %.1f s)",
@@ -184,7 +234,8 @@ int main(void)
 	ret = xunmap(fd, m.handle);
 	tap_ok(!ret, "UNMAP (%d)", ret);
 	munmap(dst, BUF);
-	munmap(area, AREA);
+	while (n--)
+		munmap(areas[n], AREA);
 	close(fd);
 	return lab_done();
 }
