@@ -199,6 +199,57 @@ int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written);
 void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
 
 /**
+ * DOC: One-shot mappings
+ *
+ * A driver that maps a user buffer per I/O can keep the mapping in its own per-request data
+ * (struct p2pmap_io, as blk-mq's per-request area holds struct nvme_iod): p2pmap_io_map() is
+ * p2pmap_map_user() with the same pins, decisions, bounce path and rules, but a buffer within
+ * one page that the client reaches directly, RAM or P2P memory the decision sends peer to
+ * peer, is mapped with nothing allocated: one pin, one decision (none for RAM), one
+ * dma_map_sgtable() of a one-entry table in the caller's struct. Every other buffer goes
+ * through p2pmap_map_user(), its mapping held in the struct, and the calls are the same.
+ *
+ * - Only /dev/p2pmap's mappings, whose callers are untrusted, and p2pmap_map_user()'s are
+ *   refused when device-writable and overlapping another (-EADDRINUSE). A one-page
+ *   p2pmap_io_map() is the driver's, under the DMA API's own contract: overlapping
+ *   device-writable mappings are the driver's bug, which CONFIG_DMA_API_DEBUG reports.
+ * - The struct is the caller's: p2pmap_io_unmap() of one that holds nothing (never mapped, a
+ *   failed map, unmapped already) does nothing; one p2pmap_io_map() never wrote is the
+ *   driver's bug, as an unmap of an address the DMA API never gave.
+ */
+
+/**
+ * struct p2pmap_io - a one-shot mapping, in the caller's storage
+ * @map: the general path's mapping, or NULL (p2pmap's: read it through the calls below, as
+ *	all members)
+ * @dev: the client while mapped, else NULL
+ * @sgt: the one-page table
+ * @sg: its entry: the pinned page, then its DMA address
+ * @len: bytes
+ * @dir: DMA direction
+ * @bus: the entry is a PCI bus address: no CPU sync touches it
+ * @ram: the page is RAM (dirtied at unmap if the device may have written it)
+ */
+struct p2pmap_io {
+	struct p2pmap_mapping *map;
+	struct device *dev;
+	struct sg_table sgt;
+	struct scatterlist sg;
+	u32 len;
+	enum dma_data_direction dir;
+	bool bus;
+	bool ram;
+};
+
+int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uaddr, size_t len,
+		  enum dma_data_direction dir, unsigned int flags);
+struct sg_table *p2pmap_io_sgtable(struct p2pmap_io *io);
+void p2pmap_io_summary(struct p2pmap_io *io, struct p2pmap_summary *sum);
+int p2pmap_io_sync_for_device(struct p2pmap_io *io);
+int p2pmap_io_sync_for_cpu(struct p2pmap_io *io);
+void p2pmap_io_unmap(struct p2pmap_io *io, size_t written);
+
+/**
  * DOC: Registrations
  *
  * A registration is a user buffer pinned, decided and DMA-mapped once for a client, for many

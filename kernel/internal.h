@@ -72,6 +72,12 @@ struct p2pmap_choice {
 	struct p2pmap_shadow_choice shadow;
 };
 
+/* map.c, for io.c */
+u32 p2pmap_dir_to_uapi(enum dma_data_direction dir);
+struct p2pmap_mapping *p2pmap_map_user_decided(struct device *client, unsigned long uaddr,
+					       size_t len, enum dma_data_direction dir,
+					       unsigned int flags, struct p2pmap_choice *preset);
+
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run);

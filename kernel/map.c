@@ -86,7 +86,7 @@ int p2pmap_dir_from_uapi(u32 dir, enum dma_data_direction *out)
 	return -EINVAL;
 }
 
-static u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
+u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
 {
 	switch (dir) {
 	case DMA_TO_DEVICE:
@@ -158,6 +158,17 @@ static long decide_all(struct p2pmap_mapping *map)
 		map->choices = NULL;	/* no P2P memory, but RAM may still bounce (reach.c) */
 
 	for (c = 0; c < map->nr_choices; c++) {
+		struct p2pmap_choice *pre = map->preset;
+
+		if (pre && pre->pair && pre->provider == ch[c].provider) {
+			/* Decided already (io.c): the decision and its pair are the mapping's. */
+			ch[c].pair = pre->pair;
+			ch[c].verdict = pre->verdict;
+			ch[c].reason = pre->reason;
+			ch[c].shadow = pre->shadow;
+			pre->pair = NULL;
+			continue;
+		}
 		if (!client) {
 			ch[c].verdict = p2pmap_decide_no_pair(map->client, &ch[c].reason);
 			continue;
@@ -632,11 +643,29 @@ struct p2pmap_mapping *p2pmap_map_user(struct device *client, unsigned long uadd
 				       size_t len, enum dma_data_direction dir,
 				       unsigned int flags)
 {
-	struct p2pmap_mapping *map = p2pmap_pin_user(client, uaddr, len, dir, flags, false);
-
-	return IS_ERR(map) ? map : p2pmap_map_pinned(map, NULL);
+	return p2pmap_map_user_decided(client, uaddr, len, dir, flags, NULL);
 }
 EXPORT_SYMBOL_GPL(p2pmap_map_user);
+
+/*
+ * p2pmap_map_user() with the decision for one provider made already (@preset, or NULL): a
+ * mapping of that provider takes it, its pair reference and its count, and clears
+ * @preset->pair; a mapping of other memory leaves it to the caller.
+ */
+struct p2pmap_mapping *p2pmap_map_user_decided(struct device *client, unsigned long uaddr,
+					       size_t len, enum dma_data_direction dir,
+					       unsigned int flags, struct p2pmap_choice *preset)
+{
+	struct p2pmap_mapping *map = p2pmap_pin_user(client, uaddr, len, dir, flags, false);
+
+	if (IS_ERR(map))
+		return map;
+	map->preset = preset;
+	map = p2pmap_map_pinned(map, NULL);
+	if (!IS_ERR(map))
+		map->preset = NULL;
+	return map;
+}
 
 /**
  * p2pmap_map_sgtable() - DMA-map kernel-owned memory for a client

@@ -93,6 +93,7 @@ struct p2pmap_range {
  * @sum: what the mapping is made of
  * @choices: one decision per provider, with a pair reference until they are counted
  * @nr_choices: entries in @choices
+ * @preset: a decision made before the mapping (io.c), for decide_all() to take, or NULL
  * @ranges: the memory of a device-writable mapping, in the claim trees (@inline_range or
  *	allocated)
  * @nr_ranges: entries of @ranges in the tree
@@ -156,6 +157,7 @@ struct p2pmap_mapping {
 	struct p2pmap_summary sum;
 	struct p2pmap_choice *choices;
 	unsigned int nr_choices;
+	struct p2pmap_choice *preset;
 	struct p2pmap_range *ranges;
 	unsigned int nr_ranges;
 	unsigned int max_seg;

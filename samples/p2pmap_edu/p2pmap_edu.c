@@ -3,7 +3,8 @@
  * p2pmap_edu: sample DMA client driver for QEMU's "edu" device (PCI 1234:11e8).
  *
  * It is the example a driver author copies: the device's DMA engine reaches user memory,
- * RAM or P2P, through one p2pmap_map_user() call per buffer, or through slices of buffers
+ * RAM or P2P, through a one-shot mapping per buffer kept in the ioctl's own storage
+ * (p2pmap_io_map(): a buffer within a page costs no allocation), or through slices of buffers
  * registered once (/dev/p2pmap handles, p2pmap_reg_get()); p2pmap decides per provider
  * whether the engine reads the P2P memory directly or through bounce pages. It registers
  * each device with p2pmap_client_register() in probe, so /dev/p2pmap may map for it, and
@@ -190,11 +191,11 @@ static dma_addr_t dma_at(struct sg_table *sgt, u64 off, u64 *avail)
 }
 
 /*
- * One side of a copy: a mapping made for this copy (@map), or a registration (@reg) that
- * lends a slice per window, the buffer starting @base bytes into it.
+ * One side of a copy: a one-shot mapping made for this copy (@io), or a registration (@reg)
+ * that lends a slice per window, the buffer starting @base bytes into it.
  */
 struct edu_buf {
-	struct p2pmap_mapping *map;
+	struct p2pmap_io io;
 	struct p2pmap_reg *reg;
 	u64 base;
 	struct p2pmap_slice slice;
@@ -249,11 +250,11 @@ static int buf_end(struct edu_buf *b, u64 written, bool dst)
 }
 
 /* The DMA address of byte @off of window [@start, ...) of @b, and the bytes that follow. */
-static dma_addr_t buf_dma_at(const struct edu_buf *b, u64 start, u64 off, u64 *avail)
+static dma_addr_t buf_dma_at(struct edu_buf *b, u64 start, u64 off, u64 *avail)
 {
 	if (b->reg)
 		return slice_dma_at(&b->slice, off - start, avail);
-	return dma_at(p2pmap_sgtable(b->map), off, avail);
+	return dma_at(p2pmap_io_sgtable(&b->io), off, avail);
 }
 
 static bool buf_revoked(const struct edu_buf *b)
@@ -331,14 +332,14 @@ static bool windows_from_start(const struct p2pmap_edu_window *win, u32 nr)
 }
 
 /* Bytes of one side per path: RAM, P2P, bounced. */
-static void put_summary(const struct edu_buf *b, __u64 bytes[3])
+static void put_summary(struct edu_buf *b, __u64 bytes[3])
 {
 	struct p2pmap_summary sum;
 
-	if (b->map)
-		p2pmap_summary(b->map, &sum);
-	else
+	if (b->reg)
 		p2pmap_reg_summary(b->reg, &sum);
+	else
+		p2pmap_io_summary(&b->io, &sum);
 	bytes[0] = sum.bytes_ram;
 	bytes[1] = sum.bytes_p2p;
 	bytes[2] = sum.bytes_bounce;
@@ -411,11 +412,7 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		ret = buf_handle(edu, &src, arg.p2pmap_fd, arg.src, arg.src_off, arg.len,
 				 DMA_TO_DEVICE);
 	else
-		src.map = p2pmap_map_user(&edu->pdev->dev, arg.src, arg.len, DMA_TO_DEVICE, 0);
-	if (!ret && IS_ERR(src.map)) {
-		ret = PTR_ERR(src.map);
-		src.map = NULL;
-	}
+		ret = p2pmap_io_map(&src.io, &edu->pdev->dev, arg.src, arg.len, DMA_TO_DEVICE, 0);
 	if (ret)
 		goto out;
 	dst_flags = windows_from_start(win, nr) ? P2PMAP_MAP_DEVICE_WRITES : 0;
@@ -423,12 +420,8 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 		ret = buf_handle(edu, &dst, arg.p2pmap_fd, arg.dst, arg.dst_off, arg.len,
 				 DMA_FROM_DEVICE);
 	else
-		dst.map = p2pmap_map_user(&edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE,
-					  dst_flags);
-	if (!ret && IS_ERR(dst.map)) {
-		ret = PTR_ERR(dst.map);
-		dst.map = NULL;
-	}
+		ret = p2pmap_io_map(&dst.io, &edu->pdev->dev, arg.dst, arg.len, DMA_FROM_DEVICE,
+				    dst_flags);
 	if (ret)
 		goto out;
 
@@ -446,10 +439,8 @@ out:
 	 * engine wrote (half of what it moved: each byte was read, then written), all of it
 	 * otherwise.
 	 */
-	if (dst.map)
-		p2pmap_unmap_written(dst.map, dst_flags ? arg.dma_bytes / 2 : arg.len);
-	if (src.map)
-		p2pmap_unmap(src.map);
+	p2pmap_io_unmap(&dst.io, dst_flags ? arg.dma_bytes / 2 : arg.len);	/* if mapped */
+	p2pmap_io_unmap(&src.io, SIZE_MAX);
 	if (dst.reg)
 		p2pmap_reg_put(dst.reg);
 	if (src.reg)

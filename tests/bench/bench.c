@@ -52,9 +52,10 @@
 
 enum mode { RAW, NONE, TOPOLOGY, RULES1000, NR_MODES };
 /* The registered-buffer table's rows, as P2PMAP_TEST_RAW_* flags (raw: none). */
-static const uint32_t slice_flag[] = { 0, P2PMAP_TEST_RAW_VIA_P2PMAP, P2PMAP_TEST_RAW_VIA_SLICE,
-				       P2PMAP_TEST_RAW_VIA_REGISTER };
-static const char *const slice_name[] = { "raw", "map_user+unmap", "slice", "register+unregister" };
+static const uint32_t slice_flag[] = { 0, P2PMAP_TEST_RAW_VIA_P2PMAP, P2PMAP_TEST_RAW_VIA_IO,
+				       P2PMAP_TEST_RAW_VIA_SLICE, P2PMAP_TEST_RAW_VIA_REGISTER };
+static const char *const slice_name[] = { "raw", "map_user+unmap", "io_map+unmap", "slice",
+					  "register+unregister" };
 static const char *const mode_name[NR_MODES] = { "raw", "p2pmap", "p2pmap+topology", "p2pmap+rules(1000)" };
 
 #define MAX_REPS 15
@@ -85,7 +86,8 @@ static double one_flags(enum mode m, const struct lab_dev *client, uint32_t dir,
 	struct p2pmap_test_raw r = {
 		.argsz = sizeof(r),
 		.flags = m == RAW ? flags & ~P2PMAP_TEST_RAW_DEVICE_WRITES :
-			 flags & (P2PMAP_TEST_RAW_VIA_SLICE | P2PMAP_TEST_RAW_VIA_REGISTER) ? flags :
+			 flags & (P2PMAP_TEST_RAW_VIA_SLICE | P2PMAP_TEST_RAW_VIA_REGISTER |
+				  P2PMAP_TEST_RAW_VIA_IO) ? flags :
 			 P2PMAP_TEST_RAW_VIA_P2PMAP | flags,
 		.client = client->addr,
 		.dir = dir,
@@ -434,13 +436,29 @@ static void monitor_bench(void *p2p, FILE *j)
  * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @what
  * ("ram" or "p2p") for the switch's edu; "rules": the same of P2P with rules(1000) attached;
  * "ram64k": 64 KiB of RAM; "bounce": a 64 KiB FROM_DEVICE bounce with the driver's promise
- * (the bounce table's 64K row) of P2P for the root-complex edu.
+ * (the bounce table's 64K row) of P2P for the root-complex edu; "io-ram", "io-p2p": 4 KiB
+ * p2pmap_io_map() + p2pmap_io_unmap().
  */
+/* The loops of bench --profile (tests/bench/run.sh's P2PMAP_PROFILE_LOOPS). */
+static const char *const profile_loops[] = { "ram", "p2p", "rules", "ram64k", "bounce",
+					     "register", "io-ram", "io-p2p" };
+
+static bool profile_loop_known(const char *what)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(profile_loops); i++)
+		if (!strcmp(what, profile_loops[i]))
+			return true;
+	return false;
+}
+
 static int profile(void *ram, void *p2p, double seconds, const char *what)
 {
 	int bounce = !strcmp(what, "bounce"), rules = !strcmp(what, "rules");
-	int reg = !strcmp(what, "register");
-	void *buf = strncmp(what, "ram", 3) && !reg ? p2p : ram;
+	int reg = !strcmp(what, "register"), io = !strncmp(what, "io-", 3);
+	void *buf = io ? (strcmp(what, "io-ram") ? p2p : ram) :
+		    strncmp(what, "ram", 3) && !reg ? p2p : ram;
 	size_t len = strcmp(what, "ram64k") ? 4096 : 64 << 10;
 	struct topology_bpf *t = NULL;
 	struct rules_bpf *r = NULL;
@@ -458,8 +476,9 @@ static int profile(void *ram, void *p2p, double seconds, const char *what)
 	for (end = now() + seconds; now() < end;) {
 		ns = bounce ? one_flags(NONE, &lab.edu_rc, P2PMAP_DIR_FROM_DEVICE, buf, 64 << 10, 64,
 					P2PMAP_TEST_RAW_DEVICE_WRITES) :
-		     reg ? one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL, buf, len, 2000,
-				     P2PMAP_TEST_RAW_VIA_REGISTER) :
+		     reg || io ? one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL, buf, len, 2000,
+					   reg ? P2PMAP_TEST_RAW_VIA_REGISTER :
+					   P2PMAP_TEST_RAW_VIA_IO) :
 			   one(NONE, buf, len, 2000);
 		if (ns < 0) {
 			fprintf(stderr, "bench: the loop for perf failed: %s\n", strerror((int)-ns));
@@ -540,7 +559,8 @@ static void slice_bench(void *ram, void *p2p, FILE *j)
 		for (b = 0; b < 2; b++)
 			for (s = 0; s < (int)ARRAY_SIZE(sizes); s++)
 				for (k = 0; k < NR_ROWS; k++) {
-					unsigned int iters = k == 2 ? 20000 : sizes[s] > 4096 ? 500 : 2000;
+					unsigned int iters = slice_flag[k] == P2PMAP_TEST_RAW_VIA_SLICE ?
+							     20000 : sizes[s] > 4096 ? 500 : 2000;
 					long inv0 = i == 0 && traced ? iotlb_invalidations() : 0;
 					double ns = one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL,
 							      b ? p2p : ram, sizes[s],
@@ -558,9 +578,9 @@ static void slice_bench(void *ram, void *p2p, FILE *j)
 						f[b][s][k].ns[i] = ns;
 				}
 	printf("\nregistered buffers: one I/O repeated on one buffer for the switch's edu, ns per I/O\n"
-	       "(median of %d; ratio to raw). slice: p2pmap_slice_get() + segments + both syncs +\n"
-	       "p2pmap_slice_put() on a registration made once; register+unregister: the registration\n"
-	       "itself, once\n", reps);
+	       "(median of %d; ratio to raw). io_map+unmap: a one-shot mapping in the caller's\n"
+	       "storage; slice: p2pmap_slice_get() + segments + both syncs + p2pmap_slice_put() on a\n"
+	       "registration made once; register+unregister: the registration itself, once\n", reps);
 	if (traced)
 		printf("(with QEMU's vIOMMU: IOTLB invalidations per I/O after each, [inv/IO], in the\n"
 		       "first repetition)\n");
@@ -633,11 +653,12 @@ int main(int argc, char **argv)
 			out = argv[i];
 	}
 	if ((!out && !prof_buf) || reps < 1 || reps > MAX_REPS ||
-	    (prof_buf && (prof_seconds <= 0 || (strcmp(prof_buf, "ram") && strcmp(prof_buf, "p2p") &&
-					       strcmp(prof_buf, "bounce") && strcmp(prof_buf, "rules") &&
-					       strcmp(prof_buf, "ram64k") && strcmp(prof_buf, "register"))))) {
+	    (prof_buf && (prof_seconds <= 0 || !profile_loop_known(prof_buf)))) {
 		fprintf(stderr, "usage: bench [--reps 1-%d] [--quick] [--bounce | --monitor | --slice] OUT.json\n"
-			"       bench --profile SECONDS ram|p2p|rules|ram64k|bounce|register\n", MAX_REPS);
+			"       bench --profile SECONDS LOOP    (LOOP: one of", MAX_REPS);
+		for (i = 0; i < (int)ARRAY_SIZE(profile_loops); i++)
+			fprintf(stderr, " %s", profile_loops[i]);
+		fprintf(stderr, ")\n");
 		return 2;
 	}
 	/* One CPU for the timed loops: less variance from migrations between the vCPUs. */

@@ -219,6 +219,71 @@ static void t_mixed(void)
 	munmap(other, len);
 }
 
+/*
+ * One-shot mappings in the caller's storage (p2pmap_io_map(), through p2pmap_test.ko): a
+ * buffer within a page that the client reaches directly is mapped in the storage alone, in
+ * one DMA segment; every other buffer by the general path, with the same summary; a second
+ * unmap and an unmap of storage that holds nothing leave the counters balanced (lab_done()).
+ */
+static void t_io(void)
+{
+	unsigned char *ram = ram_buf(4 * PG);
+	unsigned char *a = p2pmem_map(&lab.prov_a, PG, NULL), *b = p2pmem_map(&lab.prov_b, PG, NULL);
+	static const struct {
+		const char *what;
+		int mem;		/* 0 RAM, 1 A, 2 B */
+		size_t off, len;
+		bool fast;
+		int path;		/* 0 RAM, 1 P2P, 2 bounced */
+	} cases[] = {
+		{ "4 KiB of RAM", 0, 0, PG, true, 0 },
+		{ "100 bytes of RAM at offset 3000", 0, 3000, 100, true, 0 },
+		{ "4 KiB of A's p2pmem (P2P for the switch edu)", 1, 0, PG, true, 1 },
+		{ "4 KiB of B's p2pmem (bounced for it)", 2, 0, PG, false, 2 },
+		{ "RAM across a page edge", 0, PG - 8, 16, false, 0 },
+		{ "8 KiB of RAM", 0, 0, 2 * PG, false, 0 },
+	};
+	int tfd = open("/dev/p2pmap-test", O_RDWR);
+	unsigned int i;
+
+	if (tfd < 0)
+		tap_bail("no /dev/p2pmap-test: %s", strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned char *base = cases[i].mem == 1 ? a : cases[i].mem == 2 ? b : ram;
+		struct p2pmap_test_io t = {
+			.argsz = sizeof(t), .client = lab.edu_sw.addr,
+			.dir = P2PMAP_DIR_BIDIRECTIONAL,
+			.addr = (uintptr_t)(base + cases[i].off), .len = cases[i].len,
+		};
+		__u64 want[3] = { 0, 0, 0 }, *got = &t.bytes_ram;
+		int ret = xioctl(tfd, P2PMAP_TEST_IOC_IO, &t);
+
+		want[cases[i].path] = cases[i].len;
+		tap_ok(!ret && !t.result && t.fast == cases[i].fast &&
+		       (!t.fast || t.nr_entries == 1) && t.dma_len == cases[i].len &&
+		       got[0] == want[0] && got[1] == want[1] && got[2] == want[2],
+		       "p2pmap_io_map() of %s: %s, %u DMA segments of %llu bytes, %llu RAM / %llu P2P / %llu bounced (%d/%d)",
+		       cases[i].what, t.fast ? "in the caller's storage" : "by the general path",
+		       t.nr_entries, (unsigned long long)t.dma_len, (unsigned long long)got[0],
+		       (unsigned long long)got[1], (unsigned long long)got[2], ret, t.result);
+	}
+	{
+		struct p2pmap_test_io t = {
+			.argsz = sizeof(t), .client = lab.edu_sw.addr, .dir = P2PMAP_DIR_TO_DEVICE,
+			.addr = 4096, .len = 16,
+		};
+		int ret = xioctl(tfd, P2PMAP_TEST_IOC_IO, &t);
+
+		tap_ok(!ret && t.result == -EFAULT,
+		       "p2pmap_io_map() of an unmapped address fails with EFAULT, storage left empty (%d)",
+		       t.result);
+	}
+	close(tfd);
+	munmap(ram, 4 * PG);
+	munmap(a, PG);
+	munmap(b, PG);
+}
+
 static void t_unaligned(void)
 {
 	size_t len = 3 * PG;
@@ -532,6 +597,7 @@ int main(void)
 	t_provider("provider B, switch edu", &lab.prov_b, &lab.edu_sw, 2, 200);
 	t_provider("provider A, root-complex edu", &lab.prov_a, &lab.edu_rc, 2, 300);
 	t_mixed();
+	t_io();
 	t_unaligned();
 	t_sgtable();
 	t_bad_input();

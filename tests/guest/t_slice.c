@@ -343,7 +343,7 @@ static void revoke_under_copies(const struct revoker *rv, const struct lab_dev *
 	struct p2pmap_handle_arg sa = { .argsz = sizeof(sa), .flags = P2PMAP_SYNC_FOR_DEVICE };
 	unsigned char *expect = malloc(BUF);
 	uint64_t h;
-	double dt;
+	double dt, t0;
 	int err, ret, i;
 
 	fill_pattern(mem, BUF, 77);
@@ -358,7 +358,16 @@ static void revoke_under_copies(const struct revoker *rv, const struct lab_dev *
 	}
 	sleep_ms(1500);
 	ret = do_revoke(rv, mem, &dt);
-	sleep_ms(200);
+	/*
+	 * Each thread's next copy fails: a munmap() returns at once, and a copy that took its
+	 * slice before may still be finishing (the edu needs 100 ms per transfer).
+	 */
+	for (t0 = now(); now() - t0 < 10; sleep_ms(20)) {
+		for (i = 0; i < 3 && cp[i].failed; i++)
+			;
+		if (i == 3)
+			break;
+	}
 	stop = true;
 	for (i = 0; i < 3; i++) {
 		pthread_join(cp[i].t, NULL);

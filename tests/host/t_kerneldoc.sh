@@ -15,7 +15,8 @@ diag "$(head -5 $t/w)"
 printf '/**\n * f() - a function\n * @a: gone\n */\nint f(int b);\n' >$t/bad.h
 ok "... and finds one in a function whose parameter is not described (the check can fail)" \
    [ -n "$(warnings $t/bad.h)" ]
-for s in Ownership Revocation "DMA addresses" "Bounce buffers" "Hostile timing"; do
+for s in Ownership Revocation "DMA addresses" "Bounce buffers" "Hostile timing" "One-shot mappings" \
+	 Registrations; do
 	ok "the contract's DOC: section \"$s\" renders" \
 	   stdout_has '[a-z]' "$kd" -rst -function "$s" include/p2pmap.h
 done

@@ -11,6 +11,7 @@
 #define P2PMAP_TEST_RAW_DEVICE_WRITES	(1U << 1)	/* with it: P2PMAP_MAP_DEVICE_WRITES */
 #define P2PMAP_TEST_RAW_VIA_SLICE	(1U << 2)	/* one registration, a slice per I/O */
 #define P2PMAP_TEST_RAW_VIA_REGISTER	(1U << 3)	/* p2pmap_register() + unregister */
+#define P2PMAP_TEST_RAW_VIA_IO		(1U << 4)	/* p2pmap_io_map() + p2pmap_io_unmap() */
 
 /**
  * struct p2pmap_test_raw - the plain kernel path, for comparison with p2pmap
@@ -20,7 +21,8 @@
  *	P2PMAP_TEST_RAW_VIA_SLICE: p2pmap_register() once (not timed), then per iteration
  *	p2pmap_slice_get() of all of it, its segments read, both syncs and p2pmap_slice_put();
  *	P2PMAP_TEST_RAW_VIA_REGISTER: p2pmap_register() + p2pmap_unregister() (the client must
- *	be a registered client, as p2pmap_edu's devices are)
+ *	be a registered client, as p2pmap_edu's devices are); P2PMAP_TEST_RAW_VIA_IO:
+ *	p2pmap_io_map() into storage on the stack, its table read, p2pmap_io_unmap()
  * @client: the DMA device
  * @dir: enum p2pmap_dir
  * @iterations: times to map and unmap (>= 1)
@@ -209,6 +211,38 @@ struct p2pmap_test_bounce {
 	__u32 nr_entries;
 };
 
+/**
+ * struct p2pmap_test_io - one p2pmap_io_map() in the test module's storage, then unmapped
+ * @argsz: sizeof(struct p2pmap_test_io)
+ * @client: the DMA device
+ * @dir: enum p2pmap_dir
+ * @map_flags: 0 or P2PMAP_MAP_DEVICE_WRITES
+ * @addr: user buffer
+ * @len: its length
+ * @result: (out) 0 or the negative errno of the map or a sync
+ * @fast: (out) 1: mapped in the storage alone (no p2pmap mapping), 0: by the general path
+ * @nr_entries: (out) DMA segments of its table
+ * @dma_len: (out) their bytes
+ * @bytes_ram: (out) its summary
+ * @bytes_p2p: (out) its summary
+ * @bytes_bounce: (out) its summary
+ */
+struct p2pmap_test_io {
+	__u32 argsz;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u32 map_flags;
+	__u64 addr;
+	__u64 len;
+	__s32 result;
+	__u32 fast;
+	__u32 nr_entries;
+	__u64 dma_len;
+	__u64 bytes_ram;
+	__u64 bytes_p2p;
+	__u64 bytes_bounce;
+};
+
 #define P2PMAP_TEST_BOUNCE_WRITTEN	(1U << 0)
 
 #define P2PMAP_TEST_SGTABLE_NOIO	(1U << 0)	/* map inside memalloc_noio_save() */
@@ -222,5 +256,6 @@ struct p2pmap_test_bounce {
 #define P2PMAP_TEST_IOC_BOUNDARY	_IO(P2PMAP_IOC_MAGIC, 0x85)
 #define P2PMAP_TEST_IOC_ALTERNATE	_IO(P2PMAP_IOC_MAGIC, 0x86)
 #define P2PMAP_TEST_IOC_BOUNCE	_IO(P2PMAP_IOC_MAGIC, 0x87)
+#define P2PMAP_TEST_IOC_IO	_IO(P2PMAP_IOC_MAGIC, 0x88)
 
 #endif
