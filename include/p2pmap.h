@@ -81,7 +81,8 @@ struct p2pmap_reg;
  * - Two device-writable mappings (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) may not share a cache
  *   line of memory (64 bytes, or the platform's DMA alignment if larger), whatever client or
  *   file made them: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap
- *   anything. DMA-API debug's own overlap check stays on.
+ *   anything, and so may a one-page p2pmap_io_map() (DOC: One-shot mappings). DMA-API
+ *   debug's own overlap check stays on.
  * - The DMA-mapped table respects the client's dma_get_max_seg_size() and
  *   dma_get_seg_boundary().
  * - A client is never given an address above its DMA mask and bus_dma_limit: P2P memory it
@@ -209,13 +210,18 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  * dma_map_sgtable() of a one-entry table in the caller's struct. Every other buffer goes
  * through p2pmap_map_user(), its mapping held in the struct, and the calls are the same.
  *
- * - Only /dev/p2pmap's mappings, whose callers are untrusted, and p2pmap_map_user()'s are
- *   refused when device-writable and overlapping another (-EADDRINUSE). A one-page
- *   p2pmap_io_map() is the driver's, under the DMA API's own contract: overlapping
- *   device-writable mappings are the driver's bug, which CONFIG_DMA_API_DEBUG reports.
- * - The struct is the caller's: p2pmap_io_unmap() of one that holds nothing (never mapped, a
- *   failed map, unmapped already) does nothing; one p2pmap_io_map() never wrote is the
- *   driver's bug, as an unmap of an address the DMA API never gave.
+ * - The one-page path is taken only where an overlap with another device-writable mapping
+ *   could harm nothing but the overlapping bytes themselves, so it is not claimed against
+ *   other mappings (the general path's -EADDRINUSE): the page is within the client's DMA
+ *   segment size and boundary, p2pmap does not bounce it, and a device-writable one is
+ *   mapped so only for a DMA-coherent client (on a non-coherent one, cache maintenance of
+ *   one mapping destroys what the device wrote through another, so it takes the general
+ *   path). Overlapping device-writable buffers are then the driver's and its user's race,
+ *   as with dma_map_page(): their bytes end as either device wrote them.
+ * - The table points into the struct: it is not copied or moved while mapped. The struct is
+ *   the caller's: p2pmap_io_unmap() of one that holds nothing (zero-initialised, a failed
+ *   map, unmapped already) does nothing; one neither zeroed nor written by p2pmap_io_map()
+ *   is the driver's bug, as an unmap of an address the DMA API never gave.
  */
 
 /**

@@ -8,6 +8,7 @@
  * resource mapping, a client that is not PCI) goes through p2pmap_map_user(), whose mapping
  * the struct then holds: the calls below work the same on both.
  */
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/error-injection.h>
 #include <linux/memremap.h>
@@ -49,7 +50,6 @@ static int io_decide(struct p2pmap_io *io, struct device *client, struct page *p
 	kv = ch->pair->facts.kernel_verdict;
 	*fast = ch->verdict == P2PMAP_VERDICT_P2P &&
 		(kv == P2PMAP_KV_BUS_ADDR || kv == P2PMAP_KV_HOST_BRIDGE);
-	io->bus = kv == P2PMAP_KV_BUS_ADDR;
 	return 0;
 }
 
@@ -78,12 +78,40 @@ static int io_map_general(struct p2pmap_io *io, struct device *client, unsigned 
 	struct p2pmap_mapping *map;
 
 	map = p2pmap_map_user_decided(client, uaddr, len, io->dir, flags, ch);
-	io_put_choice(ch, -EAGAIN);	/* not taken: the page changed under us */
+	/*
+	 * A decision the mapping did not take (it failed first, or the page changed under the
+	 * repin) was still made: counted, with the mapping's outcome.
+	 */
+	io_put_choice(ch, IS_ERR(map) ? PTR_ERR(map) : 0);
 	if (IS_ERR(map))
 		return PTR_ERR(map);
 	io->map = map;
 	io->dev = client;
 	return 0;
+}
+
+/*
+ * Can the client take [@phys, +@len) as one DMA segment as it is? Within its segment size and
+ * boundary, and, for a device-writable mapping, on a coherent device: the overlap claim is
+ * the general path's (on a non-coherent one, cache maintenance of one mapping destroys what
+ * the device wrote through another).
+ */
+static bool io_one_segment(struct device *client, phys_addr_t phys, size_t len,
+			   enum dma_data_direction dir)
+{
+	unsigned long mask = dma_get_seg_boundary(client);
+
+	if (len > dma_get_max_seg_size(client) || (phys & mask) + len - 1 > mask)
+		return false;
+	return dir == DMA_TO_DEVICE || dev_is_dma_coherent(client);
+}
+
+static void io_trace_failed(struct device *client, size_t len, enum dma_data_direction dir,
+			    u64 ns, int ret)
+{
+	if (trace_p2pmap_map_enabled())
+		trace_p2pmap_map(client, len, p2pmap_dir_to_uapi(dir), 0, 0, 0, 0,
+				 ns ? ktime_get_ns() - ns : 0, ret);
 }
 
 /**
@@ -99,9 +127,12 @@ static int io_map_general(struct p2pmap_io *io, struct device *client, unsigned 
  * decisions, bounce path and rules (DOC: One-shot mappings), but a buffer within one page
  * that the client reaches directly (RAM, or P2P memory the decision sends peer to peer) costs
  * no allocation and no table of p2pmap's. Read the DMA segments with p2pmap_io_sgtable().
+ * The table points into @io: do not copy or move @io while it is mapped.
  *
  * Context: as for p2pmap_map_user().
- * Return: 0, or an error as from p2pmap_map_user() (@io then holds nothing).
+ * Return: 0, or an error as from p2pmap_map_user() (@io then holds nothing), or, for a
+ * one-page buffer, -EIO (a DMA address beyond the client's mask) or an error of the DMA API's
+ * map (-EREMOTEIO: P2P memory the DMA API refuses to map for the client).
  */
 int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uaddr, size_t len,
 		  enum dma_data_direction dir, unsigned int flags)
@@ -111,22 +142,24 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	u64 ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
 	bool fast = true;
 	struct page *page;
-	u64 limit;
 	int ret;
 
 	/* Nothing in it until the map succeeds: p2pmap_io_unmap() leaves it alone. */
 	*io = (struct p2pmap_io){ .dir = dir, .len = len };
 	if (len > PAGE_SIZE - off || !client || !valid_dma_direction(dir) ||
 	    (flags & ~P2PMAP_MAP_DEVICE_WRITES) ||
-	    ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE) || !len)
+	    ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE) || !len ||
+	    len > READ_ONCE(p2pmap_max_map_bytes))
 		return io_map_general(io, client, uaddr, len, flags, &ch);
 
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		gup |= FOLL_WRITE;
 	ret = pin_user_pages_fast(uaddr & PAGE_MASK, 1, gup, &page);
 	if (ret != 1) {
+		ret = ret < 0 ? ret : -EFAULT;
 		p2pmap_count(map_errors, 1);
-		return ret < 0 ? ret : -EFAULT;
+		io_trace_failed(client, len, dir, ns, ret);
+		return ret;
 	}
 	if (is_pci_p2pdma_page(page)) {
 		ret = io_decide(io, client, page, off, &ch, &fast);
@@ -134,10 +167,10 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 			goto unpin;
 		fast &= !!ch.pair;
 	} else {
-		limit = p2pmap_ram_dma_limit(client);
-		fast = !limit || page_to_phys(page) + off + len - 1 <= limit;
+		fast = p2pmap_ram_reachable(client, page_to_phys(page) + off, len);
 		io->ram = true;
 	}
+	fast &= io_one_segment(client, page_to_phys(page) + off, len, dir);
 	if (!fast) {
 		unpin_user_page(page);
 		return io_map_general(io, client, uaddr, len, flags, &ch);
@@ -149,6 +182,8 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	ret = p2pmap_io_dma_map(client, &io->sgt, dir);
 	if (ret)
 		goto unpin;
+	/* What the DMA API made of it, not what the pair's facts predict (swiotlb, dma_ops). */
+	io->bus = sg_dma_is_bus_address(&io->sg);
 	if (!p2pmap_dma_table_reachable(client, &io->sgt)) {
 		dev_warn_ratelimited(client,
 				     "p2pmap: a DMA address beyond the device's mask; mapping refused\n");
@@ -174,6 +209,7 @@ unpin:
 	unpin_user_page(page);
 	io_put_choice(&ch, ret);
 	p2pmap_count(map_errors, 1);
+	io_trace_failed(client, len, dir, ns, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(p2pmap_io_map);
@@ -252,8 +288,9 @@ EXPORT_SYMBOL_GPL(p2pmap_io_sync_for_cpu);
  * @io: mapped by p2pmap_io_map(); holds nothing afterwards
  * @written: as for p2pmap_unmap_written() (SIZE_MAX: all of it)
  *
- * Storage that holds nothing (never mapped, a failed map, unmapped already) is left alone; an
- * unmap of storage that p2pmap_io_map() never wrote is the driver's bug, as with the DMA API.
+ * Storage that holds nothing (zero-initialised, a failed map, unmapped already) is left alone;
+ * an unmap of storage that is neither zeroed nor written by p2pmap_io_map() is the driver's
+ * bug, as an unmap of an address the DMA API never gave.
  *
  * Context: process context, may sleep.
  */
@@ -271,7 +308,7 @@ void p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
 	}
 	if (!client)
 		return;
-	/* The unmap does the CPU sync, and skips a PCI bus-address entry. */
+	/* The unmap does the CPU sync (dma-direct skips a PCI bus-address entry). */
 	dma_unmap_sgtable(client, &io->sgt, io->dir, 0);
 	unpin_user_pages_dirty_lock(&page, 1,
 				    io->ram && (io->dir == DMA_FROM_DEVICE ||

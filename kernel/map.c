@@ -161,7 +161,12 @@ static long decide_all(struct p2pmap_mapping *map)
 		struct p2pmap_choice *pre = map->preset;
 
 		if (pre && pre->pair && pre->provider == ch[c].provider) {
-			/* Decided already (io.c): the decision and its pair are the mapping's. */
+			/*
+			 * Decided already (io.c): the decision and its pair are the mapping's,
+			 * unless the provider's unbind started since (the repin may have slept).
+			 */
+			if (p2pmap_provider_unbinding(ch[c].provider))
+				return -ENODEV;
 			ch[c].pair = pre->pair;
 			ch[c].verdict = pre->verdict;
 			ch[c].reason = pre->reason;
