@@ -81,7 +81,7 @@ struct p2pmap_reg;
  * - Two device-writable mappings (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) may not share a cache
  *   line of memory (64 bytes, or the platform's DMA alignment if larger), whatever client or
  *   file made them: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap
- *   anything, and so may a one-page p2pmap_io_map() (DOC: One-shot mappings). DMA-API
+ *   anything, and so may a p2pmap_io_map() held in its struct (DOC: One-shot mappings). DMA-API
  *   debug's own overlap check stays on.
  * - The DMA-mapped table respects the client's dma_get_max_seg_size() and
  *   dma_get_seg_boundary().
@@ -204,16 +204,17 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  *
  * A driver that maps a user buffer per I/O can keep the mapping in its own per-request data
  * (struct p2pmap_io, as blk-mq's per-request area holds struct nvme_iod): p2pmap_io_map() is
- * p2pmap_map_user() with the same pins, decisions, bounce path and rules, but a buffer within
- * one page that the client reaches directly, RAM or P2P memory the decision sends peer to
- * peer, is mapped with nothing allocated: one pin, one decision (none for RAM), one
- * dma_map_sgtable() of a one-entry table in the caller's struct. Every other buffer goes
- * through p2pmap_map_user(), its mapping held in the struct, and the calls are the same.
+ * p2pmap_map_user() with the same pins, decisions, bounce path and rules, but a buffer of up
+ * to %P2PMAP_IO_PAGES pages that the client reaches directly, all RAM or all P2P memory of one
+ * provider that the decision sends peer to peer, is mapped with nothing allocated: one pin
+ * call, one decision (none for RAM), one dma_map_sgtable() of a table in the caller's struct.
+ * Every other buffer goes through p2pmap_map_user(), its mapping held in the struct, and the
+ * calls are the same.
  *
- * - The one-page path is taken only where an overlap with another device-writable mapping
+ * - The struct's own path is taken only where an overlap with another device-writable mapping
  *   could harm nothing but the overlapping bytes themselves, so it is not claimed against
- *   other mappings (the general path's -EADDRINUSE): the page is within the client's DMA
- *   segment size and boundary, p2pmap does not bounce it, and a device-writable one is
+ *   other mappings (the general path's -EADDRINUSE): its entries are within the client's DMA
+ *   segment size and boundary, p2pmap does not bounce them, and a device-writable one is
  *   mapped so only for a DMA-coherent client (on a non-coherent one, cache maintenance of
  *   one mapping destroys what the device wrote through another, so it takes the general
  *   path). Overlapping device-writable buffers are then the driver's and its user's race,
@@ -224,24 +225,30 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  *   is the driver's bug, as an unmap of an address the DMA API never gave.
  */
 
+/* The most pages a one-shot mapping holds in the caller's storage (64 KiB in 4 KiB pages). */
+#define P2PMAP_IO_PAGES 16
+
 /**
  * struct p2pmap_io - a one-shot mapping, in the caller's storage
  * @map: the general path's mapping, or NULL (p2pmap's: read it through the calls below, as
  *	all members)
  * @dev: the client while mapped, else NULL
- * @sgt: the one-page table
- * @sg: its entry: the pinned page, then its DMA address
+ * @sgt: the table in @sg
+ * @sg: its entries: the pinned pages, physically contiguous ones merged, then their DMA
+ *	addresses
  * @len: bytes
+ * @nr_pages: pages pinned
  * @dir: DMA direction
- * @bus: the entry is a PCI bus address: no CPU sync touches it
- * @ram: the page is RAM (dirtied at unmap if the device may have written it)
+ * @bus: the entries are PCI bus addresses: no CPU sync touches them
+ * @ram: the pages are RAM (dirtied at unmap if the device may have written them)
  */
 struct p2pmap_io {
 	struct p2pmap_mapping *map;
 	struct device *dev;
 	struct sg_table sgt;
-	struct scatterlist sg;
+	struct scatterlist sg[P2PMAP_IO_PAGES];
 	u32 len;
+	u32 nr_pages;
 	enum dma_data_direction dir;
 	bool bus;
 	bool ram;

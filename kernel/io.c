@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * One-shot mappings in the caller's storage (struct p2pmap_io): the common small I/O, a buffer
- * within one page, is pinned, decided and DMA-mapped with nothing allocated, as nvme-pci
- * maps a one-page request without a scatterlist of its own. The page's one-entry table lives
- * in the caller's struct, so the cost is the pin, the decision and the DMA API's own map.
- * Anything else (more than a page, RAM or P2P memory that must bounce, a verified override's
- * resource mapping, a client that is not PCI) goes through p2pmap_map_user(), whose mapping
- * the struct then holds: the calls below work the same on both.
+ * of up to P2PMAP_IO_PAGES pages of one kind (RAM, or P2P memory of one provider), is pinned,
+ * decided and DMA-mapped with nothing allocated, as nvme-pci maps a small request without a
+ * scatterlist of its own. Its table lives in the caller's struct, so the cost is the pin, the
+ * decision and the DMA API's own map. Anything else (more pages, a mix, memory that must
+ * bounce, a verified override's resource mapping, a client that is not PCI) goes through
+ * p2pmap_map_user(), whose mapping the struct then holds: the calls below work the same on
+ * both.
  */
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
@@ -18,9 +19,12 @@
 #include "internal.h"
 #include "trace.h"
 
-/* Decide for @io's P2P @page: 0 and *@fast, the general path's choice in @ch, or an errno. */
-static int io_decide(struct p2pmap_io *io, struct device *client, struct page *page, u32 off,
-		     struct p2pmap_choice *ch, bool *fast)
+/*
+ * Decide for @io's P2P memory, @nr pages from @page up to @top: 0 and *@fast, the general
+ * path's choice in @ch, or an errno.
+ */
+static int io_decide(struct p2pmap_io *io, struct device *client, struct page *page,
+		     unsigned int nr, phys_addr_t top, struct p2pmap_choice *ch, bool *fast)
 {
 	struct pci_dev *provider = p2pmap_page_provider(page);
 	u32 kv;
@@ -34,8 +38,8 @@ static int io_decide(struct p2pmap_io *io, struct device *client, struct page *p
 		.req.dir = p2pmap_dir_to_uapi(io->dir),
 		.req.len = io->len,
 		.req.total_len = io->len,
-		.req.nr_pages = 1,
-		.req.top = page_to_phys(page) + off + io->len - 1,
+		.req.nr_pages = nr,
+		.req.top = top,
 	};
 	ch->pair = p2pmap_pair_get(provider, to_pci_dev(client));
 	if (IS_ERR(ch->pair)) {
@@ -91,19 +95,53 @@ static int io_map_general(struct p2pmap_io *io, struct device *client, unsigned 
 }
 
 /*
- * Can the client take [@phys, +@len) as one DMA segment as it is? Within its segment size and
- * boundary, and, for a device-writable mapping, on a coherent device: the overlap claim is
- * the general path's (on a non-coherent one, cache maintenance of one mapping destroys what
- * the device wrote through another).
+ * Lay [@off, @off + @len) of the @nr pinned @pages out as @io's table: physically contiguous
+ * pages merge into one entry within the client's segment size and boundary. False unless
+ * they are all RAM the client reaches or all P2P memory of one pagemap, and every entry fits
+ * those limits (the general path then segments, decides per provider, bounces and splits);
+ * *@top: the highest physical address of the buffer.
  */
-static bool io_one_segment(struct device *client, phys_addr_t phys, size_t len,
-			   enum dma_data_direction dir)
+static bool io_lay_out(struct p2pmap_io *io, struct device *client, struct page **pages,
+		       unsigned int nr, u32 off, size_t len, phys_addr_t *top)
 {
 	unsigned long mask = dma_get_seg_boundary(client);
+	unsigned int max_seg = dma_get_max_seg_size(client), i, n = 0;
+	bool p2p = is_pci_p2pdma_page(pages[0]);
+	struct dev_pagemap *pgmap = p2p ? page_pgmap(pages[0]) : NULL;
+	struct scatterlist *sg = NULL;
+	phys_addr_t start = 0, end = 0;
+	size_t left = len;
 
-	if (len > dma_get_max_seg_size(client) || (phys & mask) + len - 1 > mask)
-		return false;
-	return dir == DMA_TO_DEVICE || dev_is_dma_coherent(client);
+	for (i = 0; i < nr; i++) {
+		u32 po = i ? 0 : off, pl = min_t(size_t, PAGE_SIZE - po, left);
+		phys_addr_t phys = page_to_phys(pages[i]) + po;
+
+		if (is_pci_p2pdma_page(pages[i]) != p2p ||
+		    (p2p && page_pgmap(pages[i]) != pgmap) ||
+		    (!p2p && !p2pmap_ram_reachable(client, phys, pl)))
+			return false;
+		if (sg && phys == end && sg->length + pl <= max_seg &&
+		    (start & mask) + sg->length + pl - 1 <= mask) {
+			sg->length += pl;
+		} else {
+			if (pl > max_seg || (phys & mask) + pl - 1 > mask)
+				return false;
+			if (sg)
+				sg_unmark_end(sg);
+			sg = &io->sg[n++];
+			sg_init_table(sg, 1);
+			sg_set_page(sg, pages[i], pl, po);
+			start = phys;
+		}
+		end = phys + pl;
+		left -= pl;
+	}
+	*top = end - 1;
+	io->sgt.sgl = io->sg;
+	io->sgt.orig_nents = n;
+	io->sgt.nents = 0;
+	io->ram = !p2p;
+	return true;
 }
 
 static void io_trace_failed(struct device *client, size_t len, enum dma_data_direction dir,
@@ -124,66 +162,73 @@ static void io_trace_failed(struct device *client, size_t len, enum dma_data_dir
  * @flags: as for p2pmap_map_user()
  *
  * p2pmap_map_user() for a driver that keeps the mapping in its own request: the same pins,
- * decisions, bounce path and rules (DOC: One-shot mappings), but a buffer within one page
- * that the client reaches directly (RAM, or P2P memory the decision sends peer to peer) costs
- * no allocation and no table of p2pmap's. Read the DMA segments with p2pmap_io_sgtable().
+ * decisions, bounce path and rules (DOC: One-shot mappings), but a buffer of up to
+ * %P2PMAP_IO_PAGES pages that the client reaches directly (RAM, or P2P memory of one provider
+ * that the decision sends peer to peer) costs no allocation and no table of p2pmap's. Read
+ * the DMA segments with p2pmap_io_sgtable().
  * The table points into @io: do not copy or move @io while it is mapped.
  *
  * Context: as for p2pmap_map_user().
- * Return: 0, or an error as from p2pmap_map_user() (@io then holds nothing), or, for a
- * one-page buffer, -EIO (a DMA address beyond the client's mask) or an error of the DMA API's
- * map (-EREMOTEIO: P2P memory the DMA API refuses to map for the client).
+ * Return: 0, or an error as from p2pmap_map_user() (@io then holds nothing), or, on the
+ * storage's own path, -EIO (a DMA address beyond the client's mask) or an error of the DMA
+ * API's map (-EREMOTEIO: P2P memory the DMA API refuses to map for the client).
  */
 int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uaddr, size_t len,
 		  enum dma_data_direction dir, unsigned int flags)
 {
 	u32 off = offset_in_page(uaddr), gup = FOLL_PCI_P2PDMA;
-	struct p2pmap_choice ch = {};
 	u64 ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
-	bool fast = true;
-	struct page *page;
+	struct page *pages[P2PMAP_IO_PAGES];
+	unsigned int nr = DIV_ROUND_UP((u64)off + len, PAGE_SIZE);
+	struct p2pmap_choice ch;
+	phys_addr_t top;
+	bool fast;
 	int ret;
 
 	/* Nothing in it until the map succeeds: p2pmap_io_unmap() leaves it alone. */
-	*io = (struct p2pmap_io){ .dir = dir, .len = len };
-	if (len > PAGE_SIZE - off || !client || !valid_dma_direction(dir) ||
+	io->map = NULL;
+	io->dev = NULL;
+	io->len = len;
+	io->dir = dir;
+	io->bus = false;
+	ch.pair = NULL;
+	if (nr > P2PMAP_IO_PAGES || !client || !valid_dma_direction(dir) ||
 	    (flags & ~P2PMAP_MAP_DEVICE_WRITES) ||
 	    ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE) || !len ||
-	    len > READ_ONCE(p2pmap_max_map_bytes))
+	    len > READ_ONCE(p2pmap_max_map_bytes) ||
+	    /* a device-writable mapping of a non-coherent client: the general path's claim */
+	    (dir != DMA_TO_DEVICE && !dev_is_dma_coherent(client)))
 		return io_map_general(io, client, uaddr, len, flags, &ch);
 
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		gup |= FOLL_WRITE;
-	ret = pin_user_pages_fast(uaddr & PAGE_MASK, 1, gup, &page);
-	if (ret != 1) {
-		ret = ret < 0 ? ret : -EFAULT;
+	ret = pin_user_pages_fast(uaddr & PAGE_MASK, nr, gup, pages);
+	if (ret != nr) {
+		if (ret > 0)	/* part of it: the general path pins in as many calls as needed */
+			unpin_user_pages(pages, ret);
+		if (ret >= 0)
+			return io_map_general(io, client, uaddr, len, flags, &ch);
 		p2pmap_count(map_errors, 1);
 		io_trace_failed(client, len, dir, ns, ret);
 		return ret;
 	}
-	if (is_pci_p2pdma_page(page)) {
-		ret = io_decide(io, client, page, off, &ch, &fast);
+	fast = io_lay_out(io, client, pages, nr, off, len, &top);
+	if (fast && !io->ram) {
+		ret = io_decide(io, client, pages[0], nr, top, &ch, &fast);
 		if (ret)
 			goto unpin;
 		fast &= !!ch.pair;
-	} else {
-		fast = p2pmap_ram_reachable(client, page_to_phys(page) + off, len);
-		io->ram = true;
 	}
-	fast &= io_one_segment(client, page_to_phys(page) + off, len, dir);
 	if (!fast) {
-		unpin_user_page(page);
+		unpin_user_pages(pages, nr);
 		return io_map_general(io, client, uaddr, len, flags, &ch);
 	}
 
-	sg_init_table(&io->sg, 1);
-	sg_set_page(&io->sg, page, len, off);
-	io->sgt = (struct sg_table){ .sgl = &io->sg, .orig_nents = 1 };
 	ret = p2pmap_io_dma_map(client, &io->sgt, dir);
 	if (ret)
 		goto unpin;
 	/* What the DMA API made of it, not what the pair's facts predict (swiotlb, dma_ops). */
-	io->bus = sg_dma_is_bus_address(&io->sg);
+	io->bus = sg_dma_is_bus_address(io->sg);
 	if (!p2pmap_dma_table_reachable(client, &io->sgt)) {
 		dev_warn_ratelimited(client,
 				     "p2pmap: a DMA address beyond the device's mask; mapping refused\n");
@@ -193,7 +238,8 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	}
 	io_put_choice(&ch, 0);
 	io->dev = client;
-	p2pmap_count(pinned_pages, 1);
+	io->nr_pages = nr;
+	p2pmap_count(pinned_pages, nr);
 	if (io->ram)
 		p2pmap_count(bytes_ram, len);
 	else
@@ -206,7 +252,7 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	return 0;
 
 unpin:
-	unpin_user_page(page);
+	unpin_user_pages(pages, nr);
 	io_put_choice(&ch, ret);
 	p2pmap_count(map_errors, 1);
 	io_trace_failed(client, len, dir, ns, ret);
@@ -238,7 +284,7 @@ void p2pmap_io_summary(struct p2pmap_io *io, struct p2pmap_summary *sum)
 	if (io->map) {
 		p2pmap_summary(io->map, sum);
 	} else if (io->dev) {
-		sum->nr_segments = 1;
+		sum->nr_segments = 1;	/* one kind, one provider */
 		if (io->ram)
 			sum->bytes_ram = io->len;
 		else
@@ -298,7 +344,10 @@ void p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
 {
 	u64 ns = trace_p2pmap_unmap_enabled() ? ktime_get_ns() : 0;
 	struct device *client = io->dev;
-	struct page *page = sg_page(&io->sg);
+	/* Dirty only RAM the device may have written; P2P pages have no backing store. */
+	bool dirty = io->ram && (io->dir == DMA_FROM_DEVICE || io->dir == DMA_BIDIRECTIONAL);
+	struct scatterlist *sg;
+	unsigned int i;
 
 	if (io->map) {
 		p2pmap_unmap_written(io->map, written);
@@ -310,11 +359,12 @@ void p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
 		return;
 	/* The unmap does the CPU sync (dma-direct skips a PCI bus-address entry). */
 	dma_unmap_sgtable(client, &io->sgt, io->dir, 0);
-	unpin_user_pages_dirty_lock(&page, 1,
-				    io->ram && (io->dir == DMA_FROM_DEVICE ||
-						io->dir == DMA_BIDIRECTIONAL));
+	for_each_sgtable_sg(&io->sgt, sg, i)
+		unpin_user_page_range_dirty_lock(sg_page(sg),
+						 DIV_ROUND_UP(sg->offset + sg->length, PAGE_SIZE),
+						 dirty);
 	io->dev = NULL;
-	p2pmap_count(pinned_pages, -1);
+	p2pmap_count(pinned_pages, -(s64)io->nr_pages);
 	p2pmap_count(mappings_active, -1);
 	if (trace_p2pmap_unmap_enabled())
 		trace_p2pmap_unmap(client, io->len, 0, ns ? ktime_get_ns() - ns : 0);

@@ -9,7 +9,8 @@
  *   failslab          slab allocations of the workload's task (mapping objects, tables)
  *   fail_page_alloc   page allocations of the task (bounce pages, large tables)
  *   fail_function     p2pmap_dma_map(), p2pmap_io_dma_map(): the DMA mapping itself (IOMMU or
- *                     swiotlb failure), of the general path and of a one-page one-shot mapping
+ *                     swiotlb failure), of the general path and of a one-shot mapping in
+ *                     its own storage
  *
  *   t_faults [--ops N] [--only alloc|dma]    (default 400 per mechanism, all mechanisms)
  *
@@ -265,7 +266,7 @@ int main(int argc, char **argv)
 		put(POOL_PAGES, pool);
 	}
 	if (dma) {
-		/* Both DMA maps: the general path's and a one-page p2pmap_io_map()'s. */
+		/* Both DMA maps: the general path's and p2pmap_io_map()'s in its own storage. */
 		put(DBG "fail_function/inject", "p2pmap_dma_map");
 		put(DBG "fail_function/p2pmap_dma_map/retval", "0xfffffffffffffffb");	/* -EIO */
 		put(DBG "fail_function/inject", "p2pmap_io_dma_map");

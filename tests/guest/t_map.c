@@ -221,27 +221,34 @@ static void t_mixed(void)
 
 /*
  * One-shot mappings in the caller's storage (p2pmap_io_map(), through p2pmap_test.ko): a
- * buffer within a page that the client reaches directly is mapped in the storage alone, in
- * one DMA segment; every other buffer by the general path, with the same summary; a second
- * unmap and an unmap of storage that holds nothing leave the counters balanced (lab_done()).
+ * buffer of up to 16 pages of one kind that the client reaches directly is mapped in the
+ * storage alone, contiguous pages in one DMA segment; every other buffer by the general
+ * path, with the same summary; a second unmap and an unmap of storage that holds nothing
+ * leave the counters balanced (lab_done()).
  */
 static void t_io(void)
 {
-	unsigned char *ram = ram_buf(4 * PG);
-	unsigned char *a = p2pmem_map(&lab.prov_a, PG, NULL), *b = p2pmem_map(&lab.prov_b, PG, NULL);
+	size_t mixed_len;
+	unsigned char *ram = ram_buf(20 * PG), *mixed = lab_mixed_buf(&lab, &mixed_len);
+	unsigned char *a = p2pmem_map(&lab.prov_a, 16 * PG, NULL);
+	unsigned char *b = p2pmem_map(&lab.prov_b, PG, NULL);
 	static const struct {
 		const char *what;
-		int mem;		/* 0 RAM, 1 A, 2 B */
+		int mem;		/* 0 RAM, 1 A, 2 B, 3 mixed RAM|A|B|RAM */
 		size_t off, len;
 		bool fast;
-		int path;		/* 0 RAM, 1 P2P, 2 bounced */
+		int path;		/* 0 RAM, 1 P2P, 2 bounced, 3 mixed */
+		unsigned int max_entries;
 	} cases[] = {
-		{ "4 KiB of RAM", 0, 0, PG, true, 0 },
-		{ "100 bytes of RAM at offset 3000", 0, 3000, 100, true, 0 },
-		{ "4 KiB of A's p2pmem (P2P for the switch edu)", 1, 0, PG, true, 1 },
-		{ "4 KiB of B's p2pmem (bounced for it)", 2, 0, PG, false, 2 },
-		{ "RAM across a page edge", 0, PG - 8, 16, false, 0 },
-		{ "8 KiB of RAM", 0, 0, 2 * PG, false, 0 },
+		{ "4 KiB of RAM", 0, 0, PG, true, 0, 1 },
+		{ "100 bytes of RAM at offset 3000", 0, 3000, 100, true, 0, 1 },
+		{ "4 KiB of A's p2pmem (P2P for the switch edu)", 1, 0, PG, true, 1, 1 },
+		{ "4 KiB of B's p2pmem (bounced for it)", 2, 0, PG, false, 2, 0 },
+		{ "RAM across a page edge", 0, PG - 8, 16, true, 0, 2 },
+		{ "64 KiB of RAM", 0, 0, 16 * PG, true, 0, 16 },
+		{ "64 KiB of A's p2pmem (one contiguous run)", 1, 0, 16 * PG, true, 1, 1 },
+		{ "64 KiB of RAM at offset 8 (17 pages)", 0, 8, 16 * PG, false, 0, 0 },
+		{ "RAM|A|B|RAM (7 pages of three kinds)", 3, 0, 7 * PG, false, 3, 0 },
 	};
 	int tfd = open("/dev/p2pmap-test", O_RDWR);
 	unsigned int i;
@@ -249,7 +256,8 @@ static void t_io(void)
 	if (tfd < 0)
 		tap_bail("no /dev/p2pmap-test: %s", strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		unsigned char *base = cases[i].mem == 1 ? a : cases[i].mem == 2 ? b : ram;
+		unsigned char *base = cases[i].mem == 1 ? a : cases[i].mem == 2 ? b :
+				      cases[i].mem == 3 ? mixed : ram;
 		struct p2pmap_test_io t = {
 			.argsz = sizeof(t), .client = lab.edu_sw.addr,
 			.dir = P2PMAP_DIR_BIDIRECTIONAL,
@@ -258,9 +266,16 @@ static void t_io(void)
 		__u64 want[3] = { 0, 0, 0 }, *got = &t.bytes_ram;
 		int ret = xioctl(tfd, P2PMAP_TEST_IOC_IO, &t);
 
-		want[cases[i].path] = cases[i].len;
+		if (cases[i].path == 3) {	/* lab_mixed_buf(): 3 RAM, 2 P2P, 2 bounced pages */
+			want[0] = 3 * PG;
+			want[1] = 2 * PG;
+			want[2] = 2 * PG;
+		} else {
+			want[cases[i].path] = cases[i].len;
+		}
 		tap_ok(!ret && !t.result && t.fast == cases[i].fast &&
-		       (!t.fast || t.nr_entries == 1) && t.dma_len == cases[i].len &&
+		       (!t.fast || (t.nr_entries >= 1 && t.nr_entries <= cases[i].max_entries)) &&
+		       t.dma_len == cases[i].len &&
 		       got[0] == want[0] && got[1] == want[1] && got[2] == want[2],
 		       "p2pmap_io_map() of %s: %s, %u DMA segments of %llu bytes, %llu RAM / %llu P2P / %llu bounced (%d/%d)",
 		       cases[i].what, t.fast ? "in the caller's storage" : "by the general path",
@@ -279,8 +294,9 @@ static void t_io(void)
 		       t.result);
 	}
 	close(tfd);
-	munmap(ram, 4 * PG);
-	munmap(a, PG);
+	munmap(ram, 20 * PG);
+	munmap(mixed, mixed_len);
+	munmap(a, 16 * PG);
 	munmap(b, PG);
 }
 
