@@ -112,6 +112,7 @@ static bool io_lay_out(struct p2pmap_io *io, struct device *client, struct page 
 	phys_addr_t start = 0, end = 0;
 	size_t left = len;
 
+	*top = 0;
 	for (i = 0; i < nr; i++) {
 		u32 po = i ? 0 : off, pl = min_t(size_t, PAGE_SIZE - po, left);
 		phys_addr_t phys = page_to_phys(pages[i]) + po;
@@ -120,8 +121,8 @@ static bool io_lay_out(struct p2pmap_io *io, struct device *client, struct page 
 		    (p2p && page_pgmap(pages[i]) != pgmap) ||
 		    (!p2p && !p2pmap_ram_reachable(client, phys, pl)))
 			return false;
-		if (sg && phys == end && sg->length + pl <= max_seg &&
-		    (start & mask) + sg->length + pl - 1 <= mask) {
+		if (sg && phys == end && pages[i] == pages[i - 1] + 1 &&
+		    sg->length + pl <= max_seg && (start & mask) + sg->length + pl - 1 <= mask) {
 			sg->length += pl;
 		} else {
 			if (pl > max_seg || (phys & mask) + pl - 1 > mask)
@@ -134,9 +135,10 @@ static bool io_lay_out(struct p2pmap_io *io, struct device *client, struct page 
 			start = phys;
 		}
 		end = phys + pl;
+		/* The pages need not rise: the highest byte is the reach that matters. */
+		*top = max(*top, end - 1);
 		left -= pl;
 	}
-	*top = end - 1;
 	io->sgt.sgl = io->sg;
 	io->sgt.orig_nents = n;
 	io->sgt.nents = 0;
@@ -185,17 +187,23 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	bool fast;
 	int ret;
 
-	/* Nothing in it until the map succeeds: p2pmap_io_unmap() leaves it alone. */
+	/*
+	 * Nothing in it until the map succeeds: p2pmap_io_unmap() leaves it alone. Every field
+	 * is set here but the table's entries (the caller's storage need not be zeroed).
+	 */
 	io->map = NULL;
 	io->dev = NULL;
+	io->sgt = (struct sg_table){ .sgl = io->sg };
 	io->len = len;
+	io->nr_pages = 0;
 	io->dir = dir;
 	io->bus = false;
+	io->ram = false;
 	ch.pair = NULL;
-	if (nr > P2PMAP_IO_PAGES || !client || !valid_dma_direction(dir) ||
-	    (flags & ~P2PMAP_MAP_DEVICE_WRITES) ||
-	    ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE) || !len ||
-	    len > READ_ONCE(p2pmap_max_map_bytes) ||
+	/* @len first: @nr is only meaningful for a length the fast path may take. */
+	if (!len || len > READ_ONCE(p2pmap_max_map_bytes) || nr > P2PMAP_IO_PAGES || !client ||
+	    !valid_dma_direction(dir) || (flags & ~P2PMAP_MAP_DEVICE_WRITES) ||
+	    ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE) ||
 	    /* a device-writable mapping of a non-coherent client: the general path's claim */
 	    (dir != DMA_TO_DEVICE && !dev_is_dma_coherent(client)))
 		return io_map_general(io, client, uaddr, len, flags, &ch);
