@@ -149,9 +149,9 @@ struct p2pmap_reg {
 	struct mmu_interval_notifier watch;
 	struct work_struct revoke;
 	unsigned long watch_flags;
-#endif
 	bool live;
 	bool unmapped;
+#endif
 };
 
 /* client.c */

@@ -232,6 +232,8 @@ static void t_io(void)
 	unsigned char *ram = ram_buf(20 * PG), *mixed = lab_mixed_buf(&lab, &mixed_len);
 	unsigned char *a = p2pmem_map(&lab.prov_a, 16 * PG, NULL);
 	unsigned char *b = p2pmem_map(&lab.prov_b, PG, NULL);
+	unsigned char *mem[] = { ram, a, b, mixed };	/* by cases[].mem */
+	static const char *const path_name[] = { "in the caller's storage", "by the general path" };
 	static const struct {
 		const char *what;
 		int mem;		/* 0 RAM, 1 A, 2 B, 3 mixed RAM|A|B|RAM */
@@ -256,8 +258,7 @@ static void t_io(void)
 	if (tfd < 0)
 		tap_bail("no /dev/p2pmap-test: %s", strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		unsigned char *base = cases[i].mem == 1 ? a : cases[i].mem == 2 ? b :
-				      cases[i].mem == 3 ? mixed : ram;
+		unsigned char *base = mem[cases[i].mem];
 		struct p2pmap_test_io t = {
 			.argsz = sizeof(t), .client = lab.edu_sw.addr,
 			.dir = P2PMAP_DIR_BIDIRECTIONAL,
@@ -278,9 +279,9 @@ static void t_io(void)
 		       t.dma_len == cases[i].len &&
 		       got[0] == want[0] && got[1] == want[1] && got[2] == want[2],
 		       "p2pmap_io_map() of %s: %s, %u DMA segments of %llu bytes, %llu RAM / %llu P2P / %llu bounced (%d/%d)",
-		       cases[i].what, t.fast ? "in the caller's storage" : "by the general path",
-		       t.nr_entries, (unsigned long long)t.dma_len, (unsigned long long)got[0],
-		       (unsigned long long)got[1], (unsigned long long)got[2], ret, t.result);
+		       cases[i].what, path_name[!t.fast], t.nr_entries, (unsigned long long)t.dma_len,
+		       (unsigned long long)got[0], (unsigned long long)got[1],
+		       (unsigned long long)got[2], ret, t.result);
 	}
 	{
 		struct p2pmap_test_io t = {

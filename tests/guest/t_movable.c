@@ -190,9 +190,11 @@ int main(void)
 	}
 	first = i & (PAGES - 1);	/* the page in @blk */
 	buf = area + (i & ~(PAGES - 1)) * 4096UL;
-	for (i = 0; i < PAGES; i++)
-		if (!(before[i] = pfn_of(buf + i * 4096)))
+	for (i = 0; i < PAGES; i++) {
+		before[i] = pfn_of(buf + i * 4096);
+		if (!before[i])
 			tap_bail("no PFN for page %d in /proc/self/pagemap", i);
+	}
 
 	ret = xmap(fd, &lab.edu_rc, buf, BUF, P2PMAP_DIR_TO_DEVICE, &m);
 	if (!tap_ok(!ret, "those %d pages are registered for the edu (%d)", PAGES, ret))
