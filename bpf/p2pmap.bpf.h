@@ -84,4 +84,13 @@ static __always_inline bool p2pmap_dev_id_is(const struct p2pmap_policy_dev *dev
 	return dev->vendor == vendor && dev->device == device;
 }
 
+/*
+ * The module's kfuncs (kernel/kfunc.c documents them). From decide(): the lengths for which
+ * this answer holds, so that p2pmap caches it. From a syscall program that changed what
+ * decide() reads: forget the cached answers.
+ */
+extern void p2pmap_verdict_holds(const struct p2pmap_policy_ctx *ctx, u64 min_len,
+				 u64 max_len) __ksym;
+extern void p2pmap_policy_changed(void) __ksym;
+
 #endif /* __P2PMAP_BPF_H */

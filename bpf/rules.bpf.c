@@ -7,9 +7,15 @@
  * memory by that client". The map and the lookup order are described in rules.h; a request
  * no rule covers gets the built-in rule. P2P in a rule means P2P where the kernel allows it,
  * so broad rules are safe on pairs that cannot go peer to peer.
+ *
+ * With the map frozen, each answer says for which lengths it holds (p2pmap_verdict_holds()),
+ * so p2pmap asks once per pair and range: the map then changes only through
+ * p2pmap_rules_write(), which tells p2pmap when the change is made.
  */
 #include "p2pmap.bpf.h"
 #include "rules.h"
+
+#define EINVAL	22	/* vmlinux.h has types, not the uapi's macros */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -17,6 +23,15 @@ struct {
 	__type(key, struct p2pmap_rule_key);
 	__type(value, struct p2pmap_rule);
 } p2pmap_rules SEC(".maps");
+
+/*
+ * Frozen (BPF_MAP_FREEZE, for good): user space can no longer write the map, so every change
+ * goes through p2pmap_rules_write(). Read through the map's kernel struct (CO-RE).
+ */
+static __always_inline bool rules_frozen(void)
+{
+	return ((struct bpf_map *)&p2pmap_rules)->frozen;
+}
 
 static __always_inline void match_addr(struct p2pmap_rule_match *m,
 				       const struct p2pmap_policy_dev *d)
@@ -41,9 +56,13 @@ static __always_inline void match_any(struct p2pmap_rule_match *m)
 	m->b = 0;
 }
 
-/* The verdict of the rule for @key if one of its ranges holds @len, else 0 (no match). */
+/*
+ * The verdict of the rule for @key if one of its ranges holds the request's length, else 0
+ * (no match). [*@lo, *@hi] is narrowed to the lengths that get the same outcome here: the
+ * matching range, or the gap between the ranges that do not hold the length.
+ */
 static __always_inline u32 lookup(const struct p2pmap_rule_key *key,
-				  const struct p2pmap_policy_ctx *d)
+				  const struct p2pmap_policy_ctx *d, u64 *lo, u64 *hi)
 {
 	struct p2pmap_rule *r = bpf_map_lookup_elem(&p2pmap_rules, key);
 	u64 len = d->req.len;
@@ -52,12 +71,26 @@ static __always_inline u32 lookup(const struct p2pmap_rule_key *key,
 	if (!r)
 		return 0;
 	for (i = 0; i < P2PMAP_RULE_RANGES; i++) {
+		struct p2pmap_rule_range *rg = &r->range[i];
+
 		if (i >= r->nr_ranges)
 			break;
-		if (len < r->range[i].min_len || len > r->range[i].max_len)
+		if (len < rg->min_len) {
+			if (rg->min_len - 1 < *hi)
+				*hi = rg->min_len - 1;
 			continue;
+		}
+		if (len > rg->max_len) {
+			if (rg->max_len + 1 > *lo)
+				*lo = rg->max_len + 1;
+			continue;
+		}
+		if (rg->min_len > *lo)
+			*lo = rg->min_len;
+		if (rg->max_len < *hi)
+			*hi = rg->max_len;
 		__sync_fetch_and_add(&r->hits, 1);
-		v = r->range[i].verdict;
+		v = rg->verdict;
 		if (v == P2P)
 			return p2pmap_p2p_if_allowed(d);
 		if (v == BOUNCE || v == REJECT)
@@ -87,16 +120,42 @@ static __always_inline void set_match(struct p2pmap_rule_match *m, u8 kind,
 u32 P2PMAP_OP(rules_decide, const struct p2pmap_policy_ctx *d)
 {
 	struct p2pmap_rule_key key = {};
-	u32 i, v;
+	u64 lo = 0, hi = ~0ULL;
+	u32 i, v = 0;
 
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 9 && !v; i++) {
 		set_match(&key.provider, order[i][0], &d->provider);
 		set_match(&key.client, order[i][1], &d->client);
-		v = lookup(&key, d);
-		if (v)
-			return v;
+		v = lookup(&key, d, &lo, &hi);
 	}
-	return d->builtin_verdict;
+	/* The devices, the path, the override and the length decided: nothing else. */
+	if (rules_frozen())
+		p2pmap_verdict_holds(d, lo, hi);
+	return v ?: d->builtin_verdict;
+}
+
+/*
+ * The one writer of the rules: one change per run (BPF_PROG_RUN with a struct
+ * p2pmap_rules_write), and p2pmap told once it is made.
+ */
+SEC("syscall")
+int p2pmap_rules_write(struct p2pmap_rules_write *w)
+{
+	struct p2pmap_rule_key key = w->key;
+	struct p2pmap_rule rule = w->rule;
+	long ret;
+
+	if (w->reserved)
+		return -EINVAL;
+	if (w->op == P2PMAP_RULES_PUT)
+		ret = bpf_map_update_elem(&p2pmap_rules, &key, &rule, BPF_ANY);
+	else if (w->op == P2PMAP_RULES_DEL)
+		ret = bpf_map_delete_elem(&p2pmap_rules, &key);
+	else
+		return -EINVAL;
+	if (!ret)
+		p2pmap_policy_changed();
+	return ret;
 }
 
 P2PMAP_POLICY(rules, .decide = (void *)rules_decide);

@@ -17,11 +17,23 @@
  *
  * With no such rule the built-in rule decides. That is at most nine hash lookups, however many
  * rules and devices there are.
+ *
+ * Once the map is frozen (BPF_MAP_FREEZE), only the first decision of a pair and length
+ * range looks: the policy tells p2pmap for which lengths its answer holds, and p2pmap reuses
+ * it until the rules change. A frozen map cannot be written from user space any more
+ * (bpftool map update and delete fail with EPERM), so no write can go unseen: rules are then
+ * written by running the policy's syscall program P2PMAP_RULES_WRITER (BPF_PROG_RUN) with a
+ * struct p2pmap_rules_write, which makes the change and then tells p2pmap, so that the very
+ * next mapping sees it. p2ppolicy fills the map through the writer, freezes it before it
+ * attaches the policy and pins the writer beside the map. A map left unfrozen (the policy
+ * loaded with bpftool struct_ops register) is written as any map and read on every
+ * decision: nothing is cached.
  */
 #ifndef __P2PMAP_RULES_H
 #define __P2PMAP_RULES_H
 
 #define P2PMAP_RULES_MAP	"p2pmap_rules"	/* the map's name */
+#define P2PMAP_RULES_WRITER	"p2pmap_rules_write"	/* its writer's name */
 #define P2PMAP_RULES_MAX	4096		/* its capacity */
 #define P2PMAP_RULE_RANGES	4		/* size ranges per rule */
 
@@ -66,6 +78,21 @@ struct p2pmap_rule {
 	__u32 nr_ranges;
 	__u32 reserved;
 	__u64 hits;
+};
+
+/* struct p2pmap_rules_write.op */
+#define P2PMAP_RULES_PUT	1	/* add or replace the rule for @key */
+#define P2PMAP_RULES_DEL	2	/* delete it; -ENOENT if there is none */
+
+/*
+ * The context of P2PMAP_RULES_WRITER: one change. The program's return value is 0 or a
+ * negative errno (-E2BIG: the map is full; -EINVAL: an unknown @op or nonzero @reserved).
+ */
+struct p2pmap_rules_write {
+	__u32 op;
+	__u32 reserved;
+	struct p2pmap_rule_key key;
+	struct p2pmap_rule rule;	/* for P2PMAP_RULES_PUT */
 };
 
 #endif /* __P2PMAP_RULES_H */

@@ -169,7 +169,10 @@ struct p2pmap_policy_ops {
 	 * clients that are not PCI devices (those always bounce). With
 	 * %P2PMAP_POLICY_SUPPORTED_ONLY it is only called for pairs the kernel allows P2P for
 	 * (or that have a verified override in force). A %P2PMAP_POLICY_PURE active policy
-	 * is asked once per pair and input instead: its answer is reused (include/uapi).
+	 * is asked once per pair and input instead: its answer is reused (include/uapi). So
+	 * is one whose answer it said holds for a range of lengths, with the kfunc
+	 * p2pmap_verdict_holds(), until a syscall program calls p2pmap_policy_changed()
+	 * (kernel/kfunc.c).
 	 * As the shadow policy (%P2PMAP_POLICY_SHADOW) it is called after the active policy,
 	 * with the same @ctx, for every real decision (on EXPLAIN only when asked); its verdict
 	 * is compared, never used.

@@ -14,6 +14,7 @@
 
 #include <linux/mm.h>
 #include <linux/memremap.h>
+#include <linux/btf.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -52,6 +53,14 @@ static inline struct dev_pagemap *page_pgmap(const struct page *page)
 #define P2PMAP_NS	"P2PMAP_INTERNAL"
 #else
 #define P2PMAP_NS	P2PMAP_INTERNAL
+#endif
+
+/*
+ * Newer kernels (7.3 here) give every kfunc only trusted pointers and dropped the flag
+ * that asked for it; older ones need it said.
+ */
+#ifndef KF_TRUSTED_ARGS
+#define KF_TRUSTED_ARGS	0
 #endif
 
 #endif /* _P2PMAP_COMPAT_H */

@@ -90,11 +90,29 @@ bool p2pmap_ram_reachable(struct device *client, phys_addr_t phys, unsigned int 
 gfp_t p2pmap_bounce_gfp(struct device *client, u64 limit);
 bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt);
 
+/**
+ * struct p2pmap_policy_call - one ->decide() call: its context, and what the policy said of it
+ * @ctx: the context the policy reads (the only way a policy reaches this struct)
+ * @holds: ->decide() called p2pmap_verdict_holds() with a range holding the request's length
+ * @min_len: the shortest length of that range
+ * @max_len: the longest
+ */
+struct p2pmap_policy_call {
+	struct p2pmap_policy_ctx ctx;
+	bool holds;
+	u64 min_len;
+	u64 max_len;
+};
+
 /* policy.c: BPF policies. */
 extern atomic64_t p2pmap_policy_errors;
+void p2pmap_policy_retag(void);
 int p2pmap_policy_init(void);
 void p2pmap_policy_pair_init(struct p2pmap_pair *pair);
 void p2pmap_policy_exit(void);
+
+/* kfunc.c: the kfuncs of policies and their syscall programs. */
+int p2pmap_kfunc_init(void);
 DECLARE_STATIC_KEY_FALSE(p2pmap_policy_key);
 const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 				 u32 *verdict, u32 *reason, struct p2pmap_shadow_choice *sh,

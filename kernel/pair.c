@@ -259,6 +259,7 @@ struct p2pmap_pair *p2pmap_pair_get(struct pci_dev *provider, struct pci_dev *cl
 	pair->provider = pci_dev_get(provider);
 	pair->client = pci_dev_get(client);
 	compute_facts(provider, client, &pair->facts);
+	p2pmap_vcache_init(&pair->vcache);
 	p2pmap_policy_pair_init(pair);
 
 	spin_lock(&pair_lock);

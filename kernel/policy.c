@@ -39,7 +39,9 @@ struct policy_slot;
 /**
  * struct p2pmap_policy - an attached policy
  * @ops: the BPF struct_ops data (lives as long as its map is registered)
- * @tag: this instance's tag in the pairs' verdict caches (vcache.h), unique and never 0
+ * @tag: this instance's tag in the pairs' verdict caches (vcache.h), unique and never 0; a
+ *	new one each time p2pmap_policy_changed() says what the policy reads has changed
+ * @caches: its answers are cached: it is pure, or it said for which lengths an answer holds
  * @link: the link that attached it (NULL for a map registered without a link)
  * @slot: the slot it is in (changes only on a promote, when nothing can reach it)
  * @errors: policy errors since it was attached
@@ -51,6 +53,7 @@ struct policy_slot;
 struct p2pmap_policy {
 	struct p2pmap_policy_ops *ops;
 	u64 tag;
+	bool caches;
 	struct bpf_link *link;
 	struct policy_slot *slot;
 	atomic64_t errors;
@@ -295,10 +298,13 @@ static void policy_error(struct p2pmap_policy *p, bool dry_run)
 }
 
 /* Ask @p, with the safety rules: the verdict it gets; @reason is the reason for it. */
-static u32 policy_ask(struct p2pmap_policy *p, const struct p2pmap_policy_ctx *ctx,
+static u32 policy_ask(struct p2pmap_policy *p, struct p2pmap_policy_call *call,
 		      bool refused, u32 builtin, u32 *reason, bool dry_run)
 {
-	u32 v = p->ops->decide(ctx);
+	u32 v;
+
+	call->holds = false;
+	v = p->ops->decide(&call->ctx);
 
 	if (!dry_run)
 		this_cpu_inc(*p->decisions);
@@ -321,11 +327,18 @@ static u32 policy_ask(struct p2pmap_policy *p, const struct p2pmap_policy_ctx *c
 	}
 }
 
+/* For which lengths the active policy said its answer holds. */
+struct policy_hold {
+	bool holds;
+	u64 min_len;
+	u64 max_len;
+};
+
 /*
  * Ask @p (active, may be NULL) and @s (shadow, may be NULL, and is when @sh is NULL), as
- * p2pmap_policy_decide() says. Its own function so that the context it fills is declared
- * after p2pmap_policy_decide() knows a policy is attached: CONFIG_INIT_STACK_ALL_ZERO clears
- * such a variable where it is declared, and a decision with no policy need not pay for it.
+ * p2pmap_policy_decide() says; @hold is what @p said of its answer. Its own function so that
+ * the context it fills is declared only when a policy is asked: CONFIG_INIT_STACK_ALL_ZERO
+ * clears such a variable where it is declared, and a cached answer need not pay for it.
  */
 static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 						struct p2pmap_policy *s,
@@ -333,20 +346,22 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 						const struct p2pmap_request *req,
 						u32 *verdict, u32 *reason,
 						struct p2pmap_shadow_choice *sh,
-						const char **sh_name, bool dry_run)
+						const char **sh_name, bool dry_run,
+						struct policy_hold *hold)
 {
 	/* The safety rule: P2P where the kernel allows it, or a verified override is in force. */
 	bool refused = pair->facts.kernel_verdict == P2PMAP_KV_NOT_SUPPORTED && !req->override;
 	u32 builtin = *verdict, builtin_reason = *reason;
-	struct p2pmap_policy_ctx ctx;
+	struct p2pmap_policy_call call;
 	const char *by = NULL;
 	bool filled = false;
 
 	if (p && !(refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))) {
-		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
+		fill_ctx(&call.ctx, pair, req, builtin, builtin_reason, dry_run);
 		filled = true;
-		*verdict = policy_ask(p, &ctx, refused, builtin, reason, dry_run);
+		*verdict = policy_ask(p, &call, refused, builtin, reason, dry_run);
 		by = p->ops->name;
+		*hold = (struct policy_hold){ call.holds, call.min_len, call.max_len };
 	}
 	if (!s)
 		return by;
@@ -357,8 +372,8 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 	if (refused && (s->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))
 		return by;
 	if (!filled)
-		fill_ctx(&ctx, pair, req, builtin, builtin_reason, dry_run);
-	sh->verdict = policy_ask(s, &ctx, refused, builtin, &sh->reason, dry_run);
+		fill_ctx(&call.ctx, pair, req, builtin, builtin_reason, dry_run);
+	sh->verdict = policy_ask(s, &call, refused, builtin, &sh->reason, dry_run);
 	return by;
 }
 
@@ -375,8 +390,9 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
  *
  * Called under rcu_read_lock(). The active policy is not asked when there is none, nor for
  * pairs the kernel refuses when it has %P2PMAP_POLICY_SUPPORTED_ONLY; the same holds for the
- * shadow, which then gets the built-in verdict. Both see the same context, filled once. A
- * %P2PMAP_POLICY_PURE active policy is asked once per pair and input (vcache.h); later
+ * shadow, which then gets the built-in verdict. Both see the same context, filled once. An
+ * active policy that is %P2PMAP_POLICY_PURE, or that said for which lengths its answer
+ * holds (p2pmap_verdict_holds()), is asked once per pair and input (vcache.h); later
  * decisions reuse its answer and count as its decisions (the shadow is asked every time).
  * Only called while p2pmap_policy_key is on; @sh (with *@sh_name NULL) is cleared by the
  * caller.
@@ -390,36 +406,77 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 {
 	struct p2pmap_policy *p = rcu_dereference(active.cur);
 	struct p2pmap_policy *s = sh ? rcu_dereference(shadow.cur) : NULL;
+	struct policy_hold hold = {};
 	unsigned int key;
+	u64 tag, lo, hi;
 	u32 cached;
 	const char *by;
-	bool pure;
+	bool cacheable;
 
 	if (!p && !s)
 		return NULL;
-	/* A pure active policy: its earlier answer for the same input, if it gave one. */
-	pure = p && !dry_run && (p->ops->flags & P2PMAP_POLICY_PURE) &&
-	       !WARN_ON_ONCE(req->dir - 1 >= 3);
-	if (pure) {
+	cacheable = p && !dry_run && !WARN_ON_ONCE(req->dir - 1 >= 3);
+	if (cacheable) {
+		/*
+		 * Read before the policy reads its maps: an answer to data older than a
+		 * p2pmap_policy_changed() is kept under the older tag, which then never hits.
+		 */
+		tag = smp_load_acquire(&p->tag);
 		key = p2pmap_vcache_key(*reason == P2PMAP_REASON_DMA_UNREACHABLE, req->override,
 					req->dir, req->len);
-		cached = p2pmap_vcache_get(&pair->vcache, key, p->tag);
+		/* A policy whose answers are cached: its earlier one for this input, if any. */
+		cached = READ_ONCE(p->caches) ?
+			 p2pmap_vcache_get(&pair->vcache, key, tag, req->len) : 0;
 		if (cached) {
 			this_cpu_inc(*p->decisions);
 			/* The shadow is still asked, told the built-in verdict as ever. */
 			if (s)
 				ask_policies(NULL, s, pair, req, verdict, reason, sh, sh_name,
-					     dry_run);
+					     dry_run, &hold);
 			*verdict = cached;
 			*reason = P2PMAP_REASON_POLICY;
 			return p->ops->name;
 		}
 	}
-	by = ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run);
+	by = ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run, &hold);
 	/* Errors are not kept: each one counts, and enough of them eject the policy. */
-	if (pure && by && *reason == P2PMAP_REASON_POLICY)
-		p2pmap_vcache_put(&pair->vcache, key, p->tag, *verdict);
+	if (!cacheable || !by || *reason != P2PMAP_REASON_POLICY)
+		return by;
+	p2pmap_size_bucket_range(req->len, &lo, &hi);
+	if (hold.holds) {
+		lo = max(lo, hold.min_len);
+		hi = min(hi, hold.max_len);
+		if (!READ_ONCE(p->caches))
+			WRITE_ONCE(p->caches, true);
+	} else if (!(p->ops->flags & P2PMAP_POLICY_PURE)) {
+		return by;
+	}
+	p2pmap_vcache_put(&pair->vcache, key, tag, *verdict, lo, hi);
 	return by;
+}
+
+/**
+ * p2pmap_policy_retag() - what the attached policies read has changed: forget their answers
+ *
+ * Gives each attached policy a new tag, so that no answer cached under the old one is used
+ * again (vcache.h). The caller has made its change before: the tag's release orders it
+ * before the new tag, which a decision reads (acquire) before asking the policy.
+ */
+void p2pmap_policy_retag(void)
+{
+	struct policy_slot *slots[] = { &active, &shadow };
+	struct p2pmap_policy *p;
+	int i;
+
+	rcu_read_lock();
+	for (i = 0; i < ARRAY_SIZE(slots); i++) {
+		p = rcu_dereference(slots[i]->cur);
+		if (!p)
+			continue;
+		/* Pairs with the decision's acquire: the change is seen with the new tag. */
+		smp_store_release(&p->tag, atomic64_inc_return(&policy_tags));
+	}
+	rcu_read_unlock();
 }
 
 /* ->exit(), once the last ->decide() through @p has returned. */
@@ -472,6 +529,7 @@ static struct p2pmap_policy *policy_new(struct policy_slot *slot, struct p2pmap_
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	p->tag = atomic64_inc_return(&policy_tags);
+	p->caches = ops->flags & P2PMAP_POLICY_PURE;
 	p->decisions = alloc_percpu(u64);
 	if (!p->decisions) {
 		kfree(p);
@@ -941,6 +999,12 @@ int p2pmap_policy_init(void)
 	ret = sysfs_create_group(p2pmap_kobj, &policy_group);
 	if (ret)
 		goto err_wq;
+	/* Kfunc sets go with the module's BTF at unload: nothing to undo on an error. */
+	ret = p2pmap_kfunc_init();
+	if (ret) {
+		pr_err("cannot register p2pmap's kfuncs with BPF: %d\n", ret);
+		goto err_group;
+	}
 	/* Last: from here on a policy can attach. */
 	ret = register_bpf_struct_ops(&p2pmap_policy_struct_ops, p2pmap_policy_ops);
 	if (ret) {

@@ -13,14 +13,17 @@ EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 
 TEST_LIB := tests/lib/lib.c tests/lib/lib.h include/uapi/p2pmap.h $(EDU_UAPI) \
 	    tests/kmod/p2pmap_test.h
-# Loading policies: the libbpf helpers of tests/lib/policy.c and p2ppolicy's flag editor.
-POLICY_SRCS := tests/lib/policy.c user/p2ppolicy/policy_ops.c
-POLICY_DEPS := $(POLICY_SRCS) tests/lib/policy.h user/p2ppolicy/policy_ops.h bpf/rules.h
+# Loading policies: the libbpf helpers of tests/lib/policy.c, p2ppolicy's flag editor and
+# its rules writer.
+POLICY_SRCS := tests/lib/policy.c user/p2ppolicy/policy_ops.c user/p2ppolicy/rules_write.c
+POLICY_DEPS := $(POLICY_SRCS) tests/lib/policy.h user/p2ppolicy/policy_ops.h \
+	       user/p2ppolicy/rules_write.h bpf/rules.h
 
 # Programs that attach policies: the shipped skeletons (bpf) or the tests' own (test-bpf).
 t_policy_CFLAGS := -Ibpf -I$(BUILD)/tests/bpf
 t_policy_LIBS := -lbpf
-t_policy_DEPS := bpf/rules.h test-bpf
+t_policy_SRCS := $(POLICY_SRCS)
+t_policy_DEPS := $(POLICY_DEPS) test-bpf
 t_attach_caps_CFLAGS := -Ibpf -I$(BUILD)/tests/bpf
 t_attach_caps_LIBS := -lbpf
 t_attach_caps_DEPS := test-bpf

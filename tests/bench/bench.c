@@ -216,7 +216,8 @@ static struct bpf_link *attach_policy(enum mode m, struct topology_bpf **t, stru
 		link = *t ? bpf_map__attach_struct_ops((*t)->maps.topology) : NULL;
 	} else if (m == RULES1000) {
 		*r = rules_bpf__open_and_load();
-		if (!*r || rules_fill_unmatched((*r)->maps.p2pmap_rules, 1000))
+		if (!*r || rules_fill_unmatched((*r)->maps.p2pmap_rules, (*r)->progs.p2pmap_rules_write,
+						1000))
 			return NULL;
 		link = bpf_map__attach_struct_ops((*r)->maps.rules);
 	}

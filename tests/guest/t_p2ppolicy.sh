@@ -102,6 +102,13 @@ ok "rules add of the same pair replaces" stdout_has '^replaced rule' $P rules ad
 ok "the rule bounces 16 KiB from A to the switch edu" \
    json '.verdict == "BOUNCE" and .reason == "policy"' $P explain $A $EDU_SW --size 16K --json
 ok "... and sends 1 MiB P2P" json '.verdict == "P2P"' $P explain $A $EDU_SW --size 1M --json
+# The map is read-only to user space: rules go through the policy's writer, which p2ppolicy
+# pinned beside it, so a write that would bypass the verdict cache is refused, not missed.
+zeros() { printf '00 %.0s' $(seq "$1"); }
+ok "bpftool map update of the rules map is refused (EPERM)" \
+   out_has 'Operation not permitted' bpftool map update pinned /sys/fs/bpf/p2pmap/maps/p2pmap_rules \
+   key hex $(zeros 24) value hex $(zeros 112)
+ok "... and the writer is pinned beside the map" [ -e /sys/fs/bpf/p2pmap/maps/p2pmap_rules_write ]
 build/tests/t_stats --workload >/dev/null 2>&1
 $P rules list --json >$o
 ok "rules list --json: two rules with their hits" j 'length == 2 and ([.[].hits] | add) >= 4'

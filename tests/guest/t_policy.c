@@ -27,6 +27,7 @@
 #include "bounce_all.skel.h"
 #include "size_threshold.skel.h"
 #include "rules.skel.h"
+#include "../../user/p2ppolicy/rules_write.h"
 #include "numa_local.skel.h"
 #include "force_p2p.skel.h"
 #include "garbage.skel.h"
@@ -342,23 +343,29 @@ static struct p2pmap_rule_match m_id(const struct lab_dev *d)
 
 static const struct p2pmap_rule_match m_any = { P2PMAP_MATCH_ANY, 0, 0 };
 
-static void rule_set(struct bpf_map *map, struct p2pmap_rule_match p, struct p2pmap_rule_match c,
+/* The loaded rules policy's writer (P2PMAP_RULES_WRITER): the map is read-only to us. */
+static int writer = -1;
+
+static void rule_set(struct p2pmap_rule_match p, struct p2pmap_rule_match c,
 		     const struct p2pmap_rule_range *r, unsigned int nr)
 {
 	struct p2pmap_rule_key key = { p, c };
 	struct p2pmap_rule val = { .nr_ranges = nr };
+	int ret;
 
 	memcpy(val.range, r, nr * sizeof(*r));
-	if (bpf_map__update_elem(map, &key, sizeof(key), &val, sizeof(val), BPF_ANY))
-		tap_bail("rules: update: %s", strerror(errno));
+	ret = rules_write(writer, P2PMAP_RULES_PUT, &key, &val);
+	if (ret)
+		tap_bail("rules: put: %s", strerror(-ret));
 }
 
-static void rule_del(struct bpf_map *map, struct p2pmap_rule_match p, struct p2pmap_rule_match c)
+static void rule_del(struct p2pmap_rule_match p, struct p2pmap_rule_match c)
 {
 	struct p2pmap_rule_key key = { p, c };
+	int ret = rules_write(writer, P2PMAP_RULES_DEL, &key, NULL);
 
-	if (bpf_map__delete_elem(map, &key, sizeof(key), 0))
-		tap_bail("rules: delete: %s", strerror(errno));
+	if (ret)
+		tap_bail("rules: delete: %s", strerror(-ret));
 }
 
 static uint64_t rule_hits(struct bpf_map *map, struct p2pmap_rule_match p,
@@ -398,20 +405,21 @@ static void test_rules(void)
 	if (!s)
 		tap_bail("load rules: %s", strerror(errno));
 	map = s->maps.p2pmap_rules;
+	writer = bpf_program__fd(s->progs.p2pmap_rules_write);
 	tap_ok(!strcmp(bpf_map__name(map), P2PMAP_RULES_MAP), "the rules map is named %s",
 	       P2PMAP_RULES_MAP);
 	link = attach(s->maps.rules);
 	explain_is("rules, empty map: the built-in verdict (A -> edu_sw P2P)", A, sw, PG,
 		   P2PMAP_VERDICT_P2P, P2PMAP_REASON_POLICY);
 
-	rule_set(map, m_addr(A), m_addr(sw), by_size, 2);
+	rule_set(m_addr(A), m_addr(sw), by_size, 2);
 	copy_is("rules, pair by address, < 16 KiB bounce: 8 KiB from A bounces", A, sw,
 		8 * 1024, PATH_BOUNCE);
 	copy_is("rules, pair by address, >= 16 KiB P2P: 32 KiB from A goes P2P", A, sw,
 		32 * 1024, PATH_P2P);
 	tap_ok(rule_hits(map, m_addr(A), m_addr(sw)) >= 2, "rules: the pair rule counts its hits");
 
-	rule_set(map, m_id(B), m_any, reject, 1);
+	rule_set(m_id(B), m_any, reject, 1);
 	ret = xmap(fd, sw, mem_b, 2 * PG, P2PMAP_DIR_TO_DEVICE, &m);
 	tap_ok(ret == -EPERM, "rules, provider by vendor:device -> REJECT: mapping B fails EPERM (got %d)",
 	       ret);
@@ -420,12 +428,12 @@ static void test_rules(void)
 	explain_is("rules: the address rule for (A, edu_sw) beats the ID rule A also matches", A, sw,
 		   32 * 1024, P2PMAP_VERDICT_P2P, P2PMAP_REASON_POLICY);
 
-	rule_del(map, m_addr(A), m_addr(sw));
-	rule_del(map, m_id(B), m_any);
-	rule_set(map, m_any, m_id(sw), bounce, 1);
+	rule_del(m_addr(A), m_addr(sw));
+	rule_del(m_id(B), m_any);
+	rule_set(m_any, m_id(sw), bounce, 1);
 	explain_is("rules, any provider -> client by vendor:device BOUNCE: A -> edu_sw bounces", A,
 		   sw, 32 * 1024, P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_POLICY);
-	rule_set(map, m_addr(A), m_id(sw), p2p, 1);
+	rule_set(m_addr(A), m_id(sw), p2p, 1);
 	explain_is("rules: (A by address, edu by ID) P2P beats (any, edu by ID)", A, sw, 32 * 1024,
 		   P2PMAP_VERDICT_P2P, P2PMAP_REASON_POLICY);
 
@@ -434,7 +442,7 @@ static void test_rules(void)
 		   2 * PG, P2PMAP_SEG_BOUNCE, P2PMAP_REASON_POLICY);
 	tap_ok(p2pmap_stat("policy_errors") == errs, "rules: ... without counting a policy error");
 
-	rule_set(map, m_addr(B), m_addr(sw), big_reject, 1);
+	rule_set(m_addr(B), m_addr(sw), big_reject, 1);
 	explain_is("rules: a size range that does not hold the length is skipped", B, sw, 8 * 1024,
 		   P2PMAP_VERDICT_BOUNCE, P2PMAP_REASON_POLICY);
 	explain_is("rules: ... and applies when it does (1 MiB from B rejected)", B, sw, 1 << 20,
@@ -649,6 +657,106 @@ static uint32_t calls_of(struct pure_sized_bpf *s)
 	return __atomic_load_n(&s->bss->calls, __ATOMIC_RELAXED);
 }
 
+static uint64_t rule_hits_of(struct bpf_map *map, const struct lab_dev *p, const struct lab_dev *c)
+{
+	return rule_hits(map, m_addr(p), m_addr(c));
+}
+
+/*
+ * With its map unfrozen, rules reads it on every decision, so a write from user space (as
+ * bpftool's) reaches the very next mapping. Frozen, it says for which lengths each answer
+ * holds (p2pmap_verdict_holds()), so p2pmap asks it once per pair and range; every change
+ * through the writer reaches the very next mapping, and a write from user space is refused.
+ */
+static void test_rules_cache(void)
+{
+	static const struct p2pmap_rule_range by_size[] = {
+		RANGE(0, 16 * 1024 - 1, P2PMAP_VERDICT_BOUNCE),
+		RANGE(16 * 1024, UINT64_MAX, P2PMAP_VERDICT_P2P),
+	};
+	static const struct p2pmap_rule_range bounce[] = { RANGE(0, UINT64_MAX, P2PMAP_VERDICT_BOUNCE) };
+	static const struct p2pmap_rule_range p2p[] = { RANGE(0, UINT64_MAX, P2PMAP_VERDICT_P2P) };
+	struct rules_bpf *s = rules_bpf__open_and_load();
+	const struct lab_dev *A = &lab.prov_a, *sw = &lab.edu_sw;
+	struct p2pmap_rule_key key = { m_addr(A), m_addr(sw) };
+	struct p2pmap_rule val = { .nr_ranges = 1, .range = { RANGE(0, UINT64_MAX, P2PMAP_VERDICT_P2P) } };
+	struct p2pmap_rules_write bad = { .op = 99 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &bad, .ctx_size_in = sizeof(bad));
+	struct bpf_link *link;
+	struct bpf_map *map;
+	uint64_t hits;
+	int k[3], ret;
+
+	if (!s)
+		tap_bail("load rules: %s", strerror(errno));
+	map = s->maps.p2pmap_rules;
+	writer = bpf_program__fd(s->progs.p2pmap_rules_write);
+	link = attach(s->maps.rules);
+
+	rule_set(m_addr(A), m_addr(sw), bounce, 1);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	k[1] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == k[0] && rule_hits_of(map, A, sw) == 2,
+	       "rules, map not frozen: the rule is looked up on every mapping (%llu hits for 2)",
+	       (unsigned long long)rule_hits_of(map, A, sw));
+	ret = bpf_map_update_elem(bpf_map__fd(map), &key, &val, BPF_ANY);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(!ret && k[0] == P2PMAP_SEG_P2P,
+	       "rules, map not frozen: a write from user space (as bpftool map update) reaches the very next mapping (kind %d)",
+	       k[0]);
+	tap_ok(!bpf_map_freeze(bpf_map__fd(map)), "rules: the map freezes (as p2ppolicy does)");
+
+	rule_set(m_addr(A), m_addr(sw), bounce, 1);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	hits = rule_hits_of(map, A, sw);
+	k[1] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	k[2] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == k[0] && k[2] == k[0] && hits == 1 &&
+	       rule_hits_of(map, A, sw) == 1,
+	       "rules cache: three equal 4 KiB mappings bounce, the rule looked up once (%llu hits)",
+	       (unsigned long long)rule_hits_of(map, A, sw));
+	rule_set(m_addr(A), m_addr(sw), p2p, 1);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_P2P,
+	       "rules cache: a rule replaced through the writer: the very next mapping goes P2P (kind %d)",
+	       k[0]);
+	rule_set(m_addr(A), m_addr(sw), bounce, 1);
+	k[0] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	rule_del(m_addr(A), m_addr(sw));
+	rule_set(m_any, m_any, p2p, 1);
+	k[1] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == P2PMAP_SEG_P2P,
+	       "rules cache: a rule deleted through the writer: the very next mapping is the next rule's (kinds %d, %d)",
+	       k[0], k[1]);
+	rule_del(m_any, m_any);
+
+	rule_set(m_addr(A), m_addr(sw), by_size, 2);
+	k[0] = a_kind(8 * 1024, P2PMAP_DIR_TO_DEVICE);
+	k[1] = a_kind(32 * 1024, P2PMAP_DIR_TO_DEVICE);
+	k[2] = a_kind(8 * 1024, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == P2PMAP_SEG_P2P && k[2] == k[0],
+	       "rules cache: an answer holds for its range only: 8 KiB bounces, 32 KiB of the same size class goes P2P, 8 KiB bounces (kinds %d %d %d)",
+	       k[0], k[1], k[2]);
+
+	ret = bpf_map_update_elem(bpf_map__fd(map), &key, &val, BPF_ANY);
+	tap_ok(ret && errno == EPERM,
+	       "rules cache: frozen, a write from user space (as bpftool map update) is refused: EPERM");
+	ret = bpf_map_delete_elem(bpf_map__fd(map), &key);
+	tap_ok(ret && errno == EPERM, "rules cache: so is a delete (as bpftool map delete): EPERM");
+	k[0] = a_kind(8 * 1024, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE, "rules cache: ... and the rules are as they were: 8 KiB still bounces");
+
+	ret = bpf_prog_test_run_opts(writer, &opts);
+	tap_ok(!ret && (int)opts.retval == -EINVAL, "rules writer: an unknown op fails EINVAL (%d)",
+	       (int)opts.retval);
+	ret = rules_write(writer, P2PMAP_RULES_DEL, &(struct p2pmap_rule_key){ m_any, m_addr(A) },
+			  NULL);
+	tap_ok(ret == -ENOENT, "rules writer: deleting a rule that does not exist fails ENOENT (%d)",
+	       ret);
+	bpf_link__destroy(link);
+	rules_bpf__destroy(s);
+}
+
 /*
  * A pure policy (P2PMAP_POLICY_PURE) is asked once per pair and input, and every way its
  * answer can change reaches the very next mapping: another size class or direction, its
@@ -716,7 +824,7 @@ int main(void)
 {
 	int ret;
 
-	tap_plan(86);
+	tap_plan(98);
 	ret = lab_find(&lab);
 	if (ret)
 		tap_bail("lab devices not found: %s", strerror(-ret));
@@ -736,6 +844,7 @@ int main(void)
 	test_swap();
 	test_numa_local();
 	test_pure();
+	test_rules_cache();
 
 	tap_ok(dma_api_errors() == 0, "no DMA-API debug errors");
 	return tap_done();

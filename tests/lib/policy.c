@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Policy helpers of the lab's programs: attach a shipped policy from its object file; the rules worst case. */
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -8,12 +9,14 @@
 
 #include "../../include/uapi/p2pmap.h"
 #include "../../user/p2ppolicy/policy_ops.h"
+#include "../../user/p2ppolicy/rules_write.h"
 #include "policy.h"
 #include "rules.h"
 
-int rules_fill_unmatched(struct bpf_map *rules, unsigned int n)
+int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsigned int n)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < n; i++) {
 		struct p2pmap_rule_key k = {
@@ -23,10 +26,11 @@ int rules_fill_unmatched(struct bpf_map *rules, unsigned int n)
 		struct p2pmap_rule v = { .nr_ranges = 1 };
 
 		v.range[0] = (struct p2pmap_rule_range){ 0, ~0ULL, P2PMAP_VERDICT_BOUNCE, 0 };
-		if (bpf_map__update_elem(rules, &k, sizeof(k), &v, sizeof(v), 0))
-			return -errno;
+		ret = rules_write(bpf_program__fd(writer), P2PMAP_RULES_PUT, &k, &v);
+		if (ret)
+			return ret;
 	}
-	return 0;
+	return bpf_map_freeze(bpf_map__fd(rules)) ? -errno : 0;
 }
 
 int policy_make_shadow(struct bpf_object *obj, struct bpf_map *ops)
@@ -38,6 +42,7 @@ static struct bpf_link *attach_file(const char *name, unsigned int nrules, bool 
 				    struct bpf_object **obj)
 {
 	struct bpf_map *map, *ops = NULL;
+	struct bpf_program *writer;
 	struct bpf_link *link;
 	char path[128];
 
@@ -50,10 +55,10 @@ static struct bpf_link *attach_file(const char *name, unsigned int nrules, bool 
 			ops = map;
 	if (!ops || (shadow && policy_make_shadow(*obj, ops)) || bpf_object__load(*obj))
 		goto fail;
-	bpf_object__for_each_map(map, *obj)
-		if (nrules && !strcmp(bpf_map__name(map), "p2pmap_rules") &&
-		    rules_fill_unmatched(map, nrules))
-			goto fail;
+	map = bpf_object__find_map_by_name(*obj, P2PMAP_RULES_MAP);
+	writer = bpf_object__find_program_by_name(*obj, P2PMAP_RULES_WRITER);
+	if (nrules && (!map || !writer || rules_fill_unmatched(map, writer, nrules)))
+		goto fail;
 	link = bpf_map__attach_struct_ops(ops);
 	if (link)
 		return link;

@@ -6,11 +6,12 @@
 #include <bpf/libbpf.h>
 
 /*
- * Fill @rules (the rules policy's p2pmap_rules map) with @n rules for devices the lab does not
- * have: every decision then does all nine lookups and falls through to the built-in rule,
- * the rules policy's worst case. 0 or -errno.
+ * Fill the rules policy's map @rules with @n rules for devices the lab does not have,
+ * through its loaded writer program @writer (P2PMAP_RULES_WRITER), and freeze it, as
+ * p2ppolicy does: a decision the verdict cache does not answer then does all nine lookups
+ * and falls through to the built-in rule. 0 or -errno.
  */
-int rules_fill_unmatched(struct bpf_map *rules, unsigned int n);
+int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsigned int n);
 
 /*
  * Open bpf/NAME.bpf.o (NAME.bpf.o if NAME holds a '/'), load it (the rules policy with @nrules unmatched rules) and attach its

@@ -229,8 +229,10 @@ static void pin_path(const struct pin_slot *slot, const char *map_name, char *bu
 			*p = '_';
 }
 
+/* The maps, and the syscall programs that write them (the rules writer), by name. */
 static int pin_maps(const struct pin_slot *slot, struct bpf_object *obj)
 {
+	struct bpf_program *p;
 	char path[512];
 	struct bpf_map *m;
 	int ret;
@@ -242,6 +244,16 @@ static int pin_maps(const struct pin_slot *slot, struct bpf_object *obj)
 		ret = bpf_map__pin(m, path);
 		if (ret) {
 			err_errno(ret, "cannot pin map %s at %s", bpf_map__name(m), path);
+			return ret;
+		}
+	}
+	bpf_object__for_each_program(p, obj) {
+		if (bpf_program__type(p) != BPF_PROG_TYPE_SYSCALL)
+			continue;
+		pin_path(slot, bpf_program__name(p), path, sizeof(path));
+		ret = bpf_program__pin(p, path);
+		if (ret) {
+			err_errno(ret, "cannot pin program %s at %s", bpf_program__name(p), path);
 			return ret;
 		}
 	}
@@ -391,9 +403,23 @@ static int slot_load_attach(const struct pin_slot *slot, struct bpf_object *obj,
 		goto out;
 	}
 	if (rmap) {
-		ret = rules_fill(bpf_map__fd(rmap), rules, nr_rules);
+		struct bpf_program *writer = rules_writer_of(obj);
+
+		if (!writer) {
+			err("policy %s has a '%s' map but no '%s' program to write it", name,
+			    P2PMAP_RULES_MAP, P2PMAP_RULES_WRITER);
+			ret = -EINVAL;
+			goto out;
+		}
+		ret = rules_fill(bpf_program__fd(writer), rules, nr_rules);
 		if (ret)
 			goto out;
+		/* For good: from here on only the writer changes the rules (bpf/rules.h). */
+		if (bpf_map_freeze(bpf_map__fd(rmap))) {
+			ret = -errno;
+			err_errno(ret, "cannot freeze the rules map");
+			goto out;
+		}
 	}
 
 	/* Attach: the module's init_member, validate and the policy's init() speak here. */

@@ -5,7 +5,8 @@
  * update), pin it, detach it. Its tunables are in tunables.h, its rules map in rules_map.h.
  *
  * Pins (bpffs): PIN_DIR/link is the struct_ops link; PIN_DIR/maps/<map name> are the
- * policy's other maps (its .data tunables, the rules map). A policy lives as long as its
+ * policy's other maps (its .data tunables, the rules map), beside its syscall programs (the
+ * rules map's writer, bpf/rules.h), by their names. A policy lives as long as its
  * link pin, so it survives p2ppolicy. The shadow policy has the same under PIN_SHADOW
  * (shadow/link, shadow/maps/).
  */

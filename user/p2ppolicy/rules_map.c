@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The rules map (bpf/rules.h) of the rules policy: filled in a loaded object before it
- * attaches, and edited live through its pin under PIN_MAPS.
+ * attaches, and edited live through the pins under PIN_MAPS. The map is read-only to user
+ * space; every change goes through the policy's writer program, which tells p2pmap.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,6 +14,7 @@
 
 #include "policy.h"
 #include "rules_map.h"
+#include "rules_write.h"
 #include "util.h"
 
 struct bpf_map *rules_map_of(struct bpf_object *obj)
@@ -25,23 +27,40 @@ struct bpf_map *rules_map_of(struct bpf_object *obj)
 	return NULL;
 }
 
-int rules_fill(int fd, const struct rule_def *rules, size_t n)
+struct bpf_program *rules_writer_of(struct bpf_object *obj)
+{
+	return bpf_object__find_program_by_name(obj, P2PMAP_RULES_WRITER);
+}
+
+/* Put @val (hits zeroed) for @key through @writer; errors said, with rule @nr if not 0. */
+static int put(int writer, const struct p2pmap_rule_key *key, struct p2pmap_rule val,
+	       size_t nr)
+{
+	int ret;
+
+	val.hits = 0;
+	ret = rules_write(writer, P2PMAP_RULES_PUT, key, &val);
+	if (ret == -E2BIG)
+		err("the rules map is full (%d rules)", P2PMAP_RULES_MAX);
+	else if (ret && nr)
+		err_errno(ret, "cannot write rule %zu into the rules map", nr);
+	else if (ret)
+		err_errno(ret, "cannot write the rule");
+	return ret;
+}
+
+int rules_fill(int writer, const struct rule_def *rules, size_t n)
 {
 	struct p2pmap_rule_key key;
-	struct p2pmap_rule val;
 	size_t i;
+	int ret;
 
 	for (i = 0; i < n; i++) {
 		memset(&key, 0, sizeof(key));
 		rule_key(&rules[i], &key);
-		val = rules[i].val;
-		val.hits = 0;
-		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
-			int e = -errno;
-
-			err_errno(e, "cannot write rule %zu into the rules map", i + 1);
-			return e;
-		}
+		ret = put(writer, &key, rules[i].val, i + 1);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -62,6 +81,17 @@ static int rules_fd(void)
 		err("the attached policy (%s) has no rules map: load the rules policy with 'p2ppolicy load rules'",
 		    cur);
 	return -ENOENT;
+}
+
+/* The pinned writer of the map, or -errno (said). */
+static int writer_fd(void)
+{
+	int fd = bpf_obj_get(PIN_MAPS "/" P2PMAP_RULES_WRITER);
+
+	if (fd < 0)
+		err_errno(-errno, "cannot open the rules writer %s (reload the policy with 'p2ppolicy load rules')",
+			  PIN_MAPS "/" P2PMAP_RULES_WRITER);
+	return fd < 0 ? -errno : fd;
 }
 
 long rules_count(int fd)
@@ -122,21 +152,19 @@ int rules_add(const struct rule_def *r, bool *replaced)
 {
 	struct p2pmap_rule_key key = { 0 };
 	struct p2pmap_rule val;
-	int fd = rules_fd(), ret = 0;
+	int fd = rules_fd(), w, ret;
 
 	if (fd < 0)
 		return fd;
+	w = writer_fd();
+	if (w < 0) {
+		close(fd);
+		return w;
+	}
 	rule_key(r, &key);
 	*replaced = !bpf_map_lookup_elem(fd, &key, &val);
-	val = r->val;
-	val.hits = 0;
-	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY)) {
-		ret = -errno;
-		if (ret == -E2BIG)
-			err("the rules map is full (%d rules)", P2PMAP_RULES_MAX);
-		else
-			err_errno(ret, "cannot write the rule");
-	}
+	ret = put(w, &key, r->val, 0);
+	close(w);
 	close(fd);
 	return ret;
 }
@@ -144,15 +172,21 @@ int rules_add(const struct rule_def *r, bool *replaced)
 int rules_del(const struct rule_def *r)
 {
 	struct p2pmap_rule_key key = { 0 };
-	int fd = rules_fd(), ret = 0;
+	int fd = rules_fd(), w, ret;
 
 	if (fd < 0)
 		return fd;
+	w = writer_fd();
+	if (w < 0) {
+		close(fd);
+		return w;
+	}
 	rule_key(r, &key);
-	if (bpf_map_delete_elem(fd, &key)) {
+	ret = rules_write(w, P2PMAP_RULES_DEL, &key, NULL);
+	close(w);
+	if (ret) {
 		char a[32], b[32];
 
-		ret = -errno;
 		if (ret == -ENOENT)
 			err("no rule for provider %s, client %s", pci_spec_str(&r->provider, a, sizeof(a)),
 			    pci_spec_str(&r->client, b, sizeof(b)));
@@ -169,11 +203,16 @@ int rules_sync(const struct rule_def *rules, size_t nr, unsigned int *changed)
 	struct p2pmap_rule cur, want;
 	size_t i, nstale = 0;
 	void *prev = NULL;
-	int fd = rules_fd(), ret = 0;
+	int fd = rules_fd(), w, ret = 0;
 
 	*changed = 0;
 	if (fd < 0)
 		return fd;
+	w = writer_fd();
+	if (w < 0) {
+		close(fd);
+		return w;
+	}
 	for (i = 0; i < nr; i++) {
 		memset(&key, 0, sizeof(key));
 		rule_key(&rules[i], &key);
@@ -185,10 +224,9 @@ int rules_sync(const struct rule_def *rules, size_t nr, unsigned int *changed)
 		} else {
 			want.hits = 0;
 		}
-		if (bpf_map_update_elem(fd, &key, &want, BPF_ANY)) {
-			ret = -errno;
+		ret = rules_write(w, P2PMAP_RULES_PUT, &key, &want);
+		if (ret)
 			goto out;
-		}
 		(*changed)++;
 	}
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
@@ -212,10 +250,11 @@ int rules_sync(const struct rule_def *rules, size_t nr, unsigned int *changed)
 		prev = &key;
 	}
 	for (i = 0; i < nstale; i++)
-		if (!bpf_map_delete_elem(fd, &stale[i]))
+		if (!rules_write(w, P2PMAP_RULES_DEL, &stale[i], NULL))
 			(*changed)++;
 out:
 	free(stale);
+	close(w);
 	close(fd);
 	return ret;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The rules map (P2PMAP_RULES_MAP, bpf/rules.h) of the rules policy: filled in the loaded
- * object before it attaches; listed and edited live through its pin under PIN_MAPS.
+ * object before it attaches; listed and edited live through the pins under PIN_MAPS: the
+ * map, read-only to user space, and its writer program (bpf/rules.h).
  */
 #ifndef P2PPOLICY_RULES_MAP_H
 #define P2PPOLICY_RULES_MAP_H
@@ -14,11 +15,14 @@
 
 struct bpf_map;
 struct bpf_object;
+struct bpf_program;
 
 /* The rules map of @obj, or NULL if the policy takes no rules. */
 struct bpf_map *rules_map_of(struct bpf_object *obj);
-/* Write @rules (hits zeroed) into the map @fd. 0 or -errno; errors printed. */
-int rules_fill(int fd, const struct rule_def *rules, size_t n);
+/* Its writer program (P2PMAP_RULES_WRITER), or NULL. */
+struct bpf_program *rules_writer_of(struct bpf_object *obj);
+/* Write @rules (hits zeroed) through the loaded writer @writer. 0 or -errno; errors printed. */
+int rules_fill(int writer, const struct rule_def *rules, size_t n);
 /* Rules in the map @fd. */
 long rules_count(int fd);
 
