@@ -119,6 +119,8 @@ static __always_inline void set_match(struct p2pmap_rule_match *m, u8 kind,
 
 u32 P2PMAP_OP(rules_decide, const struct p2pmap_policy_ctx *d)
 {
+	/* Before the lookups: a map frozen after them could have held a write since. */
+	bool frozen = rules_frozen();
 	struct p2pmap_rule_key key = {};
 	u64 lo = 0, hi = ~0ULL;
 	u32 i, v = 0;
@@ -129,7 +131,7 @@ u32 P2PMAP_OP(rules_decide, const struct p2pmap_policy_ctx *d)
 		v = lookup(&key, d, &lo, &hi);
 	}
 	/* The devices, the path, the override and the length decided: nothing else. */
-	if (rules_frozen())
+	if (frozen)
 		p2pmap_verdict_holds(d, lo, hi);
 	return v ?: d->builtin_verdict;
 }
@@ -144,9 +146,17 @@ int p2pmap_rules_write(struct p2pmap_rules_write *w)
 	struct p2pmap_rule_key key = w->key;
 	struct p2pmap_rule rule = w->rule;
 	long ret;
+	u32 i;
 
 	if (w->reserved)
 		return -EINVAL;
+	if (w->op == P2PMAP_RULES_PUT) {
+		if (rule.nr_ranges > P2PMAP_RULE_RANGES || rule.reserved)
+			return -EINVAL;
+		for (i = 0; i < P2PMAP_RULE_RANGES; i++)
+			if (rule.range[i].reserved)
+				return -EINVAL;
+	}
 	if (w->op == P2PMAP_RULES_PUT)
 		ret = bpf_map_update_elem(&p2pmap_rules, &key, &rule, BPF_ANY);
 	else if (w->op == P2PMAP_RULES_DEL)

@@ -21,7 +21,8 @@
  * Once the map is frozen (BPF_MAP_FREEZE), only the first decision of a pair and length
  * range looks: the policy tells p2pmap for which lengths its answer holds, and p2pmap reuses
  * it until the rules change. A frozen map cannot be written from user space any more
- * (bpftool map update and delete fail with EPERM), so no write can go unseen: rules are then
+ * (bpftool map update and delete fail with EPERM), so no write from user space can go
+ * unseen: rules are then
  * written by running the policy's syscall program P2PMAP_RULES_WRITER (BPF_PROG_RUN) with a
  * struct p2pmap_rules_write, which makes the change and then tells p2pmap, so that the very
  * next mapping sees it. p2ppolicy fills the map through the writer, freezes it before it
@@ -70,8 +71,10 @@ struct p2pmap_rule_range {
 };
 
 /*
- * The value: @nr_ranges ranges, tried in order. @hits counts the decisions this rule made
- * (the policy adds to it; writers set it to 0).
+ * The value: @nr_ranges ranges, tried in order. @hits counts the times the policy looked
+ * the rule up and one of its ranges held the length (EXPLAIN and a shadow's runs included;
+ * writers set it to 0). With the map frozen, a repeat that p2pmap answers from its verdict
+ * cache does not look: the pair's statistics count every decision.
  */
 struct p2pmap_rule {
 	struct p2pmap_rule_range range[P2PMAP_RULE_RANGES];
@@ -86,7 +89,8 @@ struct p2pmap_rule {
 
 /*
  * The context of P2PMAP_RULES_WRITER: one change. The program's return value is 0 or a
- * negative errno (-E2BIG: the map is full; -EINVAL: an unknown @op or nonzero @reserved).
+ * negative errno (-E2BIG: the map is full; -ENOENT: no rule to delete; -EINVAL: an unknown
+ * @op, a reserved field not zero or more than P2PMAP_RULE_RANGES ranges).
  */
 struct p2pmap_rules_write {
 	__u32 op;

@@ -107,6 +107,9 @@ struct p2pmap_policy_call {
 /* policy.c: BPF policies. */
 extern atomic64_t p2pmap_policy_errors;
 void p2pmap_policy_retag(void);
+struct bpf_prog;
+bool p2pmap_policy_prog_decides(const struct bpf_prog *prog);
+DECLARE_PER_CPU(struct p2pmap_policy_call *, p2pmap_policy_call_cur);
 int p2pmap_policy_init(void);
 void p2pmap_policy_pair_init(struct p2pmap_pair *pair);
 void p2pmap_policy_exit(void);

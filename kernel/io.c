@@ -180,9 +180,13 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 {
 	u32 off = offset_in_page(uaddr), gup = FOLL_PCI_P2PDMA;
 	u64 ns = trace_p2pmap_map_enabled() ? ktime_get_ns() : 0;
-	struct page *pages[P2PMAP_IO_PAGES];
+	/*
+	 * Not cleared on entry (CONFIG_INIT_STACK_ALL_ZERO would, 200 bytes per I/O): only the
+	 * pages the pin wrote are read, and the choice only once ch.pair is set.
+	 */
+	struct page *pages[P2PMAP_IO_PAGES] __uninitialized;
 	unsigned int nr = DIV_ROUND_UP((u64)off + len, PAGE_SIZE);
-	struct p2pmap_choice ch;
+	struct p2pmap_choice ch __uninitialized;
 	phys_addr_t top;
 	bool fast;
 	int ret;

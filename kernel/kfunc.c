@@ -7,8 +7,9 @@
  * (p2pmap_verdict_holds()); p2pmap keeps that answer per pair and input (vcache.h). Whatever
  * changes what the policy reads is written through a syscall program (BPF_PROG_RUN) that
  * calls p2pmap_policy_changed() once the change is made, so the next decision asks the
- * policy again. Maps written that way are best made BPF_F_RDONLY, so that a write from
- * user space (bpftool map update) is refused rather than missed: bpf/rules.bpf.c does both.
+ * policy again. What it writes is best kept in a map frozen with BPF_MAP_FREEZE (before the
+ * policy attaches), so that a write from user space (bpftool map update) is refused rather
+ * than missed: bpf/rules.bpf.c and p2ppolicy do both.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -25,24 +26,25 @@ __bpf_kfunc_start_defs();
  * @min_len: the shortest request length the answer holds for
  * @max_len: the longest
  *
- * For a policy's ->decide() only. The policy promises that, for the same pair, built-in
+ * For a policy's ->decide() only (the verifier refuses it elsewhere), with the context it
+ * was given. The policy promises that, for the same pair, built-in
  * verdict and reason, override state and direction, every request whose length lies in
  * [@min_len, @max_len] gets the same verdict, until it calls p2pmap_policy_changed(): that
  * it reads no other field of @ctx (total_len, nr_pages, the NUMA nodes, stats, explain) and
  * no changing helper (time, random, CPU) for it. p2pmap then reuses the verdict for such
  * requests as the active policy's answer, within the length's size class, without asking.
- * A range that does not hold @ctx->req.len is ignored; so is the call of a shadow policy or
- * of an EXPLAIN, whose answers are never cached. p2pmap cannot check the promise: a policy
- * that breaks it gets stale answers.
+ * A range that does not hold @ctx->req.len is ignored, and so is any other context than
+ * the one of the call in progress (a copy of it); of several calls, the last one counts.
+ * The answers of a shadow policy and of an EXPLAIN are never cached. p2pmap cannot check
+ * the promise: a policy that breaks it gets stale answers.
  */
 __bpf_kfunc void p2pmap_verdict_holds(const struct p2pmap_policy_ctx *ctx, u64 min_len,
 				      u64 max_len)
 {
-	/* The only context a policy gets is the one in a call's struct (policy.c). */
-	struct p2pmap_policy_call *call = container_of((struct p2pmap_policy_ctx *)ctx,
-						       struct p2pmap_policy_call, ctx);
+	/* Set by policy_ask() around ->decide(), with preemption off (policy.c). */
+	struct p2pmap_policy_call *call = this_cpu_read(p2pmap_policy_call_cur);
 
-	if (min_len > ctx->req.len || max_len < ctx->req.len)
+	if (!call || ctx != &call->ctx || min_len > ctx->req.len || max_len < ctx->req.len)
 		return;
 	call->min_len = min_len;
 	call->max_len = max_len;
@@ -53,7 +55,7 @@ __bpf_kfunc void p2pmap_verdict_holds(const struct p2pmap_policy_ctx *ctx, u64 m
  * p2pmap_policy_changed() - what the attached policies read has changed
  *
  * For syscall programs (BPF_PROG_RUN), after they changed a map or global a policy reads:
- * every answer cached for the active policy is forgotten, and the first decision that
+ * every cached answer is forgotten, whichever policy gave it, and the first decision that
  * starts after this returns asks the policy again, which reads the change.
  */
 __bpf_kfunc void p2pmap_policy_changed(void)
@@ -71,9 +73,21 @@ BTF_KFUNCS_START(syscall_kfuncs)
 BTF_ID_FLAGS(func, p2pmap_policy_changed)
 BTF_KFUNCS_END(syscall_kfuncs)
 
+/*
+ * A hook's filters see every kfunc of this module's BTF for every struct_ops program:
+ * p2pmap_verdict_holds() is for policies' ->decide() alone.
+ */
+static int decide_filter(const struct bpf_prog *prog, u32 kfunc_id)
+{
+	if (!btf_id_set8_contains(&decide_kfuncs, kfunc_id))
+		return 0;
+	return p2pmap_policy_prog_decides(prog) ? 0 : -EACCES;
+}
+
 static const struct btf_kfunc_id_set decide_set = {
 	.owner = THIS_MODULE,
 	.set = &decide_kfuncs,
+	.filter = decide_filter,
 };
 
 static const struct btf_kfunc_id_set syscall_set = {

@@ -20,10 +20,26 @@
 #include "client.h"
 
 #define P2PMAP_PAIR_HASH_BITS 8
+#define P2PMAP_PGMAP_HASH_BITS 4
+
+/**
+ * struct pgmap_entry - a cached answer of p2pmap_page_provider()
+ * @node: in pgmap_hash
+ * @pgmap: the pagemap
+ * @pdev: the provider whose BAR holds it
+ * @rcu: frees the entry after a grace period
+ */
+struct pgmap_entry {
+	struct hlist_node node;
+	struct dev_pagemap *pgmap;
+	struct pci_dev *pdev;
+	struct rcu_head rcu;
+};
 
 static DEFINE_HASHTABLE(pair_hash, P2PMAP_PAIR_HASH_BITS);
 static DEFINE_SPINLOCK(pair_lock);		/* writers of pair_hash */
-static DEFINE_XARRAY(pgmap_cache);		/* dev_pagemap * -> struct pci_dev * */
+static DEFINE_HASHTABLE(pgmap_hash, P2PMAP_PGMAP_HASH_BITS);
+static DEFINE_SPINLOCK(pgmap_lock);		/* writers of pgmap_hash */
 static DEFINE_XARRAY(dying);			/* struct pci_dev * of devices being removed */
 static DEFINE_XARRAY(unbinding);		/* providers whose driver is being unbound */
 static struct workqueue_struct *pair_wq;	/* drops a freed pair's device references */
@@ -40,10 +56,51 @@ static unsigned long pair_key(struct pci_dev *provider, struct pci_dev *client)
 	return hash_ptr(provider, 32) ^ (unsigned long)hash_ptr(client, 32) * 31;
 }
 
-/* The pgmap pointer as an xarray index: pointers are at least 8-byte aligned. */
-static unsigned long pgmap_index(struct dev_pagemap *pgmap)
+static struct pci_dev *pgmap_lookup_rcu(struct dev_pagemap *pgmap)
 {
-	return (unsigned long)pgmap >> 3;
+	struct pgmap_entry *e;
+
+	hash_for_each_possible_rcu(pgmap_hash, e, node, (unsigned long)pgmap)
+		if (e->pgmap == pgmap)
+			return e->pdev;
+	return NULL;
+}
+
+/* Cache @pgmap -> @pdev; false if it could not be (no memory: the next lookup walks). */
+static bool pgmap_insert(struct dev_pagemap *pgmap, struct pci_dev *pdev)
+{
+	struct pgmap_entry *e = kzalloc_obj(*e, GFP_KERNEL);
+
+	if (!e)
+		return false;
+	e->pgmap = pgmap;
+	e->pdev = pdev;
+	spin_lock(&pgmap_lock);
+	if (pgmap_lookup_rcu(pgmap)) {
+		spin_unlock(&pgmap_lock);
+		kfree(e);
+		return true;
+	}
+	hash_add_rcu(pgmap_hash, &e->node, (unsigned long)pgmap);
+	spin_unlock(&pgmap_lock);
+	return true;
+}
+
+/* Forget the cached pagemaps of @pdev (or every one if NULL). */
+static void forget_pgmaps(struct pci_dev *pdev)
+{
+	struct pgmap_entry *e;
+	struct hlist_node *tmp;
+	int bkt;
+
+	spin_lock(&pgmap_lock);
+	hash_for_each_safe(pgmap_hash, bkt, tmp, e, node) {
+		if (pdev && e->pdev != pdev)
+			continue;
+		hash_del_rcu(&e->node);
+		kfree_rcu(e, rcu);
+	}
+	spin_unlock(&pgmap_lock);
 }
 
 static bool pdev_has_range(struct pci_dev *pdev, phys_addr_t addr)
@@ -81,21 +138,22 @@ bool p2pmap_is_provider(struct pci_dev *pdev)
  * p2pmap_page_provider() - the PCI device whose P2P memory a page is
  * @page: a page for which is_pci_p2pdma_page() is true, pinned by the caller
  *
- * The pin keeps the page's pagemap, and so its provider, alive. Lookups are cached by the
- * pagemap's address, except while the provider is unbinding: its driver's devres frees the
- * pagemap then, and a new provider's pagemap may reuse the address, so the provider's
- * entries go when its unbind starts and none is made until a driver binds again.
+ * The pin keeps the page's pagemap, and so its provider, alive. Lookups are cached in a hash
+ * of the pagemap's address, except while the provider is unbinding: its driver's devres
+ * frees the pagemap then, and a new provider's pagemap may reuse the address, so the
+ * provider's entries go when its unbind starts and none is made until a driver binds again.
  *
  * Return: the provider (no reference taken), or NULL if none is found.
  */
 struct pci_dev *p2pmap_page_provider(struct page *page)
 {
 	struct dev_pagemap *pgmap = page_pgmap(page);
-	unsigned long idx = pgmap_index(pgmap);
-	struct pci_dev *pdev = NULL;
+	struct pci_dev *pdev;
 	phys_addr_t start;
 
-	pdev = xa_load(&pgmap_cache, idx);
+	rcu_read_lock();
+	pdev = pgmap_lookup_rcu(pgmap);
+	rcu_read_unlock();
 	if (likely(pdev))
 		return pdev;
 
@@ -104,13 +162,12 @@ struct pci_dev *p2pmap_page_provider(struct page *page)
 		if (p2pmap_is_provider(pdev) && pdev_has_range(pdev, start)) {
 			/* The pin on @page keeps @pdev alive past the loop's put. */
 			pci_dev_put(pdev);
-			if (p2pmap_provider_unbinding(pdev))
+			if (p2pmap_provider_unbinding(pdev) || !pgmap_insert(pgmap, pdev))
 				return pdev;
-			xa_store(&pgmap_cache, idx, pdev, GFP_KERNEL);
 			/* Pairs with pci_notify()'s barrier between marking and purging. */
 			smp_mb();
 			if (p2pmap_provider_unbinding(pdev))
-				xa_cmpxchg(&pgmap_cache, idx, pdev, NULL, GFP_KERNEL);
+				forget_pgmaps(pdev);
 			return pdev;
 		}
 	}
@@ -412,17 +469,6 @@ void p2pmap_pair_for_each(void (*fn)(struct p2pmap_pair *pair, void *arg), void 
 		fn(pair, arg);
 }
 
-/* Forget the cached pagemaps of @pdev (or every one if NULL). */
-static void forget_pgmaps(struct pci_dev *pdev)
-{
-	struct pci_dev *prov;
-	unsigned long idx;
-
-	xa_for_each(&pgmap_cache, idx, prov)
-		if (!pdev || prov == pdev)
-			xa_erase(&pgmap_cache, idx);
-}
-
 /* Forget every pair and cached pagemap that involves @pdev (or everything if NULL). */
 static void forget_device(struct pci_dev *pdev)
 {
@@ -453,7 +499,8 @@ static void forget_device(struct pci_dev *pdev)
  */
 bool p2pmap_provider_unbinding(struct pci_dev *pdev)
 {
-	return xa_load(&unbinding, dev_index(pdev));
+	/* Nearly always empty: one load then, where a lookup would walk ten levels. */
+	return !xa_empty(&unbinding) && xa_load(&unbinding, dev_index(pdev));
 }
 
 static int pci_notify(struct notifier_block *nb, unsigned long action, void *data)
@@ -529,7 +576,6 @@ void p2pmap_pair_exit(void)
 	forget_device(NULL);
 	rcu_barrier();			/* queue_rcu_work()'s grace periods */
 	destroy_workqueue(pair_wq);	/* runs what they queued */
-	xa_destroy(&pgmap_cache);
 	xa_destroy(&dying);
 	xa_destroy(&unbinding);
 }

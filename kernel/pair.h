@@ -75,7 +75,7 @@ struct p2pmap_override_state {
  *	and the path), filled once by p2pmap_policy_pair_init(); the rest of the context is zero
  * @stats: running statistics
  * @ovr: verification and override
- * @vcache: the answers of a pure active policy (vcache.h)
+ * @vcache: the active policy's cached answers (vcache.h)
  */
 struct p2pmap_pair {
 	struct hlist_node node;

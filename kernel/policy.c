@@ -39,8 +39,7 @@ struct policy_slot;
 /**
  * struct p2pmap_policy - an attached policy
  * @ops: the BPF struct_ops data (lives as long as its map is registered)
- * @tag: this instance's tag in the pairs' verdict caches (vcache.h), unique and never 0; a
- *	new one each time p2pmap_policy_changed() says what the policy reads has changed
+ * @tag: this instance's tag in the pairs' verdict caches (vcache.h), unique and never 0
  * @caches: its answers are cached: it is pure, or it said for which lengths an answer holds
  * @link: the link that attached it (NULL for a map registered without a link)
  * @slot: the slot it is in (changes only on a promote, when nothing can reach it)
@@ -100,6 +99,12 @@ static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
 static struct workqueue_struct *eject_wq;
 /* Tags of policy instances for the verdict cache (vcache.h): one per policy_new(), never 0. */
 static atomic64_t policy_tags = ATOMIC64_INIT(0);
+/* The generation of what policies read: p2pmap_policy_retag() starts a new one. */
+static atomic64_t policy_gen = ATOMIC64_INIT(0);
+/* The ->decide() call in progress on this CPU, for p2pmap_verdict_holds() (kfunc.c). */
+DEFINE_PER_CPU(struct p2pmap_policy_call *, p2pmap_policy_call_cur);
+/* This module's BTF, where struct p2pmap_policy_ops is, for p2pmap_policy_prog_decides(). */
+static const struct btf *policy_btf;
 /* On while a slot may hold a policy: without one, decisions skip the policy path (decide.c). */
 DEFINE_STATIC_KEY_FALSE(p2pmap_policy_key);
 
@@ -297,14 +302,36 @@ static void policy_error(struct p2pmap_policy *p, bool dry_run)
 		policy_eject(p, n);
 }
 
-/* Ask @p, with the safety rules: the verdict it gets; @reason is the reason for it. */
+/*
+ * Ask @p, with the safety rules: the verdict it gets; @reason is the reason for it. With
+ * @hold (the active policy's real decisions, whose answers may be cached), what it says
+ * with p2pmap_verdict_holds() is recorded in @call.
+ */
 static u32 policy_ask(struct p2pmap_policy *p, struct p2pmap_policy_call *call,
-		      bool refused, u32 builtin, u32 *reason, bool dry_run)
+		      bool refused, u32 builtin, u32 *reason, bool dry_run, bool hold)
 {
+	struct p2pmap_policy_call *prev;
 	u32 v;
 
 	call->holds = false;
-	v = p->ops->decide(&call->ctx);
+	call->min_len = 0;
+	call->max_len = 0;
+	if (hold) {
+		/*
+		 * The kfunc finds the call through this CPU's pointer, and only if the context
+		 * it is given is this call's: a program that passes a copy gets nothing
+		 * written. Saved and restored, in case a decision ever runs in an interrupt
+		 * of another.
+		 */
+		preempt_disable();
+		prev = this_cpu_read(p2pmap_policy_call_cur);
+		this_cpu_write(p2pmap_policy_call_cur, call);
+		v = p->ops->decide(&call->ctx);
+		this_cpu_write(p2pmap_policy_call_cur, prev);
+		preempt_enable();
+	} else {
+		v = p->ops->decide(&call->ctx);
+	}
 
 	if (!dry_run)
 		this_cpu_inc(*p->decisions);
@@ -359,7 +386,7 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 	if (p && !(refused && (p->ops->flags & P2PMAP_POLICY_SUPPORTED_ONLY))) {
 		fill_ctx(&call.ctx, pair, req, builtin, builtin_reason, dry_run);
 		filled = true;
-		*verdict = policy_ask(p, &call, refused, builtin, reason, dry_run);
+		*verdict = policy_ask(p, &call, refused, builtin, reason, dry_run, !dry_run);
 		by = p->ops->name;
 		*hold = (struct policy_hold){ call.holds, call.min_len, call.max_len };
 	}
@@ -373,7 +400,72 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 		return by;
 	if (!filled)
 		fill_ctx(&call.ctx, pair, req, builtin, builtin_reason, dry_run);
-	sh->verdict = policy_ask(s, &call, refused, builtin, &sh->reason, dry_run);
+	sh->verdict = policy_ask(s, &call, refused, builtin, &sh->reason, dry_run, false);
+	return by;
+}
+
+/*
+ * p2pmap_policy_decide() for @p (the active policy, or NULL) past its fast path: all but a
+ * cached answer with no shadow to ask.
+ */
+static noinline const char *policy_decide(struct p2pmap_policy *p, struct p2pmap_pair *pair,
+					  const struct p2pmap_request *req, u32 *verdict,
+					  u32 *reason, struct p2pmap_shadow_choice *sh,
+					  const char **sh_name, bool dry_run)
+{
+	struct p2pmap_policy *s = sh ? rcu_dereference(shadow.cur) : NULL;
+	bool unreachable = *reason == P2PMAP_REASON_DMA_UNREACHABLE;
+	struct policy_hold hold = {};
+	unsigned int key;
+	u64 gen, lo, hi;
+	u32 cached;
+	const char *by;
+	bool cacheable;
+
+	if (!p && !s)
+		return NULL;
+	cacheable = p && !dry_run && !WARN_ON_ONCE(req->dir - 1 >= 3);
+	if (cacheable) {
+		/*
+		 * Read before the policy reads its maps: an answer to data older than a
+		 * p2pmap_policy_changed() is kept under the older generation, which then
+		 * never hits.
+		 */
+		gen = atomic64_read_acquire(&policy_gen);
+		/* A policy whose answers are cached: its earlier one for this input, if any. */
+		if (READ_ONCE(p->caches)) {
+			key = p2pmap_vcache_key(unreachable, req->override, req->dir, req->len);
+			cached = p2pmap_vcache_get(&pair->vcache, key, p->tag, gen, req->len);
+			if (cached) {
+				this_cpu_inc(*p->decisions);
+				/* The shadow is still asked, told the built-in verdict as ever. */
+				if (s)
+					ask_policies(NULL, s, pair, req, verdict, reason, sh,
+						     sh_name, dry_run, &hold);
+				*verdict = cached;
+				*reason = P2PMAP_REASON_POLICY;
+				return p->ops->name;
+			}
+		}
+	}
+	by = ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run, &hold);
+	/* Errors are not kept: each one counts, and enough of them eject the policy. */
+	if (!cacheable || !by || *reason != P2PMAP_REASON_POLICY)
+		return by;
+	if (!hold.holds && !(p->ops->flags & P2PMAP_POLICY_PURE))
+		return by;
+	p2pmap_size_bucket_range(req->len, &lo, &hi);
+	if (hold.holds) {
+		lo = max(lo, hold.min_len);
+		hi = min(hi, hold.max_len);
+		if (!READ_ONCE(p->caches))
+			WRITE_ONCE(p->caches, true);
+	}
+	/* A change made meanwhile: this answer may be to the old data, and would never hit. */
+	if (atomic64_read(&policy_gen) != gen)
+		return by;
+	key = p2pmap_vcache_key(unreachable, req->override, req->dir, req->len);
+	p2pmap_vcache_put(&pair->vcache, key, p->tag, gen, *verdict, lo, hi);
 	return by;
 }
 
@@ -405,78 +497,53 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 				 const char **sh_name, bool dry_run)
 {
 	struct p2pmap_policy *p = rcu_dereference(active.cur);
-	struct p2pmap_policy *s = sh ? rcu_dereference(shadow.cur) : NULL;
-	struct policy_hold hold = {};
 	unsigned int key;
-	u64 tag, lo, hi;
 	u32 cached;
-	const char *by;
-	bool cacheable;
 
-	if (!p && !s)
-		return NULL;
-	cacheable = p && !dry_run && !WARN_ON_ONCE(req->dir - 1 >= 3);
-	if (cacheable) {
-		/*
-		 * Read before the policy reads its maps: an answer to data older than a
-		 * p2pmap_policy_changed() is kept under the older tag, which then never hits.
-		 */
-		tag = smp_load_acquire(&p->tag);
+	/*
+	 * The common case in a frame of its own: the active policy's cached answer, with no
+	 * shadow to ask. Everything else, the cache's misses included, is policy_decide()'s.
+	 */
+	if (p && !dry_run && READ_ONCE(p->caches) && !(sh && rcu_access_pointer(shadow.cur)) &&
+	    likely(req->dir - 1 < 3)) {
 		key = p2pmap_vcache_key(*reason == P2PMAP_REASON_DMA_UNREACHABLE, req->override,
 					req->dir, req->len);
-		/* A policy whose answers are cached: its earlier one for this input, if any. */
-		cached = READ_ONCE(p->caches) ?
-			 p2pmap_vcache_get(&pair->vcache, key, tag, req->len) : 0;
+		cached = p2pmap_vcache_get(&pair->vcache, key, p->tag,
+					   atomic64_read_acquire(&policy_gen), req->len);
 		if (cached) {
 			this_cpu_inc(*p->decisions);
-			/* The shadow is still asked, told the built-in verdict as ever. */
-			if (s)
-				ask_policies(NULL, s, pair, req, verdict, reason, sh, sh_name,
-					     dry_run, &hold);
 			*verdict = cached;
 			*reason = P2PMAP_REASON_POLICY;
 			return p->ops->name;
 		}
 	}
-	by = ask_policies(p, s, pair, req, verdict, reason, sh, sh_name, dry_run, &hold);
-	/* Errors are not kept: each one counts, and enough of them eject the policy. */
-	if (!cacheable || !by || *reason != P2PMAP_REASON_POLICY)
-		return by;
-	p2pmap_size_bucket_range(req->len, &lo, &hi);
-	if (hold.holds) {
-		lo = max(lo, hold.min_len);
-		hi = min(hi, hold.max_len);
-		if (!READ_ONCE(p->caches))
-			WRITE_ONCE(p->caches, true);
-	} else if (!(p->ops->flags & P2PMAP_POLICY_PURE)) {
-		return by;
-	}
-	p2pmap_vcache_put(&pair->vcache, key, tag, *verdict, lo, hi);
-	return by;
+	return policy_decide(p, pair, req, verdict, reason, sh, sh_name, dry_run);
 }
 
 /**
- * p2pmap_policy_retag() - what the attached policies read has changed: forget their answers
+ * p2pmap_policy_retag() - what policies read has changed: forget their cached answers
  *
- * Gives each attached policy a new tag, so that no answer cached under the old one is used
- * again (vcache.h). The caller has made its change before: the tag's release orders it
- * before the new tag, which a decision reads (acquire) before asking the policy.
+ * Starts a new generation, so that no answer cached in an older one is used again
+ * (vcache.h), whichever policy instance gave it, attached now or attaching meanwhile. The
+ * caller has made its change before: the increment is fully ordered, and a decision reads
+ * the generation (acquire) before it asks the policy.
  */
 void p2pmap_policy_retag(void)
 {
-	struct policy_slot *slots[] = { &active, &shadow };
-	struct p2pmap_policy *p;
-	int i;
+	atomic64_inc_return(&policy_gen);
+}
 
-	rcu_read_lock();
-	for (i = 0; i < ARRAY_SIZE(slots); i++) {
-		p = rcu_dereference(slots[i]->cur);
-		if (!p)
-			continue;
-		/* Pairs with the decision's acquire: the change is seen with the new tag. */
-		smp_store_release(&p->tag, atomic64_inc_return(&policy_tags));
-	}
-	rcu_read_unlock();
+/**
+ * p2pmap_policy_prog_decides() - whether a BPF program is a policy's ->decide()
+ * @prog: a struct_ops program being verified
+ *
+ * Return: true if @prog implements p2pmap_policy_ops.decide.
+ */
+bool p2pmap_policy_prog_decides(const struct bpf_prog *prog)
+{
+	/* Its only struct_ops type is p2pmap_policy_ops; the verifier named the member. */
+	return policy_btf && prog->aux->attach_btf == policy_btf &&
+	       prog->aux->attach_func_name && !strcmp(prog->aux->attach_func_name, "decide");
 }
 
 /* ->exit(), once the last ->decide() through @p has returned. */
@@ -836,6 +903,7 @@ static int policy_validate(void *kdata)
 
 static int policy_btf_init(struct btf *btf)
 {
+	policy_btf = btf;
 	return 0;
 }
 

@@ -10,9 +10,10 @@
  *    same pair and inputs and every length in the range it gave, until the policy calls
  *    p2pmap_policy_changed() from a syscall program after changing what it reads.
  *
- * An entry names the policy instance's tag when it was filled. A replace, detach, promote or
- * eject brings another instance or none, and p2pmap_policy_changed() gives the instance a
- * new tag, so every older entry misses and nothing has to be cleared. What else goes into
+ * An entry names the policy instance that filled it (a tag never reused) and the generation
+ * of the policies' data then. A replace, detach, promote or eject brings another instance or
+ * none, and p2pmap_policy_changed() starts a new generation, so every older entry misses and
+ * nothing has to be cleared. What else goes into
  * the built-in verdict is part of the key: the override state, and whether the client's DMA
  * mask reaches the memory (the built-in reason says dma-unreachable).
  */
@@ -40,17 +41,20 @@
  *	P2PMAP_REASON_POLICY
  * @min_len: the shortest request the answer holds for
  * @max_len: the longest (both within the key's size class)
+ * @gen: the generation of the policies' data it was given under (p2pmap_policy_gen())
  */
 struct p2pmap_vcache_entry {
 	u64 tagv;
 	u64 min_len;
 	u64 max_len;
+	u64 gen;
 };
 
 /**
  * struct p2pmap_vcache - one pair's cached verdicts
  * @lock: taken (tried) by a writer: a decision that finds it taken does not cache its answer
- * @seq: read around an entry, so that a reader never mixes two writers' entries
+ * @seq: read around an entry, so that a reader never mixes two writers' entries; a reader
+ *	that meets a writer misses instead of waiting, so any context may read
  * @entry: by p2pmap_vcache_key()
  */
 struct p2pmap_vcache {
@@ -100,29 +104,35 @@ static inline unsigned int p2pmap_vcache_key(bool unreachable, bool override, u3
 	       p2pmap_size_bucket(len);
 }
 
-/* The verdict of @tag's policy for @key and @len if it answered already, else 0. */
+/*
+ * The verdict of @tag's policy for @key and @len if it answered already in generation @gen,
+ * else 0.
+ */
 static inline u32 p2pmap_vcache_get(struct p2pmap_vcache *c, unsigned int key, u64 tag,
-				    u64 len)
+				    u64 gen, u64 len)
 {
 	struct p2pmap_vcache_entry e;
 	unsigned int seq;
 
-	do {
-		seq = read_seqcount_begin(&c->seq);
-		e = c->entry[key];
-	} while (read_seqcount_retry(&c->seq, seq));
-	if (e.tagv >> P2PMAP_VCACHE_SHIFT != tag || len < e.min_len || len > e.max_len)
+	seq = raw_read_seqcount(&c->seq);
+	if (seq & 1)
+		return 0;
+	e = c->entry[key];
+	if (read_seqcount_retry(&c->seq, seq))
+		return 0;
+	if (e.tagv >> P2PMAP_VCACHE_SHIFT != tag || e.gen != gen || len < e.min_len ||
+	    len > e.max_len)
 		return 0;
 	return e.tagv & 3;
 }
 
 /*
  * Keep @verdict of @tag's policy for @key and lengths [@min_len, @max_len] (the caller
- * clips them to the key's size class). Skipped when another decision is writing this pair's
- * cache: the next miss fills it.
+ * clips them to the key's size class), given in generation @gen. Skipped when another
+ * decision is writing this pair's cache: the next miss fills it.
  */
 static inline void p2pmap_vcache_put(struct p2pmap_vcache *c, unsigned int key, u64 tag,
-				     u32 verdict, u64 min_len, u64 max_len)
+				     u64 gen, u32 verdict, u64 min_len, u64 max_len)
 {
 	BUILD_BUG_ON(P2PMAP_VERDICT_REJECT > 3);
 	if (!spin_trylock(&c->lock))
@@ -132,6 +142,7 @@ static inline void p2pmap_vcache_put(struct p2pmap_vcache *c, unsigned int key, 
 		.tagv = tag << P2PMAP_VCACHE_SHIFT | verdict,
 		.min_len = min_len,
 		.max_len = max_len,
+		.gen = gen,
 	};
 	write_seqcount_end(&c->seq);
 	spin_unlock(&c->lock);

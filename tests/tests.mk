@@ -7,7 +7,7 @@ TEST_PROGS := t_map t_contract t_stats t_matrix t_fuzz t_stress t_faults t_dma_m
 	      t_safety t_policy t_attach_caps t_shadow t_slice t_movable
 # The tests' own policies (tests/bpf), built with bpf/Makefile's rules.
 TEST_BPF := force_p2p garbage bad_write_ctx bad_oob bad_license bad_sleepable bad_flags \
-	    bad_name no_decide init_fail pure_sized
+	    bad_name no_decide init_fail pure_sized bad_holds holds_copy
 # The sample driver's ioctl, which the lab's programs use (through tests/lib/lib.h).
 EDU_UAPI := samples/p2pmap_edu/p2pmap_edu.h
 

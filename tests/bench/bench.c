@@ -217,7 +217,7 @@ static struct bpf_link *attach_policy(enum mode m, struct topology_bpf **t, stru
 	} else if (m == RULES1000) {
 		*r = rules_bpf__open_and_load();
 		if (!*r || rules_fill_unmatched((*r)->maps.p2pmap_rules, (*r)->progs.p2pmap_rules_write,
-						1000))
+						1000, true))
 			return NULL;
 		link = bpf_map__attach_struct_ops((*r)->maps.rules);
 	}

@@ -33,6 +33,7 @@
 #include "garbage.skel.h"
 #include "init_fail.skel.h"
 #include "pure_sized.skel.h"
+#include "holds_copy.skel.h"
 
 #define PG		4096UL
 #define P2PMEM_LEN	(256 * 1024UL)
@@ -758,6 +759,34 @@ static void test_rules_cache(void)
 }
 
 /*
+ * p2pmap_verdict_holds() writes into p2pmap's own record of the decision in progress, found
+ * by CPU, not from the pointer it is given: a policy that passes a copy of its context on
+ * its stack changes nothing, and is asked every time.
+ */
+static void test_holds_copy(void)
+{
+	struct holds_copy_bpf *h = holds_copy_bpf__open_and_load();
+	struct bpf_link *link;
+	int k[3], i;
+
+	if (!h) {
+		tap_ok(errno == EACCES || errno == EINVAL,
+		       "holds: a decide() passing a copy of its context is refused at load (%s)",
+		       strerror(errno));
+		return;
+	}
+	link = attach(h->maps.holds_copy);
+	for (i = 0; i < 3; i++)
+		k[i] = a_kind(PG, P2PMAP_DIR_TO_DEVICE);
+	tap_ok(k[0] == P2PMAP_SEG_BOUNCE && k[1] == k[0] && k[2] == k[0] &&
+	       __atomic_load_n(&h->bss->calls, __ATOMIC_RELAXED) == 3,
+	       "holds: a decide() passing a copy of its context is ignored: asked for each of 3 mappings (%u calls)",
+	       __atomic_load_n(&h->bss->calls, __ATOMIC_RELAXED));
+	bpf_link__destroy(link);
+	holds_copy_bpf__destroy(h);
+}
+
+/*
  * A pure policy (P2PMAP_POLICY_PURE) is asked once per pair and input, and every way its
  * answer can change reaches the very next mapping: another size class or direction, its
  * detach, another policy's attach and a replace through the link. Its .rodata cannot be
@@ -824,7 +853,7 @@ int main(void)
 {
 	int ret;
 
-	tap_plan(98);
+	tap_plan(99);
 	ret = lab_find(&lab);
 	if (ret)
 		tap_bail("lab devices not found: %s", strerror(-ret));
@@ -845,6 +874,7 @@ int main(void)
 	test_numa_local();
 	test_pure();
 	test_rules_cache();
+	test_holds_copy();
 
 	tap_ok(dma_api_errors() == 0, "no DMA-API debug errors");
 	return tap_done();

@@ -34,6 +34,8 @@ refused bad_sleepable last_error "must not be sleepable" "a sleepable decide() i
 refused bad_flags last_error "unknown flags 0x80" "unknown flags are refused"
 refused bad_name last_error "must be 1-31 characters" "a name outside [A-Za-z0-9_.-] is refused"
 refused no_decide last_error "has no decide()" "a policy without decide() is refused"
+refused bad_holds out "calling kernel function p2pmap_verdict_holds is not allowed" \
+	"the verifier refuses p2pmap_verdict_holds() outside decide()"
 refused init_fail last_error "init() returned -22, not attached" "a policy whose init() fails is not attached"
 
 ok "last_error holds the latest refusal" grep -q 'init() returned -22' $LAST

@@ -13,7 +13,8 @@
 #include "policy.h"
 #include "rules.h"
 
-int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsigned int n)
+int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsigned int n,
+			 bool freeze)
 {
 	unsigned int i;
 	int ret;
@@ -30,7 +31,7 @@ int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsi
 		if (ret)
 			return ret;
 	}
-	return bpf_map_freeze(bpf_map__fd(rules)) ? -errno : 0;
+	return freeze && bpf_map_freeze(bpf_map__fd(rules)) ? -errno : 0;
 }
 
 int policy_make_shadow(struct bpf_object *obj, struct bpf_map *ops)
@@ -38,8 +39,8 @@ int policy_make_shadow(struct bpf_object *obj, struct bpf_map *ops)
 	return policy_ops_add_flags(obj, ops, P2PMAP_POLICY_SHADOW);
 }
 
-static struct bpf_link *attach_file(const char *name, unsigned int nrules, bool shadow,
-				    struct bpf_object **obj)
+static struct bpf_link *attach_file(const char *name, unsigned int nrules, bool freeze,
+				    bool shadow, struct bpf_object **obj)
 {
 	struct bpf_map *map, *ops = NULL;
 	struct bpf_program *writer;
@@ -57,7 +58,7 @@ static struct bpf_link *attach_file(const char *name, unsigned int nrules, bool 
 		goto fail;
 	map = bpf_object__find_map_by_name(*obj, P2PMAP_RULES_MAP);
 	writer = bpf_object__find_program_by_name(*obj, P2PMAP_RULES_WRITER);
-	if (nrules && (!map || !writer || rules_fill_unmatched(map, writer, nrules)))
+	if (nrules && (!map || !writer || rules_fill_unmatched(map, writer, nrules, freeze)))
 		goto fail;
 	link = bpf_map__attach_struct_ops(ops);
 	if (link)
@@ -72,10 +73,16 @@ fail:
 struct bpf_link *policy_attach_file(const char *name, unsigned int nrules,
 				    struct bpf_object **obj)
 {
-	return attach_file(name, nrules, false, obj);
+	return attach_file(name, nrules, true, false, obj);
+}
+
+struct bpf_link *policy_attach_unfrozen(const char *name, unsigned int nrules,
+					struct bpf_object **obj)
+{
+	return attach_file(name, nrules, false, false, obj);
 }
 
 struct bpf_link *policy_attach_shadow_file(const char *name, struct bpf_object **obj)
 {
-	return attach_file(name, 0, true, obj);
+	return attach_file(name, 0, false, true, obj);
 }

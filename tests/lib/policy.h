@@ -7,11 +7,12 @@
 
 /*
  * Fill the rules policy's map @rules with @n rules for devices the lab does not have,
- * through its loaded writer program @writer (P2PMAP_RULES_WRITER), and freeze it, as
- * p2ppolicy does: a decision the verdict cache does not answer then does all nine lookups
- * and falls through to the built-in rule. 0 or -errno.
+ * through its loaded writer program @writer (P2PMAP_RULES_WRITER), and with @freeze freeze
+ * it, as p2ppolicy does: a decision the verdict cache does not answer (all of them, unfrozen)
+ * then does all nine lookups and falls through to the built-in rule. 0 or -errno.
  */
-int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsigned int n);
+int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsigned int n,
+			 bool freeze);
 
 /*
  * Open bpf/NAME.bpf.o (NAME.bpf.o if NAME holds a '/'), load it (the rules policy with @nrules unmatched rules) and attach its
@@ -20,6 +21,10 @@ int rules_fill_unmatched(struct bpf_map *rules, struct bpf_program *writer, unsi
  */
 struct bpf_link *policy_attach_file(const char *name, unsigned int nrules,
 				    struct bpf_object **obj);
+
+/* The same with the rules map left unfrozen (as bpftool struct_ops register leaves it). */
+struct bpf_link *policy_attach_unfrozen(const char *name, unsigned int nrules,
+					struct bpf_object **obj);
 
 /* The same, as the shadow policy (P2PMAP_POLICY_SHADOW set before load). */
 struct bpf_link *policy_attach_shadow_file(const char *name, struct bpf_object **obj);

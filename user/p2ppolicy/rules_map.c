@@ -86,12 +86,13 @@ static int rules_fd(void)
 /* The pinned writer of the map, or -errno (said). */
 static int writer_fd(void)
 {
-	int fd = bpf_obj_get(PIN_MAPS "/" P2PMAP_RULES_WRITER);
+	int fd = bpf_obj_get(PIN_MAPS "/" P2PMAP_RULES_WRITER), e = -errno;
 
-	if (fd < 0)
-		err_errno(-errno, "cannot open the rules writer %s (reload the policy with 'p2ppolicy load rules')",
-			  PIN_MAPS "/" P2PMAP_RULES_WRITER);
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	err_errno(e, "cannot open the rules writer %s (reload the policy with 'p2ppolicy load rules')",
+		  PIN_MAPS "/" P2PMAP_RULES_WRITER);
+	return e;
 }
 
 long rules_count(int fd)

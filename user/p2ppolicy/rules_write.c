@@ -16,5 +16,6 @@ int rules_write(int prog_fd, uint32_t op, const struct p2pmap_rule_key *key,
 		w.rule = *rule;
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
-	return (int)opts.retval;
+	/* 0 or -errno from the writer; anything else is not one. */
+	return (int)opts.retval > 0 ? -EPROTO : (int)opts.retval;
 }

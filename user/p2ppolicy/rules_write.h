@@ -10,7 +10,8 @@
 /*
  * Run the writer @prog_fd (P2PMAP_RULES_WRITER) for one change: @op P2PMAP_RULES_PUT of
  * @rule for @key, or P2PMAP_RULES_DEL (@rule unused, may be NULL). 0 or -errno: the
- * program's own (-E2BIG full, -ENOENT no such rule) or the run's.
+ * program's own (-E2BIG full, -ENOENT no such rule, -EINVAL), the run's, or -EPROTO for a
+ * program that returned something else.
  */
 int rules_write(int prog_fd, uint32_t op, const struct p2pmap_rule_key *key,
 		const struct p2pmap_rule *rule);
