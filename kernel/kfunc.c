@@ -74,12 +74,15 @@ BTF_ID_FLAGS(func, p2pmap_policy_changed)
 BTF_KFUNCS_END(syscall_kfuncs)
 
 /*
- * A hook's filters see every kfunc of this module's BTF for every struct_ops program:
- * p2pmap_verdict_holds() is for policies' ->decide() alone.
+ * p2pmap_verdict_holds() is for policies' ->decide() alone. The filter sees only this
+ * module's kfuncs for struct_ops programs, that is decide_kfuncs; it cannot look the id up
+ * there itself, as the kernel may have relocated the set's ids (split BTF). The verifier
+ * asks once before it knows which member a program implements (allowed here) and again as
+ * it checks the call, which is where a program of another member is refused.
  */
 static int decide_filter(const struct bpf_prog *prog, u32 kfunc_id)
 {
-	if (!btf_id_set8_contains(&decide_kfuncs, kfunc_id))
+	if (!prog->aux->attach_func_name)
 		return 0;
 	return p2pmap_policy_prog_decides(prog) ? 0 : -EACCES;
 }
