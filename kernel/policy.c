@@ -409,10 +409,12 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
  * p2pmap_policy_decide() for @p (the active policy, or NULL) past its fast path: all but a
  * cached answer with no shadow to ask.
  */
-static __always_inline const char *policy_decide(struct p2pmap_policy *p, struct p2pmap_pair *pair,
-					  const struct p2pmap_request *req, u32 *verdict,
-					  u32 *reason, struct p2pmap_shadow_choice *sh,
-					  const char **sh_name, bool dry_run)
+static __always_inline const char *policy_decide(struct p2pmap_policy *p,
+						 struct p2pmap_pair *pair,
+						 const struct p2pmap_request *req,
+						 u32 *verdict, u32 *reason,
+						 struct p2pmap_shadow_choice *sh,
+						 const char **sh_name, bool dry_run)
 {
 	struct p2pmap_policy *s = sh ? rcu_dereference(shadow.cur) : NULL;
 	bool unreachable = *reason == P2PMAP_REASON_DMA_UNREACHABLE;
