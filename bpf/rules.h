@@ -18,17 +18,18 @@
  * With no such rule the built-in rule decides. That is at most nine hash lookups, however many
  * rules and devices there are.
  *
- * Once the map is frozen (BPF_MAP_FREEZE), only the first decision of a pair and length
- * range looks: the policy tells p2pmap for which lengths its answer holds, and p2pmap reuses
- * it until the rules change. A frozen map cannot be written from user space any more
- * (bpftool map update and delete fail with EPERM), so no write from user space can go
- * unseen: rules are then
- * written by running the policy's syscall program P2PMAP_RULES_WRITER (BPF_PROG_RUN) with a
- * struct p2pmap_rules_write, which makes the change and then tells p2pmap, so that the very
- * next mapping sees it. p2ppolicy fills the map through the writer, freezes it before it
- * attaches the policy and pins the writer beside the map. A map left unfrozen (the policy
- * loaded with bpftool struct_ops register) is written as any map and read on every
- * decision: nothing is cached.
+ * Once the map is frozen (BPF_MAP_FREEZE, before the policy attaches), only the first
+ * decision of a pair and length range looks: the policy tells p2pmap for which lengths its
+ * answer holds, and p2pmap reuses it until the rules change. A frozen map cannot be written
+ * from user space any more (bpftool map update and delete fail with EPERM), so no write from
+ * user space can go unseen: rules are then written by running the policy's syscall program
+ * P2PMAP_RULES_WRITER (BPF_PROG_RUN) with a struct p2pmap_rules_write, which makes the
+ * change and then tells p2pmap, so that the very next mapping sees it. p2ppolicy fills the
+ * map through the writer, freezes it before it attaches the policy and pins the writer
+ * beside the map. A map left unfrozen (the policy loaded with bpftool struct_ops register)
+ * is written as any map and read on every decision: nothing is cached. Do not freeze it
+ * while the policy is attached: a decision racing with the freeze may keep an answer to the
+ * rules before the last write.
  */
 #ifndef __P2PMAP_RULES_H
 #define __P2PMAP_RULES_H

@@ -10,6 +10,7 @@
 #include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/local_lock.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
@@ -106,10 +107,16 @@ struct p2pmap_policy_call {
 
 /* policy.c: BPF policies. */
 extern atomic64_t p2pmap_policy_errors;
-void p2pmap_policy_retag(void);
+void p2pmap_policy_data_changed(void);
 struct bpf_prog;
 bool p2pmap_policy_prog_decides(const struct bpf_prog *prog);
-DECLARE_PER_CPU(struct p2pmap_policy_call *, p2pmap_policy_call_cur);
+/* The ->decide() call in progress on a CPU, under its local lock (policy.c). */
+struct p2pmap_policy_call_cur {
+	local_lock_t lock;
+	struct p2pmap_policy_call *call;
+};
+
+DECLARE_PER_CPU(struct p2pmap_policy_call_cur, p2pmap_policy_call_cur);
 int p2pmap_policy_init(void);
 void p2pmap_policy_pair_init(struct p2pmap_pair *pair);
 void p2pmap_policy_exit(void);

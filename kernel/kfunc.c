@@ -7,9 +7,9 @@
  * (p2pmap_verdict_holds()); p2pmap keeps that answer per pair and input (vcache.h). Whatever
  * changes what the policy reads is written through a syscall program (BPF_PROG_RUN) that
  * calls p2pmap_policy_changed() once the change is made, so the next decision asks the
- * policy again. What it writes is best kept in a map frozen with BPF_MAP_FREEZE (before the
- * policy attaches), so that a write from user space (bpftool map update) is refused rather
- * than missed: bpf/rules.bpf.c and p2ppolicy do both.
+ * policy again. What it writes is best kept in a map frozen with BPF_MAP_FREEZE before the
+ * policy attaches, so that a write from user space (bpftool map update) is refused rather
+ * than missed: bpf/rules.bpf.c writes that way, and p2ppolicy freezes its map.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -34,15 +34,16 @@ __bpf_kfunc_start_defs();
  * no changing helper (time, random, CPU) for it. p2pmap then reuses the verdict for such
  * requests as the active policy's answer, within the length's size class, without asking.
  * A range that does not hold @ctx->req.len is ignored, and so is any other context than
- * the one of the call in progress (a copy of it); of several calls, the last one counts.
+ * the one of the call in progress (a copy of it); of several calls, the last one whose range
+ * holds the length counts.
  * The answers of a shadow policy and of an EXPLAIN are never cached. p2pmap cannot check
  * the promise: a policy that breaks it gets stale answers.
  */
 __bpf_kfunc void p2pmap_verdict_holds(const struct p2pmap_policy_ctx *ctx, u64 min_len,
 				      u64 max_len)
 {
-	/* Set by policy_ask() around ->decide(), with preemption off (policy.c). */
-	struct p2pmap_policy_call *call = this_cpu_read(p2pmap_policy_call_cur);
+	/* Set by policy_ask() around ->decide(), under the CPU's local lock (policy.c). */
+	struct p2pmap_policy_call *call = this_cpu_read(p2pmap_policy_call_cur.call);
 
 	if (!call || ctx != &call->ctx || min_len > ctx->req.len || max_len < ctx->req.len)
 		return;
@@ -60,7 +61,7 @@ __bpf_kfunc void p2pmap_verdict_holds(const struct p2pmap_policy_ctx *ctx, u64 m
  */
 __bpf_kfunc void p2pmap_policy_changed(void)
 {
-	p2pmap_policy_retag();
+	p2pmap_policy_data_changed();
 }
 
 __bpf_kfunc_end_defs();

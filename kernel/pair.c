@@ -499,8 +499,11 @@ static void forget_device(struct pci_dev *pdev)
  */
 bool p2pmap_provider_unbinding(struct pci_dev *pdev)
 {
-	/* Nearly always empty: one load then, where a lookup would walk ten levels. */
-	return !xa_empty(&unbinding) && xa_load(&unbinding, dev_index(pdev));
+	/*
+	 * Nearly always empty: one load then, where a lookup would walk ten levels. A racy
+	 * read, ordered by the callers' barriers as xa_load()'s own first load would be.
+	 */
+	return !data_race(xa_empty(&unbinding)) && xa_load(&unbinding, dev_index(pdev));
 }
 
 static int pci_notify(struct notifier_block *nb, unsigned long action, void *data)

@@ -99,10 +99,17 @@ static DEFINE_MUTEX(policy_mutex);		/* reg, unreg, update */
 static struct workqueue_struct *eject_wq;
 /* Tags of policy instances for the verdict cache (vcache.h): one per policy_new(), never 0. */
 static atomic64_t policy_tags = ATOMIC64_INIT(0);
-/* The generation of what policies read: p2pmap_policy_retag() starts a new one. */
+/* The generation of what policies read: p2pmap_policy_data_changed() starts a new one. */
 static atomic64_t policy_gen = ATOMIC64_INIT(0);
-/* The ->decide() call in progress on this CPU, for p2pmap_verdict_holds() (kfunc.c). */
-DEFINE_PER_CPU(struct p2pmap_policy_call *, p2pmap_policy_call_cur);
+/*
+ * The ->decide() call in progress on this CPU, for p2pmap_verdict_holds() (kfunc.c), under
+ * its local lock: preemption off, or on PREEMPT_RT a per-CPU lock that leaves the policy
+ * preemptible, so that another task on the CPU cannot change it meanwhile.
+ */
+DEFINE_PER_CPU(struct p2pmap_policy_call_cur, p2pmap_policy_call_cur) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
 /* This module's BTF, where struct p2pmap_policy_ops is, for p2pmap_policy_prog_decides(). */
 static const struct btf *policy_btf;
 /* On while a slot may hold a policy: without one, decisions skip the policy path (decide.c). */
@@ -323,12 +330,12 @@ static u32 policy_ask(struct p2pmap_policy *p, struct p2pmap_policy_call *call,
 		 * written. Saved and restored, in case a decision ever runs in an interrupt
 		 * of another.
 		 */
-		preempt_disable();
-		prev = this_cpu_read(p2pmap_policy_call_cur);
-		this_cpu_write(p2pmap_policy_call_cur, call);
+		local_lock(&p2pmap_policy_call_cur.lock);
+		prev = this_cpu_read(p2pmap_policy_call_cur.call);
+		this_cpu_write(p2pmap_policy_call_cur.call, call);
 		v = p->ops->decide(&call->ctx);
-		this_cpu_write(p2pmap_policy_call_cur, prev);
-		preempt_enable();
+		this_cpu_write(p2pmap_policy_call_cur.call, prev);
+		local_unlock(&p2pmap_policy_call_cur.lock);
 	} else {
 		v = p->ops->decide(&call->ctx);
 	}
@@ -363,9 +370,8 @@ struct policy_hold {
 
 /*
  * Ask @p (active, may be NULL) and @s (shadow, may be NULL, and is when @sh is NULL), as
- * p2pmap_policy_decide() says; @hold is what @p said of its answer. Its own function so that
- * the context it fills is declared only when a policy is asked: CONFIG_INIT_STACK_ALL_ZERO
- * clears such a variable where it is declared, and a cached answer need not pay for it.
+ * p2pmap_policy_decide() says; @hold is what @p said of its answer. Both are asked with
+ * one context, filled once.
  */
 static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 						struct p2pmap_policy *s,
@@ -406,8 +412,9 @@ static __always_inline const char *ask_policies(struct p2pmap_policy *p,
 }
 
 /*
- * p2pmap_policy_decide() for @p (the active policy, or NULL) past its fast path: all but a
- * cached answer with no shadow to ask.
+ * p2pmap_policy_decide() for @p (the active policy, or NULL) past its fast path: everything
+ * that is not a cached answer with no shadow to ask (the cache is looked up again, for a
+ * decision with a shadow).
  */
 static __always_inline const char *policy_decide(struct p2pmap_policy *p,
 						 struct p2pmap_pair *pair,
@@ -525,14 +532,14 @@ const char *p2pmap_policy_decide(struct p2pmap_pair *pair, const struct p2pmap_r
 }
 
 /**
- * p2pmap_policy_retag() - what policies read has changed: forget their cached answers
+ * p2pmap_policy_data_changed() - what policies read has changed: forget their cached answers
  *
  * Starts a new generation, so that no answer cached in an older one is used again
  * (vcache.h), whichever policy instance gave it, attached now or attaching meanwhile. The
  * caller has made its change before: the increment is fully ordered, and a decision reads
  * the generation (acquire) before it asks the policy.
  */
-void p2pmap_policy_retag(void)
+void p2pmap_policy_data_changed(void)
 {
 	atomic64_inc_return(&policy_gen);
 }

@@ -23,7 +23,7 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/seqlock.h>
-#include <linux/spinlock.h>
+#include <linux/spinlock.h>	/* raw: a reader never sleeps, on PREEMPT_RT either */
 #include <linux/types.h>
 
 #include "../include/uapi/p2pmap.h"
@@ -41,7 +41,7 @@
  *	P2PMAP_REASON_POLICY
  * @min_len: the shortest request the answer holds for
  * @max_len: the longest (both within the key's size class)
- * @gen: the generation of the policies' data it was given under (p2pmap_policy_gen())
+ * @gen: the generation of the policies' data it was given under (policy.c)
  */
 struct p2pmap_vcache_entry {
 	u64 tagv;
@@ -58,15 +58,15 @@ struct p2pmap_vcache_entry {
  * @entry: by p2pmap_vcache_key()
  */
 struct p2pmap_vcache {
-	spinlock_t lock;	/* serializes writers of @entry */
-	seqcount_spinlock_t seq;
+	raw_spinlock_t lock;	/* serializes writers of @entry */
+	seqcount_raw_spinlock_t seq;
 	struct p2pmap_vcache_entry entry[P2PMAP_VCACHE_KEYS];
 };
 
 static inline void p2pmap_vcache_init(struct p2pmap_vcache *c)
 {
-	spin_lock_init(&c->lock);
-	seqcount_spinlock_init(&c->seq, &c->lock);
+	raw_spin_lock_init(&c->lock);
+	seqcount_raw_spinlock_init(&c->seq, &c->lock);
 }
 
 /* The request's size class, as the shadow statistics and the cache count it. */
@@ -135,7 +135,7 @@ static inline void p2pmap_vcache_put(struct p2pmap_vcache *c, unsigned int key, 
 				     u64 gen, u32 verdict, u64 min_len, u64 max_len)
 {
 	BUILD_BUG_ON(P2PMAP_VERDICT_REJECT > 3);
-	if (!spin_trylock(&c->lock))
+	if (!raw_spin_trylock(&c->lock))
 		return;
 	write_seqcount_begin(&c->seq);
 	c->entry[key] = (struct p2pmap_vcache_entry){
@@ -145,7 +145,7 @@ static inline void p2pmap_vcache_put(struct p2pmap_vcache *c, unsigned int key, 
 		.gen = gen,
 	};
 	write_seqcount_end(&c->seq);
-	spin_unlock(&c->lock);
+	raw_spin_unlock(&c->lock);
 }
 
 #endif /* _P2PMAP_VCACHE_H */
