@@ -92,17 +92,25 @@ gfp_t p2pmap_bounce_gfp(struct device *client, u64 limit);
 bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt);
 
 /**
- * struct p2pmap_policy_call - one ->decide() call: its context, and what the policy said of it
- * @ctx: the context the policy reads (the only way a policy reaches this struct)
- * @holds: ->decide() called p2pmap_verdict_holds() with a range holding the request's length
+ * struct p2pmap_verdict_range - for which request lengths a policy said its answer holds
+ * @holds: it said so (p2pmap_verdict_holds(), with a range holding the request's length)
  * @min_len: the shortest length of that range
  * @max_len: the longest
  */
-struct p2pmap_policy_call {
-	struct p2pmap_policy_ctx ctx;
+struct p2pmap_verdict_range {
 	bool holds;
 	u64 min_len;
 	u64 max_len;
+};
+
+/**
+ * struct p2pmap_policy_call - one ->decide() call: its context, and what the policy said of it
+ * @ctx: the context the policy reads (the only way a policy reaches this struct)
+ * @range: what it said with p2pmap_verdict_holds()
+ */
+struct p2pmap_policy_call {
+	struct p2pmap_policy_ctx ctx;
+	struct p2pmap_verdict_range range;
 };
 
 /* policy.c: BPF policies. */

@@ -47,9 +47,7 @@ __bpf_kfunc void p2pmap_verdict_holds(const struct p2pmap_policy_ctx *ctx, u64 m
 
 	if (!call || ctx != &call->ctx || min_len > ctx->req.len || max_len < ctx->req.len)
 		return;
-	call->min_len = min_len;
-	call->max_len = max_len;
-	call->holds = true;
+	call->range = (struct p2pmap_verdict_range){ true, min_len, max_len };
 }
 
 /**
