@@ -150,19 +150,21 @@ int p2pmap_rules_write(struct p2pmap_rules_write *w)
 
 	if (w->reserved)
 		return -EINVAL;
-	if (w->op == P2PMAP_RULES_PUT) {
+	switch (w->op) {
+	case P2PMAP_RULES_PUT:
 		if (rule.nr_ranges > P2PMAP_RULE_RANGES || rule.reserved)
 			return -EINVAL;
 		for (i = 0; i < P2PMAP_RULE_RANGES; i++)
 			if (rule.range[i].reserved)
 				return -EINVAL;
-	}
-	if (w->op == P2PMAP_RULES_PUT)
 		ret = bpf_map_update_elem(&p2pmap_rules, &key, &rule, BPF_ANY);
-	else if (w->op == P2PMAP_RULES_DEL)
+		break;
+	case P2PMAP_RULES_DEL:
 		ret = bpf_map_delete_elem(&p2pmap_rules, &key);
-	else
+		break;
+	default:
 		return -EINVAL;
+	}
 	if (!ret)
 		p2pmap_policy_changed();
 	return ret;
