@@ -682,11 +682,11 @@ static void test_rules_cache(void)
 	struct p2pmap_rule_key key = { m_addr(A), m_addr(sw) };
 	struct p2pmap_rule val = { .nr_ranges = 1, .range = { RANGE(0, UINT64_MAX, P2PMAP_VERDICT_P2P) } };
 	struct p2pmap_rules_write bad = { .op = 99 };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &bad, .ctx_size_in = sizeof(bad));
 	struct bpf_link *link;
 	struct bpf_map *map;
 	uint64_t hits;
 	int k[3], ret;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &bad, .ctx_size_in = sizeof(bad));
 
 	if (!s)
 		tap_bail("load rules: %s", strerror(errno));
