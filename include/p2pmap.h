@@ -16,7 +16,8 @@
  *	for_each_sgtable_dma_sg(p2pmap_sgtable(map), sg, i)
  *		program_device(sg_dma_address(sg), sg_dma_len(sg));
  *	wait_for_device();
- *	p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory
+ *	ret = p2pmap_unmap(map);	// copies bounced data back to the user's P2P memory;
+ *	return ret;			// an error: the device's data did not all arrive
  *
  * Every call's kernel-doc says what it needs and returns; the DOC: sections below are the
  * rules the calls share (scripts/kernel-doc -rst renders them).
@@ -135,6 +136,10 @@ struct p2pmap_reg;
  * - Take-downs of a handle are serialised: when UNMAP returns, nothing copies into the
  *   buffer any more. A revoke or unregistration that comes during a take-down's copy back
  *   waits for it.
+ * - A copy back that could not deliver all of the device's data, because part of the buffer
+ *   is P2P memory of a provider being unbound or gone, delivers the rest and fails with
+ *   ENODEV: the unmap calls (p2pmap_unmap(), p2pmap_io_unmap()), UNMAP and the sync calls
+ *   say so, and the I/O must fail rather than report a buffer it never got.
  * - The pages a /dev/p2pmap handle pins are charged to its owner's RLIMIT_MEMLOCK
  *   (mm->pinned_vm): over the limit MAP fails with ENOMEM, CAP_IPC_LOCK lifts the limit.
  *   A driver's own one-I/O mappings are not charged.
@@ -195,9 +200,9 @@ struct sg_table *p2pmap_sgtable(struct p2pmap_mapping *map);
 void p2pmap_summary(struct p2pmap_mapping *map, struct p2pmap_summary *sum);
 int p2pmap_sync_for_device(struct p2pmap_mapping *map);
 int p2pmap_sync_for_cpu(struct p2pmap_mapping *map);
-void p2pmap_unmap(struct p2pmap_mapping *map);
+int p2pmap_unmap(struct p2pmap_mapping *map);
 int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written);
-void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
+int p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
 
 /**
  * DOC: One-shot mappings
@@ -207,7 +212,8 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  * p2pmap_map_user() with the same pins, decisions, bounce path and rules, but a buffer of up
  * to %P2PMAP_IO_PAGES pages that the client reaches directly, all RAM or all P2P memory of one
  * provider that the decision sends peer to peer, is mapped with nothing allocated: one pin
- * call, one decision (none for RAM), one dma_map_sgtable() of a table in the caller's struct.
+ * call, one decision (none for RAM), and one dma_map_page() for a physically contiguous run of
+ * RAM or one dma_map_sgtable() of a table in the caller's struct.
  * Every other buffer goes through p2pmap_map_user(), its mapping held in the struct, and the
  * calls are the same.
  *
@@ -241,6 +247,8 @@ void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  * @dir: DMA direction
  * @bus: the entries are PCI bus addresses: no CPU sync touches them
  * @ram: the pages are RAM (dirtied at unmap if the device may have written them)
+ * @single: one entry of RAM, mapped, synced and unmapped as one page range
+ *	(dma_map_page()), not as a table
  */
 struct p2pmap_io {
 	struct p2pmap_mapping *map;
@@ -252,6 +260,7 @@ struct p2pmap_io {
 	enum dma_data_direction dir;
 	bool bus;
 	bool ram;
+	bool single;
 };
 
 int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uaddr, size_t len,
@@ -260,7 +269,7 @@ struct sg_table *p2pmap_io_sgtable(struct p2pmap_io *io);
 void p2pmap_io_summary(struct p2pmap_io *io, struct p2pmap_summary *sum);
 int p2pmap_io_sync_for_device(struct p2pmap_io *io);
 int p2pmap_io_sync_for_cpu(struct p2pmap_io *io);
-void p2pmap_io_unmap(struct p2pmap_io *io, size_t written);
+int p2pmap_io_unmap(struct p2pmap_io *io, size_t written);
 
 /**
  * DOC: Registrations

@@ -415,8 +415,10 @@ static void bounce_read(void *to, struct page *page, unsigned int off, unsigned 
  * A device that is gone (surprise removal: its channel failed for good) has no memory left to
  * write: what the client wrote for it is lost, and the CPU does not write into a BAR that is
  * no longer there. A device in error recovery (frozen) may come back: it is written.
+ * Return: false when the bytes were dropped, so the caller can say the data was lost.
  */
-static void bounce_write(struct page *page, unsigned int off, const void *from, unsigned int len)
+static bool bounce_write(struct page *page, unsigned int off, const void *from,
+			 unsigned int len)
 {
 	void *to = page_address(page) + off;
 
@@ -424,12 +426,13 @@ static void bounce_write(struct page *page, unsigned int off, const void *from, 
 		struct pci_dev *provider = p2pmap_page_provider(page);
 
 		if (!provider || provider_gone(provider))
-			return;
+			return false;
 		p2pmap_iocopy_to_dev(to, from, len);
 		p2pmap_count(bytes_devmem_written, len);
 	} else {
 		memcpy(to, from, len);
 	}
+	return true;
 }
 
 /**
@@ -504,8 +507,10 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
 		map->copy_err = copy_check(map, n, NULL, false);
 		if (map->copy_err)
 			return map->copy_err;
-		bounce_write(page, off, page_address(sg_page(dsg)) + off, n);
-		map->copied += n;
+		if (bounce_write(page, off, page_address(sg_page(dsg)) + off, n))
+			map->copied += n;
+		else
+			map->copy_lost = true;	/* the walk goes on: the rest is delivered */
 	}
 	map->copy_left -= n;
 	return map->copy_left ? 0 : 1;	/* nothing left: stop the walk */
@@ -519,8 +524,8 @@ int p2pmap_bounce_copy_out(struct p2pmap_mapping *map, struct scatterlist *dsg,
  * @len: bytes, at most one bounce chunk
  * @in: into the chunk (the memory is read) or back (it is written)
  *
- * Return: 0, or -ENODEV when the device memory to read is gone (surprise removal); a write
- * to it is dropped then, as bounce_write() says.
+ * Return: 0, or -ENODEV when the device memory is gone (surprise removal): nothing was read,
+ * or the write was dropped, as bounce_write() says.
  */
 int p2pmap_bounce_copy_span(void *bounce, struct page *page, unsigned int off, size_t len,
 			    bool in)
@@ -535,10 +540,9 @@ int p2pmap_bounce_copy_span(void *bounce, struct page *page, unsigned int off, s
 				return -ENODEV;
 		}
 		bounce_read(bounce, page, off, len);
-	} else {
-		bounce_write(page, off, bounce, len);
+		return 0;
 	}
-	return 0;
+	return bounce_write(page, off, bounce, len) ? 0 : -ENODEV;
 }
 
 int p2pmap_bounce_free_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,

@@ -82,7 +82,7 @@ struct p2pmap_mapping *p2pmap_map_user_decided(struct device *client, unsigned l
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run);
-u32 p2pmap_decide_no_pair(struct device *client, u32 *reason);
+int p2pmap_choose(struct p2pmap_choice *ch, struct device *client);
 
 /* reach.c */
 bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top, bool override);

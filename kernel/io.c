@@ -27,6 +27,7 @@ static int io_decide(struct p2pmap_io *io, struct device *client, struct page *p
 		     unsigned int nr, phys_addr_t top, struct p2pmap_choice *ch, bool *fast)
 {
 	struct pci_dev *provider = p2pmap_page_provider(page);
+	int ret;
 	u32 kv;
 
 	if (!provider)
@@ -41,14 +42,9 @@ static int io_decide(struct p2pmap_io *io, struct device *client, struct page *p
 		.req.nr_pages = nr,
 		.req.top = top,
 	};
-	ch->pair = p2pmap_pair_get(provider, to_pci_dev(client));
-	if (IS_ERR(ch->pair)) {
-		int ret = PTR_ERR(ch->pair);
-
-		ch->pair = NULL;
+	ret = p2pmap_choose(ch, client);
+	if (ret)
 		return ret;
-	}
-	ch->verdict = p2pmap_decide(ch->pair, &ch->req, &ch->reason, &ch->shadow, false);
 	if (ch->verdict == P2PMAP_VERDICT_REJECT)
 		return -EPERM;
 	kv = ch->pair->facts.kernel_verdict;
@@ -57,13 +53,37 @@ static int io_decide(struct p2pmap_io *io, struct device *client, struct page *p
 	return 0;
 }
 
-/* The DMA mapping itself, on its own so fault injection can fail it (as p2pmap_dma_map()). */
-static noinline int p2pmap_io_dma_map(struct device *client, struct sg_table *sgt,
-				      enum dma_data_direction dir)
+/*
+ * The DMA mapping itself, on its own so fault injection can fail it (as p2pmap_dma_map()).
+ * One run of RAM is one dma_map_page(), as nvme-pci maps a simple request: no walk of the
+ * table, which the DMA API's map_sg and unmap_sg would take. P2P memory goes through
+ * dma_map_sgtable() whatever its length: only the table's map knows the pair's bus address.
+ */
+static noinline int p2pmap_io_dma_map(struct device *client, struct p2pmap_io *io)
 {
-	return dma_map_sgtable(client, sgt, dir, 0);
+	struct scatterlist *sg = io->sg;
+	dma_addr_t addr;
+
+	if (!io->single)
+		return dma_map_sgtable(client, &io->sgt, io->dir, 0);
+	addr = dma_map_page(client, sg_page(sg), sg->offset, sg->length, io->dir);
+	if (dma_mapping_error(client, addr))
+		return -ENOMEM;
+	sg_dma_address(sg) = addr;
+	sg_dma_len(sg) = sg->length;
+	io->sgt.nents = 1;
+	return 0;
 }
 ALLOW_ERROR_INJECTION(p2pmap_io_dma_map, ERRNO);
+
+/* Undo p2pmap_io_dma_map() (which does the CPU sync; dma-direct skips a bus-address entry). */
+static void io_dma_unmap(struct device *client, struct p2pmap_io *io)
+{
+	if (io->single)
+		dma_unmap_page(client, sg_dma_address(io->sg), sg_dma_len(io->sg), io->dir);
+	else
+		dma_unmap_sgtable(client, &io->sgt, io->dir, 0);
+}
 
 /* Count @ch's decision (if one was made) with @ret, and drop its pair. */
 static void io_put_choice(struct p2pmap_choice *ch, int ret)
@@ -143,6 +163,7 @@ static bool io_lay_out(struct p2pmap_io *io, struct device *client, struct page 
 	io->sgt.orig_nents = n;
 	io->sgt.nents = 0;
 	io->ram = !p2p;
+	io->single = io->ram && n == 1;
 	return true;
 }
 
@@ -173,7 +194,8 @@ static void io_trace_failed(struct device *client, size_t len, enum dma_data_dir
  * Context: as for p2pmap_map_user().
  * Return: 0, or an error as from p2pmap_map_user() (@io then holds nothing), or, on the
  * storage's own path, -EIO (a DMA address beyond the client's mask) or an error of the DMA
- * API's map (-EREMOTEIO: P2P memory the DMA API refuses to map for the client).
+ * API's map (-ENOMEM: no IOVA space for it; -EREMOTEIO: P2P memory the DMA API refuses to
+ * map for the client).
  */
 int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uaddr, size_t len,
 		  enum dma_data_direction dir, unsigned int flags)
@@ -203,6 +225,7 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	io->dir = dir;
 	io->bus = false;
 	io->ram = false;
+	io->single = false;
 	ch.pair = NULL;
 	/* @len first: @nr is only meaningful for a length the fast path may take. */
 	if (!len || len > READ_ONCE(p2pmap_max_map_bytes) || nr > P2PMAP_IO_PAGES || !client ||
@@ -236,7 +259,7 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 		return io_map_general(io, client, uaddr, len, flags, &ch);
 	}
 
-	ret = p2pmap_io_dma_map(client, &io->sgt, dir);
+	ret = p2pmap_io_dma_map(client, io);
 	if (ret)
 		goto unpin;
 	/* What the DMA API made of it, not what the pair's facts predict (swiotlb, dma_ops). */
@@ -244,7 +267,7 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	if (!p2pmap_dma_table_reachable(client, &io->sgt)) {
 		dev_warn_ratelimited(client,
 				     "p2pmap: a DMA address beyond the device's mask; mapping refused\n");
-		dma_unmap_sgtable(client, &io->sgt, dir, 0);
+		io_dma_unmap(client, io);
 		ret = -EIO;
 		goto unpin;
 	}
@@ -317,7 +340,10 @@ int p2pmap_io_sync_for_device(struct p2pmap_io *io)
 {
 	if (io->map)
 		return p2pmap_sync_for_device(io->map);
-	if (!io->bus)
+	if (io->single)
+		dma_sync_single_for_device(io->dev, sg_dma_address(io->sg), sg_dma_len(io->sg),
+					   io->dir);
+	else if (!io->bus)
 		dma_sync_sgtable_for_device(io->dev, &io->sgt, io->dir);
 	return 0;
 }
@@ -335,7 +361,10 @@ int p2pmap_io_sync_for_cpu(struct p2pmap_io *io)
 {
 	if (io->map)
 		return p2pmap_sync_for_cpu(io->map);
-	if (!io->bus)
+	if (io->single)
+		dma_sync_single_for_cpu(io->dev, sg_dma_address(io->sg), sg_dma_len(io->sg),
+					io->dir);
+	else if (!io->bus)
 		dma_sync_sgtable_for_cpu(io->dev, &io->sgt, io->dir);
 	return 0;
 }
@@ -351,8 +380,11 @@ EXPORT_SYMBOL_GPL(p2pmap_io_sync_for_cpu);
  * bug, as an unmap of an address the DMA API never gave.
  *
  * Context: process context, may sleep.
+ * Return: 0, or as p2pmap_unmap_written() for a mapping that took the general path (a bounced
+ * buffer whose copy back did not deliver all of the device's data: fail the I/O). @io holds
+ * nothing afterwards either way.
  */
-void p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
+int p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
 {
 	u64 ns = trace_p2pmap_unmap_enabled() ? ktime_get_ns() : 0;
 	struct device *client = io->dev;
@@ -360,17 +392,17 @@ void p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
 	bool dirty = io->ram && (io->dir == DMA_FROM_DEVICE || io->dir == DMA_BIDIRECTIONAL);
 	struct scatterlist *sg;
 	unsigned int i;
+	int ret;
 
 	if (io->map) {
-		p2pmap_unmap_written(io->map, written);
+		ret = p2pmap_unmap_written(io->map, written);
 		io->map = NULL;
 		io->dev = NULL;
-		return;
+		return ret;
 	}
 	if (!client)
-		return;
-	/* The unmap does the CPU sync (dma-direct skips a PCI bus-address entry). */
-	dma_unmap_sgtable(client, &io->sgt, io->dir, 0);
+		return 0;
+	io_dma_unmap(client, io);
 	for_each_sgtable_sg(&io->sgt, sg, i)
 		unpin_user_page_range_dirty_lock(sg_page(sg),
 						 DIV_ROUND_UP(sg->offset + sg->length, PAGE_SIZE),
@@ -380,5 +412,6 @@ void p2pmap_io_unmap(struct p2pmap_io *io, size_t written)
 	p2pmap_count(mappings_active, -1);
 	if (trace_p2pmap_unmap_enabled())
 		trace_p2pmap_unmap(client, io->len, 0, ns ? ktime_get_ns() - ns : 0);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(p2pmap_io_unmap);

@@ -110,10 +110,10 @@ static bool dir_reads_back(enum dma_data_direction dir)
  */
 static long decide_all(struct p2pmap_mapping *map)
 {
-	struct pci_dev *client = dev_is_pci(map->client) ? to_pci_dev(map->client) : NULL;
 	unsigned int s, c, room = 1;
 	struct p2pmap_choice *ch;
 	long bounce_pages = 0;
+	int ret;
 
 	/*
 	 * Gather the providers and what the mapping asks of each. The array grows with the
@@ -174,19 +174,9 @@ static long decide_all(struct p2pmap_mapping *map)
 			pre->pair = NULL;
 			continue;
 		}
-		if (!client) {
-			ch[c].verdict = p2pmap_decide_no_pair(map->client, &ch[c].reason);
-			continue;
-		}
-		ch[c].pair = p2pmap_pair_get(ch[c].provider, client);
-		if (IS_ERR(ch[c].pair)) {
-			long ret = PTR_ERR(ch[c].pair);
-
-			ch[c].pair = NULL;
+		ret = p2pmap_choose(&ch[c], map->client);
+		if (ret)
 			return ret;
-		}
-		ch[c].verdict = p2pmap_decide(ch[c].pair, &ch[c].req, &ch[c].reason,
-					      &ch[c].shadow, false);
 	}
 	for (c = 0; c < map->nr_choices; c++)
 		if (ch[c].verdict == P2PMAP_VERDICT_REJECT)
@@ -859,10 +849,11 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu_written);
  * this says the device wrote all of the buffer; p2pmap_unmap_written() says how much.
  *
  * Context: process context, may sleep; the copy back reschedules.
+ * Return: as p2pmap_unmap_written().
  */
-void p2pmap_unmap(struct p2pmap_mapping *map)
+int p2pmap_unmap(struct p2pmap_mapping *map)
 {
-	p2pmap_unmap_written(map, map->len);
+	return p2pmap_unmap_written(map, map->len);
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap);
 
@@ -877,22 +868,31 @@ EXPORT_SYMBOL_GPL(p2pmap_unmap);
  * skipped the copy in at map time, this is what makes a short device write (a short read
  * from a disk or the network) safe; without it, it saves the copy of what was not written.
  *
+ * The mapping is gone whatever this returns; an error says the device's data did not all
+ * reach the buffer, and the I/O must fail.
+ *
  * Context: process context, may sleep.
+ * Return: 0, or the copy back's error: -ENODEV (part of the buffer is P2P memory whose
+ * provider is being unbound or is gone: the device's bytes for it were dropped, the rest
+ * delivered); a /dev/p2pmap mapping's copy also stops on a fatal signal or a take-down
+ * (-EINTR, -ENODEV: the buffer holds the device's data up to there).
  */
-void p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
+int p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 {
 	u64 start = trace_p2pmap_unmap_enabled() ? ktime_get_ns() : 0;
 	struct device *client = map->client;	/* still the caller's after release() */
 	u64 len = map->len, bounced = map->sum.bytes_bounce;
+	int ret;
 
 	/* The unmap does the CPU sync, and skips PCI bus-address entries. */
 	p2pmap_runs_unmap(map);
 	map->dma_mapped = false;
-	copy_back(map, written);
+	ret = copy_back(map, written);
 	p2pmap_count(mappings_active, -1);
 	release(map);
 	if (trace_p2pmap_unmap_enabled())
 		trace_p2pmap_unmap(client, len, bounced, start ? ktime_get_ns() - start : 0);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(p2pmap_unmap_written);
 

@@ -94,17 +94,19 @@ void p2pmap_reg_uncharge(struct p2pmap_reg *h)
  * nobody said, so all of it, as UNMAP without P2PMAP_HANDLE_WRITTEN and as the DMA API's unmap
  * of a bounce buffer: a P2PMAP_MAP_DEVICE_WRITES mapping's bytes the device did not write
  * come back as the zeroes its bounce pages started with; nothing once a slice was taken,
- * whose syncs copied their own bytes): 0, or -ENODEV if another take-down
- * did. New slices fail from the start, and the slices in flight are waited for: their I/O
- * may still be using the mapping. A copy a SYNC is doing is stopped first; a take-down
- * already running is waited for, so that when this returns, nothing copies into the buffer
- * any more. The caller holds @h->client->inflight for reading, or is the client's
- * unregistration.
+ * whose syncs copied their own bytes): 0, -ENODEV if another take-down did, or the copy
+ * back's error (p2pmap_unmap_written(): the device's data did not all reach the buffer; the
+ * mapping is down all the same). New slices fail from the start, and the slices in flight
+ * are waited for: their I/O may still be using the mapping. A copy a SYNC is doing is
+ * stopped first; a take-down already running is waited for, so that when this returns,
+ * nothing copies into the buffer any more. The caller holds @h->client->inflight for
+ * reading, or is the client's unregistration.
  */
 int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 {
 	static const u64 zero;
 	struct p2pmap_mapping *map;
+	int ret = 0;
 
 	mutex_lock(&h->client->lock);
 	list_del_init(&h->node);
@@ -124,12 +126,13 @@ int p2pmap_reg_take_down(struct p2pmap_reg *h, const u64 *written)
 		/* Nothing to copy back: nor may the DMA API's unmap (swiotlb, cache syncs). */
 		if (written && !*written)
 			p2pmap_map_skip_cpu_sync(map);
-		p2pmap_unmap_written(map, written ? min_t(u64, *written, SIZE_MAX) : SIZE_MAX);
+		ret = p2pmap_unmap_written(map, written ? min_t(u64, *written, SIZE_MAX) :
+						     SIZE_MAX);
 		p2pmap_reg_uncharge(h);
 	}
 	up_write(&h->use);
 	mutex_unlock(&h->down);
-	return map ? 0 : -ENODEV;
+	return map ? ret : -ENODEV;
 }
 
 /*

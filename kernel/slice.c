@@ -234,14 +234,15 @@ static void sync_segs(struct p2pmap_slice *slice, bool for_cpu)
 
 /*
  * Copy the bounced bytes of [@off, @off + @len) of the registration into their bounce pages
- * (@in) or back. Reschedules every 256 KiB and stops on a fatal signal (-EINTR) or when the
- * device memory is gone (-ENODEV, bounce.c).
+ * (@in) or back. Reschedules every 256 KiB and stops on a fatal signal (-EINTR). Device memory
+ * that is gone (bounce.c) stops a copy in with -ENODEV; a copy back delivers the rest of the
+ * slice and then fails with -ENODEV, its bytes for that memory lost.
  */
 static int copy_spans(struct p2pmap_reg *h, u64 off, u64 len, bool in)
 {
 	unsigned int s = FIND_AT(h->spans, h->nr_spans, off);
 	u64 end = off + len, since = 0;
-	int ret;
+	int ret, lost = 0;
 
 	for (; s < h->nr_spans && h->spans[s].off < end; s++) {
 		const struct p2pmap_bounce_span *sp = &h->spans[s];
@@ -252,8 +253,9 @@ static int copy_spans(struct p2pmap_reg *h, u64 off, u64 len, bool in)
 			continue;
 		ret = p2pmap_bounce_copy_span(sp->bounce + skip, sp->page, sp->page_off + skip,
 					      b - a, in);
-		if (ret)
+		if (ret && in)
 			return ret;
+		lost = lost ?: ret;
 		since += b - a;
 		if (since >= P2PMAP_COPY_SLICE) {
 			since = 0;
@@ -268,7 +270,7 @@ static int copy_spans(struct p2pmap_reg *h, u64 off, u64 len, bool in)
 				return -ENODEV;
 		}
 	}
-	return 0;
+	return lost;
 }
 
 /**
@@ -309,7 +311,8 @@ EXPORT_SYMBOL_GPL(p2pmap_slice_sync_for_device);
  *
  * Context: process context, may sleep when the slice has bounced bytes.
  * Return: 0, -EINTR (a fatal signal stopped a long copy: the buffer holds the device's data
- * up to there).
+ * up to there), -ENODEV (a provider of bounced memory in the slice is gone: the bytes for its
+ * memory were dropped, the rest delivered; fail the I/O).
  */
 int p2pmap_slice_sync_for_cpu(struct p2pmap_slice *slice, size_t written)
 {

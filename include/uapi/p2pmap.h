@@ -314,7 +314,9 @@ struct p2pmap_map {
  * Errors: ENOENT (no such handle on this file, e.g. already unmapped), ENODEV (the client's
  * driver unregistered it, e.g. on unbind or removal, and p2pmap took the mapping down: data
  * of a bounced FROM_DEVICE/BIDIRECTIONAL mapping was copied back then; SYNC fails, UNMAP
- * releases the handle and still returns ENODEV).
+ * releases the handle and still returns ENODEV; or part of a bounced buffer is P2P memory
+ * whose provider is being unbound or is gone, and the device's bytes for it were dropped
+ * by the copy back, the rest delivered: the I/O failed, and UNMAP released the handle).
  */
 struct p2pmap_handle_arg {
 	__u32 argsz;

@@ -170,7 +170,8 @@ static int edu_dma(struct edu *edu, dma_addr_t addr, u32 len, bool to_ram)
 		edu_stop(edu);
 		return ret ?: -ENODEV;
 	}
-	return READ_ONCE(edu->gone) ? -ENODEV : 0;
+	/* All ones: the device went away before its removal reached the driver. */
+	return READ_ONCE(edu->gone) || cmd == ~0ULL ? -ENODEV : 0;
 }
 
 /* The DMA address of byte @off of a mapping and how many bytes follow it contiguously. */
@@ -378,7 +379,7 @@ static long edu_ioc_copy(struct edu *edu, void __user *uarg)
 	struct p2pmap_edu_copy arg;
 	unsigned int dst_flags = 0;
 	u32 argsz, i, nr;
-	int ret;
+	int ret, r;
 
 	ret = p2pmap_arg_in(&arg, sizeof(arg), offsetofend(struct p2pmap_edu_copy, dma_bytes),
 			    uarg, &argsz);
@@ -439,7 +440,8 @@ out:
 	 * engine wrote (half of what it moved: each byte was read, then written), all of it
 	 * otherwise.
 	 */
-	p2pmap_io_unmap(&dst.io, dst_flags ? arg.dma_bytes / 2 : arg.len);	/* if mapped */
+	r = p2pmap_io_unmap(&dst.io, dst_flags ? arg.dma_bytes / 2 : arg.len);	/* if mapped */
+	ret = ret ?: r;		/* the copy back did not deliver all of it: the copy failed */
 	p2pmap_io_unmap(&src.io, SIZE_MAX);
 	if (dst.reg)
 		p2pmap_reg_put(dst.reg);

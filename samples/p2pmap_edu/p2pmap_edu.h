@@ -56,8 +56,10 @@ struct p2pmap_edu_window {
  * copy. The statistics of a handle are those of its registration.
  * Errors: those of P2PMAP_IOC_MAP, plus ETIMEDOUT (the engine did not finish), EINVAL (a
  * window outside the buffers, a handle's part beyond its registration, or a handle of the
- * wrong direction), and for handles EBADF, ENOENT, EXDEV (see p2pmap_reg_get()) and ENODEV
- * (the registration was taken down or revoked).
+ * wrong direction), ENODEV (the edu went away, or @dst's bounced P2P memory belongs to a
+ * provider being unbound or gone: the engine's bytes for it were lost), and for handles
+ * EBADF, ENOENT, EXDEV (see p2pmap_reg_get()) and ENODEV (the registration was taken down
+ * or revoked).
  */
 struct p2pmap_edu_copy {
 	__u32 argsz;

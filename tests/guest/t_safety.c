@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "../kmod/p2pmap_test.h"
 
 #define PG 4096UL
 #define EDU_DRV "/sys/bus/pci/drivers/p2pmap_edu"
@@ -336,6 +337,62 @@ static void t_slow_copies(void)
 		tap_ok(!ret && dt < 5 && sret == -ENODEV,
 		       "unbinding B while a SYNC copies 16 MiB back into it: done in %.2f s, the SYNC fails with ENODEV (%d, SYNC %d)",
 		       dt, ret, sret);
+		close(f);
+		munmap(b, SLOW_LEN);
+		ret = lab_rebind_b(&lab, true);
+		tap_ok(!ret, "nvme binds B again (%d)", ret);
+	}
+
+	/*
+	 * An unmap copying 16 MiB back into B, for /dev/p2pmap (UNMAP) and for a driver
+	 * (p2pmap_unmap(), through the test module): B's unbind drops what was left to copy
+	 * into it, and the unmap says so instead of reporting a delivered buffer.
+	 */
+	for (int k = 0; k < 2; k++) {
+		void *b = p2pmem_map(&lab.prov_b, SLOW_LEN, NULL);
+		int f = p2pmap_open(), tfd = k ? open("/dev/p2pmap-test", O_RDWR) : -1;
+		int uret = 1, pp[2];
+		struct p2pmap_map m;
+
+		ret = 0;
+		if (!k) {
+			sysfs_write(SLOW_DELAY, "0");	/* the map itself copies nothing */
+			ret = xmap_flags(f, &lab.edu_rc, b, SLOW_LEN, P2PMAP_DIR_FROM_DEVICE,
+					 P2PMAP_MAP_DEVICE_WRITES, &m);
+			sysfs_write(SLOW_DELAY, v);
+		} else if (tfd < 0) {
+			ret = -errno;	/* p2pmap_test.ko is not loaded */
+		}
+		if (!ret && !pipe(pp)) {
+			pid = fork();
+			if (!pid) {
+				struct p2pmap_test_bounce tb = {
+					.argsz = sizeof(tb), .client = lab.edu_rc.addr,
+					.dir = P2PMAP_DIR_FROM_DEVICE,
+					.map_flags = P2PMAP_MAP_DEVICE_WRITES,
+					.addr = (uintptr_t)b, .len = SLOW_LEN,
+				};
+
+				if (!k)
+					uret = xunmap(f, m.handle);
+				else
+					uret = ioctl(tfd, P2PMAP_TEST_IOC_BOUNCE, &tb) ? -errno :
+					       tb.result;
+				if (write(pp[1], &uret, sizeof(uret)) < 0)
+					_exit(2);
+				_exit(0);
+			}
+			close(pp[1]);
+			sleep_ms(1500);
+			ret = write_bounded(NVME_DRV "/unbind", lab.prov_b.name, 20, &dt);
+			uret = pipe_ret(pp[0]);
+			reap_all();
+		}
+		tap_ok(!ret && dt < 5 && uret == -ENODEV,
+		       "unbinding B while %s copies 16 MiB back into it: done in %.2f s, the unmap fails with ENODEV (%d, unmap %d)",
+		       k ? "a driver's p2pmap_unmap()" : "an UNMAP", dt, ret, uret);
+		if (tfd >= 0)
+			close(tfd);
 		close(f);
 		munmap(b, SLOW_LEN);
 		ret = lab_rebind_b(&lab, true);

@@ -160,9 +160,13 @@ static void one_transfer(const struct lab_dev *prov, const struct lab_dev *edu, 
 		for (i = 0; i < nw; i++)
 			if (!check_pattern(dst + w[i].offset, PG, seed + i, NULL)) {
 				mismatches++;
-				fprintf(stderr, "# MISMATCH %s -> %s, %zu bytes, page %llu\n",
+				fprintf(stderr, "# MISMATCH %s -> %s, %zu bytes, %s, page %llu (dst bytes ram/p2p/bounce %llu/%llu/%llu)\n",
 					prov->name, edu->name, len,
-					(unsigned long long)(w[i].offset / PG));
+					to_ram ? "p2pmem to RAM" : "RAM to p2pmem",
+					(unsigned long long)(w[i].offset / PG),
+					(unsigned long long)c.dst_bytes[0],
+					(unsigned long long)c.dst_bytes[1],
+					(unsigned long long)c.dst_bytes[2]);
 			}
 		for (i = 0; i < 3; i++)
 			bytes_path[i] += c.src_bytes[i] + c.dst_bytes[i];

@@ -4,14 +4,17 @@
  * 1.5 MB/s with plain loads), for the safety tests: the lab's emulated CMBs copy far faster
  * than real device memory, so a copy that never yields would go unseen there.
  *
- * A kprobe on each copy callback spins before every bounced piece it is given, us_per_kib
- * for each KiB of the piece (a piece is at most one bounce chunk, 64 KiB). The spin runs with
+ * A kprobe on each copy callback spins before every bounced piece it copies, us_per_kib for
+ * each KiB of the piece (a piece is at most one bounce chunk, 64 KiB). The spin runs with
  * preemption off, as a slow non-posted read does; p2pmap itself must reschedule between
  * pieces, and must not call the callbacks for pieces it no longer copies.
  */
 #include <linux/delay.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
+
+#include "../../kernel/internal.h"
+#include "../../kernel/mapping.h"
 
 static unsigned int us_per_kib;
 module_param(us_per_kib, uint, 0644);
@@ -26,10 +29,16 @@ static void spin(unsigned long len)
 	udelay(us);
 }
 
-/* p2pmap_bounce_fill(map, page, off, len): always a bounced piece. */
+/*
+ * p2pmap_bounce_fill(map, page, off, len): always a bounced piece, read from the buffer but
+ * for a P2PMAP_MAP_DEVICE_WRITES mapping, whose chunk is only zeroed (RAM, at RAM's speed).
+ */
 static int fill_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	spin(regs_get_kernel_argument(regs, 3));
+	const struct p2pmap_mapping *map = (void *)regs_get_kernel_argument(regs, 0);
+
+	if (!map->device_writes)
+		spin(regs_get_kernel_argument(regs, 3));
 	return 0;
 }
 

@@ -559,10 +559,10 @@ static long ioc_bounce(void __user *uarg)
 			arg.result = table_copy(sgt, u64_to_user_ptr(arg.out), arg.len, true);
 		if (!arg.result && arg.in)
 			arg.result = table_copy(sgt, u64_to_user_ptr(arg.in), arg.len, false);
-		if (arg.flags & P2PMAP_TEST_BOUNCE_WRITTEN)
-			p2pmap_unmap_written(map, arg.written);
-		else
-			p2pmap_unmap(map);
+		ret = arg.flags & P2PMAP_TEST_BOUNCE_WRITTEN ?
+		      p2pmap_unmap_written(map, arg.written) : p2pmap_unmap(map);
+		arg.result = arg.result ?: ret;
+		ret = 0;
 	}
 	pci_dev_put(pdev);
 	if (copy_to_user(uarg, &arg, sizeof(arg)))

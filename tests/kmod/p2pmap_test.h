@@ -193,7 +193,8 @@ struct p2pmap_test_alternate {
  * @in: 0, or a user buffer of @len bytes written into the table, in buffer order, before the
  *	unmap (what the device would write)
  * @written: see @flags
- * @result: (out) 0, the mapping's negative errno, -EXDEV (an entry is not bounced)
+ * @result: (out) 0, the mapping's negative errno, -EXDEV (an entry is not bounced), or the
+ *	unmap's (its copy back did not deliver all of the device's data)
  * @nr_entries: (out) entries of the DMA-mapped table
  */
 struct p2pmap_test_bounce {
