@@ -95,37 +95,6 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 EXPORT_SYMBOL_NS_GPL(p2pmap_decide, P2PMAP_NS);	/* the test module's benchmarks only */
 
 /**
- * p2pmap_choose() - make one provider's choice within a mapping
- * @ch: the choice, its provider and request set; its pair, verdict, reason and shadow are
- *	filled in
- * @client: the client
- *
- * The pair's lookup (which takes the reference @ch then holds) and p2pmap_decide(). P2P DMA
- * needs both ends on PCI: for any other client there is no pair, and the verdict is BOUNCE.
- *
- * Context: may sleep (to make the pair on first use).
- * Return: 0, or an error of p2pmap_pair_get() (@ch->pair is then NULL and nothing decided).
- */
-int p2pmap_choose(struct p2pmap_choice *ch, struct device *client)
-{
-	ch->pair = NULL;
-	if (!dev_is_pci(client)) {
-		ch->reason = P2PMAP_REASON_CLIENT_NOT_PCI;
-		ch->verdict = P2PMAP_VERDICT_BOUNCE;
-		return 0;
-	}
-	ch->pair = p2pmap_pair_get(ch->provider, to_pci_dev(client));
-	if (IS_ERR(ch->pair)) {
-		int ret = PTR_ERR(ch->pair);
-
-		ch->pair = NULL;
-		return ret;
-	}
-	ch->verdict = p2pmap_decide(ch->pair, &ch->req, &ch->reason, &ch->shadow, false);
-	return 0;
-}
-
-/**
  * p2pmap_ioc_explain() - P2PMAP_IOC_EXPLAIN: what a mapping of a pair would decide, and why
  * @uarg: struct p2pmap_explain
  *

@@ -74,7 +74,19 @@ struct p2pmap_choice {
 };
 
 /* map.c, for io.c */
-u32 p2pmap_dir_to_uapi(enum dma_data_direction dir);
+/* The UAPI direction (enum p2pmap_dir) of a DMA one; inline for the one-shot path. */
+static inline u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return P2PMAP_DIR_TO_DEVICE;
+	case DMA_FROM_DEVICE:
+		return P2PMAP_DIR_FROM_DEVICE;
+	default:
+		return P2PMAP_DIR_BIDIRECTIONAL;
+	}
+}
+
 struct p2pmap_mapping *p2pmap_map_user_decided(struct device *client, unsigned long uaddr,
 					       size_t len, enum dma_data_direction dir,
 					       unsigned int flags, struct p2pmap_choice *preset);
@@ -82,7 +94,39 @@ struct p2pmap_mapping *p2pmap_map_user_decided(struct device *client, unsigned l
 /* decide.c: the decision for one (mapping, provider). */
 u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		  u32 *reason, struct p2pmap_shadow_choice *shadow, bool dry_run);
-int p2pmap_choose(struct p2pmap_choice *ch, struct device *client);
+
+/**
+ * p2pmap_choose() - make one provider's choice within a mapping
+ * @ch: the choice, its provider and request set; its pair, verdict and reason are filled
+ *	in, and for a PCI client its shadow
+ * @client: the client
+ *
+ * The pair's lookup (which takes the reference @ch then holds) and p2pmap_decide(). P2P DMA
+ * needs both ends on PCI: for any other client there is no pair, and the verdict is BOUNCE.
+ *
+ * Inline: the one-shot path (io.c) pays no call for it.
+ *
+ * Context: may sleep (to make the pair on first use).
+ * Return: 0, or an error of p2pmap_pair_get() (@ch->pair is then NULL and nothing decided).
+ */
+static inline int p2pmap_choose(struct p2pmap_choice *ch, struct device *client)
+{
+	ch->pair = NULL;
+	if (!dev_is_pci(client)) {
+		ch->reason = P2PMAP_REASON_CLIENT_NOT_PCI;
+		ch->verdict = P2PMAP_VERDICT_BOUNCE;
+		return 0;
+	}
+	ch->pair = p2pmap_pair_get(ch->provider, to_pci_dev(client));
+	if (IS_ERR(ch->pair)) {
+		int ret = PTR_ERR(ch->pair);
+
+		ch->pair = NULL;
+		return ret;
+	}
+	ch->verdict = p2pmap_decide(ch->pair, &ch->req, &ch->reason, &ch->shadow, false);
+	return 0;
+}
 
 /* reach.c */
 bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top, bool override);

@@ -86,18 +86,6 @@ int p2pmap_dir_from_uapi(u32 dir, enum dma_data_direction *out)
 	return -EINVAL;
 }
 
-u32 p2pmap_dir_to_uapi(enum dma_data_direction dir)
-{
-	switch (dir) {
-	case DMA_TO_DEVICE:
-		return P2PMAP_DIR_TO_DEVICE;
-	case DMA_FROM_DEVICE:
-		return P2PMAP_DIR_FROM_DEVICE;
-	default:
-		return P2PMAP_DIR_BIDIRECTIONAL;
-	}
-}
-
 static bool dir_reads_back(enum dma_data_direction dir)
 {
 	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
@@ -749,7 +737,8 @@ EXPORT_SYMBOL_GPL(p2pmap_summary);
 static int copy_out_piece(struct p2pmap_mapping *map, struct scatterlist *dsg,
 			  struct page *page, unsigned int off, unsigned int len, bool bounced)
 {
-	if (bounced && is_pci_p2pdma_page(page)) {
+	/* Lost only if a byte of it was to be copied: the walk visits one piece past the end. */
+	if (bounced && map->copy_left && is_pci_p2pdma_page(page)) {
 		struct pci_dev *provider = p2pmap_page_provider(page);
 
 		if (provider && p2pmap_provider_unbinding(provider)) {
@@ -830,8 +819,9 @@ EXPORT_SYMBOL_GPL(p2pmap_sync_for_cpu);
  *
  * Context: process context, may sleep: a long copy reschedules.
  * Return: 0, or -ENODEV when part of the buffer is P2P memory whose provider is being
- * unbound: that part was not copied (it goes with the unbind). (A /dev/p2pmap mapping's copy
- * back also stops on a fatal signal or a take-down: -EINTR, -ENODEV.)
+ * unbound or is gone: the device's bytes for it were dropped (that memory goes with the
+ * unbind), the rest delivered. (A /dev/p2pmap mapping's copy back also stops on a fatal
+ * signal or a take-down: -EINTR, -ENODEV.)
  */
 int p2pmap_sync_for_cpu_written(struct p2pmap_mapping *map, size_t written)
 {
@@ -874,8 +864,8 @@ EXPORT_SYMBOL_GPL(p2pmap_unmap);
  * Context: process context, may sleep.
  * Return: 0, or the copy back's error: -ENODEV (part of the buffer is P2P memory whose
  * provider is being unbound or is gone: the device's bytes for it were dropped, the rest
- * delivered); a /dev/p2pmap mapping's copy also stops on a fatal signal or a take-down
- * (-EINTR, -ENODEV: the buffer holds the device's data up to there).
+ * delivered); a /dev/p2pmap mapping's copy also stops on a fatal signal (-EINTR: the
+ * buffer holds the device's data up to there).
  */
 int p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written)
 {
