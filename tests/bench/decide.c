@@ -130,15 +130,15 @@ int main(int argc, char **argv)
 		const char *shadow;
 		bool unfrozen;
 	} pol[] = {
-		{ NULL, "built-in", 0, NULL },
-		{ "topology", "topology", 0, NULL },
-		{ "size_threshold", "size_threshold", 0, NULL },
-		{ "numa_local", "numa_local", 0, NULL },
-		{ "bounce_all", "bounce_all", 0, NULL },
-		{ "rules", "rules(1000)", 1000, NULL },
+		{ NULL, "built-in", 0, NULL, false },
+		{ "topology", "topology", 0, NULL, false },
+		{ "size_threshold", "size_threshold", 0, NULL, false },
+		{ "numa_local", "numa_local", 0, NULL, false },
+		{ "bounce_all", "bounce_all", 0, NULL, false },
+		{ "rules", "rules(1000)", 1000, NULL, false },
 		/* Its map unfrozen: nothing cached, every decision does all nine lookups. */
 		{ "rules", "rules(1000),unfrozen", 1000, NULL, true },
-		{ "topology", "topology+shadow", 0, "size_threshold" },
+		{ "topology", "topology+shadow", 0, "size_threshold", false },
 	};
 	struct figure byn[ARRAY_SIZE(counts)], byp[ARRAY_SIZE(pol)], map4k = { 0 };
 	uint32_t verdict, vp[ARRAY_SIZE(pol)];
