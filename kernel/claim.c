@@ -2,6 +2,7 @@
 /*
  * Overlap claims: no cache line of a device-writable mapping is in another one.
  */
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/hash.h>
 #include <linux/mm.h>
@@ -127,6 +128,12 @@ static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phy
  * piece the other needs: only the first of two mappings made one after the other is sure to
  * succeed.
  *
+ * A driver's own mapping (not /dev/p2pmap's, nor a registration's) of RAM the client reaches
+ * directly, for a DMA-coherent client, is not claimed: nothing bounces it and no cache
+ * maintenance touches it, so an overlap can garble only the overlapping bytes, as two
+ * dma_map_sg() of one buffer can, the DMA API's contract (docs/contract.md). The claims of
+ * the others then keep them apart from each other, not from it.
+ *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */
 int p2pmap_claim(struct p2pmap_mapping *map)
@@ -140,6 +147,12 @@ int p2pmap_claim(struct p2pmap_mapping *map)
 
 	if (map->dir == DMA_TO_DEVICE)
 		return 0;
+	if (!map->uapi && dev_is_dma_coherent(map->client)) {
+		for (i = 0; i < map->nr_segs && map->segs[i].kind == P2PMAP_SEG_RAM; i++)
+			;
+		if (i == map->nr_segs)
+			return 0;
+	}
 	for_each_sgtable_sg(map->src, sg, i)
 		n += sg_claim_span(sg, align, &start, &last);
 	map->ranges = &map->inline_range;

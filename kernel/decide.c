@@ -85,10 +85,12 @@ u32 p2pmap_decide(struct p2pmap_pair *pair, const struct p2pmap_request *req,
 		if (shadow && shadow->verdict == P2PMAP_VERDICT_P2P)
 			shadow->reason = P2PMAP_REASON_VERIFIED_OVERRIDE;
 	}
-	trace_p2pmap_decision(pair->provider, pair->client, r.len, r.dir,
-			      pair->facts.kernel_verdict, pair->facts.distance, by ?: "builtin",
-			      verdict, *reason, sh_name ?: "", shadow ? shadow->verdict : 0,
-			      dry_run);
+	/* Tested first: the compiler otherwise computes the arguments on every decision. */
+	if (trace_p2pmap_decision_enabled())
+		trace_p2pmap_decision(pair->provider, pair->client, r.len, r.dir,
+				      pair->facts.kernel_verdict, pair->facts.distance,
+				      by ?: "builtin", verdict, *reason, sh_name ?: "",
+				      shadow ? shadow->verdict : 0, dry_run);
 	rcu_read_unlock();
 	return verdict;
 }

@@ -617,7 +617,8 @@ void p2pmap_map_skip_cpu_sync(struct p2pmap_mapping *map)
  * Return: the mapping, or an ERR_PTR: -EINVAL (bad argument, range or flag), -EFAULT (range not
  * mapped, or not writable for a device-written mapping), -ENOMEM, -EBUSY (bounce cap),
  * -EPERM (a provider was rejected), -ENXIO (a P2P page whose provider cannot be found),
- * -EADDRINUSE (device-writable and overlapping another device-writable mapping), -ENODEV (a
+ * -EADDRINUSE (device-writable and overlapping another device-writable mapping, where the
+ * overlap rule applies: DOC: DMA addresses), -ENODEV (a
  * provider or the client is being removed), -EOPNOTSUPP (memory to bounce for a client whose
  * DMA segment size or boundary is under a page). On error nothing is left pinned, allocated
  * or mapped.

@@ -120,8 +120,9 @@ struct p2pmap_range {
  * @stop: NULL for a driver's own mapping; for a /dev/p2pmap mapping, a flag that makes a
  *	copy stop with -ENODEV once true (its client's unregistration while MAP runs, then its
  *	handle's take-down): such copies also stop on a fatal signal
- * @uapi: a /dev/p2pmap mapping (@stop was set when it was made): its bounce pages stop short
- *	of the drivers' reserve (p2pmap_bounce_reserve())
+ * @uapi: a registration's mapping, /dev/p2pmap's or p2pmap_register()'s (@stop was set when
+ *	it was made): its bounce pages stop short of the drivers' reserve
+ *	(p2pmap_bounce_reserve()), and it is claimed whatever it holds (p2pmap_claim())
  * @copy_err: the copy in at map time stopped (p2pmap_bounce_fill()): the mapping fails so
  * @copy_lost: the copy back passed over memory whose provider is being unbound (it goes
  *	with the unbind): the sync or unmap that did it fails with -ENODEV

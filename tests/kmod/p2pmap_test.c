@@ -570,6 +570,32 @@ static long ioc_bounce(void __user *uarg)
 	return ret;
 }
 
+/* Two driver mappings held at once: whether the overlap rule refuses the second. */
+static long ioc_overlap(void __user *uarg)
+{
+	struct p2pmap_mapping *m1, *m2 = NULL;
+	struct p2pmap_test_overlap arg;
+	struct pci_dev *pdev;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	pdev = pci_get_domain_bus_and_slot(arg.client.domain, arg.client.bus, arg.client.devfn);
+	if (!pdev)
+		return -ENODEV;
+	m1 = p2pmap_map_user(&pdev->dev, arg.addr, arg.len, to_dir(arg.dir), 0);
+	arg.result = PTR_ERR_OR_ZERO(m1);
+	arg.result2 = 1;
+	if (!IS_ERR(m1)) {
+		m2 = p2pmap_map_user(&pdev->dev, arg.addr2, arg.len2, to_dir(arg.dir), 0);
+		arg.result2 = PTR_ERR_OR_ZERO(m2);
+		if (!IS_ERR(m2))
+			p2pmap_unmap(m2);
+		p2pmap_unmap(m1);
+	}
+	pci_dev_put(pdev);
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (!capable(CAP_SYS_ADMIN))
@@ -593,6 +619,8 @@ static long test_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_alternate((void __user *)arg);
 	case P2PMAP_TEST_IOC_BOUNCE:
 		return ioc_bounce((void __user *)arg);
+	case P2PMAP_TEST_IOC_OVERLAP:
+		return ioc_overlap((void __user *)arg);
 	}
 	return -ENOTTY;
 }

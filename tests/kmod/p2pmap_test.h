@@ -244,6 +244,30 @@ struct p2pmap_test_io {
 	__u64 bytes_bounce;
 };
 
+/**
+ * struct p2pmap_test_overlap - two driver mappings (p2pmap_map_user()) held at once
+ * @argsz: sizeof(struct p2pmap_test_overlap)
+ * @client: the DMA device of both
+ * @dir: enum p2pmap_dir of both
+ * @addr: the first buffer
+ * @len: its length
+ * @addr2: the second, made while the first is mapped
+ * @len2: its length
+ * @result: (out) 0 or the first map's negative errno
+ * @result2: (out) 0 or the second's (not tried when the first failed: 1)
+ */
+struct p2pmap_test_overlap {
+	__u32 argsz;
+	struct p2pmap_pci_addr client;
+	__u32 dir;
+	__u64 addr;
+	__u64 len;
+	__u64 addr2;
+	__u64 len2;
+	__s32 result;
+	__s32 result2;
+};
+
 #define P2PMAP_TEST_BOUNCE_WRITTEN	(1U << 0)
 
 #define P2PMAP_TEST_SGTABLE_NOIO	(1U << 0)	/* map inside memalloc_noio_save() */
@@ -258,5 +282,6 @@ struct p2pmap_test_io {
 #define P2PMAP_TEST_IOC_ALTERNATE	_IO(P2PMAP_IOC_MAGIC, 0x86)
 #define P2PMAP_TEST_IOC_BOUNCE	_IO(P2PMAP_IOC_MAGIC, 0x87)
 #define P2PMAP_TEST_IOC_IO	_IO(P2PMAP_IOC_MAGIC, 0x88)
+#define P2PMAP_TEST_IOC_OVERLAP	_IO(P2PMAP_IOC_MAGIC, 0x89)
 
 #endif
