@@ -84,10 +84,10 @@ struct p2pmap_reg;
  *   file made them: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap
  *   anything, and so may, as with the DMA API's own maps, a driver's one-I/O mapping that
  *   only an overlap's own bytes could suffer from: a p2pmap_io_map() held in its struct (DOC:
- *   One-shot mappings), and a p2pmap_map_user() or p2pmap_map_sgtable() of RAM the client
- *   reaches directly, for a DMA-coherent client (nothing bounces it, no cache maintenance
- *   touches it). Registrations and /dev/p2pmap mappings are always claimed. DMA-API debug's
- *   own overlap check stays on.
+ *   One-shot mappings), and a p2pmap_map_user() or p2pmap_map_sgtable() that nothing
+ *   bounces (RAM the client reaches, P2P memory decided peer to peer), for a DMA-coherent
+ *   client: no copy back and no cache maintenance touches it. Registrations and /dev/p2pmap
+ *   mappings are always claimed. DMA-API debug's own overlap check stays on.
  * - The DMA-mapped table respects the client's dma_get_max_seg_size() and
  *   dma_get_seg_boundary().
  * - A client is never given an address above its DMA mask and bus_dma_limit: P2P memory it

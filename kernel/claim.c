@@ -128,11 +128,12 @@ static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phy
  * piece the other needs: only the first of two mappings made one after the other is sure to
  * succeed.
  *
- * A driver's own mapping (not /dev/p2pmap's, nor a registration's) of RAM the client reaches
- * directly, for a DMA-coherent client, is not claimed: nothing bounces it and no cache
- * maintenance touches it, so an overlap can garble only the overlapping bytes, as two
- * dma_map_sg() of one buffer can, the DMA API's contract (docs/contract.md). The claims of
- * the others then keep them apart from each other, not from it.
+ * A driver's own mapping (not /dev/p2pmap's, nor a registration's) that nothing bounces, for a
+ * DMA-coherent client, is not claimed: no copy back and no cache maintenance touches it, so
+ * an overlap can garble only the overlapping bytes, as two dma_map_sg() of one buffer can,
+ * the DMA API's contract (docs/contract.md). Such a mapping is claimed after its decisions
+ * (finish_map()), when its segments' kinds are final. The claims of the others then keep
+ * them apart from each other, not from it.
  *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */
@@ -148,7 +149,7 @@ int p2pmap_claim(struct p2pmap_mapping *map)
 	if (map->dir == DMA_TO_DEVICE)
 		return 0;
 	if (!map->uapi && dev_is_dma_coherent(map->client)) {
-		for (i = 0; i < map->nr_segs && map->segs[i].kind == P2PMAP_SEG_RAM; i++)
+		for (i = 0; i < map->nr_segs && map->segs[i].kind != P2PMAP_SEG_BOUNCE; i++)
 			;
 		if (i == map->nr_segs)
 			return 0;

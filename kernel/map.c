@@ -380,7 +380,11 @@ static noinline int p2pmap_dma_map(struct p2pmap_mapping *map)
 }
 ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
 
-/* Segment, claim, decide, bounce, DMA-map: the common part of both entry points. */
+/*
+ * Segment, claim, decide, bounce, DMA-map: the common part of both entry points. A
+ * registration's mapping is claimed before its decisions, whatever they say; a driver's
+ * one-I/O mapping after them, since only what bounces then needs a claim (p2pmap_claim()).
+ */
 static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 {
 	long nr_bounce;
@@ -389,12 +393,15 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	ret = p2pmap_make_segments(map);
 	if (ret)
 		return map_failed(map, ret);
-	ret = p2pmap_claim(map);
+	ret = map->uapi ? p2pmap_claim(map) : 0;
 	if (ret)
 		return map_failed(map, ret);
 	nr_bounce = decide_all(map);
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
+	ret = map->uapi ? 0 : p2pmap_claim(map);
+	if (ret)
+		return map_failed(map, ret);
 	p2pmap_sum_segments(map);
 	pieces = nr_bounce ? 0 : map->nr_pieces;
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {

@@ -142,9 +142,9 @@ static void t_overlap(void)
 
 	/*
 	 * A driver's own mappings (the test module's p2pmap_map_user()): memory that bounces is
-	 * claimed as /dev/p2pmap's is. (RAM the client reaches directly is not: overlaps there
-	 * are the driver's, as with dma_map_sg(), and 6.12's DMA-API debug reports every one,
-	 * so the lab does not make one.)
+	 * claimed as /dev/p2pmap's is. (What nothing bounces is not: overlaps there are the
+	 * driver's, as with dma_map_sg(), and 6.12's DMA-API debug reports every one, so the
+	 * lab does not make one.)
 	 */
 	{
 		int tfd = open("/dev/p2pmap-test", O_RDWR);
