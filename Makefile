@@ -58,7 +58,7 @@ help:
 	@echo "  make bench      benchmarks in the lab: p2pmap vs the raw kernel path; build/bench/results.json"
 	@echo "                  (P2PMAP_ACCEL=icount, also for bench-profile: exact instruction counts, not time)"
 	@echo "  make bench-profile  perf in the lab guest: where a 4 KiB map+unmap spends its time"
-	@echo "                  (P2PMAP_PROFILE_LOOPS: any of p2p ram rules ram64k bounce; default p2p ram)"
+	@echo "                  (P2PMAP_PROFILE_LOOPS: any of p2p ram rules ram64k ram1m bounce bounce-in register io-ram io-p2p; default p2p ram)"
 	@echo "  make stress     the reliability suites, long (load, fuzz, faults, lifecycle, hot-unplug)"
 	@echo "  make install    p2ppolicy, BPF objects, unit, config, man page; the module through DKMS"
 	@echo "  make uninstall  remove what make install put in place"

@@ -84,10 +84,13 @@ struct p2pmap_reg;
  *   file made them: the second fails with -EADDRINUSE. DMA_TO_DEVICE mappings may overlap
  *   anything, and so may, as with the DMA API's own maps, a driver's one-I/O mapping that
  *   only an overlap's own bytes could suffer from: a p2pmap_io_map() held in its struct (DOC:
- *   One-shot mappings), and a p2pmap_map_user() or p2pmap_map_sgtable() that nothing
- *   bounces (RAM the client reaches, P2P memory decided peer to peer), for a DMA-coherent
- *   client: no copy back and no cache maintenance touches it. Registrations and /dev/p2pmap
- *   mappings are always claimed. DMA-API debug's own overlap check stays on.
+ *   One-shot mappings), and a p2pmap_map_user() or p2pmap_map_sgtable() that p2pmap does not
+ *   bounce (RAM the client reaches, P2P memory decided peer to peer), where the DMA API maps
+ *   it in place on a platform without DMA cache maintenance (no swiotlb, DMA ops, untrusted
+ *   device or memory encryption for the client): no copy back and no cache maintenance
+ *   touches it, and its own entries are not checked against each other either.
+ *   Registrations and /dev/p2pmap mappings are always claimed. DMA-API debug's own overlap
+ *   check stays on.
  * - The DMA-mapped table respects the client's dma_get_max_seg_size() and
  *   dma_get_seg_boundary().
  * - A client is never given an address above its DMA mask and bus_dma_limit: P2P memory it
@@ -225,10 +228,11 @@ int p2pmap_unmap_written(struct p2pmap_mapping *map, size_t written);
  *   could harm nothing but the overlapping bytes themselves, so it is not claimed against
  *   other mappings (the general path's -EADDRINUSE): its entries are within the client's DMA
  *   segment size and boundary, p2pmap does not bounce them, and a device-writable one is
- *   mapped so only for a DMA-coherent client (on a non-coherent one, cache maintenance of
- *   one mapping destroys what the device wrote through another, so it takes the general
- *   path). Overlapping device-writable buffers are then the driver's and its user's race,
- *   as with dma_map_page(): their bytes end as either device wrote them.
+ *   mapped so only where the DMA API maps it in place on a platform without DMA cache
+ *   maintenance (elsewhere cache maintenance or a swiotlb copy back of one mapping can
+ *   destroy what a device wrote through another, so it takes the general path).
+ *   Overlapping device-writable buffers are then the driver's and its user's race, as with
+ *   dma_map_page(): their bytes end as either device wrote them.
  * - The table points into the struct: it is not copied or moved while mapped. The struct is
  *   the caller's: p2pmap_io_unmap() of one that holds nothing (zero-initialised, a failed
  *   map, unmapped already) does nothing; one neither zeroed nor written by p2pmap_io_map()

@@ -2,7 +2,6 @@
 /*
  * Overlap claims: no cache line of a device-writable mapping is in another one.
  */
-#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/hash.h>
 #include <linux/mm.h>
@@ -13,7 +12,8 @@
 #include "mapping.h"
 
 /*
- * Every device-writable (FROM_DEVICE, BIDIRECTIONAL) mapping's memory, by physical address.
+ * Every claimed device-writable (FROM_DEVICE, BIDIRECTIONAL) mapping's memory (p2pmap_claim()
+ * says which are), by physical address.
  * Two of them may not share a cache line: on a non-coherent platform the CPU cache
  * maintenance of one would corrupt what the device wrote through the other, and two bounced
  * mappings of one buffer would both copy back. DMA-API debug reports such overlaps too.
@@ -128,12 +128,14 @@ static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phy
  * piece the other needs: only the first of two mappings made one after the other is sure to
  * succeed.
  *
- * A driver's own mapping (not /dev/p2pmap's, nor a registration's) that nothing bounces, for a
- * DMA-coherent client, is not claimed: no copy back and no cache maintenance touches it, so
- * an overlap can garble only the overlapping bytes, as two dma_map_sg() of one buffer can,
- * the DMA API's contract (docs/contract.md). Such a mapping is claimed after its decisions
- * (finish_map()), when its segments' kinds are final. The claims of the others then keep
- * them apart from each other, not from it.
+ * A driver's own mapping (not /dev/p2pmap's, nor a registration's) that p2pmap does not
+ * bounce, for a client the DMA API maps in place on a platform without cache maintenance
+ * (p2pmap_dma_in_place()), is not claimed: no copy back and no cache maintenance touches it,
+ * so an overlap can garble only the overlapping bytes, as two dma_map_sg() of one buffer
+ * can, the DMA API's contract (docs/contract.md); nor are its own entries checked against
+ * each other. Such a mapping is claimed after its decisions (finish_map()), when its
+ * segments' kinds are final. The claims of the others then keep them apart from each other,
+ * not from it.
  *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */
@@ -148,7 +150,7 @@ int p2pmap_claim(struct p2pmap_mapping *map)
 
 	if (map->dir == DMA_TO_DEVICE)
 		return 0;
-	if (!map->uapi && dev_is_dma_coherent(map->client)) {
+	if (!map->uapi && p2pmap_dma_in_place(map->client)) {
 		for (i = 0; i < map->nr_segs && map->segs[i].kind != P2PMAP_SEG_BOUNCE; i++)
 			;
 		if (i == map->nr_segs)

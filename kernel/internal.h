@@ -130,7 +130,9 @@ static inline int p2pmap_choose(struct p2pmap_choice *ch, struct device *client)
 
 /* reach.c */
 bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top, bool override);
+void p2pmap_reach_init(void);
 u64 p2pmap_ram_dma_limit(struct device *client);
+bool p2pmap_dma_in_place(struct device *client);
 bool p2pmap_ram_reachable(struct device *client, phys_addr_t phys, unsigned int len);
 gfp_t p2pmap_bounce_gfp(struct device *client, u64 limit);
 bool p2pmap_dma_table_reachable(struct device *client, struct sg_table *sgt);

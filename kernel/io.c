@@ -241,8 +241,8 @@ int p2pmap_io_map(struct p2pmap_io *io, struct device *client, unsigned long uad
 	if (!len || len > READ_ONCE(p2pmap_max_map_bytes) || nr > P2PMAP_IO_PAGES || !client ||
 	    !valid_dma_direction(dir) || (flags & ~P2PMAP_MAP_DEVICE_WRITES) ||
 	    ((flags & P2PMAP_MAP_DEVICE_WRITES) && dir != DMA_FROM_DEVICE) ||
-	    /* a device-writable mapping of a non-coherent client: the general path's claim */
-	    (dir != DMA_TO_DEVICE && !dev_is_dma_coherent(client)))
+	    /* device-writable, and the DMA API may not map it in place: the general path's claim */
+	    (dir != DMA_TO_DEVICE && !p2pmap_dma_in_place(client)))
 		return io_map_general(io, client, uaddr, len, flags, &ch);
 
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)

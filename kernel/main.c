@@ -39,6 +39,7 @@ static int __init p2pmap_init(void)
 	int ret;
 
 	p2pmap_stats_init();
+	p2pmap_reach_init();
 	ret = p2pmap_map_init();
 	if (ret)
 		return ret;

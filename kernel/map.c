@@ -419,7 +419,7 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	/*
 	 * A plain map (in runs if there are PCI bus addresses): the DMA API does the CPU sync
 	 * for the device itself, skipping bus-address entries, and DMA-API debug keeps its
-	 * overlap check (p2pmap_claim() refused overlapping device-writable mappings already).
+	 * overlap check (p2pmap_claim() refused the overlaps its rule covers already).
 	 */
 	ret = p2pmap_dma_map(map);
 	if (ret)

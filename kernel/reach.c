@@ -11,8 +11,20 @@
 #include <linux/dma-mapping.h>
 #include <linux/iommu-dma.h>
 #include <linux/pci.h>
+#include <linux/swiotlb.h>
 
 #include "internal.h"
+
+/* Memory encryption (cc_platform_has(), a call): fixed at boot, so read once at load. */
+static bool mem_encrypted __ro_after_init;
+
+/**
+ * p2pmap_reach_init() - read at module load what the platform fixed at boot
+ */
+void __init p2pmap_reach_init(void)
+{
+	mem_encrypted = cc_platform_has(CC_ATTR_MEM_ENCRYPT);
+}
 
 /* The highest DMA address @dev can reach. */
 static u64 p2pmap_dma_limit(struct device *dev)
@@ -33,7 +45,7 @@ static bool p2pmap_dma_unlimited(struct device *dev)
 /* The DMA API maps @dev's RAM within its mask by itself: an IOMMU, DMA ops, or encryption. */
 static bool p2pmap_dma_api_bounds(struct device *dev)
 {
-	return use_dma_iommu(dev) || get_dma_ops(dev) || cc_platform_has(CC_ATTR_MEM_ENCRYPT);
+	return use_dma_iommu(dev) || get_dma_ops(dev) || mem_encrypted;
 }
 
 /* Whether @dev reaches DMA addresses @first to @last (DMA_MAPPING_ERROR: a hole, it does not). */
@@ -95,6 +107,29 @@ bool p2pmap_pair_reaches(const struct p2pmap_pair *pair, phys_addr_t top, bool o
 	if (!top)
 		return true;
 	return p2pmap_dma_fits(client, 0, p2pmap_p2p_dma_addr(pair->provider, client, kv, top));
+}
+
+/**
+ * p2pmap_dma_in_place() - whether a client's device-writable mappings need no overlap claim
+ * @client: the client
+ *
+ * True when nothing but the device touches what the DMA API maps for @client: no device of
+ * the platform needs CPU cache maintenance for DMA (a non-coherent one's would reach into
+ * cache lines it shares with a coherent one's mapping), and the DMA API copies nothing for
+ * @client (no forced swiotlb, no DMA ops of its own, not an untrusted device whose unaligned
+ * edges iommu-dma bounces, no memory encryption). Two overlapping mappings can then garble
+ * only the bytes they share, which both devices wrote: the DMA API's contract.
+ *
+ * Return: true if a mapping that p2pmap does not bounce may go unclaimed (claim.c).
+ */
+bool p2pmap_dma_in_place(struct device *client)
+{
+	if (IS_ENABLED(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) ||
+	    IS_ENABLED(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) ||
+	    IS_ENABLED(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL))
+		return false;
+	return !is_swiotlb_force_bounce(client) && !get_dma_ops(client) &&
+	       !(dev_is_pci(client) && to_pci_dev(client)->untrusted) && !mem_encrypted;
 }
 
 /**

@@ -103,7 +103,7 @@ void p2pmap_stats_account(const struct p2pmap_choice *ch, unsigned int nr, int r
 				k->bytes_p2p += ch[c].req.len;
 			else
 				k->bytes_bounce += ch[c].req.len;
-		} else if (v != P2PMAP_VERDICT_REJECT && ret != -EPERM) {
+		} else if (v != P2PMAP_VERDICT_REJECT && ret != -EPERM && ret != -EADDRINUSE) {
 			k->errors++;
 		}
 		p2pmap_shadow_account(&k->shadow, &ch[c], ret);

@@ -269,7 +269,9 @@ struct p2pmap_pci_addr {
  *
  * Overlapping mappings: a device-writable mapping (FROM_DEVICE or BIDIRECTIONAL) may not
  * share a cache line of memory (64 bytes, or the platform's DMA alignment if larger) with
- * another live device-writable mapping, on any file or client: it fails with EADDRINUSE. On a
+ * another live device-writable mapping of /dev/p2pmap or a registration, on any file or
+ * client, nor with a driver's own one that p2pmap bounces: it fails with EADDRINUSE (a
+ * driver's other one-I/O mappings follow the DMA API's contract instead, include/p2pmap.h). On a
  * non-coherent platform the CPU cache maintenance of one would destroy what the device wrote
  * through the other, and two bounced mappings of one buffer would both copy back into it.
  * TO_DEVICE mappings may overlap anything. Map the buffer once, or in parts that do not share

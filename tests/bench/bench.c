@@ -23,6 +23,8 @@
  *   bench --profile SECONDS bounce     only the 64 KiB FROM_DEVICE bounce with the promise
  *   bench --profile SECONDS rules      only 4 KiB P2P map+unmap with rules(1000) attached
  *   bench --profile SECONDS ram64k     only map+unmap 64 KiB of RAM for the switch's edu
+ *   bench --profile SECONDS ram1m      the same, 1 MiB
+ *   bench --profile SECONDS bounce-in  only the 64 KiB TO_DEVICE bounce (a copy in)
  *   bench --profile SECONDS register   only register+unregister 4 KiB of RAM for it
  *
  * --bounce runs the bounce table alone, --monitor the STATS reader's figure alone, --slice the
@@ -436,13 +438,14 @@ static void monitor_bench(void *p2p, FILE *j)
 /*
  * bench --profile: for @seconds, nothing but the loop perf samples: 4 KiB map+unmap of @what
  * ("ram" or "p2p") for the switch's edu; "rules": the same of P2P with rules(1000) attached;
- * "ram64k": 64 KiB of RAM; "bounce": a 64 KiB FROM_DEVICE bounce with the driver's promise
- * (the bounce table's 64K row) of P2P for the root-complex edu; "io-ram", "io-p2p": 4 KiB
- * p2pmap_io_map() + p2pmap_io_unmap().
+ * "ram64k", "ram1m": 64 KiB and 1 MiB of RAM; "bounce": a 64 KiB FROM_DEVICE bounce with the
+ * driver's promise (the bounce table's 64K row) of P2P for the root-complex edu; "bounce-in":
+ * the same TO_DEVICE (a copy in, no copy back); "io-ram", "io-p2p": 4 KiB p2pmap_io_map() +
+ * p2pmap_io_unmap().
  */
 /* The loops of bench --profile (tests/bench/run.sh's P2PMAP_PROFILE_LOOPS). */
-static const char *const profile_loops[] = { "ram", "p2p", "rules", "ram64k", "bounce",
-					     "register", "io-ram", "io-p2p" };
+static const char *const profile_loops[] = { "ram", "p2p", "rules", "ram64k", "ram1m", "bounce",
+					     "bounce-in", "register", "io-ram", "io-p2p" };
 
 static bool profile_loop_known(const char *what)
 {
@@ -456,11 +459,12 @@ static bool profile_loop_known(const char *what)
 
 static int profile(void *ram, void *p2p, double seconds, const char *what)
 {
-	int bounce = !strcmp(what, "bounce"), rules = !strcmp(what, "rules");
+	int bounce = !strncmp(what, "bounce", 6), rules = !strcmp(what, "rules");
 	int reg = !strcmp(what, "register"), io = !strncmp(what, "io-", 3);
+	uint32_t bounce_dir = strcmp(what, "bounce-in") ? P2PMAP_DIR_FROM_DEVICE : P2PMAP_DIR_TO_DEVICE;
 	void *buf = io ? (strcmp(what, "io-ram") ? p2p : ram) :
 		    strncmp(what, "ram", 3) && !reg ? p2p : ram;
-	size_t len = strcmp(what, "ram64k") ? 4096 : 64 << 10;
+	size_t len = !strcmp(what, "ram64k") ? 64 << 10 : !strcmp(what, "ram1m") ? 1 << 20 : 4096;
 	struct topology_bpf *t = NULL;
 	struct rules_bpf *r = NULL;
 	struct bpf_link *link = NULL;
@@ -475,8 +479,9 @@ static int profile(void *ram, void *p2p, double seconds, const char *what)
 		}
 	}
 	for (end = now() + seconds; now() < end;) {
-		ns = bounce ? one_flags(NONE, &lab.edu_rc, P2PMAP_DIR_FROM_DEVICE, buf, 64 << 10, 64,
-					P2PMAP_TEST_RAW_DEVICE_WRITES) :
+		ns = bounce ? one_flags(NONE, &lab.edu_rc, bounce_dir, buf, 64 << 10, 64,
+					bounce_dir == P2PMAP_DIR_FROM_DEVICE ?
+					P2PMAP_TEST_RAW_DEVICE_WRITES : 0) :
 		     reg || io ? one_flags(RAW, &lab.edu_sw, P2PMAP_DIR_BIDIRECTIONAL, buf, len, 2000,
 					   reg ? P2PMAP_TEST_RAW_VIA_REGISTER :
 					   P2PMAP_TEST_RAW_VIA_IO) :

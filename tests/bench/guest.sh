@@ -4,7 +4,8 @@
 #   guest.sh decide   decision cost (decide.c; "wide" lab)
 #   guest.sh slice    registered buffers only (bench.c --slice; the "viommu" lab)
 #   guest.sh profile  perf profiles of a 4 KiB map+unmap loop, RAM and P2P (make bench-profile;
-#                     P2PMAP_PROFILE_LOOPS picks from p2p ram rules ram64k bounce register)
+#                     P2PMAP_PROFILE_LOOPS picks from p2p ram rules ram64k ram1m bounce bounce-in
+#                     register io-ram io-p2p)
 insmod kernel/p2pmap.ko && insmod samples/p2pmap_edu/p2pmap_edu.ko $(sh tests/lib/modargs.sh p2pmap_edu) && insmod tests/kmod/p2pmap_test.ko || exit 1
 if [ "${1:-}" = profile ]; then
 	# Software clock sampling (TCG has no PMU); symbols from /proc/kallsyms, module ones too.
@@ -17,8 +18,10 @@ if [ "${1:-}" = profile ]; then
 		{
 			case $buf in
 			bounce) echo "== 64 KiB FROM_DEVICE bounce with the promise (p2pmem for the root-complex edu): self time" ;;
+			bounce-in) echo "== 64 KiB TO_DEVICE bounce (p2pmem for the root-complex edu): self time" ;;
 			rules) echo "== 4 KiB map+unmap of p2p for the switch's edu, p2pmap with rules(1000) attached: self time" ;;
 			ram64k) echo "== 64 KiB map+unmap of ram for the switch's edu, p2pmap, no policy: self time" ;;
+			ram1m) echo "== 1 MiB map+unmap of ram for the switch's edu, p2pmap, no policy: self time" ;;
 			register) echo "== 4 KiB register+unregister of ram for the switch's edu (p2pmap_register): self time" ;;
 			*) echo "== 4 KiB map+unmap of $buf for the switch's edu, p2pmap, no policy: self time" ;;
 			esac

@@ -6,10 +6,11 @@
 # build/bench/results.json (machine, kernel, QEMU accel, every figure with min/median/max).
 # P2PMAP_BENCH_ARGS=--quick for 3 repetitions instead of 7.
 #   run.sh --profile   instead: perf profiles of the 4 KiB map+unmap loop (make bench-profile;
-#                      P2PMAP_PROFILE_LOOPS: any of "p2p ram ram64k rules bounce register io-ram io-p2p";
-#                      rules: 4 KiB P2P with rules(1000) attached; bounce: the 64 KiB bounce row's
-#                      loop; register: 4 KiB p2pmap_register() + p2pmap_unregister() of RAM;
-#                      io-ram, io-p2p: 4 KiB p2pmap_io_map() + p2pmap_io_unmap())
+#                      P2PMAP_PROFILE_LOOPS: any of "p2p ram ram64k ram1m rules bounce bounce-in
+#                      register io-ram io-p2p"; rules: 4 KiB P2P with rules(1000) attached; bounce:
+#                      the 64 KiB bounce row's loop, bounce-in the same TO_DEVICE; register: 4 KiB
+#                      p2pmap_register() + p2pmap_unregister() of RAM; io-ram, io-p2p: 4 KiB
+#                      p2pmap_io_map() + p2pmap_io_unmap())
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
