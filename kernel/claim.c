@@ -128,14 +128,7 @@ static unsigned int sg_claim_span(struct scatterlist *sg, phys_addr_t align, phy
  * piece the other needs: only the first of two mappings made one after the other is sure to
  * succeed.
  *
- * A driver's own mapping (not /dev/p2pmap's, nor a registration's) that p2pmap does not
- * bounce, for a client the DMA API maps in place on a platform without cache maintenance
- * (p2pmap_dma_in_place()), is not claimed: no copy back and no cache maintenance touches it,
- * so an overlap can garble only the overlapping bytes, as two dma_map_sg() of one buffer
- * can, the DMA API's contract (docs/contract.md); nor are its own entries checked against
- * each other. Such a mapping is claimed after its decisions (finish_map()), when its
- * segments' kinds are final. The claims of the others then keep them apart from each other,
- * not from it.
+ * Which mappings are claimed is finish_map()'s choice (map.c).
  *
  * Return: 0, -EADDRINUSE if the memory overlaps another device-writable mapping, -ENOMEM.
  */
@@ -150,12 +143,6 @@ int p2pmap_claim(struct p2pmap_mapping *map)
 
 	if (map->dir == DMA_TO_DEVICE)
 		return 0;
-	if (!map->uapi && p2pmap_dma_in_place(map->client)) {
-		for (i = 0; i < map->nr_segs && map->segs[i].kind != P2PMAP_SEG_BOUNCE; i++)
-			;
-		if (i == map->nr_segs)
-			return 0;
-	}
 	for_each_sgtable_sg(map->src, sg, i)
 		n += sg_claim_span(sg, align, &start, &last);
 	map->ranges = &map->inline_range;

@@ -381,9 +381,15 @@ static noinline int p2pmap_dma_map(struct p2pmap_mapping *map)
 ALLOW_ERROR_INJECTION(p2pmap_dma_map, ERRNO);
 
 /*
- * Segment, claim, decide, bounce, DMA-map: the common part of both entry points. A
- * registration's mapping is claimed before its decisions, whatever they say; a driver's
- * one-I/O mapping after them, since only what bounces then needs a claim (p2pmap_claim()).
+ * Segment, claim, decide, bounce, DMA-map: the common part of both entry points.
+ *
+ * A registration's mapping (/dev/p2pmap's, p2pmap_register()'s) is claimed before its
+ * decisions, whatever they say. A driver's one-I/O mapping is claimed after them, and only
+ * if p2pmap bounces part of it or the DMA API may not map it in place
+ * (p2pmap_dma_in_place()): otherwise no copy back and no cache maintenance touches it, so
+ * an overlap can garble only the overlapping bytes, as two dma_map_sg() of one buffer can,
+ * the DMA API's contract (docs/contract.md); nor are its own entries checked against each
+ * other. The claims of the others then keep them apart from each other, not from it.
  */
 static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 {
@@ -399,9 +405,11 @@ static struct p2pmap_mapping *finish_map(struct p2pmap_mapping *map)
 	nr_bounce = decide_all(map);
 	if (nr_bounce < 0)
 		return map_failed(map, nr_bounce);
-	ret = map->uapi ? 0 : p2pmap_claim(map);
-	if (ret)
-		return map_failed(map, ret);
+	if (!map->uapi && (nr_bounce || !p2pmap_dma_in_place(map->client))) {
+		ret = p2pmap_claim(map);
+		if (ret)
+			return map_failed(map, ret);
+	}
 	p2pmap_sum_segments(map);
 	pieces = nr_bounce ? 0 : map->nr_pieces;
 	if (nr_bounce || map->src != &map->own_src || pieces != map->src->orig_nents) {

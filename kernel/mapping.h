@@ -122,7 +122,7 @@ struct p2pmap_range {
  *	handle's take-down): such copies also stop on a fatal signal
  * @uapi: a registration's mapping, /dev/p2pmap's or p2pmap_register()'s (@stop was set when
  *	it was made): its bounce pages stop short of the drivers' reserve
- *	(p2pmap_bounce_reserve()), and it is claimed whatever it holds (p2pmap_claim())
+ *	(p2pmap_bounce_reserve()), and it is claimed whatever it holds (finish_map())
  * @copy_err: the copy in at map time stopped (p2pmap_bounce_fill()): the mapping fails so
  * @copy_lost: the copy back passed over memory whose provider is being unbound (it goes
  *	with the unbind): the sync or unmap that did it fails with -ENODEV
